@@ -1,0 +1,593 @@
+"""Word-level, formatting-aware comparison of two texts.
+
+The result is one data structure, `Comparison`, that the text, JSON and HTML
+renderers all consume, so what is detected and what is shown cannot disagree:
+
+    Comparison
+      old, new   Side: identity of each text (label, document, version,
+                 hashes, capture time, source) and the text itself
+      segments   list[Segment] in reading order.  Walking them and joining
+                 each segment's old span rebuilds the old text exactly, and
+                 joining the new spans rebuilds the new text.
+      changes    list[Change]: every difference, no equal runs.  A segment
+                 that is part of a change points to it by index; a move has
+                 two segments (where it left, where it arrived) and one change.
+      stats      counts derived from changes
+
+Offsets are character offsets (code points) into the decoded texts, so
+`change.old_text == old.text[change.old_start:change.old_end]`.
+
+How a comparison is made (`compare`):
+1. tokenise both texts (tokens.py): literal tokens for display, keys for
+   matching; join words broken by line-break hyphenation;
+2. diff the key sequences, each token encoded as one character, with
+   diff-match-patch (compiled when available) with no time limit: the
+   default 1 s limit silently turns a long document into one deletion and
+   one insertion;
+3. make hunks readable: a lone short word between two edits joins them;
+4. pair deleted and inserted passages that are the same text as moves;
+5. inside equal runs, tokens whose keys match but whose literal text or
+   paragraph/spacing structure differs become `formatting` changes;
+   differences in whitespace alone are nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import tokens as tk
+
+CONTENT, FORMATTING = "content", "formatting"
+
+# A deleted and an inserted passage of at least this many words, matching at
+# least MOVE_SIMILARITY of their tokens, is reported as one move.
+MIN_MOVE_WORDS = 5
+MOVE_SIMILARITY = 0.8
+MOVE_SHINGLE = 3
+# Bound the work of move detection on heavily edited documents.
+MAX_MOVE_BLOCKS = 2000
+MAX_MOVE_PAIRS = 5000
+# An equal run of one token this short between two edits is absorbed into them.
+ABSORB_MAX_CHARS = 4
+
+
+@dataclass(frozen=True)
+class Side:
+    """One text being compared and what is known about where it came from."""
+
+    text: str
+    label: str = ""
+    document: str | None = None
+    version: int | None = None
+    content_sha256: str | None = None
+    text_sha256: str | None = None
+    captured_at: str | None = None
+    source: str | None = None
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in ("label", "document", "version", "content_sha256", "text_sha256", "captured_at", "source", "path")}
+        d["chars"] = len(self.text)
+        return d
+
+
+@dataclass
+class Change:
+    """One difference.  kind: insert, delete, replace or move; cls: content or formatting.
+
+    For a move, old_start/old_end is where the passage was and
+    new_start/new_end where it is now; `edits` lists content differences
+    inside the moved passage (offsets into the full texts).
+    """
+
+    kind: str
+    cls: str
+    old_start: int
+    old_end: int
+    new_start: int
+    new_end: int
+    old_text: str
+    new_text: str
+    words_deleted: int = 0
+    words_inserted: int = 0
+    edits: list["Change"] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "kind": self.kind,
+            "class": self.cls,
+            "old_text": self.old_text,
+            "new_text": self.new_text,
+            "old_start": self.old_start,
+            "old_end": self.old_end,
+            "new_start": self.new_start,
+            "new_end": self.new_end,
+        }
+        if self.kind == "move":
+            d["edits"] = [e.to_dict() for e in self.edits]
+        return d
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the reading order.
+
+    kind: "equal" (no reported difference; the two spans may still differ in
+    whitespace), "insert", "delete", "replace", "move-from", "move-to".
+    `change` indexes Comparison.changes for every kind but equal.
+    """
+
+    kind: str
+    old_start: int
+    old_end: int
+    new_start: int
+    new_end: int
+    change: int | None = None
+
+
+@dataclass
+class Comparison:
+    old: Side
+    new: Side
+    segments: list[Segment]
+    changes: list[Change]
+    options: dict[str, Any]
+    old_words: int
+    new_words: int
+
+    @property
+    def stats(self) -> dict[str, int]:
+        content = [c for c in self.changes if c.cls == CONTENT]
+        return {
+            "changes": len(self.changes),
+            "content_changes": len(content),
+            "formatting_changes": len(self.changes) - len(content),
+            "moves": sum(c.kind == "move" for c in self.changes),
+            "words_inserted": sum(c.words_inserted for c in content if c.kind != "move"),
+            "words_deleted": sum(c.words_deleted for c in content if c.kind != "move"),
+            "words_moved": sum(c.words_deleted for c in content if c.kind == "move"),
+            "old_words": self.old_words,
+            "new_words": self.new_words,
+        }
+
+    @property
+    def content_differs(self) -> bool:
+        return any(c.cls == CONTENT for c in self.changes)
+
+    def segment_texts(self, segment: Segment) -> tuple[str, str]:
+        return (self.old.text[segment.old_start:segment.old_end], self.new.text[segment.new_start:segment.new_end])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (documented in the README)."""
+        return {
+            "old": self.old.to_dict(),
+            "new": self.new.to_dict(),
+            "options": dict(self.options),
+            "stats": self.stats,
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+# --------------------------------------------------------------------------
+# Step 2: diff two key sequences.  Result: list of (op, count), op in "=-+".
+
+
+def _encode(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
+    """Map each distinct key to one character (skipping surrogates)."""
+    vocab = dict.fromkeys(a_keys)
+    vocab.update(dict.fromkeys(b_keys))
+    table = {key: chr(i if i < 0xD800 else i + 0x800) for i, key in enumerate(vocab, 1)}
+    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys))
+
+
+def _engine() -> str:
+    choice = os.environ.get("PROVENANCE_DIFF_ENGINE", "auto")
+    if choice == "auto":
+        try:
+            import fast_diff_match_patch  # noqa: F401
+        except ImportError:
+            return "pure"
+        return "fast"
+    return choice
+
+
+def diff_strings(a: str, b: str, engine: str | None = None) -> list[tuple[str, int]]:
+    """Myers diff of two strings (one character per token), no time limit.
+
+    `engine` "fast" uses the compiled fast-diff-match-patch, "pure" the
+    reference diff-match-patch; both implement the same algorithm and the
+    tests check they agree.
+    """
+    engine = engine or _engine()
+    if a == b:
+        return [("=", len(a))] if a else []
+    if engine == "fast":
+        import fast_diff_match_patch
+
+        return fast_diff_match_patch.diff(a, b, timelimit=0, checklines=False, cleanup="No", counts_only=True)
+    from diff_match_patch import diff_match_patch
+
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 0  # never let a timeout replace the whole document
+    ops = {0: "=", -1: "-", 1: "+"}
+    return [(ops[op], len(text)) for op, text in dmp.diff_main(a, b, checklines=False)]
+
+
+# Regions: (equal, a0, a1, b0, b1) in token indices.  Equal regions have
+# a1 - a0 == b1 - b0; change regions have at least one side non-empty.
+
+
+def _regions(ops: list[tuple[str, int]]) -> list[list]:
+    regions: list[list] = []
+    a = b = 0
+    for op, n in ops:
+        if not n:
+            continue
+        if op == "=":
+            regions.append([True, a, a + n, b, b + n])
+            a += n
+            b += n
+            continue
+        if not regions or regions[-1][0]:
+            regions.append([False, a, a, b, b])
+        if op == "-":
+            a += n
+            regions[-1][2] = a
+        else:
+            b += n
+            regions[-1][4] = b
+    return regions
+
+
+def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens) -> list[list]:
+    """A single short word (or mark) between two edits joins them into one
+    replace, as an editor would mark "[-the cat-]{+a dog+}" rather than
+    "[-the-]{+a+} [-cat-]{+dog+}"... only when the result is a replace."""
+    out: list[list] = []
+    i = 0
+    while i < len(regions):
+        region = regions[i]
+        if (
+            region[0]
+            and out
+            and not out[-1][0]
+            and i + 1 < len(regions)
+            and not regions[i + 1][0]
+            and region[2] - region[1] == 1
+            and len(old.keys[region[1]]) <= ABSORB_MAX_CHARS
+        ):
+            left, right = out[-1], regions[i + 1]
+            merged = [False, left[1], right[2], left[3], right[4]]
+            deletes = (left[2] > left[1]) or (right[2] > right[1])
+            inserts = (left[4] > left[3]) or (right[4] > right[3])
+            if deletes and inserts:
+                out[-1] = merged
+                i += 2
+                continue
+        out.append(region)
+        i += 1
+    return out
+
+
+# --------------------------------------------------------------------------
+# Step 4: moves.
+
+
+@dataclass
+class _Move:
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    region_a: int
+    region_b: int
+    change: int | None = None  # index in Comparison.changes once emitted
+
+
+def _count_words(toks: tk.Tokens, i0: int, i1: int) -> int:
+    return sum(1 for lit in toks.literals[i0:i1] if tk.is_word(lit))
+
+
+def _find_moves(regions: list[list], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> list[_Move]:
+    """Pair deleted and inserted passages of the same text in different places."""
+    deleted = [(r, reg[1], reg[2]) for r, reg in enumerate(regions) if not reg[0] and reg[2] - reg[1] >= MIN_MOVE_WORDS]
+    inserted = [(r, reg[3], reg[4]) for r, reg in enumerate(regions) if not reg[0] and reg[4] - reg[3] >= MIN_MOVE_WORDS]
+    if not deleted or not inserted:
+        return []
+    deleted, inserted = deleted[:MAX_MOVE_BLOCKS], inserted[:MAX_MOVE_BLOCKS]
+    k = MOVE_SHINGLE
+    index: dict[tuple, list[int]] = defaultdict(list)
+    for n, (_, b0, b1) in enumerate(inserted):
+        keys = new.keys[b0:b1]
+        for shingle in {tuple(keys[j:j + k]) for j in range(len(keys) - k + 1)}:
+            index[shingle].append(n)
+    candidates: list[tuple[int, int, int]] = []
+    for m, (_, a0, a1) in enumerate(deleted):
+        keys = old.keys[a0:a1]
+        shared: dict[int, int] = defaultdict(int)
+        for shingle in {tuple(keys[j:j + k]) for j in range(len(keys) - k + 1)}:
+            for n in index.get(shingle, ()):
+                shared[n] += 1
+        for n, count in shared.items():
+            if deleted[m][0] != inserted[n][0]:
+                candidates.append((count, m, n))
+    candidates.sort(reverse=True)
+    moves: list[_Move] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for count, m, n in candidates[:MAX_MOVE_PAIRS]:
+        if m in used_a or n in used_b:
+            continue
+        ra, a0, a1 = deleted[m]
+        rb, b0, b1 = inserted[n]
+        window = _matching_window(old.keys[a0:a1], new.keys[b0:b1], engine)
+        if window is None:
+            continue
+        x0, x1, y0, y1 = window
+        if min(_count_words(old, a0 + x0, a0 + x1), _count_words(new, b0 + y0, b0 + y1)) < MIN_MOVE_WORDS:
+            continue
+        moves.append(_Move(a0 + x0, a0 + x1, b0 + y0, b0 + y1, ra, rb))
+        used_a.add(m)
+        used_b.add(n)
+    return moves
+
+
+def _matching_window(a_keys: list[str], b_keys: list[str], engine: str | None):
+    """The stretch of a and b that is the same passage, allowing small edits.
+
+    Grow from the longest common run to neighbouring common runs while the
+    window stays at least MOVE_SIMILARITY matched on both sides.
+    """
+    sa, sb = _encode(a_keys, b_keys)
+    runs = []  # (a0, b0, length) of equal runs
+    a = b = 0
+    for op, n in diff_strings(sa, sb, engine):
+        if op == "=":
+            runs.append((a, b, n))
+            a += n
+            b += n
+        elif op == "-":
+            a += n
+        else:
+            b += n
+    if not runs:
+        return None
+    best = max(range(len(runs)), key=lambda i: runs[i][2])
+    lo = hi = best
+    matched = runs[best][2]
+
+    def ok(lo: int, hi: int, matched: int) -> bool:
+        span_a = runs[hi][0] + runs[hi][2] - runs[lo][0]
+        span_b = runs[hi][1] + runs[hi][2] - runs[lo][1]
+        return matched >= MOVE_SIMILARITY * max(span_a, span_b)
+
+    grew = True
+    while grew:
+        grew = False
+        if hi + 1 < len(runs) and ok(lo, hi + 1, matched + runs[hi + 1][2]):
+            hi += 1
+            matched += runs[hi][2]
+            grew = True
+        if lo > 0 and ok(lo - 1, hi, matched + runs[lo - 1][2]):
+            lo -= 1
+            matched += runs[lo][2]
+            grew = True
+    return runs[lo][0], runs[hi][0] + runs[hi][2], runs[lo][1], runs[hi][1] + runs[hi][2]
+
+
+# --------------------------------------------------------------------------
+# Step 5: segments and changes.
+
+
+class _Builder:
+    """Turns token-level regions into character-level segments and changes."""
+
+    def __init__(self, old: tk.Tokens, new: tk.Tokens, engine: str | None):
+        self.old, self.new, self.engine = old, new, engine
+        self.segments: list[Segment] = []
+        self.changes: list[Change] = []
+        self.pos_old = 0  # character offsets reached so far
+        self.pos_new = 0
+
+    # Character spans of a token range; an empty range sits at the end of the
+    # token before it, so the whitespace after a deletion stays in the next
+    # equal segment and displays naturally.
+    def _span(self, toks: tk.Tokens, i0: int, i1: int) -> tuple[int, int]:
+        if i1 > i0:
+            return toks.starts[i0], toks.ends[i1 - 1]
+        pos = toks.char_end(i0)
+        return pos, pos
+
+    def _emit(self, kind: str, a0: int, a1: int, b0: int, b1: int, change: int) -> None:
+        os_, oe = self._span(self.old, a0, a1)
+        ns, ne = self._span(self.new, b0, b1)
+        if os_ > self.pos_old or ns > self.pos_new:
+            self.segments.append(Segment("equal", self.pos_old, os_, self.pos_new, ns))
+        self.segments.append(Segment(kind, os_, oe, ns, ne, change))
+        self.pos_old, self.pos_new = oe, ne
+
+    def _change(self, kind: str, cls: str, a0: int, a1: int, b0: int, b1: int, **extra) -> int:
+        os_, oe = self._span(self.old, a0, a1)
+        ns, ne = self._span(self.new, b0, b1)
+        change = Change(
+            kind, cls, os_, oe, ns, ne, self.old.text[os_:oe], self.new.text[ns:ne],
+            words_deleted=_count_words(self.old, a0, a1) if cls == CONTENT else 0,
+            words_inserted=_count_words(self.new, b0, b1) if cls == CONTENT else 0,
+            **extra,
+        )
+        self.changes.append(change)
+        return len(self.changes) - 1
+
+    def edit(self, a0: int, a1: int, b0: int, b1: int) -> None:
+        kind = "replace" if a1 > a0 and b1 > b0 else ("delete" if a1 > a0 else "insert")
+        self._emit(kind, a0, a1, b0, b1, self._change(kind, CONTENT, a0, a1, b0, b1))
+
+    def _move_change(self, move: _Move) -> int:
+        """The move's change, created where reading order first meets it."""
+        if move.change is None:
+            move.change = self._change("move", CONTENT, move.a0, move.a1, move.b0, move.b1, edits=self._move_edits(move))
+        return move.change
+
+    def move_from(self, move: _Move, at_b: int) -> None:
+        self._emit("move-from", move.a0, move.a1, at_b, at_b, self._move_change(move))
+
+    def move_to(self, move: _Move, at_a: int) -> None:
+        self._emit("move-to", at_a, at_a, move.b0, move.b1, self._move_change(move))
+
+    def _move_edits(self, move: _Move) -> list[Change]:
+        """Content edits inside a moved passage, in full-text offsets."""
+        sa, sb = _encode(self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])
+        edits = []
+        for equal, a0, a1, b0, b1 in _regions(diff_strings(sa, sb, self.engine)):
+            if equal:
+                continue
+            a0, a1, b0, b1 = a0 + move.a0, a1 + move.a0, b0 + move.b0, b1 + move.b0
+            kind = "replace" if a1 > a0 and b1 > b0 else ("delete" if a1 > a0 else "insert")
+            os_, oe = self._span(self.old, a0, a1)
+            ns, ne = self._span(self.new, b0, b1)
+            edits.append(Change(kind, CONTENT, os_, oe, ns, ne, self.old.text[os_:oe], self.new.text[ns:ne],
+                                _count_words(self.old, a0, a1), _count_words(self.new, b0, b1)))
+        return edits
+
+    def equal(self, a0: int, a1: int, b0: int, b1: int) -> None:
+        """An equal run of keys: report literal and spacing differences as formatting."""
+        old, new = self.old, self.new
+        if old.literals[a0:a1] == new.literals[b0:b1] and old.gap_kinds[a0 + 1:a1] == new.gap_kinds[b0 + 1:b1]:
+            return
+        n = a1 - a0
+        marked = [False] * n
+        ol, nl, og, ng = old.literals, new.literals, old.gap_kinds, new.gap_kinds
+        for i in range(n):
+            if ol[a0 + i] != nl[b0 + i]:
+                marked[i] = True
+            if i and og[a0 + i] != ng[b0 + i]:
+                marked[i] = marked[i - 1] = True
+        i = 0
+        while i < n:
+            if not marked[i]:
+                i += 1
+                continue
+            j = i
+            while j < n and marked[j]:
+                j += 1
+            # Widen to whole glued groups, so "intra-\nPalestinian" and
+            # '"The' show as units rather than as a lone mark.
+            while i > 0 and og[a0 + i] == tk.GLUED and ng[b0 + i] == tk.GLUED:
+                i -= 1
+            while j < n and og[a0 + j] == tk.GLUED and ng[b0 + j] == tk.GLUED:
+                j += 1
+            while j < n and marked[j]:
+                j += 1
+            x0, x1, y0, y1 = a0 + i, a0 + j, b0 + i, b0 + j
+            self._emit("replace", x0, x1, y0, y1, self._change("replace", FORMATTING, x0, x1, y0, y1))
+            i = j
+
+    def finish(self) -> None:
+        end_old, end_new = len(self.old.text), len(self.new.text)
+        if end_old > self.pos_old or end_new > self.pos_new:
+            self.segments.append(Segment("equal", self.pos_old, end_old, self.pos_new, end_new))
+
+
+def _build(regions: list[list], moves: list[_Move], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> _Builder:
+    builder = _Builder(old, new, engine)
+    from_by_region: dict[int, list[_Move]] = defaultdict(list)
+    to_by_region: dict[int, list[_Move]] = defaultdict(list)
+    for move in moves:
+        from_by_region[move.region_a].append(move)
+        to_by_region[move.region_b].append(move)
+    for r, (equal, a0, a1, b0, b1) in enumerate(regions):
+        if equal:
+            builder.equal(a0, a1, b0, b1)
+            continue
+        # Cut the region's deleted side around departures, its inserted side
+        # around arrivals; plain deleted and inserted pieces stay edits.
+        old_pieces = _pieces(a0, a1, [(m.a0, m.a1, m) for m in sorted(from_by_region[r], key=lambda m: m.a0)])
+        new_pieces = _pieces(b0, b1, [(m.b0, m.b1, m) for m in sorted(to_by_region[r], key=lambda m: m.b0)])
+        last_plain = max((i for i, p in enumerate(old_pieces) if p[2] is None), default=-1)
+        pa, pb = a0, b0
+        # Old pieces up to the last plain deletion, so that it can pair with
+        # the first plain insertion into one replace; then the new pieces;
+        # then any departures left.
+        pending_delete = None
+        for x0, x1, move in old_pieces[:last_plain + 1]:
+            if pending_delete:
+                builder.edit(*pending_delete, pb, pb)
+                pending_delete = None
+            if move is None:
+                pending_delete = (x0, x1)
+            else:
+                builder.move_from(move, pb)
+            pa = x1
+        for y0, y1, move in new_pieces:
+            if move is None:
+                if pending_delete:
+                    builder.edit(*pending_delete, y0, y1)
+                    pending_delete = None
+                else:
+                    builder.edit(pa, pa, y0, y1)
+            else:
+                if pending_delete:
+                    builder.edit(*pending_delete, pb, pb)
+                    pending_delete = None
+                builder.move_to(move, pa)
+            pb = y1
+        if pending_delete:
+            builder.edit(*pending_delete, pb, pb)
+        for x0, x1, move in old_pieces[last_plain + 1:]:
+            builder.move_from(move, pb)
+    builder.finish()
+    return builder
+
+
+def _pieces(start: int, end: int, cuts: list[tuple[int, int, _Move]]) -> list[tuple[int, int, _Move | None]]:
+    pieces: list[tuple[int, int, _Move | None]] = []
+    pos = start
+    for c0, c1, move in cuts:
+        if c0 > pos:
+            pieces.append((pos, c0, None))
+        pieces.append((c0, c1, move))
+        pos = c1
+    if end > pos:
+        pieces.append((pos, end, None))
+    return pieces
+
+
+# --------------------------------------------------------------------------
+
+
+def _as_side(value: str | Side) -> Side:
+    return value if isinstance(value, Side) else Side(text=value)
+
+
+def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_case: bool = False,
+            detect_moves: bool = True, engine: str | None = None) -> Comparison:
+    """Compare two texts word by word.  See the module docstring."""
+    old_side, new_side = _as_side(old), _as_side(new)
+    keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
+    old_t = tk.tokenize(old_side.text, keyer)
+    new_t = tk.tokenize(new_side.text, keyer)
+    tk.join_line_break_hyphens(old_t, new_t)
+    sa, sb = _encode(old_t.keys, new_t.keys)
+    regions = _regions(diff_strings(sa, sb, engine))
+    regions = _absorb_short_equalities(regions, old_t, new_t)
+    moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
+    builder = _build(regions, moves, old_t, new_t, engine)
+    return Comparison(
+        old=old_side,
+        new=new_side,
+        segments=builder.segments,
+        changes=builder.changes,
+        options={"strict": strict, "ignore_case": ignore_case, "moves": detect_moves},
+        old_words=_count_words(old_t, 0, len(old_t)),
+        new_words=_count_words(new_t, 0, len(new_t)),
+    )
+
+
+def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
+    """(words added, words removed) in content changes, moves excluded: the
+    figures ingest prints and records."""
+    stats = compare(old_text, new_text).stats
+    return stats["words_inserted"], stats["words_deleted"]

@@ -1,0 +1,208 @@
+"""Tokenising and normalising: the two layers a comparison works on.
+
+A text becomes a sequence of tokens: words, single punctuation marks, dash
+runs, dot runs, and single characters of scripts written without spaces
+(Chinese, Japanese, Thai...).  Whitespace is not a token: each token keeps
+the whitespace before it (its *gap*), so the literal text is always
+recoverable.  Each token also gets a comparison *key*: the diff runs on keys,
+the reports show literal text.  Two tokens with equal keys and different
+literal text differ only in formatting.
+
+Everything here works on whole lists at once (re.findall, map, dict look-ups)
+because a 4 MB document has some 700,000 tokens and a Python-level loop per
+token is what makes word diffs slow.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from itertools import accumulate
+
+# Scripts written without spaces between words compare character by character.
+_NO_SPACE_SCRIPTS = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uff66-\uff9f"  # half-width Katakana
+    "\U00020000-\U0003134f"  # CJK extensions B-G
+)
+# Invisible characters: inside a word they join its parts, elsewhere they are
+# treated like whitespace.  Never part of a key.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+
+_WORD_CHAR = f"[^\\W{_NO_SPACE_SCRIPTS}]"
+_TOKEN_RE = re.compile(
+    rf"""([\s{_INVISIBLE}]*)                           # gap: whitespace and invisibles
+    ( [{_NO_SPACE_SCRIPTS}]                            # one character of a script without spaces
+    | {_WORD_CHAR}+(?:['\u2019{_INVISIBLE}]{_WORD_CHAR}+)*   # a word, with inner apostrophes
+    | [{_DASHES}]+                                     # a dash run: -, --, en dash, em dash
+    | \.\.+ | \u2026                                   # an ellipsis
+    | \S )                                             # any other single character""",
+    re.VERBOSE,
+)
+
+# Line-break hyphenation: "govern-\nment".  A soft hyphen at a line end always
+# joins; a visible hyphen joins only when the joined word is attested.
+_BREAK_RE = re.compile(
+    rf"(?<={_WORD_CHAR})([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)"
+)
+_PARAGRAPH_RE = re.compile(r"(?:\r\n|\r|\n|\u2029)[^\S\r\n\u2029]*(?:\r\n|\r|\n|\u2029)|\u2029")
+
+# Gap kinds: what whitespace between two tokens means.
+GLUED, SPACE, PARAGRAPH = 0, 1, 2
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+})
+_DROP_INVISIBLE = str.maketrans("", "", _INVISIBLE)
+_DASH_RUN_RE = re.compile(f"[{_DASHES}]+")
+
+
+def typography_key(literal: str) -> str:
+    """The comparison key of one token under typographic folding.
+
+    NFKC (ligatures, full-width forms, composed vs decomposed accents, ...),
+    curly vs straight quotes, any dash run as "-", "..." for an ellipsis,
+    invisible characters dropped.
+    """
+    key = unicodedata.normalize("NFKC", literal.translate(_DROP_INVISIBLE))
+    key = key.translate(_QUOTES)
+    if _DASH_RUN_RE.fullmatch(key):
+        return "-"
+    return key
+
+
+def strict_key(literal: str) -> str:
+    """Key with typography kept: only composed vs decomposed Unicode folded."""
+    return unicodedata.normalize("NFC", literal.translate(_DROP_INVISIBLE))
+
+
+def make_keyer(strict: bool = False, ignore_case: bool = False):
+    base = strict_key if strict else typography_key
+    if ignore_case:
+        return lambda literal: base(literal).casefold()
+    return base
+
+
+def is_word(literal: str) -> bool:
+    """Words count in statistics; punctuation does not."""
+    return literal[0].isalnum() or literal[0] == "_"
+
+
+@dataclass
+class Tokens:
+    """One text cut into tokens.  Lists are parallel, indexed by token.
+
+    `text[starts[i]:ends[i]] == literals[i]`; `gaps[i]` is the text between
+    token i-1 and token i (before the first token: leading whitespace);
+    `text[ends[-1]:]` is trailing whitespace.
+    """
+
+    text: str
+    literals: list[str]
+    gaps: list[str]
+    keys: list[str]
+    starts: list[int]
+    ends: list[int]
+    _gap_kinds: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.literals)
+
+    @property
+    def gap_kinds(self) -> list[int]:
+        """GLUED, SPACE or PARAGRAPH for the gap before each token."""
+        if self._gap_kinds is None:
+            kinds = {g: gap_kind(g) for g in set(self.gaps)}
+            self._gap_kinds = list(map(kinds.__getitem__, self.gaps))
+        return self._gap_kinds
+
+    def char_start(self, i: int) -> int:
+        """Offset where token i starts, or the end of the last token for i == len."""
+        if i < len(self.starts):
+            return self.starts[i]
+        return self.ends[-1] if self.ends else 0
+
+    def char_end(self, i: int) -> int:
+        """Offset just past token i-1 (the end of a range ending before token i)."""
+        if i == 0:
+            return self.starts[0] if self.starts else 0
+        return self.ends[i - 1]
+
+    def token_at(self, offset: int) -> int:
+        """Index of the first token starting at or after a character offset."""
+        return bisect.bisect_left(self.starts, offset)
+
+
+def gap_kind(gap: str) -> int:
+    if not gap:
+        return GLUED
+    if _PARAGRAPH_RE.search(gap):
+        return PARAGRAPH
+    return SPACE
+
+
+def tokenize(text: str, keyer=typography_key) -> Tokens:
+    """Cut text into tokens with literal spans and comparison keys."""
+    pairs = _TOKEN_RE.findall(text)
+    if not pairs:
+        return Tokens(text, [], [], [], [], [])
+    gaps, literals = map(list, zip(*pairs))
+    bounds = list(accumulate(len(s) for pair in pairs for s in pair))
+    starts = bounds[0::2]
+    ends = bounds[1::2]
+    cache = {lit: keyer(lit) for lit in set(literals)}
+    keys = list(map(cache.__getitem__, literals))
+    return Tokens(text, literals, gaps, keys, starts, ends)
+
+
+def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
+    """Merge words broken across lines ("govern-" / "ment") into one token.
+
+    A soft hyphen at a line end always joins.  A visible hyphen joins only
+    when the joined spelling occurs as a word in either text; otherwise the
+    hyphen is real ("intra-" / "Palestinian") and the parts stay tokens, which
+    then match "intra-Palestinian" token for token.
+    """
+    candidates = [(side, list(_BREAK_RE.finditer(side.text))) for side in (old, new)]
+    if not any(found for _, found in candidates):
+        return
+    lexicon = set(old.keys)
+    lexicon.update(new.keys)
+    for side, found in candidates:
+        # Merge from the end so earlier indices stay valid.
+        for match in reversed(found):
+            hyphen_at = match.start(1)
+            i = bisect.bisect_left(side.starts, hyphen_at)
+            soft = match.group(1) == "\u00ad"
+            if soft:
+                # The soft hyphen sits in the gap before the next token.
+                first, last = i - 1, i
+            else:
+                first, last = i - 1, i + 1
+                if i >= len(side.starts) or side.starts[i] != hyphen_at or last >= len(side):
+                    continue
+            if first < 0 or last >= len(side):
+                continue
+            if not side.literals[last][0].islower():
+                continue  # "Lavrov-" / "Zarif": a capital after the break is a real compound
+            joined = side.keys[first] + side.keys[last]
+            if not soft and joined not in lexicon:
+                continue
+            start, end = side.starts[first], side.ends[last]
+            side.literals[first:last + 1] = [side.text[start:end]]
+            side.keys[first:last + 1] = [joined]
+            side.gaps[first:last + 1] = [side.gaps[first]]
+            side.starts[first:last + 1] = [start]
+            side.ends[first:last + 1] = [end]
+            side._gap_kinds = None
