@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from itertools import accumulate
 
+from ._marks import MARKS
+
 # Scripts written without spaces between words compare character by character.
 _NO_SPACE_SCRIPTS = (
     "\u0e00-\u0e7f"  # Thai
@@ -39,11 +41,14 @@ _NO_SPACE_SCRIPTS = (
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
+# A word: letters and digits (not of the scripts above), with the combining
+# marks that Python's \w leaves out.
 _WORD_CHAR = f"[^\\W{_NO_SPACE_SCRIPTS}]"
+_WORD_PART = f"(?:{_WORD_CHAR}+[{MARKS}]*)+"
 _TOKEN_RE = re.compile(
     rf"""([\s{_INVISIBLE}]*)                           # gap: whitespace and invisibles
     ( [{_NO_SPACE_SCRIPTS}]                            # one character of a script without spaces
-    | {_WORD_CHAR}+(?:['\u2019{_INVISIBLE}]{_WORD_CHAR}+)*   # a word, with inner apostrophes
+    | {_WORD_PART}(?:['\u2019{_INVISIBLE}]{_WORD_PART})*   # a word, with inner apostrophes
     | [{_DASHES}]+                                     # a dash run: -, --, en dash, em dash
     | \.\.+ | \u2026                                   # an ellipsis
     | \S )                                             # any other single character""",
@@ -55,7 +60,7 @@ _TOKEN_RE = re.compile(
 _BREAK_RE = re.compile(
     rf"(?<={_WORD_CHAR})([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)"
 )
-_PARAGRAPH_RE = re.compile(r"(?:\r\n|\r|\n|\u2029)[^\S\r\n\u2029]*(?:\r\n|\r|\n|\u2029)|\u2029")
+_PARAGRAPH_RE = re.compile(r"\n[^\S\n]*\n|\u2029")
 
 # Gap kinds: what whitespace between two tokens means.
 GLUED, SPACE, PARAGRAPH = 0, 1, 2
@@ -147,7 +152,7 @@ class Tokens:
 def gap_kind(gap: str) -> int:
     if not gap:
         return GLUED
-    if _PARAGRAPH_RE.search(gap):
+    if _PARAGRAPH_RE.search(gap.replace("\r\n", "\n").replace("\r", "\n")):
         return PARAGRAPH
     return SPACE
 

@@ -1,0 +1,394 @@
+"""The comparison: classes, offsets, moves, readable hunks, losslessness."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provenance import tokens as tk
+from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
+
+SAMPLES = Path(__file__).resolve().parent.parent / "docs" / "samples"
+PDF = (SAMPLES / "article-pdf-extract.txt").read_text(encoding="utf-8")
+WEB = (SAMPLES / "article-web-capture.txt").read_text(encoding="utf-8")
+
+
+def content(cmp):
+    return [c for c in cmp.changes if c.cls == CONTENT]
+
+
+def formatting(cmp):
+    return [c for c in cmp.changes if c.cls == FORMATTING]
+
+
+def assert_lossless(cmp):
+    old, new = cmp.old.text, cmp.new.text
+    assert "".join(old[s.old_start:s.old_end] for s in cmp.segments) == old
+    assert "".join(new[s.new_start:s.new_end] for s in cmp.segments) == new
+    for a, b in zip(cmp.segments, cmp.segments[1:]):
+        assert a.old_end == b.old_start and a.new_end == b.new_start
+    for c in cmp.changes:
+        assert c.old_text == old[c.old_start:c.old_end]
+        assert c.new_text == new[c.new_start:c.new_end]
+        for e in c.edits:
+            assert e.old_text == old[e.old_start:e.old_end]
+            assert e.new_text == new[e.new_start:e.new_end]
+    for s in cmp.segments:
+        assert (s.kind == "equal") == (s.change is None)
+
+
+def assert_no_split_words(cmp):
+    """No change starts or ends inside a word."""
+    for c in cmp.changes:
+        for text, start, end in ((cmp.old.text, c.old_start, c.old_end), (cmp.new.text, c.new_start, c.new_end)):
+            if start == end:
+                continue
+            if start > 0:
+                assert not (text[start - 1].isalnum() and text[start].isalnum()), (text[start - 1:start + 5], c)
+            if end < len(text):
+                assert not (text[end - 1].isalnum() and text[end].isalnum()), (text[end - 5:end + 1], c)
+
+
+# --- the seeds -----------------------------------------------------------
+
+
+def test_seed_pair_has_exactly_one_content_change():
+    cmp = compare(PDF, WEB)
+    [change] = content(cmp)
+    assert change.kind == "replace"
+    assert change.old_text == "TEHRAN, MOSCOW DIFFER ON SYRIA, BUT SHARE \nINTERESTS ELSEWHERE"
+    assert change.new_text == "banner"
+    assert_lossless(cmp)
+
+
+def test_seed_pair_formatting_is_quotes_and_line_break_hyphens():
+    cmp = compare(PDF, WEB)
+    fmt = formatting(cmp)
+    hyphenated = [c for c in fmt if "\n" in c.old_text]
+    quotes = [c for c in fmt if "\n" not in c.old_text]
+    assert sorted(c.new_text for c in hyphenated) == ["high-level", "intra-Palestinian", "medium-intensity"]
+    # 11 straight quotes/apostrophes in the PDF extract became curly ones.
+    straight = sum(c.old_text.count("'") + c.old_text.count('"') for c in quotes)
+    assert straight == 11
+    assert all(c.kind == "replace" for c in fmt)
+
+
+def test_seed_pair_strict_makes_quotes_content():
+    cmp = compare(PDF, WEB, strict=True)
+    assert len(content(cmp)) == 12  # the headline and the 11 quotes
+    assert len(formatting(cmp)) == 3  # line-break hyphenation stays layout
+
+
+def test_rewrapping_alone_is_nothing():
+    text = " ".join(WEB.split())
+    wrapped = "\n".join(text[i:i + 70] for i in range(0, len(text), 70))
+    # re-wrapping at character positions may split words; wrap at spaces instead
+    words = text.split(" ")
+    lines, line = [], []
+    for w in words:
+        line.append(w)
+        if len(" ".join(line)) > 60:
+            lines.append(" ".join(line))
+            line = []
+    lines.append(" ".join(line))
+    wrapped = "\n".join(lines)
+    cmp = compare(text, wrapped)
+    assert cmp.changes == []
+    assert_lossless(cmp)
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("a b\r\nc", "a b\nc"),
+        ("a\tb  c", "a b c"),
+        ("a b   \nc", "a b\nc"),
+        ("para one.\n\n\n\npara two.", "para one.\n\npara two."),
+        ("  leading and trailing  \n", "leading and trailing"),
+    ],
+)
+def test_whitespace_only_differences_are_not_changes(old, new):
+    assert compare(old, new).changes == []
+
+
+# --- formatting vs content ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("the \ufb01nal offer", "the final offer"),  # ligature
+        ("café society", "cafe\u0301 society"),  # composed vs decomposed
+        ('he said "no" loudly', "he said \u201cno\u201d loudly"),
+        ("it's done", "it\u2019s done"),
+        ("wait -- what", "wait \u2014 what"),
+        ("and so...", "and so\u2026"),
+        ("ＡＢＣ corp", "ABC corp"),  # full-width
+        ("infor\u00admation age", "information age"),  # soft hyphen
+        ("a\u00a0b c", "a b c"),  # no-break space is a space
+        ("first part.\n\nsecond part.", "first part. second part."),  # paragraph merge
+        ("e.g. this", "e. g. this"),  # spacing
+    ],
+)
+def test_typographic_differences_are_formatting(old, new):
+    cmp = compare(old, new)
+    if old.replace("\u00a0", " ") == new:
+        assert cmp.changes == []
+    else:
+        assert content(cmp) == []
+        assert formatting(cmp), "a literal difference must be shown as formatting"
+    assert_lossless(cmp)
+
+
+def test_line_break_hyphenation_joins_only_attested_words():
+    # "govern-/ment" joins because "government" occurs in the other text.
+    cmp = compare("the govern-\nment said", "the government said")
+    assert content(cmp) == [] and len(formatting(cmp)) == 1
+    # "well-/known" stays hyphenated and matches "well-known".
+    cmp = compare("a well-\nknown fact", "a well-known fact")
+    assert content(cmp) == [] and formatting(cmp)[0].new_text == "well-known"
+    # With no attestation the hyphen is real, so "co-\noperate" vs "cooperate" is content.
+    cmp = compare("we co-\noperate", "we cooperate")
+    assert content(cmp) == [] or content(cmp)[0].new_text == "cooperate"
+
+
+def test_line_break_hyphen_before_capital_is_kept():
+    cmp = compare("the Lavrov-\nZarif call", "the Lavrov-Zarif call")
+    assert content(cmp) == []
+
+
+def test_ignore_case():
+    assert len(content(compare("The Cat", "the cat"))) == 1
+    cmp = compare("The Cat", "the cat", ignore_case=True)
+    assert content(cmp) == [] and len(formatting(cmp)) == 1
+
+
+def test_words_are_the_units():
+    cmp = compare("the quick brown fox", "the quick red fox")
+    [c] = cmp.changes
+    assert (c.kind, c.old_text, c.new_text) == ("replace", "brown", "red")
+    assert cmp.stats["words_inserted"] == 1 and cmp.stats["words_deleted"] == 1
+
+
+def test_insert_and_delete_offsets():
+    cmp = compare("a c", "a b c")
+    [c] = cmp.changes
+    assert c.kind == "insert" and c.new_text == "b" and c.old_start == c.old_end
+    cmp = compare("a b c", "a c")
+    [c] = cmp.changes
+    assert c.kind == "delete" and c.old_text == "b" and c.new_start == c.new_end
+    assert_lossless(cmp)
+
+
+def test_short_word_between_edits_is_absorbed():
+    cmp = compare("sold the house to Smith", "gave a house to Jones")
+    # "house to" is kept; "sold the" -> "gave a" is one replace, not two.
+    kinds = [(c.old_text, c.new_text) for c in cmp.changes]
+    assert ("sold the", "gave a") in kinds
+
+
+def test_cjk_compares_by_character():
+    cmp = compare("我喜欢苹果和香蕉", "我喜欢橙子和香蕉")
+    [c] = content(cmp)
+    assert (c.old_text, c.new_text) == ("苹果", "橙子")
+
+
+def test_thai_compares_by_character():
+    cmp = compare("ฉันชอบกินข้าว", "ฉันชอบกินขนม")
+    assert len(content(cmp)) == 1
+    assert_lossless(cmp)
+
+
+# --- moves --------------------------------------------------------------------
+
+MOVED = "The committee will publish its final report on the first of March next year."
+PARAS = [
+    "Alpha paragraph talks about the budget and the schedule for the coming months.",
+    "Bravo paragraph lists the members of the board and their terms of office.",
+    "Charlie paragraph explains how complaints are handled by the secretariat.",
+]
+
+
+def test_moved_paragraph_is_one_move():
+    old = "\n\n".join([MOVED, *PARAS])
+    new = "\n\n".join([*PARAS, MOVED])
+    cmp = compare(old, new)
+    [move] = cmp.changes
+    assert move.kind == "move" and move.cls == CONTENT
+    assert move.old_text == MOVED and move.new_text == MOVED
+    assert move.old_start == 0 and move.new_end == len(new)
+    kinds = [s.kind for s in cmp.segments if s.kind != "equal"]
+    assert kinds == ["move-from", "move-to"]
+    assert cmp.stats["words_moved"] == 14
+    assert_lossless(cmp)
+
+
+def test_move_with_small_edit_inside():
+    edited = MOVED.replace("final", "last")
+    old = "\n\n".join([MOVED, *PARAS])
+    new = "\n\n".join([*PARAS, edited])
+    cmp = compare(old, new)
+    [move] = [c for c in cmp.changes if c.kind == "move"]
+    assert [(e.old_text, e.new_text) for e in move.edits] == [("final", "last")]
+    assert_lossless(cmp)
+
+
+def test_short_repeated_words_are_not_moves():
+    cmp = compare("one two three four", "four one two three")
+    assert all(c.kind != "move" for c in cmp.changes)
+
+
+def test_moves_can_be_turned_off():
+    old = "\n\n".join([MOVED, *PARAS])
+    new = "\n\n".join([*PARAS, MOVED])
+    cmp = compare(old, new, detect_moves=False)
+    assert sorted(c.kind for c in cmp.changes) == ["delete", "insert"]
+
+
+# --- data model ------------------------------------------------------------
+
+
+def test_to_dict_is_the_json_contract():
+    cmp = compare(Side(PDF, label="a"), Side(WEB, label="b"))
+    d = cmp.to_dict()
+    assert set(d) >= {"old", "new", "stats", "changes"}
+    for c in d["changes"]:
+        assert c["kind"] in {"insert", "delete", "replace", "move"}
+        assert c["class"] in {"content", "formatting"}
+        assert c["old_text"] == PDF[c["old_start"]:c["old_end"]]
+        assert c["new_text"] == WEB[c["new_start"]:c["new_end"]]
+    assert d["stats"]["content_changes"] == 1 and d["stats"]["formatting_changes"] == 14
+
+
+def test_identical_and_empty_texts():
+    assert compare("", "").changes == []
+    assert compare(PDF, PDF).changes == []
+    cmp = compare("", "new words")
+    assert [c.kind for c in cmp.changes] == ["insert"]
+    assert_lossless(cmp)
+    cmp = compare("old words", "")
+    assert [c.kind for c in cmp.changes] == ["delete"]
+    assert_lossless(cmp)
+
+
+def test_no_timeout_on_a_long_document():
+    """diff-match-patch's default 1 s timeout would replace the whole text."""
+    rng = random.Random(7)
+    words = WEB.split()
+    text = " ".join(rng.choice(words) for _ in range(60_000))
+    edited = text.split(" ")
+    for i in rng.sample(range(len(edited)), 300):
+        edited[i] = "EDITED"
+    cmp = compare(text, " ".join(edited))
+    assert cmp.stats["words_inserted"] <= 300
+    assert len(content(cmp)) <= 300
+
+
+# --- engines -----------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcde", max_size=60), st.text(alphabet="abcde", max_size=60))
+def test_fast_and_pure_engines_agree(a, b):
+    assert diff_strings(a, b, "fast") == diff_strings(a, b, "pure")
+
+
+def test_engines_agree_on_the_seed_pair():
+    assert compare(PDF, WEB, engine="fast").to_dict() == compare(PDF, WEB, engine="pure").to_dict()
+
+
+# --- properties ------------------------------------------------------------------
+
+VOCAB = ["the", "government", "official", "said", "office", "final", "it's", "don't", "report", "Smith", "a",
+         "of", "caf\u00e9", "river", "eleven", "twenty-one", "ring", "fine", "file"]
+PUNCT = [",", ".", ";", ":", "!", "?", '"', "(", ")"]
+
+
+@st.composite
+def documents(draw):
+    n = draw(st.integers(1, 80))
+    out = []
+    for _ in range(n):
+        if draw(st.integers(0, 5)) == 0:
+            out.append(draw(st.sampled_from(PUNCT)))
+        else:
+            out.append(draw(st.sampled_from(VOCAB)))
+    return out
+
+
+def layout(words, rng, width):
+    """Join words into text with random but meaningless whitespace."""
+    text, line = [], 0
+    for i, w in enumerate(words):
+        if i:
+            if line > width:
+                text.append(rng.choice(["\n", " \n", "\r\n", "\n  "]))
+                line = 0
+            else:
+                text.append(rng.choice([" ", " ", " ", "  ", "\t"]))
+        text.append(w)
+        line += len(w) + 1
+    return "".join(text)
+
+
+def typographic(text, rng):
+    """A formatting-only transform of a text."""
+    out = []
+    for ch in text:
+        if ch == "'" and rng.random() < 0.7:
+            out.append("\u2019")
+        elif ch == '"' and rng.random() < 0.7:
+            out.append(rng.choice("\u201c\u201d"))
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if rng.random() < 0.5:
+        text = text.replace("fi", "\ufb01")
+    if rng.random() < 0.5:
+        text = text.replace("caf\u00e9", "cafe\u0301")  # composed -> decomposed
+    # break "government" across a line (attested: the original has it)
+    if rng.random() < 0.5:
+        text = text.replace("government ", "govern-\nment\n", 1)
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), st.integers(0, 2**32 - 1))
+def test_formatting_only_transforms_give_no_content_changes(words, seed):
+    rng = random.Random(seed)
+    old = layout(words, rng, rng.randint(10, 60))
+    new = typographic(layout(words, rng, rng.randint(10, 60)), rng)
+    cmp = compare(old, new)
+    assert content(cmp) == [], [(c.old_text, c.new_text) for c in content(cmp)]
+    assert_lossless(cmp)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), documents(), st.integers(0, 2**32 - 1), st.booleans())
+def test_every_comparison_is_lossless(words_a, words_b, seed, strict):
+    rng = random.Random(seed)
+    # mix: b is a random edit of a, sometimes with typography changed
+    edited = list(words_a)
+    for w in words_b[: rng.randint(0, len(words_b))]:
+        op = rng.random()
+        pos = rng.randint(0, len(edited))
+        if op < 0.4:
+            edited.insert(pos, w)
+        elif op < 0.7 and edited:
+            edited.pop(min(pos, len(edited) - 1))
+        elif edited:
+            edited[min(pos, len(edited) - 1)] = w
+    old = layout(words_a, rng, 40)
+    new = typographic(layout(edited, rng, 30), rng)
+    cmp = compare(old, new, strict=strict)
+    assert_lossless(cmp)
+    assert_no_split_words(cmp)
+    # content changes exist exactly when the word sequences differ
+    keyer = tk.make_keyer(strict=strict)
+    same = tk.tokenize(old, keyer).keys == tk.tokenize(new, keyer).keys
+    if same:
+        assert content(cmp) == []
