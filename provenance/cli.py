@@ -1,0 +1,333 @@
+"""The `provenance` command: a thin click layer over the Python API.
+
+Start-up matters (every command pays it), so modules are imported inside the
+commands that need them: GitPython only for the store, jinja2 only for HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ProvenanceError
+
+DEFAULT_STORE = "store"
+
+
+class _CLI(click.Group):
+    """Every error, ours or click's, is one line on stderr and exit status 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ProvenanceError as exc:
+            _fail(str(exc))
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _fail(exc.format_message() + hint)
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.stderr.close()  # output piped into `head`: not an error
+            sys.exit(0)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail(message: str) -> None:
+    message = " ".join(message.split())  # one line, whatever the message held
+    click.echo(f"provenance: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _store_option(f):
+    return click.option(
+        "--store", "store_path", type=click.Path(file_okay=False), default=None,
+        help="Store location (default: $PROVENANCE_STORE or ./store).",
+    )(f)
+
+
+def _store_path(ctx: click.Context, store_path: str | None) -> Path:
+    chosen = store_path or (ctx.obj or {}).get("store") or os.environ.get("PROVENANCE_STORE") or DEFAULT_STORE
+    return Path(chosen)
+
+
+def _open_store(ctx: click.Context, store_path: str | None, create: bool = False):
+    from .store import Store
+
+    return Store.open(_store_path(ctx, store_path), create=create)
+
+
+def _dump(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _short(sha: str | None) -> str:
+    return f"sha256:{sha[:8]}" if sha else "-"
+
+
+@click.group(cls=_CLI, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provenance")
+@click.option("--store", "store_path", type=click.Path(file_okay=False), default=None,
+              help="Store location for every command (default: $PROVENANCE_STORE or ./store).")
+@click.pass_context
+def cli(ctx: click.Context, store_path: str | None) -> None:
+    """Track versions of documents and show exactly what changed.
+
+    \b
+      provenance ingest article.txt --doc nyt/article --source https://...
+      provenance diff nyt/article@1 nyt/article -o report.html
+      provenance diff old.txt new.txt            # two files, no store
+      git -C store log                           # the audit trail
+    """
+    ctx.obj = {"store": store_path}
+
+
+@cli.command()
+@_store_option
+@click.pass_context
+def init(ctx: click.Context, store_path: str | None) -> None:
+    """Create a store (a bare git repository); fine if it exists."""
+    from .store import Store
+
+    path = _store_path(ctx, store_path)
+    with Store.init(path) as store:
+        click.echo(f"store ready at {store.path}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--doc", "doc_id", required=True, help="Document id, e.g. 'acme/terms' (no '@', no '..').")
+@click.option("--source", help="Where the document came from (URL). Default: the file name.")
+@click.option("--captured-at", help="When it was captured, ISO-8601 (default: now; no offset means UTC).")
+@click.option("--note", help="Free text recorded with each version.")
+@click.option("--meta", "meta", multiple=True, metavar="KEY=VALUE", help="Extra metadata; repeatable.")
+@click.option("--by", "ingested_by", help="Who ingests (default: $PROVENANCE_USER, then git's user.name/email).")
+@click.option("--encoding", help="Decode with this encoding instead of detecting it.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@_store_option
+@click.pass_context
+def ingest(ctx, files, doc_id, source, captured_at, note, meta, ingested_by, encoding, as_json, store_path):
+    """Store FILES (or - for standard input) as successive versions of a document.
+
+    Each version is one commit holding the raw bytes, the decoded text, their
+    SHA-256 and the metadata as git trailers.  Content identical to the latest
+    version is recorded as seen again, not as a new version.
+    """
+    from .ingest import ingest_paths, parse_meta, parse_time
+
+    when = parse_time(captured_at) if captured_at else None
+    meta_dict = parse_meta(meta)
+    with _open_store(ctx, store_path, create=True) as store:
+        results = ingest_paths(
+            store, doc_id, files, source=source, captured_at=when, note=note, meta=meta_dict,
+            ingested_by=ingested_by, encoding=encoding, stdin=click.get_binary_stream("stdin"),
+        )
+    if as_json:
+        _dump([{"status": r.status, **r.version.to_dict()} for r in results])
+        return
+    for r in results:
+        v = r.version
+        head = f"{v.document} v{v.number}  {_short(v.content_sha256)}"
+        if r.status == "seen-again":
+            click.echo(f"{head}  seen again: same content as the latest version, no new version")
+        elif v.words_added is None:
+            click.echo(f"{head}  new document")
+        else:
+            line = f"{head}  +{v.words_added} -{v.words_removed} words"
+            if v.repeats:
+                line += f"  (same content as v{v.repeats})"
+            click.echo(line)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_store_option
+@click.pass_context
+def docs(ctx, as_json, store_path):
+    """List documents with their version counts and last capture."""
+    with _open_store(ctx, store_path) as store:
+        summaries = store.documents()
+    if as_json:
+        _dump([s.to_dict() for s in summaries])
+        return
+    if not summaries:
+        click.echo("no documents yet (add one with: provenance ingest FILE --doc ID)")
+    width = max((len(s.document) for s in summaries), default=0)
+    for s in summaries:
+        count = f"{s.versions} version" + ("s" if s.versions != 1 else "")
+        click.echo(f"{s.document:<{width}}  {count:>12}  last captured {s.last_captured_at}")
+
+
+def _change_size(v) -> str:
+    if v.words_added is None:
+        return "new"
+    size = f"+{v.words_added} -{v.words_removed}"
+    return size + (f" =v{v.repeats}" if v.repeats else "")
+
+
+@cli.command()
+@click.argument("doc_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_store_option
+@click.pass_context
+def log(ctx, doc_id, as_json, store_path):
+    """List versions, newest first: of one document, or of all."""
+    with _open_store(ctx, store_path) as store:
+        if doc_id:
+            versions = store.versions(doc_id)
+        else:
+            versions = [v for s in store.documents() for v in store.versions(s.document)]
+    versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
+    if as_json:
+        _dump([v.to_dict() for v in versions])
+        return
+    for v in versions:
+        label = f"{v.document}@{v.number}"
+        seen = f"  seen {len(v.seen)} more time" + ("s" if len(v.seen) != 1 else "") if v.seen else ""
+        click.echo(f"{label}  {_short(v.content_sha256)}  {v.captured_at}  {_change_size(v):>10}  {v.source or '-'}{seen}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--raw", is_flag=True, help="Print the raw bytes as received instead of the text.")
+@click.option("--json", "as_json", is_flag=True, help="Print metadata and text as JSON.")
+@_store_option
+@click.pass_context
+def show(ctx, ref, raw, as_json, store_path):
+    """Print a version's text: REF is ID (latest), ID@N or ID@-K."""
+    from .ingest import parse_ref
+
+    doc_id, spec = parse_ref(ref)
+    with _open_store(ctx, store_path) as store:
+        version = store.resolve(doc_id, spec)
+        if as_json:
+            _dump({**version.to_dict(), "text": store.text(version)})
+        elif raw:
+            out = click.get_binary_stream("stdout")
+            out.write(store.raw(version))
+            out.flush()
+        else:
+            click.echo(store.text(version), nl=False)
+
+
+def _load_side(ctx, arg: str, store_path: str | None, stores: dict):
+    """A path to a file, or a document reference in the store."""
+    from .ingest import parse_ref, side_for_file, side_for_version
+
+    if arg == "-" or Path(arg).is_file():
+        return side_for_file(arg, click.get_binary_stream("stdin"))
+    if Path(arg).is_dir():
+        raise ProvenanceError(f"{arg}: is a directory, not a file or document")
+    path = _store_path(ctx, store_path)
+    if not path.exists():
+        raise ProvenanceError(f"{arg}: no such file, and no store at {path} to look it up as a document")
+    doc_id, spec = parse_ref(arg)
+    if "store" not in stores:
+        stores["store"] = _open_store(ctx, store_path)
+    store = stores["store"]
+    return side_for_version(store, store.resolve(doc_id, spec))
+
+
+def _format_for(output: str | None, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(output).suffix.lower() if output else ""
+    return {".html": "html", ".htm": "html", ".json": "json"}.get(suffix, "text")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]),
+              help="Output format (default: from -o's extension, else text).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the content differs (formatting alone does not count).")
+@click.option("--strict", is_flag=True, help="Treat typography (quotes, dashes, ligatures) as content.")
+@click.option("--ignore-case", is_flag=True, help="Case differences are formatting, not content.")
+@click.option("--no-moves", is_flag=True, help="Report moved passages as a deletion and an insertion.")
+@click.option("--context", type=click.IntRange(0), default=None, help="Words of context around changes.")
+@click.option("--formatting/--no-formatting", "show_formatting", default=True,
+              help="Text output: mark formatting changes (default) or show them as plain text.")
+@click.option("--color/--no-color", default=None, help="Colour text output (default: on a terminal).")
+@_store_option
+@click.pass_context
+def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, show_formatting, color, store_path):
+    """Compare OLD and NEW word by word.
+
+    Each is a file path, or a stored version: ID (latest), ID@N, or ID@-K
+    (K before the latest; ID@-1 is the one before the latest).  Whitespace and
+    line wrapping are never changes; typography and line-break hyphenation are
+    formatting; everything else is content.
+    """
+    from . import render
+    from .diff import compare
+
+    stores: dict = {}
+    try:
+        old_side = _load_side(ctx, old, store_path, stores)
+        new_side = _load_side(ctx, new, store_path, stores)
+    finally:
+        for store in stores.values():
+            store.close()
+    cmp = compare(old_side, new_side, strict=strict, ignore_case=ignore_case, detect_moves=not no_moves)
+    fmt = _format_for(output, fmt)
+    if fmt == "json":
+        text = render.render_json(cmp)
+    elif fmt == "html":
+        text = render.render_html(cmp, **({"context": context} if context is not None else {}))
+    else:
+        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        text = render.render_text(cmp, color=use_color, show_formatting=show_formatting,
+                                  **({"context": context} if context is not None else {}))
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ProvenanceError(f"{output}: cannot write ({exc.strerror})") from None
+        s = cmp.stats
+        click.echo(f"{fmt} report written to {Path(output).resolve()}  "
+                   f"({s['content_changes']} content, {s['formatting_changes']} formatting changes)")
+    else:
+        click.echo(text, nl=False)
+    if exit_code and cmp.content_differs:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("doc_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_store_option
+@click.pass_context
+def verify(ctx, doc_id, as_json, store_path):
+    """Re-check every stored version's hashes and the git history.
+
+    Exits 1 and lists every mismatch if anything does not check out.
+    """
+    with _open_store(ctx, store_path) as store:
+        report = store.verify(doc_id)
+    if as_json:
+        _dump(report.to_dict())
+    else:
+        click.echo(f"checked {report.versions_checked} versions in {report.commits_checked} commits; "
+                   f"git fsck {'ok' if report.fsck_ok else 'FAILED'}")
+        for problem in report.problems:
+            click.echo(f"MISMATCH {problem}")
+        click.echo("all hashes match" if report.ok else f"{len(report.problems)} problem(s) found")
+    if not report.ok:
+        ctx.exit(1)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

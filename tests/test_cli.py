@@ -1,0 +1,264 @@
+"""Every command through click's CliRunner, on real stores in temporary folders,
+and the main job once through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+
+SAMPLES = Path(__file__).resolve().parent.parent / "docs" / "samples"
+PDF = SAMPLES / "article-pdf-extract.txt"
+WEB = SAMPLES / "article-web-capture.txt"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "store")
+
+
+@pytest.fixture
+def run(store, monkeypatch):
+    monkeypatch.setenv("PROVENANCE_USER", "Test Reporter <reporter@example.org>")
+    monkeypatch.delenv("PROVENANCE_STORE", raising=False)
+
+    def run(*args, input=None, expect=0):
+        result = CliRunner().invoke(cli, ["--store", store, *args], input=input, catch_exceptions=False)
+        assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
+        return result
+
+    return run
+
+
+def one_line_error(result, fragment):
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("provenance: error: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def git(store, *args):
+    return subprocess.run(["git", "-C", store, *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_init_creates_a_bare_repository(run, store):
+    result = run("init")
+    assert "store ready" in result.output
+    assert git(store, "rev-parse", "--is-bare-repository").strip() == "true"
+    run("init")  # idempotent
+
+
+def test_ingest_prints_one_line_per_version(run, store):
+    result = run("ingest", str(PDF), str(WEB), "--doc", "al-monitor/tehran-moscow",
+                 "--source", "https://www.al-monitor.com/pulse/originals/2019/02/russia-iran-israel-syria.html",
+                 "--captured-at", "2019-02-04T10:00:00Z", "--note", "PDF and web captures", "--meta", "desk=world")
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("al-monitor/tehran-moscow v1  sha256:") and "new document" in lines[0]
+    # the only content change: 9 headline words out, "banner" in
+    assert lines[1].startswith("al-monitor/tehran-moscow v2  sha256:") and lines[1].endswith("+1 -9 words")
+
+
+def test_ingest_trailers_and_dates_are_git_native(run, store):
+    run("ingest", str(PDF), "--doc", "nda", "--captured-at", "2024-01-28T09:30:00+01:00", "--source", "https://example.org/nda")
+    trailers = git(store, "log", "-1", "--format=%(trailers:only,unfold)")
+    for key in ("Document: nda", "Version: 1", "Content-SHA256: ", "Text-SHA256: ", "Bytes: ", "Media-Type: text/plain",
+                "Encoding: utf-8", "Source: https://example.org/nda", "Captured-At: 2024-01-28T09:30:00+01:00",
+                "Ingested-By: Test Reporter <reporter@example.org>", "Tool: provenance "):
+        assert key in trailers, key
+    author_date = git(store, "log", "-1", "--format=%aI").strip()
+    assert author_date == "2024-01-28T09:30:00+01:00"
+    assert git(store, "log", "-1", "--format=%cI").strip() != author_date  # committer date is the ingest time
+
+
+def test_ingest_same_content_is_seen_again(run):
+    run("ingest", str(PDF), "--doc", "nda")
+    result = run("ingest", str(PDF), "--doc", "nda")
+    assert "seen again" in result.output
+    log = json.loads(run("log", "nda", "--json").output)
+    assert len(log) == 1 and len(log[0]["seen"]) == 1
+
+
+def test_ingest_repeat_of_older_version(run):
+    run("ingest", str(PDF), str(WEB), "--doc", "nda")
+    result = run("ingest", str(PDF), "--doc", "nda")
+    assert "v3" in result.output and "same content as v1" in result.output
+
+
+def test_ingest_from_stdin(run):
+    result = run("ingest", "-", "--doc", "memo", input=b"first draft\n")
+    assert "memo v1" in result.output
+    assert run("show", "memo").output == "first draft\n"
+
+
+def test_docs_log_show(run):
+    run("ingest", str(PDF), str(WEB), "--doc", "article", "--captured-at", "2019-02-04")
+    run("ingest", "-", "--doc", "memo", input=b"hello\n")
+    docs = run("docs").output
+    assert "article" in docs and "2 versions" in docs and "memo" in docs
+    docs_json = json.loads(run("docs", "--json").output)
+    assert [d["document"] for d in docs_json] == ["article", "memo"]
+    log = run("log", "article").output.strip().splitlines()
+    assert log[0].startswith("article@2") and log[1].startswith("article@1")  # newest first
+    log_json = json.loads(run("log", "article", "--json").output)
+    assert [v["version"] for v in log_json] == [2, 1]
+    assert run("show", "article@1").output == PDF.read_text(encoding="utf-8")
+    assert run("show", "article").output == WEB.read_text(encoding="utf-8")
+    assert run("show", "article@-1").output == PDF.read_text(encoding="utf-8")
+    shown = json.loads(run("show", "article@2", "--json").output)
+    assert shown["text"] == WEB.read_text(encoding="utf-8") and shown["version"] == 2
+
+
+def test_show_raw_returns_the_exact_bytes(run, tmp_path):
+    raw = "Caf\u00e9 cr\u00e8me, 10\u20ac\r\n".encode("cp1252")
+    f = tmp_path / "legacy.txt"
+    f.write_bytes(raw)
+    run("ingest", str(f), "--doc", "legacy")
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), "show", "legacy", "--raw"])
+    assert result.stdout_bytes == raw
+    assert run("show", "legacy").output.startswith("Caf\u00e9 cr\u00e8me")
+
+
+def test_diff_two_stored_versions_json_contract(run):
+    run("ingest", str(PDF), str(WEB), "--doc", "article")
+    data = json.loads(run("diff", "article@1", "article", "--format", "json").output)
+    old, new = PDF.read_text(encoding="utf-8"), WEB.read_text(encoding="utf-8")
+    assert data["old"]["version"] == 1 and data["new"]["version"] == 2
+    assert data["stats"]["content_changes"] == 1
+    for c in data["changes"]:
+        assert c["old_text"] == old[c["old_start"]:c["old_end"]]
+        assert c["new_text"] == new[c["new_start"]:c["new_end"]]
+
+
+def test_diff_two_files_without_a_store(run, store):
+    result = run("diff", str(PDF), str(WEB), "--format", "json")
+    assert json.loads(result.output)["stats"]["content_changes"] == 1
+    assert not Path(store).exists()
+
+
+def test_diff_html_report_to_file(run, tmp_path):
+    out = tmp_path / "report.html"
+    result = run("diff", str(PDF), str(WEB), "-o", str(out))
+    assert str(out) in result.output
+    html = out.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html") and "banner" in html
+
+
+def test_diff_text_marks_changes(run):
+    text = run("diff", str(PDF), str(WEB), "--format", "text").output
+    assert "{+banner+}" in text
+
+
+def test_diff_exit_code(run, tmp_path):
+    a, b, c = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    a.write_text("It's a fine day.\n")
+    b.write_text("It\u2019s a \ufb01ne\nday.\n")  # formatting only
+    c.write_text("It's a grim day.\n")
+    run("diff", str(a), str(b), "--exit-code", expect=0)
+    run("diff", str(a), str(c), "--exit-code", expect=1)
+    run("diff", str(a), str(c), expect=0)
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["show", "nope"], "unknown document"),
+        (["show", "article@7"], "no version 7"),
+        (["show", "article@x"], "bad version"),
+        (["ingest", "missing.txt", "--doc", "a"], "no such file"),
+        (["ingest", "{pdf}", "--doc", "../etc"], "document id"),
+        (["ingest", "{pdf}", "--doc", "/abs"], "document id"),
+        (["ingest", "{pdf}", "--doc", "a\x07b"], "document id"),
+        (["ingest", "{pdf}", "--doc", "a", "--captured-at", "yesterday"], "ISO-8601"),
+        (["ingest", "{pdf}", "--doc", "a", "--meta", "novalue"], "KEY=VALUE"),
+        (["diff", "nope", "{pdf}"], "nope"),
+        (["diff", "{pdf}"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_errors_are_one_line_with_status_2(run, store, args, fragment):
+    run("ingest", str(PDF), "--doc", "article")
+    args = [a.replace("{pdf}", str(PDF)) for a in args]
+    result = CliRunner().invoke(cli, ["--store", store, *args])
+    one_line_error(result, fragment)
+
+
+def test_undecodable_input_is_rejected_and_store_untouched(run, store, tmp_path):
+    run("ingest", str(PDF), "--doc", "article")
+    before = git(store, "rev-parse", "main")
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n\x00\x01binary")
+    result = CliRunner().invoke(cli, ["--store", store, "ingest", str(WEB), str(pdf), "--doc", "article"])
+    one_line_error(result, "PDF")
+    assert git(store, "rev-parse", "main") == before  # nothing half-written
+
+
+def test_verify(run, store):
+    run("ingest", str(PDF), str(WEB), "--doc", "article")
+    result = run("verify")
+    assert "checked 2 versions" in result.output and "all hashes match" in result.output
+    data = json.loads(run("verify", "--json").output)
+    assert data["problems"] == []
+
+
+def test_store_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROVENANCE_STORE", str(tmp_path / "envstore"))
+    monkeypatch.setenv("PROVENANCE_USER", "T <t@example.org>")
+    result = CliRunner().invoke(cli, ["ingest", str(PDF), "--doc", "x"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "envstore" / "HEAD").exists()
+
+
+def test_store_option_after_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROVENANCE_USER", "T <t@example.org>")
+    result = CliRunner().invoke(cli, ["init", "--store", str(tmp_path / "s2")])
+    assert result.exit_code == 0
+    assert (tmp_path / "s2" / "HEAD").exists()
+
+
+def _env(tmp_path):
+    env = dict(os.environ, PROVENANCE_USER="Sub Process <sp@example.org>")
+    env.pop("PROVENANCE_STORE", None)
+    return env
+
+
+def test_main_job_through_a_real_subprocess(tmp_path):
+    store = str(tmp_path / "store")
+    env = _env(tmp_path)
+    cmd = [sys.executable, "-m", "provenance.cli", "--store", store]
+    out = subprocess.run([*cmd, "ingest", str(PDF), str(WEB), "--doc", "article"], env=env, capture_output=True, text=True, check=True)
+    assert "article v2" in out.stdout
+    report = tmp_path / "report.html"
+    out = subprocess.run([*cmd, "diff", "article@1", "article@2", "-o", str(report)], env=env, capture_output=True, text=True, check=True)
+    assert str(report) in out.stdout and report.exists()
+    log = subprocess.run(["git", "-C", store, "log", "--format=%s%n%(trailers:key=Document,key=Version)"], capture_output=True, text=True, check=True).stdout
+    assert "Document: article" in log and "Version: 2" in log
+
+
+def test_error_through_a_real_subprocess(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "provenance.cli", "--store", str(tmp_path / "s"), "show", "nothing"],
+                         env=_env(tmp_path), capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["diff", "{a}", "{b}", "--format", "json"]])
+def test_help_and_file_diff_do_not_import_gitpython(tmp_path, argv):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("one two\n")
+    b.write_text("one three\n")
+    argv = [x.replace("{a}", str(a)).replace("{b}", str(b)) for x in argv]
+    code = ("import sys; from provenance.cli import cli\n"
+            "try:\n    cli(%r)\nexcept SystemExit:\n    pass\n"
+            "print('GIT' if 'git' in sys.modules else 'NOGIT', 'JINJA' if 'jinja2' in sys.modules else 'NOJINJA')") % (argv,)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env(tmp_path))
+    assert out.stdout.strip().endswith("NOGIT NOJINJA"), out.stdout
