@@ -1,0 +1,1448 @@
+"""The store: a bare git repository used as an append-only database.
+
+One commit per ingest on ``refs/heads/main``; metadata lives both in the
+version folder (``meta.json``) and in git trailers of the commit, so that a
+plain ``git -C store log`` is the audit trail.  Nothing is ever rewritten:
+every version folder is written once, and ``main`` only moves forward.
+
+Writing never goes through a git index (shared mutable state that loses
+commits under concurrency).  Each ``Store.add`` builds its chain of commits
+from the current tip with one ``git fast-import`` process onto a private
+temporary ref, then moves ``main`` by compare-and-swap (``git update-ref
+refs/heads/main NEW OLD``).  If another writer moved ``main`` in between,
+everything that depends on the tip (version numbers, "seen again" and
+"repeats" decisions, change statistics) is recomputed and the chain rebuilt.
+
+See store/README.md for the layout and the reasons behind it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import threading
+import time
+import unicodedata
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import git as gitpython
+
+from . import __version__
+from .errors import ProvenanceError
+from .extract import Extracted
+
+TOOL = f"provenance {__version__}"
+LAYOUT = "1"  # value of the `provenance.layout` config key that marks our stores
+MAIN = "refs/heads/main"
+INCOMING = "refs/provenance/incoming/"
+ZERO_SHA = "0" * 40
+MAX_DOC_ID = 200
+DEFAULT_STALE_LOCK_SECONDS = 600.0
+
+# Config of a new store (see store/README.md for why).
+STORE_CONFIG = (
+    ("core.fsync", "committed"),
+    ("core.logAllRefUpdates", "true"),
+    ("receive.denyNonFastForwards", "true"),
+    ("receive.denyDeletes", "true"),
+    # The reflog is part of the audit trail: keep it.
+    ("gc.reflogExpire", "never"),
+    ("gc.reflogExpireUnreachable", "never"),
+    ("provenance.layout", LAYOUT),  # written last: marks a complete store
+)
+
+# Entries a directory may already hold for `init` to turn it into a store
+# (the project ships store/README.md in the default location).
+_INIT_ALLOWED = {"README.md", "README", ".gitignore", ".gitkeep"}
+
+# Environment variables that would point git at another repository, index or
+# identity; our git processes get an explicit GIT_DIR instead.
+_GIT_ENV_DROP = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH", "GIT_PREFIX", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+    "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_DATE", "GIT_REFLOG_ACTION",
+)
+
+_SNAPSHOT_EXT = {"text/plain": "txt", "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf"}
+_LOCK_RE = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_VERSION_DIR_RE = re.compile(r"^(\d{6,})-([0-9a-f]{12})$")
+
+
+# --------------------------------------------------------------------------
+# Public data types
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One version to ingest."""
+
+    document: str
+    raw: bytes
+    extracted: Extracted
+    source: str | None = None
+    captured_at: datetime | None = None  # aware; default: now (UTC)
+    note: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    ingested_by: str | None = None  # "Name <email>"; default: see Store.identity
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version, as read back."""
+
+    document: str
+    number: int
+    path: str  # the version folder inside the repository
+    commit: str  # hex sha of the commit that added it
+    content_sha256: str
+    text_sha256: str
+    bytes: int
+    text_chars: int
+    media_type: str
+    encoding: str
+    source: str | None
+    captured_at: str
+    ingested_at: str
+    ingested_by: str
+    tool: str
+    extractor: str
+    note: str | None
+    meta: dict
+    repeats: int | None
+    words_added: int | None
+    words_removed: int | None
+    snapshot: str
+    seen: tuple[str, ...] = ()  # captured_at of later observations, oldest first
+
+    def to_dict(self) -> dict:
+        return {
+            "document": self.document,
+            "number": self.number,
+            "path": self.path,
+            "commit": self.commit,
+            "content_sha256": self.content_sha256,
+            "text_sha256": self.text_sha256,
+            "bytes": self.bytes,
+            "text_chars": self.text_chars,
+            "media_type": self.media_type,
+            "encoding": self.encoding,
+            "source": self.source,
+            "captured_at": self.captured_at,
+            "ingested_at": self.ingested_at,
+            "ingested_by": self.ingested_by,
+            "tool": self.tool,
+            "extractor": self.extractor,
+            "note": self.note,
+            "meta": dict(self.meta),
+            "repeats": self.repeats,
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+            "snapshot": self.snapshot,
+            "seen": list(self.seen),
+        }
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    version: Version
+    status: str  # "new" | "repeat" | "seen-again"
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    document: str
+    versions: int
+    last_captured_at: str  # latest capture: of the latest version or a later "seen again"
+    last_version: int
+
+    def to_dict(self) -> dict:
+        return {
+            "document": self.document,
+            "versions": self.versions,
+            "last_captured_at": self.last_captured_at,
+            "last_version": self.last_version,
+        }
+
+
+@dataclass
+class VerifyReport:
+    versions_checked: int = 0
+    commits_checked: int = 0
+    fsck_ok: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.fsck_ok and not self.problems
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "versions_checked": self.versions_checked,
+            "commits_checked": self.commits_checked,
+            "fsck_ok": self.fsck_ok,
+            "problems": list(self.problems),
+        }
+
+
+# --------------------------------------------------------------------------
+# Document ids and paths
+
+
+def validate_doc_id(doc_id: str) -> str:
+    """Return `doc_id` unchanged, or raise ProvenanceError saying what is wrong."""
+    if not isinstance(doc_id, str):
+        raise ProvenanceError(f"document id must be a string, not {type(doc_id).__name__}")
+    if not doc_id:
+        raise ProvenanceError("document id is empty")
+    shown = repr(doc_id) if len(doc_id) <= 60 else repr(doc_id[:57] + "...")
+    if len(doc_id) > MAX_DOC_ID:
+        raise ProvenanceError(f"document id {shown} is too long ({len(doc_id)} characters, at most {MAX_DOC_ID})")
+    for i, ch in enumerate(doc_id):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            raise ProvenanceError(f"document id {shown} contains a control or invisible character (U+{ord(ch):04X} at position {i + 1})")
+    if "@" in doc_id:
+        raise ProvenanceError(f"document id {shown} contains '@', which is reserved for ID@VERSION")
+    if "\\" in doc_id:
+        raise ProvenanceError(f"document id {shown} contains a backslash; use '/' to group documents")
+    if doc_id[0].isspace() or doc_id[-1].isspace():
+        raise ProvenanceError(f"document id {shown} starts or ends with whitespace")
+    if doc_id.startswith("/") or doc_id.endswith("/"):
+        raise ProvenanceError(f"document id {shown} starts or ends with '/'")
+    for segment in doc_id.split("/"):
+        if segment == "":
+            raise ProvenanceError(f"document id {shown} contains an empty segment ('//')")
+        if segment in (".", ".."):
+            raise ProvenanceError(f"document id {shown} contains a '{segment}' segment")
+    return doc_id
+
+
+def document_folder(doc_id: str) -> str:
+    """documents/<xx>/<quoted-id>: sharded by the first byte of sha256(id)."""
+    prefix = hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:2]
+    return f"documents/{prefix}/{urllib.parse.quote(doc_id, safe='')}"
+
+
+def version_folder(doc_id: str, number: int, uid: str) -> str:
+    return f"{document_folder(doc_id)}/versions/{number // 1000:03d}/{number:06d}-{uid}"
+
+
+def snapshot_name(media_type: str) -> str:
+    base = media_type.split(";", 1)[0].strip().lower()
+    return f"snapshot.{_SNAPSHOT_EXT.get(base, 'bin')}"
+
+
+def _version_number(folder_name: str) -> int | None:
+    m = _VERSION_DIR_RE.match(folder_name)
+    return int(m.group(1)) if m else None
+
+
+def _dump_json(obj: Any) -> bytes:
+    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _git_blob_id(data: bytes) -> str:
+    """The id git gives a blob with these bytes (SHA-1 object format)."""
+    h = hashlib.sha1(b"blob %d\0" % len(data))
+    h.update(data)
+    return h.hexdigest()
+
+
+def _iso(dt: datetime) -> str:
+    return dt.replace(microsecond=0).isoformat()
+
+
+def _git_date(dt: datetime) -> str:
+    """`<epoch> <+hhmm>` for fast-import's raw date format."""
+    dt = dt.replace(microsecond=0)
+    epoch = int(dt.timestamp())
+    if epoch < 0:
+        raise ProvenanceError(f"time {_iso(dt)} is before 1970 and cannot be stored as a git date")
+    minutes = round(dt.utcoffset().total_seconds() / 60)
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{epoch} {sign}{minutes // 60:02d}{minutes % 60:02d}"
+
+
+def _one_line(value: Any) -> str:
+    return str(value).replace("\r", " ").replace("\n", " ")
+
+
+def _parse_ident(value: str) -> tuple[str, str]:
+    """Split "Name <email>" (or a bare name or email) into (name, email)."""
+    text = value.strip()
+    if any(ch in text for ch in "\r\n\0"):
+        raise ProvenanceError(f"identity {value!r} must be a single line like 'Name <email>'")
+    m = re.fullmatch(r"([^<>]*?)\s*<([^<>]*)>", text)
+    if m:
+        name, email = m.group(1).strip(), m.group(2).strip()
+        if not name:
+            name = email.split("@", 1)[0] or "unknown"
+        return name, email
+    if "<" in text or ">" in text:
+        raise ProvenanceError(f"identity {value!r} is not of the form 'Name <email>'")
+    if not text:
+        raise ProvenanceError("identity is empty; use 'Name <email>'")
+    if "@" in text and " " not in text:
+        return text.split("@", 1)[0] or text, text
+    return text, f"{_login()}@{_hostname()}"
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _hostname() -> str:
+    return socket.gethostname() or "localhost"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ProvenanceError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise ProvenanceError(f"{name} must not be negative")
+    return value
+
+
+def _parse_trailers(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out.setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def _parse_tree_object(data: bytes) -> list[tuple[str, str, str]]:
+    """Entries (mode, name, hex sha) of a raw git tree object."""
+    entries = []
+    i = 0
+    while i < len(data):
+        space = data.index(b" ", i)
+        nul = data.index(b"\0", space)
+        mode = data[i:space].decode()
+        name = data[space + 1:nul].decode("utf-8", "surrogateescape")
+        sha = data[nul + 1:nul + 21].hex()
+        entries.append((mode, name, sha))
+        i = nul + 21
+    return entries
+
+
+# --------------------------------------------------------------------------
+# Internal planning types
+
+
+@dataclass
+class _Prepared:
+    """Everything about an Incoming that does not depend on the store's tip."""
+
+    item: Incoming
+    folder: str
+    raw: bytes
+    blob_id: str
+    content_sha256: str
+    text: str
+    text_bytes: bytes
+    text_sha256: str
+    snapshot: str
+    captured: datetime
+    captured_at: str
+    ident: str
+    name: str
+    email: str
+    note: str | None
+    meta: dict[str, str]
+
+
+@dataclass
+class _DocState:
+    """What one attempt knows about a document: the tip plus this batch."""
+
+    doc: str
+    folder: str
+    latest_n: int = 0
+    latest_path: str | None = None
+    latest_blob: str | None = None  # git blob id of the latest snapshot
+    latest_meta: dict | None = None
+    latest_commit: str | None = None  # sha, or ":mark" for a commit of this batch
+    latest_seen: list[tuple[str, str]] | None = None  # (file name, captured_at), loaded lazily
+    tip_snapshots: dict[str, list[tuple[int, str]]] | None = None  # blob -> [(n, path)] in the tip, lazily
+    batch_snapshots: dict[str, list[tuple[int, str, dict]]] = field(default_factory=dict)
+
+
+@dataclass
+class _Op:
+    status: str
+    doc: str
+    path: str  # version folder
+    meta: dict
+    mark: int | None  # mark of the commit that added the version, if it is in this batch
+    commit: str | None  # sha of that commit if it was already in the tip
+    seen: tuple[str, ...]
+
+
+class _Busy(Exception):
+    def __init__(self, lock: Path | None = None, age: float | None = None):
+        super().__init__()
+        self.lock = lock
+        self.age = age
+
+
+# --------------------------------------------------------------------------
+# The store
+
+
+class Store:
+    """A provenance store: a bare git repository written only through `add`."""
+
+    DEFAULT_PATH = "store"
+    max_attempts = 200  # compare-and-swap attempts per add
+    busy_timeout = 60.0  # seconds an add may spend retrying before giving up
+
+    def __init__(self, path: str | os.PathLike, *, stale_lock_seconds: float | None = None):
+        self.path = Path(os.path.abspath(os.fspath(path)))
+        self.stale_lock_seconds = (
+            float(stale_lock_seconds) if stale_lock_seconds is not None
+            else _env_float("PROVENANCE_STALE_LOCK_SECONDS", DEFAULT_STALE_LOCK_SECONDS)
+        )
+        self._repo: gitpython.Repo | None = None
+        self._identity: str | None = None
+        self._env = self._make_env()
+        if not self._is_store(self.path):
+            raise ProvenanceError(f"no provenance store at {path} (run `provenance init`)")
+        try:
+            self._repo = gitpython.Repo(str(self.path))
+        except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+            raise ProvenanceError(f"no provenance store at {path} (run `provenance init`)") from None
+        self._repo.git.update_environment(GIT_DIR=str(self.path), GIT_LITERAL_PATHSPECS="1")
+        self._text_cache: dict[str, str] = {}
+
+    # -- opening and creating
+
+    @staticmethod
+    def _is_store(path: Path) -> bool:
+        config = path / "config"
+        if not ((path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir() and config.is_file()):
+            return False
+        try:
+            out = subprocess.run(
+                ["git", "config", "--file", str(config), "--type=bool-or-int", "-z", "--get-regexp",
+                 r"^(provenance\.layout|core\.bare)$"],
+                capture_output=True, env=_base_env(),
+            )
+        except FileNotFoundError:
+            raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
+        values = dict(entry.split(b"\n", 1) for entry in out.stdout.split(b"\0") if b"\n" in entry)
+        return values.get(b"core.bare") == b"true" and values.get(b"provenance.layout", b"") != b""
+
+    @classmethod
+    def init(cls, path: str | os.PathLike, **kwargs: Any) -> "Store":
+        """Create a store at `path` (mkdir -p); fine if one is there already."""
+        target = Path(os.path.abspath(os.fspath(path)))
+        if cls._is_store(target):
+            return cls(path, **kwargs)
+        if target.exists() and not target.is_dir():
+            raise ProvenanceError(f"cannot create a store at {path}: it exists and is not a directory")
+        if target.is_dir():
+            if (target / "HEAD").exists() or (target / ".git").exists() or (target / "objects").exists():
+                raise ProvenanceError(f"{path} is already a git repository but not a provenance store; choose another directory")
+            extra = sorted(p.name for p in target.iterdir() if p.name not in _INIT_ALLOWED)
+            if extra:
+                raise ProvenanceError(f"cannot create a store at {path}: the directory is not empty (it holds {extra[0]!r}{' and more' if len(extra) > 1 else ''})")
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProvenanceError(f"cannot create {path}: {exc.strerror}") from None
+        env = _base_env()
+        env["GIT_DIR"] = str(target)
+        _run_git(["git", "init", "--quiet", "--bare", "-b", "main", str(target)], env=env, what=f"create a store at {path}")
+        for key, value in STORE_CONFIG:
+            _run_git(["git", "config", key, value], env=env, what=f"configure the store at {path}")
+        (target / "description").write_text("provenance store: one commit per ingested document version\n")
+        return cls(path, **kwargs)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, create: bool = False, **kwargs: Any) -> "Store":
+        return cls.init(path, **kwargs) if create else cls(path, **kwargs)
+
+    def close(self) -> None:
+        repo, self._repo = self._repo, None
+        if repo is not None:
+            repo.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # last resort; use close() or `with`
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # -- git plumbing
+
+    def _make_env(self) -> dict[str, str]:
+        env = _base_env()
+        env["GIT_DIR"] = str(self.path)
+        return env
+
+    @property
+    def repo(self) -> gitpython.Repo:
+        if self._repo is None:
+            raise ProvenanceError(f"the store at {self.path} is closed")
+        return self._repo
+
+    def _git(self, *args: str, input: bytes | None = None, check: bool = True,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        cmd = ["git", *args]
+        proc = subprocess.run(cmd, input=input, capture_output=True, env=env or self._env)
+        if check and proc.returncode != 0:
+            raise ProvenanceError(f"git {args[0]} failed in {self.path}: {_first_line(proc.stderr)}")
+        return proc
+
+    def _tip(self) -> str | None:
+        """The commit main points at, or None for an empty store (read fresh)."""
+        try:
+            return gitpython.SymbolicReference.dereference_recursive(self.repo, MAIN)
+        except ValueError:
+            return None
+
+    def _tree_at(self, tip: str, path: str) -> gitpython.Tree | None:
+        try:
+            obj = self.repo.commit(tip).tree / path
+        except KeyError:
+            return None
+        return obj if obj.type == "tree" else None
+
+    def _cat(self, names: Iterable[str]) -> Iterator[tuple[str, str | None, bytes | None]]:
+        """Stream objects through ONE `git cat-file --batch`: (name, type, data)."""
+        names = list(names)
+        if not names:
+            return
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env)
+
+        def feed() -> None:
+            try:
+                for i in range(0, len(names), 512):
+                    proc.stdin.write(("\n".join(names[i:i + 512]) + "\n").encode("utf-8"))
+                proc.stdin.close()
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out = proc.stdout
+        try:
+            for name in names:
+                header = out.readline()
+                if not header:
+                    raise ProvenanceError(f"git cat-file ended early in {self.path}")
+                parts = header.rstrip(b"\n").split(b" ")
+                if parts[-1] == b"missing" or parts[-1] == b"ambiguous" or len(parts) != 3:
+                    yield name, None, None
+                    continue
+                size = int(parts[2])
+                data = out.read(size)
+                out.read(1)  # the LF after the contents
+                yield name, parts[1].decode(), data
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            writer.join()
+            out.close()
+            proc.wait()
+
+    def _adding_commits(self, tip: str, pathspecs: Sequence[str], wanted: set[str]) -> dict[str, str]:
+        """Map each version folder in `wanted` to the commit that added its meta.json.
+
+        One path-limited `git log` (newest first), stopped as soon as every
+        wanted folder is found, so recent versions cost little.
+        """
+        found: dict[str, str] = {}
+        if not wanted:
+            return found
+        proc = subprocess.Popen(
+            ["git", "log", "-z", "--name-only", "--no-renames", "--diff-filter=A", "--format=%x01%H",
+             tip, "--", *pathspecs],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env,
+        )
+        try:
+            commit = None
+            for token in _nul_tokens(proc.stdout):
+                if token.startswith(b"\x01"):
+                    commit = token[1:].decode()
+                    continue
+                path = token.lstrip(b"\n").decode("utf-8", "surrogateescape")
+                if commit and path.endswith("/meta.json"):
+                    folder = path[: -len("/meta.json")]
+                    if folder in wanted and folder not in found:
+                        found[folder] = commit
+                        if len(found) == len(wanted):
+                            break
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stdout.close()
+            proc.wait()
+        return found
+
+    # -- identity
+
+    def identity(self) -> str:
+        """Default ingester: $PROVENANCE_USER, else git's user.name/user.email, else user@host."""
+        if self._identity is None:
+            env_user = os.environ.get("PROVENANCE_USER", "").strip()
+            if env_user:
+                name, email = _parse_ident(env_user)
+            else:
+                proc = self._git("config", "--get-regexp", r"^user\.(name|email)$", check=False)
+                values = {}
+                for line in proc.stdout.decode("utf-8", "replace").splitlines():
+                    key, _, val = line.partition(" ")
+                    values[key.lower()] = val.strip()
+                name = values.get("user.name") or _login()
+                email = values.get("user.email") or f"{_login()}@{_hostname()}"
+                name, email = _parse_ident(f"{name} <{email}>")
+            self._identity = f"{name} <{email}>"
+        return self._identity
+
+    # -- writing
+
+    def add(self, items: Sequence[Incoming],
+            change_stats: Callable[[str, str], tuple[int, int]] | None = None,
+            progress: Callable[[int], None] | None = None) -> list[IngestResult]:
+        """Ingest `items` in order, as successive versions, in one fast-import.
+
+        `change_stats(prev_text, new_text)` gives (words_added, words_removed)
+        against the previous version of the same document.  `progress(k)` is
+        called with increments (k items prepared), summing to len(items).
+        """
+        items = list(items)
+        if not items:
+            return []
+        prepared = [self._prepare(item) for item in items]
+        try:
+            return self._add(prepared, change_stats, progress)
+        finally:
+            self._text_cache.clear()
+
+    def _add(self, prepared: list[_Prepared],
+             change_stats: Callable[[str, str], tuple[int, int]] | None,
+             progress: Callable[[int], None] | None) -> list[IngestResult]:
+        started = time.monotonic()
+        attempts = 0
+        report = progress
+        while True:
+            attempts += 1
+            self._check_stale_locks()
+            old = self._tip()
+            temp = f"{INCOMING}{uuid.uuid4().hex}"
+            stream, ops, marks = self._plan(prepared, old, temp, change_stats, report)
+            report = None  # progress is reported once, on the first attempt
+            try:
+                shas = self._fast_import(stream, marks)
+                new = shas[-1]
+                try:
+                    self._compare_and_swap(new, old)
+                    break
+                except _Busy as busy:
+                    elapsed = time.monotonic() - started
+                    if elapsed >= self.busy_timeout or (busy.lock is None and attempts >= self.max_attempts):
+                        if busy.lock is not None:
+                            raise ProvenanceError(
+                                f"store {self.path} is busy: {busy.lock} has been held for {busy.age:.0f} s by another writer; "
+                                f"gave up after {elapsed:.0f} s (it counts as stale after {self.stale_lock_seconds:.0f} s)") from None
+                        raise ProvenanceError(
+                            f"store {self.path} is too busy: main moved under {attempts} attempts in {elapsed:.0f} s; try again") from None
+                    if busy.lock is not None:
+                        time.sleep(random.uniform(0.05, 0.25))
+                    else:
+                        time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** min(attempts, 8))))
+            finally:
+                self._delete_ref(temp)
+        by_mark = dict(zip(marks, shas))
+        missing = {op.path for op in ops if op.mark is None and op.commit is None}
+        found = self._adding_commits(new, [f"{p}/meta.json" for p in sorted(missing)], missing) if missing else {}
+        results = []
+        for op in ops:
+            commit = by_mark[op.mark] if op.mark is not None else (op.commit or found.get(op.path, ""))
+            results.append(IngestResult(_version_from_meta(op.meta, op.path, commit, op.seen), op.status))
+        self._git("-c", "gc.autoDetach=false", "maintenance", "run", "--auto", "--quiet", check=False)
+        return results
+
+    def _prepare(self, item: Incoming) -> _Prepared:
+        if not isinstance(item, Incoming):
+            raise ProvenanceError(f"expected an Incoming, got {type(item).__name__}")
+        doc = validate_doc_id(item.document)
+        if not isinstance(item.raw, (bytes, bytearray, memoryview)):
+            raise ProvenanceError(f"{doc}: raw content must be bytes")
+        raw = bytes(item.raw)
+        ex = item.extracted
+        text = ex.text[1:] if ex.text.startswith("\ufeff") else ex.text
+        try:
+            text_bytes = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ProvenanceError(f"{doc}: extracted text is not valid Unicode ({exc.reason})") from None
+        captured = item.captured_at or datetime.now(timezone.utc)
+        if captured.tzinfo is None or captured.utcoffset() is None:
+            raise ProvenanceError(f"{doc}: capture time {captured.isoformat()} has no timezone")
+        captured = captured.replace(microsecond=0)
+        _git_date(captured)  # rejects dates git cannot store
+        name, email = _parse_ident(item.ingested_by) if item.ingested_by else _parse_ident(self.identity())
+        meta = dict(item.meta or {})
+        for key, value in meta.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ProvenanceError(f"{doc}: --meta keys and values must be strings")
+            if not key or "=" in key or key != key.strip() or any(unicodedata.category(c) == "Cc" for c in key):
+                raise ProvenanceError(f"{doc}: invalid --meta key {key!r} (non-empty, no '=', no control characters)")
+        note = item.note
+        if note is not None:
+            note = note.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+            note = note.strip("\n") or None
+        return _Prepared(
+            item=item, folder=document_folder(doc), raw=raw, blob_id=_git_blob_id(raw),
+            content_sha256=hashlib.sha256(raw).hexdigest(), text=text, text_bytes=text_bytes,
+            text_sha256=hashlib.sha256(text_bytes).hexdigest(), snapshot=snapshot_name(ex.media_type),
+            captured=captured, captured_at=_iso(captured), ident=f"{name} <{email}>", name=name,
+            email=email, note=note, meta=meta,
+        )
+
+    def _doc_state(self, tip: str | None, p: _Prepared) -> _DocState:
+        doc = p.item.document
+        state = _DocState(doc=doc, folder=p.folder)
+        if tip is None:
+            return state
+        versions = self._tree_at(tip, f"{p.folder}/versions")
+        if versions is None:
+            return state
+        latest = _latest_entry(versions)
+        if latest is None:
+            return state
+        bucket, vtree, n = latest
+        state.latest_n = n
+        state.latest_path = f"{p.folder}/versions/{bucket.name}/{vtree.name}"
+        for entry in vtree.blobs:
+            if entry.name.startswith("snapshot."):
+                state.latest_blob = entry.hexsha
+        return state
+
+    def _load_meta(self, tip: str, path: str) -> dict:
+        try:
+            data = (self.repo.commit(tip).tree / f"{path}/meta.json").data_stream.read()
+            return json.loads(data)
+        except (KeyError, ValueError) as exc:
+            raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`): {exc}") from None
+
+    def _load_seen(self, tip: str, path: str) -> list[tuple[str, str]]:
+        seen_tree = self._tree_at(tip, f"{path}/seen")
+        if seen_tree is None:
+            return []
+        out = []
+        for blob in seen_tree.blobs:
+            try:
+                data = json.loads(blob.data_stream.read())
+                out.append((blob.name, str(data.get("captured_at", ""))))
+            except ValueError:
+                out.append((blob.name, ""))
+        out.sort()
+        return out
+
+    def _load_text(self, tip: str, path: str) -> str:
+        if path not in self._text_cache:
+            blob = self.repo.commit(tip).tree / f"{path}/text.txt"
+            self._text_cache[path] = blob.data_stream.read().decode("utf-8", "replace")
+        return self._text_cache[path]
+
+    def _tip_snapshots(self, tip: str, state: _DocState) -> dict[str, list[tuple[int, str]]]:
+        """Snapshot blob id -> [(version, folder)] for every version in the tip (one ls-tree)."""
+        if state.tip_snapshots is None:
+            state.tip_snapshots = {}
+            if tip is not None and state.latest_path is not None:
+                out = self._git("ls-tree", "-r", "-z", f"{tip}:{state.folder}/versions", check=False).stdout
+                for line in out.split(b"\0"):
+                    if not line:
+                        continue
+                    info, _, rel = line.partition(b"\t")
+                    parts = rel.decode("utf-8", "surrogateescape").split("/")
+                    if len(parts) == 3 and parts[2].startswith("snapshot."):
+                        n = _version_number(parts[1])
+                        if n is not None:
+                            sha = info.split()[2].decode()
+                            state.tip_snapshots.setdefault(sha, []).append(
+                                (n, f"{state.folder}/versions/{parts[0]}/{parts[1]}"))
+        return state.tip_snapshots
+
+    def _plan(self, prepared: list[_Prepared], tip: str | None, ref: str,
+              change_stats: Callable[[str, str], tuple[int, int]] | None,
+              progress: Callable[[int], None] | None) -> tuple[bytes, list[_Op], list[int]]:
+        """Build the fast-import stream of one attempt against `tip`."""
+        states: dict[str, _DocState] = {}
+        ops: list[_Op] = []
+        marks: list[int] = []
+        chunks: list[bytes] = []
+        first = True
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        ingested_at = _iso(now)
+        committer_date = _git_date(now)
+        exists = self._object_exists
+        for p in prepared:
+            doc = p.item.document
+            state = states.get(doc)
+            if state is None:
+                state = states[doc] = self._doc_state(tip, p)
+            mark = len(marks) + 1
+            common = {
+                "captured_at": p.captured_at, "ingested_at": ingested_at, "ingested_by": p.ident,
+                "source": p.item.source, "note": p.note, "meta": dict(p.meta),
+            }
+            # Seen again: same bytes as the latest version.
+            if state.latest_path is not None and state.latest_blob == p.blob_id:
+                if state.latest_meta is None:
+                    state.latest_meta = self._load_meta(tip, state.latest_path)
+                if state.latest_meta.get("content_sha256") == p.content_sha256:
+                    if state.latest_seen is None:  # the latest version is in the tip
+                        state.latest_seen = self._load_seen(tip, state.latest_path)
+                    seen_bytes = _dump_json(common)
+                    stamp = p.captured.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+                    fname = f"{stamp}-{hashlib.sha256(seen_bytes).hexdigest()[:12]}.json"
+                    seen_path = f"{state.latest_path}/seen/{fname}"
+                    if all(f != fname for f, _ in state.latest_seen):
+                        state.latest_seen.append((fname, p.captured_at))
+                        state.latest_seen.sort()
+                    trailers = [
+                        ("Document", doc), ("Version", state.latest_n), ("Observation", "seen-again"),
+                        ("Path", seen_path), ("Content-SHA256", p.content_sha256),
+                        ("Captured-At", p.captured_at), ("Ingested-At", ingested_at),
+                        ("Ingested-By", p.ident), ("Source", p.item.source), ("Tool", TOOL),
+                    ]
+                    message = _message(f"Observe {doc} v{state.latest_n} again", p.note, trailers)
+                    chunks.append(_fi_commit(ref, mark, p, committer_date, message, tip if first else None,
+                                             [(seen_path, seen_bytes)]))
+                    first = False
+                    marks.append(mark)
+                    lm = state.latest_commit
+                    ops.append(_Op("seen-again", doc, state.latest_path, state.latest_meta,
+                                   int(lm[1:]) if lm and lm.startswith(":") else None,
+                                   lm if lm and not lm.startswith(":") else None,
+                                   tuple(c for _, c in state.latest_seen)))
+                    if progress:
+                        progress(1)
+                    continue
+            # A new version; maybe the same bytes as an older one.
+            repeats = None
+            candidates = [(n, path, meta) for n, path, meta in state.batch_snapshots.get(p.blob_id, [])]
+            if state.latest_path is not None and exists(p.blob_id):
+                for n, path in self._tip_snapshots(tip, state).get(p.blob_id, []):
+                    candidates.append((n, path, None))
+            for n, path, meta in sorted(candidates, key=lambda c: -c[0]):
+                meta = meta if meta is not None else self._load_meta(tip, path)
+                if meta.get("content_sha256") == p.content_sha256:
+                    repeats = n
+                    break
+            number = state.latest_n + 1
+            words_added = words_removed = None
+            if change_stats is not None and state.latest_path is not None:
+                prev_text = self._text_cache.get(state.latest_path)
+                if prev_text is None:
+                    prev_text = self._load_text(tip, state.latest_path)
+                words_added, words_removed = (int(x) for x in change_stats(prev_text, p.text))
+            ex = p.item.extracted
+            meta = {
+                "document": doc, "version": number, "content_sha256": p.content_sha256,
+                "text_sha256": p.text_sha256, "bytes": len(p.raw), "text_chars": len(p.text),
+                "media_type": ex.media_type, "encoding": ex.encoding, "source": p.item.source,
+                "captured_at": p.captured_at, "ingested_at": ingested_at, "ingested_by": p.ident,
+                "tool": TOOL, "extractor": f"{ex.extractor} {ex.extractor_version}", "note": p.note,
+                "meta": dict(p.meta), "repeats": repeats, "words_added": words_added,
+                "words_removed": words_removed, "snapshot": p.snapshot,
+            }
+            meta_bytes = _dump_json(meta)
+            path = version_folder(doc, number, hashlib.sha256(meta_bytes).hexdigest()[:12])
+            trailers = [
+                ("Document", doc), ("Version", number), ("Path", path),
+                ("Content-SHA256", p.content_sha256), ("Text-SHA256", p.text_sha256),
+                ("Bytes", len(p.raw)), ("Media-Type", ex.media_type), ("Encoding", ex.encoding),
+                ("Source", p.item.source), ("Captured-At", p.captured_at),
+                ("Ingested-At", ingested_at), ("Ingested-By", p.ident), ("Tool", TOOL),
+                ("Extractor", meta["extractor"]), ("Repeats", repeats),
+                ("Words-Added", words_added), ("Words-Removed", words_removed),
+            ] + [("Meta", f"{k}={v}") for k, v in p.meta.items()]
+            message = _message(f"Ingest {doc} v{number}", p.note, trailers)
+            files = [(f"{path}/{p.snapshot}", p.raw), (f"{path}/text.txt", p.text_bytes), (f"{path}/meta.json", meta_bytes)]
+            chunks.append(_fi_commit(ref, mark, p, committer_date, message, tip if first else None, files))
+            first = False
+            marks.append(mark)
+            ops.append(_Op("repeat" if repeats else "new", doc, path, meta, mark, None, ()))
+            state.latest_n, state.latest_path, state.latest_blob = number, path, p.blob_id
+            state.latest_meta, state.latest_commit, state.latest_seen = meta, f":{mark}", []
+            state.batch_snapshots.setdefault(p.blob_id, []).append((number, path, meta))
+            self._text_cache[path] = p.text
+            if progress:
+                progress(1)
+        chunks.extend(b"get-mark :%d\n" % m for m in marks)
+        chunks.append(b"done\n")
+        return b"".join(chunks), ops, marks
+
+    def _object_exists(self, sha: str) -> bool:
+        return self.repo.odb.has_object(bytes.fromhex(sha))
+
+    def _fast_import(self, stream: bytes, marks: list[int]) -> list[str]:
+        proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], input=stream,
+                              capture_output=True, env=self._env)
+        if proc.returncode != 0:
+            raise ProvenanceError(f"git fast-import failed in {self.path}: {_first_line(proc.stderr)}")
+        shas = proc.stdout.decode().split()
+        if len(shas) != len(marks) or not all(re.fullmatch(r"[0-9a-f]{40,64}", s) for s in shas):
+            raise ProvenanceError(f"git fast-import gave unexpected output in {self.path}")
+        return shas
+
+    def _compare_and_swap(self, new: str, old: str | None) -> None:
+        """Move main from `old` to `new`, or raise _Busy if someone else got there first."""
+        env = dict(self._env)
+        env["GIT_COMMITTER_NAME"] = "provenance"
+        env["GIT_COMMITTER_EMAIL"] = "provenance@localhost"
+        proc = self._git("update-ref", "-m", "provenance: ingest", MAIN, new, old or ZERO_SHA,
+                         check=False, env=env)
+        if proc.returncode == 0:
+            return
+        if self._tip() != old:
+            raise _Busy()  # lost the race: recompute on the fresh tip
+        stderr = proc.stderr.decode("utf-8", "replace")
+        m = _LOCK_RE.search(stderr)
+        locks = [Path(m.group(1))] if m else []
+        locks += self._lock_paths()
+        for lock in locks:
+            age = _lock_age(lock)
+            if age is None:
+                continue
+            if age >= self.stale_lock_seconds:
+                raise ProvenanceError(_stale_message(lock, age, self.stale_lock_seconds, self.path))
+            raise _Busy(lock, age)
+        if m:  # the lock went away meanwhile
+            raise _Busy()
+        raise ProvenanceError(f"cannot update main in {self.path}: {_first_line(proc.stderr)}")
+
+    def _delete_ref(self, ref: str) -> None:
+        deadline = time.monotonic() + 5.0
+        while True:
+            proc = self._git("update-ref", "-d", ref, check=False)
+            if proc.returncode == 0 or time.monotonic() > deadline:
+                return  # a leftover temporary ref only keeps garbage alive; never fail an ingest for it
+            time.sleep(random.uniform(0.01, 0.1))
+
+    def _lock_paths(self) -> list[Path]:
+        return [self.path / "refs" / "heads" / "main.lock", self.path / "packed-refs.lock", self.path / "HEAD.lock"]
+
+    def _check_stale_locks(self) -> None:
+        for lock in self._lock_paths():
+            age = _lock_age(lock)
+            if age is not None and age >= self.stale_lock_seconds:
+                raise ProvenanceError(_stale_message(lock, age, self.stale_lock_seconds, self.path))
+
+    # -- reading
+
+    def documents(self) -> list[DocumentSummary]:
+        """Every document, sorted by id (one ls-tree, one cat-file)."""
+        tip = self._tip()
+        if tip is None:
+            return []
+        proc = self._git("ls-tree", "-r", "-d", "-z", f"{tip}:documents", check=False)
+        if proc.returncode != 0:
+            return []
+        docs: dict[str, dict] = {}
+        for line in proc.stdout.split(b"\0"):
+            if not line:
+                continue
+            info, _, rel = line.partition(b"\t")
+            parts = rel.decode("utf-8", "surrogateescape").split("/")
+            if len(parts) == 5 and parts[2] == "versions":
+                n = _version_number(parts[4])
+                if n is None:
+                    continue
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d["count"] += 1
+                d["latest"] = max(d["latest"], (n, rel.decode("utf-8", "surrogateescape")))
+            elif len(parts) == 6 and parts[2] == "versions" and parts[5] == "seen":
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d["seen"]["/".join(parts[:5])] = info.split()[2].decode()
+        keys = [k for k, d in docs.items() if d["count"]]
+        names = [f"{tip}:documents/{docs[k]['latest'][1]}/meta.json" for k in keys]
+        seen_trees = {k: docs[k]["seen"].get(docs[k]["latest"][1]) for k in keys}
+        names += [sha for sha in seen_trees.values() if sha]
+        objects = {name: data for name, _, data in self._cat(names)}
+        latest_seen: dict[str, str] = {}
+        for k, sha in seen_trees.items():
+            if sha and objects.get(sha):
+                entries = sorted(e[1] for e in _parse_tree_object(objects[sha]))
+                if entries:
+                    latest_seen[k] = f"{tip}:documents/{docs[k]['latest'][1]}/seen/{entries[-1]}"
+        seen_objects = {name: data for name, _, data in self._cat(latest_seen.values())}
+        out = []
+        for k in keys:
+            d = docs[k]
+            try:
+                meta = json.loads(objects.get(f"{tip}:documents/{d['latest'][1]}/meta.json") or b"{}")
+            except ValueError:
+                meta = {}
+            captured = str(meta.get("captured_at", ""))
+            if k in latest_seen:
+                try:
+                    seen_at = str(json.loads(seen_objects.get(latest_seen[k]) or b"{}").get("captured_at", ""))
+                except ValueError:
+                    seen_at = ""
+                if seen_at and (not captured or _later(seen_at, captured)):
+                    captured = seen_at
+            doc = urllib.parse.unquote(k.split("/", 1)[1])
+            out.append(DocumentSummary(doc, d["count"], captured, d["latest"][0]))
+        out.sort(key=lambda s: s.document)
+        return out
+
+    def versions(self, doc_id: str) -> list[Version]:
+        """Every version of a document, oldest first.
+
+        One `git ls-tree -r` of the document's folder, ONE `git cat-file
+        --batch` for all meta.json and seen files, and one path-limited `git
+        log` for the commits that added them.
+        """
+        doc = validate_doc_id(doc_id)
+        tip = self._tip()
+        folder = document_folder(doc)
+        if tip is None:
+            raise ProvenanceError(f"unknown document: {doc}")
+        proc = self._git("ls-tree", "-r", "-z", f"{tip}:{folder}/versions", check=False)
+        if proc.returncode != 0 or not proc.stdout:
+            raise ProvenanceError(f"unknown document: {doc}")
+        folders: dict[str, dict] = {}
+        for line in proc.stdout.split(b"\0"):
+            if not line:
+                continue
+            info, _, rel = line.partition(b"\t")
+            parts = rel.decode("utf-8", "surrogateescape").split("/")
+            if len(parts) < 3:
+                continue
+            n = _version_number(parts[1])
+            if n is None:
+                continue
+            path = f"{folder}/versions/{parts[0]}/{parts[1]}"
+            entry = folders.setdefault(path, {"n": n, "meta": None, "seen": []})
+            sha = info.split()[2].decode()
+            if len(parts) == 3 and parts[2] == "meta.json":
+                entry["meta"] = sha
+            elif len(parts) == 4 and parts[2] == "seen":
+                entry["seen"].append((parts[3], sha))
+        names = []
+        for entry in folders.values():
+            if entry["meta"]:
+                names.append(entry["meta"])
+            names.extend(sha for _, sha in entry["seen"])
+        commits_holder: dict[str, str] = {}
+        finder = threading.Thread(target=lambda: commits_holder.update(
+            self._adding_commits(tip, [folder], set(folders))))
+        finder.start()
+        blobs = {name: data for name, _, data in self._cat(names)}
+        finder.join()
+        out = []
+        for path, entry in folders.items():
+            try:
+                meta = json.loads(blobs.get(entry["meta"]) or b"")
+            except ValueError:
+                raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)") from None
+            seen = []
+            for name, sha in sorted(entry["seen"]):
+                try:
+                    seen.append(str(json.loads(blobs.get(sha) or b"{}").get("captured_at", "")))
+                except ValueError:
+                    seen.append("")
+            out.append(_version_from_meta(meta, path, commits_holder.get(path, ""), tuple(seen)))
+        out.sort(key=lambda v: (v.number, v.path))
+        return out
+
+    def resolve(self, doc_id: str, spec: int | None = None) -> Version:
+        """None: latest; N >= 1: version N; -K: K versions before the latest."""
+        doc = validate_doc_id(doc_id)
+        tip = self._tip()
+        folder = document_folder(doc)
+        versions_tree = self._tree_at(tip, f"{folder}/versions") if tip else None
+        latest = _latest_entry(versions_tree) if versions_tree is not None else None
+        if latest is None:
+            raise ProvenanceError(f"unknown document: {doc}")
+        latest_n = latest[2]
+        if spec is not None and (isinstance(spec, bool) or not isinstance(spec, int)):
+            raise ProvenanceError(f"version must be a whole number, not {spec!r}")
+        if spec is None:
+            n = latest_n
+        elif spec > 0:
+            n = spec
+        elif spec < 0:
+            n = latest_n + spec
+        else:
+            n = 0
+        plural = "version" if latest_n == 1 else "versions"
+        if n < 1 or n > latest_n:
+            raise ProvenanceError(f"{doc} has {latest_n} {plural}; there is no version {spec}")
+        if n == latest_n:
+            path = f"{folder}/versions/{latest[0].name}/{latest[1].name}"
+        else:
+            bucket = self._tree_at(tip, f"{folder}/versions/{n // 1000:03d}")
+            names = [t.name for t in bucket.trees if _version_number(t.name) == n] if bucket is not None else []
+            if not names:
+                raise ProvenanceError(f"{doc} version {n} is missing from the store (run `provenance verify`)")
+            path = f"{folder}/versions/{n // 1000:03d}/{sorted(names)[-1]}"
+        meta = self._load_meta(tip, path)
+        seen = tuple(c for _, c in self._load_seen(tip, path))
+        commit = self._adding_commits(tip, [f"{path}/meta.json"], {path}).get(path, "")
+        return _version_from_meta(meta, path, commit, seen)
+
+    def _blob(self, version: Version, name: str, what: str) -> bytes:
+        tip = self._tip()
+        try:
+            if tip is None:
+                raise KeyError(name)
+            return (self.repo.commit(tip).tree / f"{version.path}/{name}").data_stream.read()
+        except KeyError:
+            raise ProvenanceError(f"{what} of {version.document} v{version.number} is missing from {self.path} (run `provenance verify`)") from None
+
+    def text(self, version: Version) -> str:
+        return self._blob(version, "text.txt", "the text").decode("utf-8")
+
+    def raw(self, version: Version) -> bytes:
+        return self._blob(version, version.snapshot, "the snapshot")
+
+    # -- auditing
+
+    def verify(self, doc_id: str | None = None) -> VerifyReport:
+        """Re-check every stored version (or one document's) against meta.json,
+        the commit that added it, and the history (nothing rewritten or lost);
+        then `git fsck`."""
+        report = VerifyReport()
+        tip = self._tip()
+        scope = document_folder(validate_doc_id(doc_id)) if doc_id is not None else None
+        if tip is not None:
+            self._verify_history(tip, scope, report)
+        if doc_id is not None and report.versions_checked == 0 and report.commits_checked == 0:
+            raise ProvenanceError(f"unknown document: {doc_id}")
+        fsck = self._git("fsck", "--no-progress", "--no-dangling", check=False)
+        report.fsck_ok = fsck.returncode == 0
+        if not report.fsck_ok:
+            lines = (fsck.stdout + fsck.stderr).decode("utf-8", "replace").splitlines()
+            report.problems.extend(f"git fsck: {line}" for line in lines[:20] if line.strip())
+            if not any(line.strip() for line in lines):
+                report.problems.append(f"git fsck failed with status {fsck.returncode}")
+        return report
+
+    def _verify_history(self, tip: str, scope: str | None, report: VerifyReport) -> None:
+        problems = report.problems
+        pathspec = [scope] if scope else []
+        # 1. History, oldest first: every file is added once and never changed.
+        # (Merges show no diff: what they bring in was checked in the commits that added it.)
+        log = self._git("log", "--reverse", "-z", "--raw", "--no-abbrev", "--no-renames",
+                        "--format=%x01%H%x02%P%x02%s%x02%(trailers:only,unfold)%x02", tip, "--", *pathspec).stdout
+        added: dict[str, tuple[str, str]] = {}  # path -> (blob, commit)
+        ingests: dict[str, tuple[str, dict[str, list[str]]]] = {}  # version folder -> (commit, trailers)
+        for record in log.split(b"\x01")[1:]:
+            head, _, changes = record.rpartition(b"\x02")
+            sha, parents, subject, trailer_text = head.decode("utf-8", "replace").split("\x02")[:4]
+            report.commits_checked += 1
+            short = sha[:12]
+            trailers = _parse_trailers(trailer_text)
+            tokens = changes.split(b"\0")
+            i = 0
+            while i < len(tokens):
+                tok = tokens[i].lstrip(b"\n")
+                if tok.startswith(b":") and i + 1 < len(tokens):
+                    fields = tok[1:].decode().split()
+                    path = tokens[i + 1].decode("utf-8", "surrogateescape")
+                    status = fields[4][:1]
+                    i += 2
+                    if status == "A" and path not in added:
+                        added[path] = (fields[3], sha)
+                    elif status == "A":
+                        problems.append(f"commit {short} added {path} again (it was stored by commit {added[path][1][:12]})")
+                    elif status == "D":
+                        problems.append(f"commit {short} deleted {path}: stored files must never be removed")
+                    else:
+                        problems.append(f"commit {short} modified {path}: stored files must never change")
+                else:
+                    i += 1
+            if subject.startswith("Ingest ") and "Observation" not in trailers:
+                paths = trailers.get("Path", [])
+                if len(paths) != 1:
+                    problems.append(f"commit {short} ({subject}) has no single Path trailer")
+                    continue
+                if paths[0] in ingests:
+                    problems.append(f"commit {short} ingests {paths[0]} again (already ingested by {ingests[paths[0]][0][:12]})")
+                    continue
+                ingests[paths[0]] = (sha, trailers)
+        # 2. The current tree: what is there must be exactly what was added.
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", tip, "--", *pathspec).stdout
+        current: dict[str, str] = {}
+        for line in listing.split(b"\0"):
+            if line:
+                info, _, rel = line.partition(b"\t")
+                current[rel.decode("utf-8", "surrogateescape")] = info.split()[2].decode()
+        folders: dict[str, dict[str, str]] = {}
+        for path, blob in sorted(current.items()):
+            if not path.startswith("documents/"):
+                problems.append(f"unexpected file outside documents/: {path}")
+                continue
+            origin = added.get(path)
+            if origin is None:
+                problems.append(f"{path} is in main but no commit in its history added it")
+            elif origin[0] != blob:
+                problems.append(f"{path} differs from what commit {origin[1][:12]} stored (rewritten)")
+            parts = path.split("/")
+            if len(parts) >= 7 and parts[3] == "versions":
+                folders.setdefault("/".join(parts[:6]), {})["/".join(parts[6:])] = blob
+            else:
+                problems.append(f"unexpected file in the layout: {path}")
+        for path, (_, commit) in sorted(added.items()):
+            if path not in current:
+                problems.append(f"{path} (added by commit {commit[:12]}) is missing from main (lost)")
+        for folder, (commit, trailers) in sorted(ingests.items()):
+            if folder not in folders:
+                doc = (trailers.get("Document") or ["?"])[0]
+                ver = (trailers.get("Version") or ["?"])[0]
+                problems.append(f"{doc} v{ver}: version folder {folder} (ingested by commit {commit[:12]}) is missing from main")
+        # 3. Every version folder: hashes against meta.json and the commit's trailers.
+        numbers: dict[str, list[int]] = {}
+        order = sorted(folders)
+        names = []
+        for folder in order:
+            files = folders[folder]
+            snap = next((f for f in files if f.startswith("snapshot.")), None)
+            for f in ("meta.json", snap, "text.txt"):
+                names.append(files.get(f, "0" * 40) if f else "0" * 40)
+        stream = self._cat(names)
+        for folder in order:
+            objs = [next(stream)[2] for _ in range(3)]
+            report.versions_checked += 1
+            problems.extend(self._check_version(folder, folders[folder], objs, ingests.get(folder), numbers))
+        for key, ns in sorted(numbers.items()):
+            ns.sort()
+            if ns != list(range(1, len(ns) + 1)):
+                problems.append(f"{urllib.parse.unquote(key.split('/')[-1])}: version numbers are not 1..{len(ns)} without gaps: {_ranges(ns)}")
+
+    def _check_version(self, folder: str, files: dict[str, str], objs: list[bytes | None],
+                       ingest: tuple[str, dict[str, list[str]]] | None,
+                       numbers: dict[str, list[int]]) -> list[str]:
+        problems: list[str] = []
+        parts = folder.split("/")
+        doc_key = "/".join(parts[:3])
+        label_doc = urllib.parse.unquote(parts[2])
+        n = _version_number(parts[5])
+        label = f"{label_doc} v{n if n is not None else parts[5]}"
+        if n is None:
+            return [f"{label}: malformed version folder name {folder}"]
+        numbers.setdefault(doc_key, []).append(n)
+        if parts[4] != f"{n // 1000:03d}":
+            problems.append(f"{label}: in bucket {parts[4]}, expected {n // 1000:03d}")
+        meta_bytes, raw, text_bytes = objs
+        for f in files:
+            if f not in ("meta.json", "text.txt") and not f.startswith("snapshot.") and not (f.startswith("seen/") and f.count("/") == 1):
+                problems.append(f"{label}: unexpected file {folder}/{f}")
+        if meta_bytes is None:
+            return problems + [f"{label}: meta.json is missing"]
+        try:
+            meta = json.loads(meta_bytes)
+            if not isinstance(meta, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            return problems + [f"{label}: meta.json is not valid JSON ({exc})"]
+        if hashlib.sha256(meta_bytes).hexdigest()[:12] != parts[5].split("-", 1)[1]:
+            problems.append(f"{label}: meta.json does not match the folder's uid (rewritten?)")
+        if meta.get("document") != label_doc or meta.get("version") != n:
+            problems.append(f"{label}: meta.json says {meta.get('document')!r} v{meta.get('version')}, the folder says otherwise")
+        if document_folder(label_doc) != doc_key:
+            problems.append(f"{label}: folder {doc_key} is not where this id belongs ({document_folder(label_doc)})")
+        snap = meta.get("snapshot")
+        if not isinstance(snap, str) or snap not in files:
+            problems.append(f"{label}: snapshot {snap!r} named in meta.json is missing")
+        if raw is None:
+            problems.append(f"{label}: the snapshot is missing")
+            content = None
+        else:
+            content = hashlib.sha256(raw).hexdigest()
+            if content != meta.get("content_sha256"):
+                problems.append(f"{label}: snapshot sha256 {content} does not match meta.json content_sha256 {meta.get('content_sha256')}")
+            if len(raw) != meta.get("bytes"):
+                problems.append(f"{label}: snapshot has {len(raw)} bytes, meta.json says {meta.get('bytes')}")
+        if text_bytes is None:
+            problems.append(f"{label}: text.txt is missing")
+            text_sha = None
+        else:
+            text_sha = hashlib.sha256(text_bytes).hexdigest()
+            if text_sha != meta.get("text_sha256"):
+                problems.append(f"{label}: text.txt sha256 {text_sha} does not match meta.json text_sha256 {meta.get('text_sha256')}")
+            try:
+                if len(text_bytes.decode("utf-8")) != meta.get("text_chars"):
+                    problems.append(f"{label}: text.txt has a different length than meta.json text_chars")
+            except UnicodeDecodeError:
+                problems.append(f"{label}: text.txt is not valid UTF-8")
+        if ingest is None:
+            problems.append(f"{label}: no ingest commit in main's history added {folder}")
+            return problems
+        commit, trailers = ingest
+        expected = {
+            "Document": label_doc, "Version": str(n), "Path": folder,
+            "Content-SHA256": content, "Text-SHA256": text_sha,
+            "Bytes": str(len(raw)) if raw is not None else None,
+            "Captured-At": meta.get("captured_at"), "Ingested-At": meta.get("ingested_at"),
+        }
+        for key, value in expected.items():
+            got = trailers.get(key)
+            if value is None:
+                continue
+            if not got or got[0] != _one_line(value).strip():
+                problems.append(f"{label}: trailer {key} of commit {commit[:12]} is {got[0] if got else 'missing'!r}, expected {value!r}")
+        return problems
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
+    env["LC_ALL"] = "C"
+    env["LANGUAGE"] = "C"
+    env["GIT_LITERAL_PATHSPECS"] = "1"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+def _run_git(cmd: list[str], env: dict[str, str], what: str) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, env=env)
+    except FileNotFoundError:
+        raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
+    if proc.returncode != 0:
+        raise ProvenanceError(f"cannot {what}: {_first_line(proc.stderr)}")
+    return proc
+
+
+def _first_line(stderr: bytes) -> str:
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            return line.strip()
+    return "unknown error"
+
+
+def _lock_age(lock: Path) -> float | None:
+    try:
+        return max(0.0, time.time() - os.stat(lock).st_mtime)
+    except FileNotFoundError:
+        return None
+
+
+def _stale_message(lock: Path, age: float, limit: float, store: Path) -> str:
+    return (f"stale lock file {lock} is {age:.0f} s old (limit {limit:.0f} s): a git or provenance process "
+            f"probably crashed while writing; if no other provenance/git process is writing to {store}, "
+            f"remove it by hand (rm '{lock}') and try again")
+
+
+def _later(a: str, b: str) -> bool:
+    try:
+        return datetime.fromisoformat(a) > datetime.fromisoformat(b)
+    except ValueError:
+        return a > b
+
+
+def _ranges(ns: list[int]) -> str:
+    shown = ", ".join(map(str, ns[:20]))
+    return shown + (" ..." if len(ns) > 20 else "")
+
+
+def _latest_entry(versions: gitpython.Tree) -> tuple[gitpython.Tree, gitpython.Tree, int] | None:
+    """The last bucket's last version folder: (bucket, folder, number)."""
+    buckets = sorted((int(t.name), t) for t in versions.trees if t.name.isdigit())
+    for _, bucket in reversed(buckets):
+        entries = [(_version_number(t.name), t.name, t) for t in bucket.trees]
+        entries = [e for e in entries if e[0] is not None]
+        if entries:
+            n, _, tree = max(entries, key=lambda e: (e[0], e[1]))
+            return bucket, tree, n
+    return None
+
+
+def _nul_tokens(stream) -> Iterator[bytes]:
+    pending = b""
+    while True:
+        chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        if not chunk:
+            break
+        pending += chunk
+        *tokens, pending = pending.split(b"\0")
+        yield from tokens
+    if pending:
+        yield pending
+
+
+def _message(subject: str, note: str | None, trailers: list[tuple[str, Any]]) -> bytes:
+    lines = [subject, ""]
+    if note:
+        lines += [note, ""]
+    lines += [f"{key}: {_one_line(value)}" for key, value in trailers if value is not None]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: bytes, parent: str | None,
+               files: list[tuple[str, bytes]]) -> bytes:
+    ident = f"{p.name} <{p.email}>".encode("utf-8")
+    out = [
+        b"commit %s\n" % ref.encode(),
+        b"mark :%d\n" % mark,
+        b"author %s %s\n" % (ident, _git_date(p.captured).encode()),
+        b"committer %s %s\n" % (ident, committer_date.encode()),
+        b"data %d\n" % len(message), message, b"\n",
+    ]
+    if parent:
+        out.append(b"from %s\n" % parent.encode())
+    for path, data in files:
+        out += [b"M 100644 inline %s\n" % path.encode("utf-8"), b"data %d\n" % len(data), data, b"\n"]
+    out.append(b"\n")
+    return b"".join(out)
+
+
+def _version_from_meta(meta: dict, path: str, commit: str, seen: tuple[str, ...]) -> Version:
+    try:
+        return Version(
+            document=meta["document"], number=int(meta["version"]), path=path, commit=commit,
+            content_sha256=meta["content_sha256"], text_sha256=meta["text_sha256"],
+            bytes=int(meta["bytes"]), text_chars=int(meta["text_chars"]),
+            media_type=meta["media_type"], encoding=meta["encoding"], source=meta.get("source"),
+            captured_at=meta["captured_at"], ingested_at=meta["ingested_at"],
+            ingested_by=meta["ingested_by"], tool=meta["tool"], extractor=meta["extractor"],
+            note=meta.get("note"), meta=dict(meta.get("meta") or {}), repeats=meta.get("repeats"),
+            words_added=meta.get("words_added"), words_removed=meta.get("words_removed"),
+            snapshot=meta["snapshot"], seen=seen,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProvenanceError(f"{path}/meta.json lacks or garbles {exc} (run `provenance verify`)") from None
