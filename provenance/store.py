@@ -130,7 +130,7 @@ class Version:
     def to_dict(self) -> dict:
         return {
             "document": self.document,
-            "number": self.number,
+            "version": self.number,  # the same key as in meta.json
             "path": self.path,
             "commit": self.commit,
             "content_sha256": self.content_sha256,
