@@ -912,7 +912,18 @@ class Store:
         return b"".join(chunks), ops, marks
 
     def _object_exists(self, sha: str) -> bool:
-        return self.repo.odb.has_object(bytes.fromhex(sha))
+        """Whether git has this object (packed or loose), via the persistent cat-file.
+
+        (GitPython's `odb.has_object` only sees loose objects.)  When in doubt,
+        say yes: the caller then scans the document, which is always correct.
+        """
+        try:
+            self.repo.odb.info(bytes.fromhex(sha))
+            return True
+        except ValueError:  # "could not be resolved"
+            return False
+        except Exception:
+            return True
 
     def _fast_import(self, stream: bytes, marks: list[int]) -> list[str]:
         proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], input=stream,
