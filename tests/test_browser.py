@@ -1,0 +1,248 @@
+"""The HTML report in a real headless Chromium (Playwright, system browser).
+
+One browser for the module, a fresh page per test.  Reports are written to
+files and opened from file:// URLs, as a reader would open them.  Without a
+Chromium on PATH these tests skip (on CI, tests/browser.py installs one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser import INSTALL_HINT, LAUNCH_ARGS, find_chromium
+from provenance.diff import Side, compare
+from provenance.render import render_html
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "docs" / "samples"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = find_chromium()
+    if path is None:
+        pytest.skip(INSTALL_HINT)
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Report files: the sample pair, a move, hostile content, formatting only."""
+    out = tmp_path_factory.mktemp("reports")
+    old = (SAMPLES / "article-pdf-extract.txt").read_text(encoding="utf-8")
+    new = (SAMPLES / "article-web-capture.txt").read_text(encoding="utf-8")
+    moved = "The committee approved the budget after a long and heated debate on Tuesday."
+    filler = "\n\n".join(
+        " ".join(f"Filler sentence {i}.{j} talks about the harbour, the council and the weather." for j in range(5))
+        for i in range(8)
+    )
+    hostile = "Intro <script>alert(1)</script> and &amp; <img src=x onerror=alert(2)> more."
+    pages = {
+        "sample": compare(Side(old, label="PDF extract"), Side(new, label="Web capture")),
+        "move": compare(moved + "\n\n" + filler + "\n\nThe end.", filler + "\n\nThe end.\n\n" + moved.replace("heated", "bitter")),
+        "hostile": compare(Side(hostile, label="<script>alert(3)</script>", source="javascript:alert(4)"),
+                           Side(hostile.replace("more", "much more"), label="v2")),
+    }
+    paths = {}
+    for name, cmp in pages.items():
+        paths[name] = out / f"{name}.html"
+        paths[name].write_text(render_html(cmp, context=10 if name == "move" else 40), encoding="utf-8")
+    return paths
+
+
+class Opened:
+    """A page with what it logged, requested and popped up."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.console: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+        def on_dialog(dialog):
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        self.page.on("dialog", on_dialog)
+        self.url = path.as_uri()
+        self.page.goto(self.url)
+
+    def current(self) -> str | None:
+        return self.page.evaluate("() => { const c = document.querySelectorAll('.current');"
+                                  " return c.length === 1 ? c[0].id : (c.length ? 'many' : null); }")
+
+    def in_view(self, element_id: str) -> bool:
+        return self.page.evaluate(
+            """id => { const r = document.getElementById(id).getBoundingClientRect();
+                      return r.height > 0 && r.top >= 40 && r.bottom <= window.innerHeight; }""",
+            element_id,
+        )
+
+    def counter(self) -> str:
+        return self.page.inner_text("#nav-counter")
+
+
+@pytest.fixture
+def open_report(browser, reports):
+    pages = []
+
+    def _open(name: str) -> Opened:
+        opened = Opened(browser, reports[name])
+        pages.append(opened)
+        return opened
+
+    yield _open
+    for opened in pages:
+        opened.page.close()
+
+
+def test_report_loads_with_no_errors_and_no_network(open_report):
+    for name in ("sample", "move", "hostile"):
+        r = open_report(name)
+        r.page.wait_for_load_state("load")
+        assert r.errors == [], name
+        assert [m for m in r.console if m[0] in ("error", "warning")] == [], name
+        assert r.requests == [r.url], name
+        assert r.counter() in ("– / 15", "– / 1"), name
+
+
+def test_keys_step_through_changes(open_report):
+    r = open_report("sample")
+    assert r.current() is None
+    r.page.keyboard.press("n")
+    assert r.current() == "c0" and r.counter() == "1 / 15" and r.in_view("c0")
+    r.page.keyboard.press("n")
+    assert r.current() == "c1" and r.counter() == "2 / 15" and r.in_view("c1")
+    r.page.keyboard.press("j")
+    assert r.current() == "c2" and r.counter() == "3 / 15" and r.in_view("c2")
+    r.page.keyboard.press("p")
+    assert r.current() == "c1" and r.counter() == "2 / 15" and r.in_view("c1")
+    r.page.keyboard.press("k")
+    assert r.current() == "c0" and r.counter() == "1 / 15"
+    assert r.page.evaluate("() => document.activeElement.id") == "c0"
+    r.page.keyboard.press("k")  # already at the first change: stays
+    assert r.current() == "c0"
+    for _ in range(20):
+        r.page.keyboard.press("n")
+    assert r.current() == "c14" and r.counter() == "15 / 15" and r.in_view("c14")
+    assert r.page.is_disabled("#nav-next") and not r.page.is_disabled("#nav-prev")
+    r.page.click("#nav-prev")
+    assert r.current() == "c13"
+
+
+def test_keys_are_ignored_while_typing_in_an_input(open_report):
+    r = open_report("sample")
+    # The report has no text field of its own; add one as an extension or a
+    # reader's tool would, and type into it.
+    r.page.evaluate("() => { const i = document.createElement('input'); i.id = 'typing';"
+                    " document.querySelector('.toolbar').append(i); }")
+    r.page.click("#typing")
+    r.page.keyboard.type("njnp")
+    assert r.page.input_value("#typing") == "njnp"
+    assert r.current() is None and r.counter() == "– / 15"
+    # A focused checkbox is not typing: keys still navigate.
+    r.page.focus("#toggle-formatting")
+    r.page.keyboard.press("n")
+    assert r.current() == "c0"
+
+
+def test_navigation_opens_a_collapsed_stretch(open_report):
+    r = open_report("sample")
+    # The first change inside a collapsed stretch, and how many stops come before it.
+    target, index = r.page.evaluate(
+        """() => { const stops = [...document.querySelectorAll('[data-nav]')];
+                  const i = stops.findIndex(el => el.closest('details.unchanged'));
+                  return [stops[i].id, i]; }"""
+    )
+    assert index > 0
+    details = f"document.getElementById('{target}').closest('details')"
+    assert r.page.evaluate(f"() => !{details}.open")
+    assert not r.page.is_visible(f"#{target}")
+    for _ in range(index + 1):
+        r.page.keyboard.press("n")
+    assert r.current() == target and r.counter() == f"{index + 1} / 15"
+    assert r.page.evaluate(f"() => {details}.open")
+    assert r.page.is_visible(f"#{target}") and r.in_view(target)
+
+
+def test_clicking_a_collapsed_stretch_expands_it(open_report):
+    r = open_report("move")
+    summary = r.page.locator("details.unchanged > summary").first
+    hidden_text = r.page.locator("details.unchanged .unchanged-text").first
+    assert "unchanged words" in summary.inner_text()
+    assert not hidden_text.is_visible()
+    summary.click()
+    assert hidden_text.is_visible()
+    assert r.page.evaluate("() => document.querySelector('details.unchanged').open")
+    summary.click()
+    assert not hidden_text.is_visible()
+
+
+def test_formatting_toggle_hides_marks_and_skips_them(open_report):
+    r = open_report("sample")
+    old_form = "() => getComputedStyle(document.querySelector('#c1 .fmt-old')).display"
+    underline = "() => getComputedStyle(document.querySelector('#c1')).borderBottomStyle"
+    assert r.page.evaluate(old_form) != "none" and r.page.evaluate(underline) == "dotted"
+    r.page.keyboard.press("n")
+    r.page.keyboard.press("n")
+    assert r.current() == "c1"
+    r.page.uncheck("#toggle-formatting")
+    assert r.page.inner_text("#formatting-state") == "hidden"
+    assert r.page.evaluate(old_form) == "none" and r.page.evaluate(underline) == "none"
+    assert r.counter() == "– / 1" and r.current() is None
+    r.page.keyboard.press("p")  # back from where we were to the one content change
+    assert r.current() == "c0" and r.counter() == "1 / 1"
+    r.page.keyboard.press("n")
+    assert r.current() == "c0"  # no formatting stops
+    r.page.check("#toggle-formatting")
+    assert r.counter() == "1 / 15" and r.page.evaluate(old_form) != "none"
+
+
+def test_move_links_jump_to_their_partner(open_report):
+    r = open_report("move")
+    assert r.page.inner_text("#c0-from .move-link") == "moved ↓"
+    assert r.page.inner_text("#c0-to .move-link").startswith("moved from ↑")
+    r.page.click("#c0-from .move-link")
+    r.page.wait_for_function("() => location.hash === '#c0-to'")
+    assert r.current() == "c0-to" and r.in_view("c0-to")
+    r.page.click("#c0-to .move-link")
+    r.page.wait_for_function("() => location.hash === '#c0-from'")
+    assert r.current() == "c0-from" and r.in_view("c0-from")
+    # The edit inside the moved passage is marked.
+    assert r.page.inner_text("#c0-to del.edit") == "heated" and r.page.inner_text("#c0-to ins.edit") == "bitter"
+
+
+def test_document_content_is_shown_literally_and_never_runs(open_report):
+    r = open_report("hostile")
+    r.page.wait_for_load_state("load")
+    text = r.page.inner_text("#doc")
+    assert "<script>alert(1)</script>" in text and "&amp;" in text and "<img src=x onerror=alert(2)>" in text
+    assert "<script>alert(3)</script>" in r.page.inner_text("header")
+    assert r.page.locator("#doc script, #doc img, header script").count() == 0
+    assert r.page.locator("a[href^='javascript']").count() == 0
+    assert r.dialogs == [] and r.errors == []
+
+
+def test_screenshot_of_the_sample_report(open_report, tmp_path):
+    r = open_report("sample")
+    r.page.keyboard.press("n")
+    path = tmp_path / "sample-report.png"
+    r.page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 20_000
+    # The page is laid out: the toolbar is fixed at the top, the text is in a column.
+    box = r.page.locator("#doc").bounding_box()
+    assert box and 600 < box["width"] <= 1280
+    assert r.page.evaluate("() => getComputedStyle(document.querySelector('.toolbar')).position") == "fixed"
