@@ -419,6 +419,7 @@ class Store:
     DEFAULT_PATH = "store"
     max_attempts = 200  # compare-and-swap attempts per add
     busy_timeout = 60.0  # seconds an add may spend retrying before giving up
+    last_attempts = 0  # how many attempts the last successful add needed (1 = no race)
 
     def __init__(self, path: str | os.PathLike, *, stale_lock_seconds: float | None = None):
         self.path = Path(os.path.abspath(os.fspath(path)))
@@ -437,6 +438,10 @@ class Store:
             raise ProvenanceError(f"no provenance store at {path} (run `provenance init`)") from None
         self._repo.git.update_environment(GIT_DIR=str(self.path), GIT_LITERAL_PATHSPECS="1")
         self._text_cache: dict[str, str] = {}
+        self._trees: dict[str, dict[str, tuple[str, str]]] = {}  # tree sha -> entries
+        self._roots: dict[str, str] = {}  # commit sha -> tree sha
+        self._index_tip: str | None = None  # main as of the last index catch-up
+        self._index_mem: dict[str, str] = {}  # entries walked here but not written (read-only store)
 
     # -- opening and creating
 
@@ -534,12 +539,67 @@ class Store:
         except ValueError:
             return None
 
-    def _tree_at(self, tip: str, path: str) -> gitpython.Tree | None:
-        try:
-            obj = self.repo.commit(tip).tree / path
-        except KeyError:
+    # Reading objects goes through GitPython's persistent `git cat-file`
+    # (one Repo per Store); trees are parsed here and cached by sha (they are
+    # immutable), which is what keeps bulk ingests from re-reading the
+    # `documents/` and `documents/<xx>/` trees for every item.
+
+    def _object(self, sha: str) -> bytes:
+        return self.repo.odb.stream(bytes.fromhex(sha)).read()
+
+    def _tree(self, sha: str) -> dict[str, tuple[str, str]]:
+        """name -> (mode, sha) of a tree object."""
+        entries = self._trees.get(sha)
+        if entries is None:
+            entries = {name: (mode, oid) for mode, name, oid in _parse_tree_object(self._object(sha))}
+            if len(self._trees) >= 4096:
+                self._trees.clear()
+            self._trees[sha] = entries
+        return entries
+
+    def _root(self, commit: str) -> str:
+        tree = self._roots.get(commit)
+        if tree is None:
+            header = self._object(commit)[:100]
+            if not header.startswith(b"tree "):
+                raise ProvenanceError(f"{commit} is not a commit in {self.path}")
+            tree = header[5:header.index(b"\n")].decode()
+            self._roots[commit] = tree
+        return tree
+
+    def _entry(self, tip: str | None, path: str) -> tuple[str, str] | None:
+        """(mode, sha) of `path` in the tree of commit `tip`, or None."""
+        if tip is None:
             return None
-        return obj if obj.type == "tree" else None
+        entry = ("40000", self._root(tip))
+        for name in path.split("/"):
+            if not entry[0].startswith("40"):
+                return None
+            entry = self._tree(entry[1]).get(name)
+            if entry is None:
+                return None
+        return entry
+
+    def _tree_at(self, tip: str | None, path: str) -> dict[str, tuple[str, str]] | None:
+        entry = self._entry(tip, path)
+        return self._tree(entry[1]) if entry is not None and entry[0].startswith("40") else None
+
+    def _blob_at(self, tip: str | None, path: str) -> bytes | None:
+        entry = self._entry(tip, path)
+        return self._object(entry[1]) if entry is not None and not entry[0].startswith("40") else None
+
+    def _latest_entry(self, versions: dict[str, tuple[str, str]]) -> tuple[str, str, str, int] | None:
+        """The last bucket's last version folder: (bucket name, folder name, folder tree sha, number)."""
+        buckets = sorted((int(name), name, sha) for name, (mode, sha) in versions.items()
+                         if name.isdigit() and mode.startswith("40"))
+        for _, bucket, sha in reversed(buckets):
+            entries = [(_version_number(name), name, oid) for name, (mode, oid) in self._tree(sha).items()
+                       if mode.startswith("40")]
+            entries = [e for e in entries if e[0] is not None]
+            if entries:
+                n, name, oid = max(entries)
+                return bucket, name, oid, n
+        return None
 
     def _cat(self, names: Iterable[str]) -> Iterator[tuple[str, str | None, bytes | None]]:
         """Stream objects through ONE `git cat-file --batch`: (name, type, data)."""
@@ -580,6 +640,28 @@ class Store:
             out.close()
             proc.wait()
 
+    def _cat_all(self, names: Iterable[str]) -> dict[str, bytes | None]:
+        """Small objects (meta.json, seen files) through ONE `git cat-file --batch`, in memory."""
+        names = list(dict.fromkeys(names))
+        if not names:
+            return {}
+        proc = subprocess.run(["git", "cat-file", "--batch"], input=("\n".join(names) + "\n").encode("utf-8"),
+                              capture_output=True, env=self._env)
+        out, pos, result = proc.stdout, 0, {}
+        for name in names:
+            eol = out.find(b"\n", pos)
+            if eol < 0:
+                raise ProvenanceError(f"git cat-file ended early in {self.path}: {_first_line(proc.stderr)}")
+            parts = out[pos:eol].split(b" ")
+            if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
+                result[name] = None
+                pos = eol + 1
+                continue
+            size = int(parts[2])
+            result[name] = out[eol + 1:eol + 1 + size]
+            pos = eol + 2 + size
+        return result
+
     def _adding_commits(self, tip: str, pathspecs: Sequence[str], wanted: set[str]) -> dict[str, str]:
         """Map each version folder in `wanted` to the commit that added its meta.json.
 
@@ -612,6 +694,97 @@ class Store:
                 proc.kill()
             proc.stdout.close()
             proc.wait()
+        return found
+
+    # -- which commit added a version: a local, rebuildable index
+    #
+    # `provenance-index/` inside the bare repository (next to objects/, not in
+    # any commit, never synced) maps version folders to the commits that added
+    # them, one file per <xx> shard, so that `versions()` need not walk
+    # history.  It is append-only and only ever caught up: `tips` lists
+    # commits whose whole history is indexed; a reader walks main's new
+    # commits since then (`git log main --not TIPS`, commit messages only,
+    # reading the Path trailers of ingest commits) and appends.  Delete the
+    # folder at any time: it is rebuilt by one walk.  `verify` cross-checks it
+    # against the history.
+
+    def _index_dir(self) -> Path:
+        return self.path / "provenance-index"
+
+    def _index_catch_up(self, tip: str) -> None:
+        if tip == self._index_tip:
+            return
+        folder = self._index_dir()
+        try:
+            lines = (folder / "tips").read_text("ascii").split("\n")[:-1]  # complete lines only
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        tips = [line for line in lines if re.fullmatch(r"[0-9a-f]{40}", line)]
+        if tip in tips:
+            self._index_tip = tip
+            return
+        fmt = "--format=%H%x01%s%x01%(trailers:key=Path,valueonly,separator=%x01)"
+        known = tips[-16:]
+        proc = self._git("log", "-z", fmt, tip, *(["--not", *known] if known else []), check=False)
+        if proc.returncode != 0 and known:  # a tip line we cannot use: walk everything
+            proc = self._git("log", "-z", fmt, tip, check=False)
+        if proc.returncode != 0:
+            return
+        entries: dict[str, str] = {}
+        for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            sha, _, rest = record.strip("\n").partition("\x01")
+            subject, _, paths = rest.partition("\x01")
+            path = paths.split("\x01", 1)[0].strip()
+            if subject.startswith("Ingest ") and path.startswith("documents/"):
+                entries[path] = sha
+        self._index_record(entries, tip)
+        self._index_tip = tip
+
+    def _index_record(self, entries: dict[str, str], tip: str | None = None) -> None:
+        shards: dict[str, list[str]] = {}
+        for path, sha in entries.items():
+            parts = path.split("/")
+            if len(parts) > 2:
+                shards.setdefault(parts[1], []).append(f"{sha} {path}\n")
+        try:
+            folder = self._index_dir()
+            folder.mkdir(exist_ok=True)
+            for shard, lines in shards.items():
+                with open(folder / shard, "ab") as f:  # one O_APPEND write: concurrent appenders do not interleave
+                    f.write("".join(lines).encode("utf-8"))
+            if tip is not None:
+                with open(folder / "tips", "ab") as f:
+                    f.write(f"{tip}\n".encode())
+        except OSError:  # a read-only store: keep what we learnt in memory
+            self._index_mem.update(entries)
+
+    def _index_shard(self, shard: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        try:
+            data = (self._index_dir() / shard).read_bytes().decode("utf-8", "surrogateescape")
+        except OSError:
+            data = ""
+        for line in data.split("\n")[:-1]:
+            sha, _, path = line.partition(" ")
+            if len(sha) == 40 and path:
+                out.setdefault(path, sha)
+        return out
+
+    def _commits_for(self, tip: str, folders: set[str], pathspecs: Sequence[str] | None = None) -> dict[str, str]:
+        """Version folder -> the commit that added it (index first, then a path-limited walk)."""
+        if not folders:
+            return {}
+        self._index_catch_up(tip)
+        found: dict[str, str] = {}
+        for shard in sorted({f.split("/")[1] for f in folders}):
+            entries = self._index_shard(shard)
+            found.update((f, entries[f]) for f in folders if f in entries and f.split("/")[1] == shard)
+        found.update((f, self._index_mem[f]) for f in folders if f not in found and f in self._index_mem)
+        missing = folders - found.keys()
+        if missing:
+            walked = self._adding_commits(tip, pathspecs or [f"{f}/meta.json" for f in sorted(missing)], missing)
+            self._index_record(walked)
+            found.update(walked)
         return found
 
     # -- identity
@@ -672,6 +845,7 @@ class Store:
                 new = shas[-1]
                 try:
                     self._compare_and_swap(new, old)
+                    self.last_attempts = attempts
                     break
                 except _Busy as busy:
                     elapsed = time.monotonic() - started
@@ -690,7 +864,7 @@ class Store:
                 self._delete_ref(temp)
         by_mark = dict(zip(marks, shas))
         missing = {op.path for op in ops if op.mark is None and op.commit is None}
-        found = self._adding_commits(new, [f"{p}/meta.json" for p in sorted(missing)], missing) if missing else {}
+        found = self._commits_for(new, missing) if missing else {}
         results = []
         for op in ops:
             commit = by_mark[op.mark] if op.mark is not None else (op.commit or found.get(op.path, ""))
@@ -743,22 +917,27 @@ class Store:
         versions = self._tree_at(tip, f"{p.folder}/versions")
         if versions is None:
             return state
-        latest = _latest_entry(versions)
+        latest = self._latest_entry(versions)
         if latest is None:
             return state
-        bucket, vtree, n = latest
+        bucket, name, sha, n = latest
         state.latest_n = n
-        state.latest_path = f"{p.folder}/versions/{bucket.name}/{vtree.name}"
-        for entry in vtree.blobs:
-            if entry.name.startswith("snapshot."):
-                state.latest_blob = entry.hexsha
+        state.latest_path = f"{p.folder}/versions/{bucket}/{name}"
+        for entry_name, (mode, oid) in self._tree(sha).items():
+            if entry_name.startswith("snapshot.") and not mode.startswith("40"):
+                state.latest_blob = oid
         return state
 
     def _load_meta(self, tip: str, path: str) -> dict:
+        data = self._blob_at(tip, f"{path}/meta.json")
         try:
-            data = (self.repo.commit(tip).tree / f"{path}/meta.json").data_stream.read()
-            return json.loads(data)
-        except (KeyError, ValueError) as exc:
+            if data is None:
+                raise ValueError("missing")
+            meta = json.loads(data)
+            if not isinstance(meta, dict):
+                raise ValueError("not a JSON object")
+            return meta
+        except ValueError as exc:
             raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`): {exc}") from None
 
     def _load_seen(self, tip: str, path: str) -> list[tuple[str, str]]:
@@ -766,19 +945,18 @@ class Store:
         if seen_tree is None:
             return []
         out = []
-        for blob in seen_tree.blobs:
+        for name, (mode, sha) in seen_tree.items():
             try:
-                data = json.loads(blob.data_stream.read())
-                out.append((blob.name, str(data.get("captured_at", ""))))
-            except ValueError:
-                out.append((blob.name, ""))
+                out.append((name, str(json.loads(self._object(sha)).get("captured_at", ""))))
+            except (ValueError, AttributeError):
+                out.append((name, ""))
         out.sort()
         return out
 
     def _load_text(self, tip: str, path: str) -> str:
         if path not in self._text_cache:
-            blob = self.repo.commit(tip).tree / f"{path}/text.txt"
-            self._text_cache[path] = blob.data_stream.read().decode("utf-8", "replace")
+            data = self._blob_at(tip, f"{path}/text.txt") or b""
+            self._text_cache[path] = data.decode("utf-8", "replace")
         return self._text_cache[path]
 
     def _tip_snapshots(self, tip: str, state: _DocState) -> dict[str, list[tuple[int, str]]]:
@@ -1008,14 +1186,14 @@ class Store:
         names = [f"{tip}:documents/{docs[k]['latest'][1]}/meta.json" for k in keys]
         seen_trees = {k: docs[k]["seen"].get(docs[k]["latest"][1]) for k in keys}
         names += [sha for sha in seen_trees.values() if sha]
-        objects = {name: data for name, _, data in self._cat(names)}
+        objects = self._cat_all(names)
         latest_seen: dict[str, str] = {}
         for k, sha in seen_trees.items():
             if sha and objects.get(sha):
                 entries = sorted(e[1] for e in _parse_tree_object(objects[sha]))
                 if entries:
                     latest_seen[k] = f"{tip}:documents/{docs[k]['latest'][1]}/seen/{entries[-1]}"
-        seen_objects = {name: data for name, _, data in self._cat(latest_seen.values())}
+        seen_objects = self._cat_all(latest_seen.values())
         out = []
         for k in keys:
             d = docs[k]
@@ -1052,47 +1230,45 @@ class Store:
         if proc.returncode != 0 or not proc.stdout:
             raise ProvenanceError(f"unknown document: {doc}")
         folders: dict[str, dict] = {}
-        for line in proc.stdout.split(b"\0"):
-            if not line:
-                continue
-            info, _, rel = line.partition(b"\t")
-            parts = rel.decode("utf-8", "surrogateescape").split("/")
-            if len(parts) < 3:
-                continue
-            n = _version_number(parts[1])
-            if n is None:
-                continue
-            path = f"{folder}/versions/{parts[0]}/{parts[1]}"
-            entry = folders.setdefault(path, {"n": n, "meta": None, "seen": []})
-            sha = info.split()[2].decode()
-            if len(parts) == 3 and parts[2] == "meta.json":
-                entry["meta"] = sha
-            elif len(parts) == 4 and parts[2] == "seen":
-                entry["seen"].append((parts[3], sha))
+        base = f"{folder}/versions/"
+        for line in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if line.endswith("/meta.json"):  # <bucket>/<NNNNNN-uid>/meta.json
+                info, _, rel = line.partition("\t")
+                parts = rel.split("/")
+                if len(parts) == 3 and _version_number(parts[1]) is not None:
+                    folders.setdefault(base + parts[0] + "/" + parts[1], {"meta": None, "seen": []})["meta"] = info[-40:]
+            elif "/seen/" in line:  # <bucket>/<NNNNNN-uid>/seen/<file>
+                info, _, rel = line.partition("\t")
+                parts = rel.split("/")
+                if len(parts) == 4 and parts[2] == "seen" and _version_number(parts[1]) is not None:
+                    folders.setdefault(base + parts[0] + "/" + parts[1], {"meta": None, "seen": []})["seen"].append((parts[3], info[-40:]))
         names = []
         for entry in folders.values():
-            if entry["meta"]:
-                names.append(entry["meta"])
+            names.append(entry["meta"] or "0" * 40)
+            entry["seen"].sort()
             names.extend(sha for _, sha in entry["seen"])
-        commits_holder: dict[str, str] = {}
-        finder = threading.Thread(target=lambda: commits_holder.update(
-            self._adding_commits(tip, [folder], set(folders))))
-        finder.start()
-        blobs = {name: data for name, _, data in self._cat(names)}
-        finder.join()
-        out = []
-        for path, entry in folders.items():
+        # Parse while git streams the objects (overlaps git's work with ours).
+        stream = self._cat(names)
+        parsed: list[Any] = []
+        for _, _, data in stream:
             try:
-                meta = json.loads(blobs.get(entry["meta"]) or b"")
+                parsed.append(json.loads(data) if data is not None else None)
             except ValueError:
-                raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)") from None
+                parsed.append(None)
+        commits = self._commits_for(tip, set(folders), [folder])
+        out = []
+        i = 0
+        for path, entry in folders.items():
+            meta = parsed[i]
+            i += 1
+            if not isinstance(meta, dict):
+                raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)")
             seen = []
-            for name, sha in sorted(entry["seen"]):
-                try:
-                    seen.append(str(json.loads(blobs.get(sha) or b"{}").get("captured_at", "")))
-                except ValueError:
-                    seen.append("")
-            out.append(_version_from_meta(meta, path, commits_holder.get(path, ""), tuple(seen)))
+            for _ in entry["seen"]:
+                obs = parsed[i]
+                i += 1
+                seen.append(str(obs.get("captured_at", "")) if isinstance(obs, dict) else "")
+            out.append(_version_from_meta(meta, path, commits.get(path, ""), tuple(seen)))
         out.sort(key=lambda v: (v.number, v.path))
         return out
 
@@ -1101,11 +1277,11 @@ class Store:
         doc = validate_doc_id(doc_id)
         tip = self._tip()
         folder = document_folder(doc)
-        versions_tree = self._tree_at(tip, f"{folder}/versions") if tip else None
-        latest = _latest_entry(versions_tree) if versions_tree is not None else None
+        versions_tree = self._tree_at(tip, f"{folder}/versions")
+        latest = self._latest_entry(versions_tree) if versions_tree is not None else None
         if latest is None:
             raise ProvenanceError(f"unknown document: {doc}")
-        latest_n = latest[2]
+        latest_n = latest[3]
         if spec is not None and (isinstance(spec, bool) or not isinstance(spec, int)):
             raise ProvenanceError(f"version must be a whole number, not {spec!r}")
         if spec is None:
@@ -1120,26 +1296,23 @@ class Store:
         if n < 1 or n > latest_n:
             raise ProvenanceError(f"{doc} has {latest_n} {plural}; there is no version {spec}")
         if n == latest_n:
-            path = f"{folder}/versions/{latest[0].name}/{latest[1].name}"
+            path = f"{folder}/versions/{latest[0]}/{latest[1]}"
         else:
             bucket = self._tree_at(tip, f"{folder}/versions/{n // 1000:03d}")
-            names = [t.name for t in bucket.trees if _version_number(t.name) == n] if bucket is not None else []
+            names = [name for name in bucket if _version_number(name) == n] if bucket is not None else []
             if not names:
                 raise ProvenanceError(f"{doc} version {n} is missing from the store (run `provenance verify`)")
             path = f"{folder}/versions/{n // 1000:03d}/{sorted(names)[-1]}"
         meta = self._load_meta(tip, path)
         seen = tuple(c for _, c in self._load_seen(tip, path))
-        commit = self._adding_commits(tip, [f"{path}/meta.json"], {path}).get(path, "")
+        commit = self._commits_for(tip, {path}).get(path, "")
         return _version_from_meta(meta, path, commit, seen)
 
     def _blob(self, version: Version, name: str, what: str) -> bytes:
-        tip = self._tip()
-        try:
-            if tip is None:
-                raise KeyError(name)
-            return (self.repo.commit(tip).tree / f"{version.path}/{name}").data_stream.read()
-        except KeyError:
-            raise ProvenanceError(f"{what} of {version.document} v{version.number} is missing from {self.path} (run `provenance verify`)") from None
+        data = self._blob_at(self._tip(), f"{version.path}/{name}")
+        if data is None:
+            raise ProvenanceError(f"{what} of {version.document} v{version.number} is missing from {self.path} (run `provenance verify`)")
+        return data
 
     def text(self, version: Version) -> str:
         return self._blob(version, "text.txt", "the text").decode("utf-8")
@@ -1389,18 +1562,6 @@ def _later(a: str, b: str) -> bool:
 def _ranges(ns: list[int]) -> str:
     shown = ", ".join(map(str, ns[:20]))
     return shown + (" ..." if len(ns) > 20 else "")
-
-
-def _latest_entry(versions: gitpython.Tree) -> tuple[gitpython.Tree, gitpython.Tree, int] | None:
-    """The last bucket's last version folder: (bucket, folder, number)."""
-    buckets = sorted((int(t.name), t) for t in versions.trees if t.name.isdigit())
-    for _, bucket in reversed(buckets):
-        entries = [(_version_number(t.name), t.name, t) for t in bucket.trees]
-        entries = [e for e in entries if e[0] is not None]
-        if entries:
-            n, _, tree = max(entries, key=lambda e: (e[0], e[1]))
-            return bucket, tree, n
-    return None
 
 
 def _nul_tokens(stream) -> Iterator[bytes]:
