@@ -878,6 +878,11 @@ class Store:
         doc = validate_doc_id(item.document)
         if not isinstance(item.raw, (bytes, bytearray, memoryview)):
             raise ProvenanceError(f"{doc}: raw content must be bytes")
+        if not isinstance(item.extracted, Extracted):
+            raise ProvenanceError(f"{doc}: extracted must come from provenance.extract.decode")
+        for label, value in (("source", item.source), ("note", item.note)):
+            if value is not None and not isinstance(value, str):
+                raise ProvenanceError(f"{doc}: {label} must be text")
         raw = bytes(item.raw)
         ex = item.extracted
         text = ex.text[1:] if ex.text.startswith("\ufeff") else ex.text
@@ -1415,6 +1420,14 @@ class Store:
                 doc = (trailers.get("Document") or ["?"])[0]
                 ver = (trailers.get("Version") or ["?"])[0]
                 problems.append(f"{doc} v{ver}: version folder {folder} (ingested by commit {commit[:12]}) is missing from main")
+        # The local commit index (a cache) must agree with the history.
+        index: dict[str, str] = {}
+        for shard in sorted({f.split("/")[1] for f in folders}):
+            index.update(self._index_shard(shard))
+        for folder in sorted(folders):
+            if folder in index and folder in ingests and index[folder] != ingests[folder][0]:
+                problems.append(f"local index {self._index_dir()} says {folder} was added by {index[folder][:12]}, "
+                                f"history says {ingests[folder][0][:12]}; delete the index folder to rebuild it")
         # 3. Every version folder: hashes against meta.json and the commit's trailers.
         numbers: dict[str, list[int]] = {}
         order = sorted(folders)

@@ -545,3 +545,31 @@ def test_plain_git_log_is_the_audit_trail(store):
     shown = subprocess.run(["git", "-C", str(store.path), "show", f"main:{v.path}/text.txt"],
                            capture_output=True, env=git_env(store.path), check=True).stdout
     assert shown == b"one"
+
+
+def test_the_local_commit_index_is_a_cache_that_verify_checks(store):
+    results = store.add([inc("nda", b"one"), inc("nda", b"two")])
+    commits = [r.version.commit for r in results]
+    assert [v.commit for v in store.versions("nda")] == commits
+    index = store.path / "provenance-index"
+    assert (index / "tips").exists()
+    assert "provenance-index" not in git(store.path, "ls-tree", "-r", "--name-only", "main")  # not in the data
+    # Deleted: rebuilt by one walk.
+    for f in index.iterdir():
+        f.unlink()
+    index.rmdir()
+    with Store(store.path) as fresh:
+        assert [v.commit for v in fresh.versions("nda")] == commits
+        assert fresh.resolve("nda", 1).commit == commits[0]
+    # A torn last line is ignored; a lying entry is reported by verify.
+    shard = index / document_folder("nda").split("/")[1]
+    v1, v2 = store.versions("nda")
+    shard.write_text(f"{commits[1]} {v1.path}\n{commits[1]} {v2.path}\n{commits[0][:20]}")
+    with Store(store.path) as fresh:
+        assert fresh.resolve("nda", 2).commit == commits[1]
+        report = fresh.verify()
+    assert not report.ok and any("local index" in p and "delete the index folder" in p for p in report.problems)
+    shard.unlink()
+    with Store(store.path) as fresh:
+        assert [v.commit for v in fresh.versions("nda")] == commits  # missing entries: found by a walk
+        assert fresh.verify().ok
