@@ -52,7 +52,8 @@ DEFAULT_STALE_LOCK_SECONDS = 600.0
 
 # Config of a new store (see store/README.md for why).
 STORE_CONFIG = (
-    ("core.fsync", "committed"),
+    # committed = objects in git 2.39; refs too, or a crash could roll main back.
+    ("core.fsync", "committed,reference"),
     ("core.logAllRefUpdates", "true"),
     ("receive.denyNonFastForwards", "true"),
     ("receive.denyDeletes", "true"),

@@ -103,7 +103,7 @@ def test_init_makes_a_bare_repo_with_main_and_the_config(tmp_path):
         assert s.path == path and isinstance(s.path, Path)
     assert git(path, "rev-parse", "--is-bare-repository").strip() == "true"
     assert git(path, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
-    assert git(path, "config", "core.fsync").strip() == "committed"
+    assert git(path, "config", "core.fsync").strip() == "committed,reference"
     assert git(path, "config", "--type=bool", "core.logAllRefUpdates").strip() == "true"
     assert git(path, "config", "--type=bool", "receive.denyNonFastForwards").strip() == "true"
     assert git(path, "config", "--type=bool", "receive.denyDeletes").strip() == "true"
