@@ -392,3 +392,49 @@ def test_every_comparison_is_lossless(words_a, words_b, seed, strict):
     same = tk.tokenize(old, keyer).keys == tk.tokenize(new, keyer).keys
     if same:
         assert content(cmp) == []
+
+
+def _apply(ops, a, b):
+    """Rebuild b from a and an edit script, checking equal runs really are equal."""
+    i = j = 0
+    out = []
+    for op, n in ops:
+        if op == "=":
+            assert a[i:i + n] == b[j:j + n]
+            out.append(a[i:i + n])
+            i, j = i + n, j + n
+        elif op == "-":
+            i += n
+        else:
+            out.append(b[j:j + n])
+            j += n
+    assert i == len(a) and j == len(b)
+    return "".join(out)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 0.4))
+def test_anchored_diff_is_a_valid_edit_script(seed, rate):
+    rng = random.Random(seed)
+    alphabet = [chr(0x4E00 + k) for k in range(3000)]
+    a = "".join(rng.choice(alphabet) for _ in range(3000))
+    b = "".join(c if rng.random() > rate else rng.choice(alphabet) for c in a)
+    for engine in ("fast", "pure"):
+        ops = diff_strings(a, b, engine, anchored=True)
+        assert _apply(ops, a, b) == b
+
+
+def test_anchored_diff_is_close_to_exact_on_edited_prose():
+    """Anchoring on unique words must not cost quality on document edits."""
+    rng = random.Random(3)
+    words = (PDF + WEB).split()
+    old = [rng.choice(words) for _ in range(20_000)]
+    new = [w if rng.random() > 0.05 else rng.choice(words) for w in old]
+    a_keys, b_keys = tk.tokenize(" ".join(old)).keys, tk.tokenize(" ".join(new)).keys
+    from provenance.diff import _encode
+
+    sa, sb = _encode(a_keys, b_keys)
+    changed = lambda ops: sum(n for op, n in ops if op != "=")
+    exact = changed(diff_strings(sa, sb, anchored=False))
+    anchored = changed(diff_strings(sa, sb, anchored=True))
+    assert exact <= anchored <= exact * 1.01
