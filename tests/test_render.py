@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from provenance.diff import Side, compare
 from provenance.render import render_html, render_json, render_text
@@ -303,7 +305,7 @@ def test_html_sample_marks_every_change(sample):
     assert page.count(" data-nav") == 15
     for i in range(15):
         assert page.count(f'id="c{i}"') == 1
-    assert '<span class="chg replace" id="c0" data-change="0" data-class="content" data-kind="replace"' in page
+    assert '<span class="chg replace" id="c0" data-class="content" data-kind="replace"' in page
     assert "<del>TEHRAN, MOSCOW DIFFER ON SYRIA, BUT SHARE INTERESTS ELSEWHERE</del><ins>banner</ins>" in page
     assert 'title="formatting: was “Russia&#39;s”"' in page
     assert '<s class="fmt-old">intra-↵Palestinian</s><span class="fmt-new">intra-Palestinian</span>' in page
@@ -343,6 +345,47 @@ def test_html_loses_no_text(sample):
     check_lossless(compare(words("w", 300, per_line=9), words("w", 300, per_line=11).replace("w150", "x")), context=0)
     check_lossless(compare("a b c d e f", "f e d c b a"))
     check_lossless(compare("Gone now. Rest of it\n\nmore", "Rest of it\n\nmore and new"), context=1)
+    # A stretch that ends in a formatting change and trailing whitespace.
+    check_lossless(compare("x one two three four five six a文\n\n字\n \n", "x one two three four five six a文字\n \n"),
+                   context=0)
+
+
+TOKENS = "the a cat dog sat on mat “quoted” \"quoted\" don't don’t intra- Palestinian govern- ment , . ; — -- … 中 文 Über 42".split()
+SEPARATORS = [" ", " ", " ", "\n", "\n\n", "  ", "\n \n", ""]
+piece = st.tuples(st.sampled_from(TOKENS), st.sampled_from(SEPARATORS)).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_every_change_is_shown_once_and_no_text_is_lost(data):
+    old = data.draw(st.lists(piece, max_size=50))
+    new = list(old)
+    for op, i, j, token in data.draw(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 99), st.integers(0, 99), piece),
+                                              max_size=6)):
+        if not new:
+            new.append(token)
+        elif op == 0:
+            del new[i % len(new)]
+        elif op == 1:
+            new.insert(i % (len(new) + 1), token)
+        elif op == 2:
+            new[i % len(new)] = token
+        else:  # move a run
+            a, b = sorted((i % len(new), j % len(new)))
+            run = new[a:b]
+            del new[a:b]
+            at = (i * 7 + j) % (len(new) + 1)
+            new[at:at] = run
+    cmp = compare("".join(old), "".join(new))
+    for context in (0, 2, 40):
+        check_lossless(cmp, context=context)
+        text = render_text(cmp, context=context)
+        formatting = sum(c.cls == "formatting" for c in cmp.changes)
+        edits = [e for c in cmp.changes if c.kind == "move" for e in c.edits]
+        content = [c for c in cmp.changes if c.cls == "content"]
+        deletions = sum(1 for c in content if c.kind == "move" or c.old_text) + sum(1 for e in edits if e.old_text)
+        insertions = sum(1 for c in content if c.kind == "move" or c.new_text) + sum(1 for e in edits if e.new_text)
+        assert (text.count("{~"), text.count("[-"), text.count("{+")) == (formatting, deletions, insertions)
 
 
 def test_html_escapes_everything_from_the_documents():
