@@ -856,7 +856,7 @@ class Store:
                                 f"store {self.path} is busy: {busy.lock} has been held for {busy.age:.0f} s by another writer; "
                                 f"gave up after {elapsed:.0f} s (it counts as stale after {self.stale_lock_seconds:.0f} s)") from None
                         raise ProvenanceError(
-                            f"store {self.path} is too busy: main moved under {attempts} attempts in {elapsed:.0f} s; try again") from None
+                            f"store {self.path} is too busy: other writers kept moving main; gave up after {attempts} attempts in {elapsed:.0f} s, try again") from None
                     if busy.lock is not None:
                         time.sleep(random.uniform(0.05, 0.25))
                     else:

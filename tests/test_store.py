@@ -472,6 +472,42 @@ def test_stale_lock_limit_comes_from_the_environment(store, monkeypatch):
     assert lock.exists()
 
 
+class Interfering(Store):
+    """A store whose main is moved by another (real) writer between fast-import and the CAS."""
+
+    interfere = 0
+
+    def _fast_import(self, stream, marks):
+        shas = super()._fast_import(stream, marks)
+        if self.interfere:
+            self.interfere -= 1
+            with Store(self.path) as other:
+                other.add([inc("nda", b"sneaked in %d" % self.interfere if self.interfere else b"sneaked in")])
+        return shas
+
+
+def test_a_lost_race_recomputes_everything_from_the_fresh_tip(store):
+    store.add([inc("nda", b"one")])
+    with Interfering(store.path) as s:
+        s.interfere = 1
+        (r,) = s.add([inc("nda", b"sneaked in")])
+        assert s.last_attempts == 2
+    # Planned as new v2; the other writer stored the same bytes as v2 first.
+    assert (r.status, r.version.number) == ("seen-again", 2)
+    assert [v.number for v in store.versions("nda")] == [1, 2] and len(store.resolve("nda").seen) == 1
+    assert git(store.path, "for-each-ref", "refs/provenance/") == ""
+
+
+def test_gives_up_when_main_keeps_moving(store):
+    store.add([inc("nda", b"one")])
+    with Interfering(store.path) as s:
+        s.interfere, s.max_attempts = 10, 3
+        with pytest.raises(ProvenanceError, match="too busy.*3 attempts"):
+            s.add([inc("nda", b"mine")])
+    assert [store.text(v) for v in store.versions("nda")] == ["one", "sneaked in 9", "sneaked in 8", "sneaked in 7"]
+    assert git(store.path, "for-each-ref", "refs/provenance/") == ""
+
+
 WRITER = r"""
 import json, sys
 from provenance.extract import decode
