@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import os
+
 from browser import INSTALL_HINT, LAUNCH_ARGS, find_chromium
 from provenance.diff import Side, compare
 from provenance.render import render_html
@@ -238,11 +240,26 @@ def test_document_content_is_shown_literally_and_never_runs(open_report):
 
 def test_screenshot_of_the_sample_report(open_report, tmp_path):
     r = open_report("sample")
-    r.page.keyboard.press("n")
     path = tmp_path / "sample-report.png"
     r.page.screenshot(path=str(path), full_page=True)
+    r.page.keyboard.press("n")
+    r.page.screenshot(path=str(tmp_path / "sample-report-first-change.png"))
     assert path.stat().st_size > 20_000
     # The page is laid out: the toolbar is fixed at the top, the text is in a column.
     box = r.page.locator("#doc").bounding_box()
     assert box and 600 < box["width"] <= 1280
     assert r.page.evaluate("() => getComputedStyle(document.querySelector('.toolbar')).position") == "fixed"
+
+
+def test_find_chromium_looks_on_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    assert find_chromium() is None  # not CI: the browser tests skip with INSTALL_HINT
+    assert "apt-get install chromium" in INSTALL_HINT
+    exe = tmp_path / "chromium-browser"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    assert find_chromium() == str(exe)
+    monkeypatch.setenv("CI", "true")
+    assert find_chromium() == str(exe)  # found: nothing to install
+    assert os.access(exe, os.X_OK)
