@@ -638,7 +638,11 @@ class Store:
             if proc.poll() is None:
                 proc.kill()
             writer.join()
-            out.close()
+            for pipe in (proc.stdin, out):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
             proc.wait()
 
     def _cat_all(self, names: Iterable[str]) -> dict[str, bytes | None]:
@@ -1439,10 +1443,13 @@ class Store:
             for f in ("meta.json", snap, "text.txt"):
                 names.append(files.get(f, "0" * 40) if f else "0" * 40)
         stream = self._cat(names)
-        for folder in order:
-            objs = [next(stream)[2] for _ in range(3)]
-            report.versions_checked += 1
-            problems.extend(self._check_version(folder, folders[folder], objs, ingests.get(folder), numbers))
+        try:
+            for folder in order:
+                objs = [next(stream)[2] for _ in range(3)]
+                report.versions_checked += 1
+                problems.extend(self._check_version(folder, folders[folder], objs, ingests.get(folder), numbers))
+        finally:
+            stream.close()
         for key, ns in sorted(numbers.items()):
             ns.sort()
             if ns != list(range(1, len(ns) + 1)):
