@@ -716,15 +716,23 @@ class Store:
     def _index_dir(self) -> Path:
         return self.path / "provenance-index"
 
+    def _index_tips(self) -> list[str]:
+        """The most recent `tips` lines (the file's tail: it only grows)."""
+        try:
+            with open(self._index_dir() / "tips", "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - 8192))
+                lines = f.read().decode("ascii", "replace").split("\n")
+        except OSError:
+            return []
+        if size > 8192:
+            lines = lines[1:]  # the first may be cut
+        return [line for line in lines[:-1] if re.fullmatch(r"[0-9a-f]{40}", line)]  # complete lines only
+
     def _index_catch_up(self, tip: str) -> None:
         if tip == self._index_tip:
             return
-        folder = self._index_dir()
-        try:
-            lines = (folder / "tips").read_text("ascii").split("\n")[:-1]  # complete lines only
-        except (OSError, UnicodeDecodeError):
-            lines = []
-        tips = [line for line in lines if re.fullmatch(r"[0-9a-f]{40}", line)]
+        tips = self._index_tips()
         if tip in tips:
             self._index_tip = tip
             return
@@ -868,6 +876,12 @@ class Store:
             finally:
                 self._delete_ref(temp)
         by_mark = dict(zip(marks, shas))
+        # Keep the local commit index current: if it covered `old`, it now covers `new`.
+        added = {op.path: by_mark[op.mark] for op in ops if op.status != "seen-again"}
+        covered = old is None or old == self._index_tip or old in self._index_tips()
+        self._index_record(added, new if covered else None)
+        if covered:
+            self._index_tip = new
         missing = {op.path for op in ops if op.mark is None and op.commit is None}
         found = self._commits_for(new, missing) if missing else {}
         results = []

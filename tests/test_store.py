@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -330,7 +331,9 @@ def test_good_document_ids(store, doc_id):
     assert validate_doc_id(doc_id) == doc_id
     (r,) = store.add([inc(doc_id, b"content")])
     assert r.version.document == doc_id
-    assert "/" not in r.version.path.split("/")[2].replace("%2F", "")
+    quoted = r.version.path.split("/")[2]  # one path component, reversible
+    assert "/" not in quoted and unquote(quoted) == doc_id
+    assert r.version.path.startswith(f"documents/{hashlib.sha256(doc_id.encode()).hexdigest()[:2]}/{quoted}/versions/000/")
     assert [d.document for d in store.documents()] == [doc_id]
     assert store.resolve(doc_id).path == r.version.path
 
@@ -588,7 +591,7 @@ def test_the_local_commit_index_is_a_cache_that_verify_checks(store):
     commits = [r.version.commit for r in results]
     assert [v.commit for v in store.versions("nda")] == commits
     index = store.path / "provenance-index"
-    assert (index / "tips").exists()
+    assert (index / "tips").read_text().split()[-1] == git(store.path, "rev-parse", "main").strip()  # kept by add
     assert "provenance-index" not in git(store.path, "ls-tree", "-r", "--name-only", "main")  # not in the data
     # Deleted: rebuilt by one walk.
     for f in index.iterdir():
