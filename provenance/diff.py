@@ -135,8 +135,20 @@ class Comparison:
     segments: list[Segment]
     changes: list[Change]
     options: dict[str, Any]
-    old_words: int
-    new_words: int
+
+    @property
+    def old_words(self) -> int:
+        return self._word_count("old")
+
+    @property
+    def new_words(self) -> int:
+        return self._word_count("new")
+
+    def _word_count(self, side: str) -> int:
+        cache = self.__dict__.setdefault("_words", {})
+        if side not in cache:
+            cache[side] = tk.count_words(getattr(self, side).text)
+        return cache[side]
 
     @property
     def stats(self) -> dict[str, int]:
@@ -364,6 +376,67 @@ def _regions(ops: list[tuple[str, int]]) -> list[list]:
     return regions
 
 
+_SENTENCE_END = {".", "!", "?", "...", '."', ".'", '?"', '!"'}
+_CLAUSE_END = {",", ";", ":", ")", "]", "-"}
+
+
+def _boundary_score(toks: tk.Tokens, i: int) -> int:
+    """How natural a place the boundary before token i is for a change to
+    start or end: paragraph > sentence > clause > word; never inside a
+    glued group like "Smith," or '"The'."""
+    if i <= 0 or i >= len(toks):
+        return 6
+    kind = toks.gap_kinds[i]
+    if kind == tk.PARAGRAPH:
+        return 5
+    before = toks.keys[i - 1]
+    if kind == tk.GLUED:
+        return 0
+    if before in _SENTENCE_END:
+        return 4
+    if before in _CLAUSE_END:
+        return 3
+    return 2
+
+
+def _align_to_boundaries(regions: list[list], old: tk.Tokens, new: tk.Tokens) -> None:
+    """Slide each pure insertion or deletion, where equal text around it
+    allows more than one position, to the most natural boundaries: a
+    deleted sentence is "The cat sat." rather than ". The cat sat"."""
+    for r in range(1, len(regions) - 1):
+        prev, region, nxt = regions[r - 1], regions[r], regions[r + 1]
+        if region[0] or not prev[0] or not nxt[0]:
+            continue
+        if region[2] > region[1] and region[4] == region[3]:
+            toks, lo, hi, side = old, region[1], region[2], (1, 2)
+        elif region[4] > region[3] and region[2] == region[1]:
+            toks, lo, hi, side = new, region[3], region[4], (3, 4)
+        else:
+            continue
+        keys = toks.keys
+        left = 0
+        while lo - left - 1 >= prev[side[0]] and keys[lo - left - 1] == keys[hi - left - 1]:
+            left += 1
+        right = 0
+        while hi + right < nxt[side[1]] and keys[lo + right] == keys[hi + right]:
+            right += 1
+        if not left and not right:
+            continue
+        best = max(range(-left, right + 1),
+                   key=lambda s: (_boundary_score(toks, lo + s) + _boundary_score(toks, hi + s), -abs(s)))
+        if best:
+            for reg in (prev,):
+                reg[2] += best
+                reg[4] += best
+            for reg in (nxt,):
+                reg[1] += best
+                reg[3] += best
+            region[1] += best
+            region[2] += best
+            region[3] += best
+            region[4] += best
+
+
 def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens) -> list[list]:
     """A single short word (or mark) between two edits joins them into one
     replace, as an editor would mark "[-the cat-]{+a dog+}" rather than
@@ -588,6 +661,7 @@ class _Builder:
             if i and og[a0 + i] != ng[b0 + i]:
                 marked[i] = marked[i - 1] = True
         i = 0
+        done = 0  # end of the last change emitted: groups never overlap
         while i < n:
             if not marked[i]:
                 i += 1
@@ -597,7 +671,7 @@ class _Builder:
                 j += 1
             # Widen to whole glued groups, so "intra-\nPalestinian" and
             # '"The' show as units rather than as a lone mark.
-            while i > 0 and og[a0 + i] == tk.GLUED and ng[b0 + i] == tk.GLUED:
+            while i > done and og[a0 + i] == tk.GLUED and ng[b0 + i] == tk.GLUED:
                 i -= 1
             while j < n and og[a0 + j] == tk.GLUED and ng[b0 + j] == tk.GLUED:
                 j += 1
@@ -605,7 +679,7 @@ class _Builder:
                 j += 1
             x0, x1, y0, y1 = a0 + i, a0 + j, b0 + i, b0 + j
             self._emit("replace", x0, x1, y0, y1, self._change("replace", FORMATTING, x0, x1, y0, y1))
-            i = j
+            i = done = j
 
     def finish(self) -> None:
         end_old, end_new = len(self.old.text), len(self.new.text)
@@ -684,28 +758,174 @@ def _as_side(value: str | Side) -> Side:
     return value if isinstance(value, Side) else Side(text=value)
 
 
+# Texts with fewer chunks than this are tokenised whole: the chunk pass only
+# pays off when there is much unchanged text to skip.
+CHUNK_PASS_MIN_CHUNKS = 64
+
+
+def _plan_chunks(old_text: str, new_text: str, engine: str | None):
+    """Which chunks of each text need tokens, and how unchanged runs pair up.
+
+    Returns two lists of (start, end, placeholder) per text, in order: a
+    stretch to tokenise (placeholder None) or an unchanged run of chunks
+    (placeholder n, the same n in both texts).  None when not worth it.
+    """
+    old_chunks, old_seps = tk.split_chunks(old_text)
+    new_chunks, new_seps = tk.split_chunks(new_text)
+    if min(len(old_chunks), len(new_chunks)) < CHUNK_PASS_MIN_CHUNKS:
+        return None
+    fold = lambda chunks: [" ".join(c.split()) for c in chunks]
+    ops = diff_strings(*_encode(fold(old_chunks), fold(new_chunks)), engine)
+    kinds: dict[str, int] = {}
+
+    def kind(sep: str) -> int:
+        if sep not in kinds:
+            kinds[sep] = tk.gap_kind(sep)
+        return kinds[sep]
+
+    # keep[i]: chunk i of old (j of new) is in an unchanged pair
+    keep_old = [False] * len(old_chunks)
+    keep_new = [False] * len(new_chunks)
+    i = j = 0
+    for op, n in ops:
+        if op == "=":
+            for k in range(n):
+                keep_old[i + k] = keep_new[j + k] = True
+            i, j = i + n, j + n
+        elif op == "-":
+            i += n
+        else:
+            j += n
+    # A separator that is a paragraph break on one side only is a formatting
+    # change: tokenise the chunks on both sides of it so it shows tightly.
+    i = j = 0
+    for op, n in ops:
+        if op == "=":
+            for k in range(n + 1):
+                a, b = i + k, j + k
+                if 0 < a < len(old_chunks) and 0 < b < len(new_chunks) and kind(old_seps[a]) != kind(new_seps[b]):
+                    for x, y in ((a - 1, b - 1), (a, b)):
+                        if keep_old[x] and keep_new[y]:
+                            keep_old[x] = keep_new[y] = False
+            i, j = i + n, j + n
+        elif op == "-":
+            i += n
+        else:
+            j += n
+
+    # Number the unchanged runs the same way in both texts: a run is a stretch
+    # of kept chunks within one equal operation.
+    run_old = [None] * len(old_chunks)
+    run_new = [None] * len(new_chunks)
+    run = -1
+    i = j = 0
+    for op, n in ops:
+        if op == "=":
+            previous_kept = False
+            for k in range(n):
+                if keep_old[i + k]:
+                    if not previous_kept:
+                        run += 1
+                    run_old[i + k] = run_new[j + k] = run
+                previous_kept = keep_old[i + k]
+            i, j = i + n, j + n
+        elif op == "-":
+            i += n
+        else:
+            j += n
+    return _chunk_plan(old_chunks, old_seps, run_old), _chunk_plan(new_chunks, new_seps, run_new)
+
+
+def _chunk_plan(chunks: list[str], seps: list[str], runs: list[int | None]):
+    """Merge neighbouring chunks into (start, end, run) stretches: run None
+    for text to tokenise (separators included), else the unchanged run's
+    number (chunk text only, so separators stay gaps)."""
+    plan: list[list] = []
+    pos = 0
+    for chunk, sep, run in zip(chunks, seps, runs):
+        start = pos + len(sep)
+        pos = start + len(chunk)
+        if plan and plan[-1][2] == run:
+            plan[-1][1] = pos
+        else:
+            plan.append([start if run is not None else start - len(sep), pos, run])
+    return [tuple(p) for p in plan]
+
+
+def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
+    """Tokens for the stretches to tokenise; one placeholder token per
+    unchanged run, whose key and literal are the same in both texts."""
+    literals: list[str] = []
+    gaps: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    keys: list[str] = []
+    placeholders: dict[int, tuple[int, int]] = {}
+    prev_end = 0
+    for start, end, n in plan:
+        if n is not None:
+            marker = f"\x00{n}"
+            literals.append(marker)
+            keys.append(marker)
+            gaps.append(text[prev_end:start])
+            starts.append(start)
+            ends.append(end)
+            placeholders[len(literals) - 1] = (start, end)
+        else:
+            part = tk.tokenize(text[start:end], keyer)
+            if part.literals:
+                part.gaps[0] = text[prev_end:start] + part.gaps[0]
+                literals.extend(part.literals)
+                gaps.extend(part.gaps)
+                keys.extend(part.keys)
+                starts.extend([x + start for x in part.starts])
+                ends.extend([x + start for x in part.ends])
+        prev_end = ends[-1] if ends else 0
+    return tk.Tokens(text, literals, gaps, keys, starts, ends, placeholders)
+
+
+def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None) -> list[tuple[str, int]]:
+    """Token diff of each stretch between paired placeholders."""
+    old_marks = sorted(old_t.placeholders)
+    new_marks = sorted(new_t.placeholders)
+    ops: list[tuple[str, int]] = []
+    pa = pb = 0
+    for ia, ib in [*zip(old_marks, new_marks), (len(old_t), len(new_t))]:
+        sa, sb = _encode(old_t.keys[pa:ia], new_t.keys[pb:ib])
+        ops.extend(diff_strings(sa, sb, engine))
+        if ia < len(old_t):
+            ops.append(("=", 1))
+        pa, pb = ia + 1, ib + 1
+    return _merge_ops(ops)
+
+
 def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_case: bool = False,
             detect_moves: bool = True, engine: str | None = None) -> Comparison:
     """Compare two texts word by word.  See the module docstring."""
     old_side, new_side = _as_side(old), _as_side(new)
+    options = {"strict": strict, "ignore_case": ignore_case, "moves": detect_moves}
+    if old_side.text == new_side.text:
+        segments = [Segment("equal", 0, len(old_side.text), 0, len(new_side.text))] if old_side.text else []
+        return Comparison(old_side, new_side, segments, [], options)
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
-    old_t = tk.tokenize(old_side.text, keyer)
-    new_t = tk.tokenize(new_side.text, keyer)
-    tk.join_line_break_hyphens(old_t, new_t)
-    sa, sb = _encode(old_t.keys, new_t.keys)
-    regions = _regions(diff_strings(sa, sb, engine))
+    plan = _plan_chunks(old_side.text, new_side.text, engine)
+    if plan is None:
+        old_t = tk.tokenize(old_side.text, keyer)
+        new_t = tk.tokenize(new_side.text, keyer)
+        tk.join_line_break_hyphens(old_t, new_t)
+        ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
+    else:
+        old_t = _sparse_tokens(old_side.text, plan[0], keyer)
+        new_t = _sparse_tokens(new_side.text, plan[1], keyer)
+        tk.join_line_break_hyphens(old_t, new_t)
+        ops = _diff_between_placeholders(old_t, new_t, engine)
+    regions = _regions(ops)
+    _align_to_boundaries(regions, old_t, new_t)
+    regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
     regions = _absorb_short_equalities(regions, old_t, new_t)
     moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
     builder = _build(regions, moves, old_t, new_t, engine)
-    return Comparison(
-        old=old_side,
-        new=new_side,
-        segments=builder.segments,
-        changes=builder.changes,
-        options={"strict": strict, "ignore_case": ignore_case, "moves": detect_moves},
-        old_words=_count_words(old_t, 0, len(old_t)),
-        new_words=_count_words(new_t, 0, len(new_t)),
-    )
+    return Comparison(old_side, new_side, builder.segments, builder.changes, options)
 
 
 def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:

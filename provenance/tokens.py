@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from ._marks import MARKS
@@ -119,6 +119,9 @@ class Tokens:
     keys: list[str]
     starts: list[int]
     ends: list[int]
+    # Sparse token lists (diff.py's chunk pass): token index -> (start, end)
+    # of an unchanged run standing in as one token.
+    placeholders: dict[int, tuple[int, int]] = field(default_factory=dict)
     _gap_kinds: list[int] | None = None
 
     def __len__(self) -> int:
@@ -184,6 +187,18 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
         return
     lexicon = set(old.keys)
     lexicon.update(new.keys)
+
+    def attested(word: str) -> bool:
+        if word in lexicon:
+            return True
+        if not (old.placeholders or new.placeholders):
+            return False
+        # Sparse lists lack the unchanged text's words: look there too.
+        pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+        found = any(pattern.search(t) for t in (old.text, new.text))
+        if found:
+            lexicon.add(word)
+        return found
     for side, found in candidates:
         # Merge from the end so earlier indices stay valid.
         for match in reversed(found):
@@ -199,10 +214,12 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
                     continue
             if first < 0 or last >= len(side):
                 continue
+            if side.ends[first] != hyphen_at or side.starts[last] != match.end():
+                continue  # not two tokens of this list (e.g. inside an unchanged run)
             if not side.literals[last][0].islower():
                 continue  # "Lavrov-" / "Zarif": a capital after the break is a real compound
             joined = side.keys[first] + side.keys[last]
-            if not soft and joined not in lexicon:
+            if not soft and not attested(joined):
                 continue
             start, end = side.starts[first], side.ends[last]
             side.literals[first:last + 1] = [side.text[start:end]]
@@ -211,3 +228,49 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
             side.starts[first:last + 1] = [start]
             side.ends[first:last + 1] = [end]
             side._gap_kinds = None
+            if side.placeholders:
+                removed = last - first
+                side.placeholders = {(k - removed if k > last else k): v for k, v in side.placeholders.items()}
+
+
+# --- chunks: the coarse first pass -------------------------------------------
+#
+# Most of a long document is usually unchanged.  Splitting it into sentences
+# and paragraphs costs a few C-level regex splits, and comparing the chunks
+# with whitespace folded finds the unchanged stretches without making a
+# Python object per word; only chunks that differ are cut into tokens.
+
+_PARAGRAPH_SPLIT = re.compile(r"(\r?\n[^\S\n]*\n\s*)")
+_SENTENCE_SPLIT = re.compile(r"([.!?][\"'\u201d\u2019)\]]?)(\s+)")
+_WORD_COUNT_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]|{_WORD_PART}(?:['\u2019{_INVISIBLE}]{_WORD_PART})*")
+
+
+def split_chunks(text: str) -> tuple[list[str], list[str]]:
+    """Cut text into sentence and paragraph chunks.
+
+    Returns (chunks, separators): separators[i] is the whitespace before
+    chunks[i], so "".join(s + c for s, c in zip(separators, chunks)) == text.
+    Chunks hold no blank line, so whitespace-folded chunk keys keep the
+    paragraph structure in the separators.
+    """
+    chunks: list[str] = []
+    seps: list[str] = []
+    sep = ""
+    for k, part in enumerate(_PARAGRAPH_SPLIT.split(text)):
+        if k % 2:
+            sep = part
+            continue
+        pieces = _SENTENCE_SPLIT.split(part)
+        for t in range(0, len(pieces) - 1, 3):
+            chunks.append(pieces[t] + pieces[t + 1])
+            seps.append(sep)
+            sep = pieces[t + 2]
+        chunks.append(pieces[-1])
+        seps.append(sep)
+        sep = ""
+    return chunks, seps
+
+
+def count_words(text: str) -> int:
+    """Words as the tokeniser counts them (punctuation excluded)."""
+    return len(_WORD_COUNT_RE.findall(text))

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from provenance import diff as diff_module
 from provenance import tokens as tk
 from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
 
@@ -303,6 +304,18 @@ def test_engines_agree_on_the_seed_pair():
 
 # --- properties ------------------------------------------------------------------
 
+
+def compare_both_ways(old, new, **options):
+    """The whole-text path and the chunk pass (forced on, even for short texts)."""
+    whole = compare(old, new, **options)
+    saved = diff_module.CHUNK_PASS_MIN_CHUNKS
+    diff_module.CHUNK_PASS_MIN_CHUNKS = 0
+    try:
+        chunked = compare(old, new, **options)
+    finally:
+        diff_module.CHUNK_PASS_MIN_CHUNKS = saved
+    return whole, chunked
+
 VOCAB = ["the", "government", "official", "said", "office", "final", "it's", "don't", "report", "Smith", "a",
          "of", "caf\u00e9", "river", "eleven", "twenty-one", "ring", "fine", "file"]
 PUNCT = [",", ".", ";", ":", "!", "?", '"', "(", ")"]
@@ -362,9 +375,9 @@ def test_formatting_only_transforms_give_no_content_changes(words, seed):
     rng = random.Random(seed)
     old = layout(words, rng, rng.randint(10, 60))
     new = typographic(layout(words, rng, rng.randint(10, 60)), rng)
-    cmp = compare(old, new)
-    assert content(cmp) == [], [(c.old_text, c.new_text) for c in content(cmp)]
-    assert_lossless(cmp)
+    for cmp in compare_both_ways(old, new):
+        assert content(cmp) == [], [(c.old_text, c.new_text) for c in content(cmp)]
+        assert_lossless(cmp)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -384,14 +397,16 @@ def test_every_comparison_is_lossless(words_a, words_b, seed, strict):
             edited[min(pos, len(edited) - 1)] = w
     old = layout(words_a, rng, 40)
     new = typographic(layout(edited, rng, 30), rng)
-    cmp = compare(old, new, strict=strict)
-    assert_lossless(cmp)
-    assert_no_split_words(cmp)
+    whole, chunked = compare_both_ways(old, new, strict=strict)
+    for cmp in (whole, chunked):
+        assert_lossless(cmp)
+        assert_no_split_words(cmp)
+    assert bool(content(whole)) == bool(content(chunked))
     # content changes exist exactly when the word sequences differ
     keyer = tk.make_keyer(strict=strict)
     same = tk.tokenize(old, keyer).keys == tk.tokenize(new, keyer).keys
     if same:
-        assert content(cmp) == []
+        assert content(whole) == [] and content(chunked) == []
 
 
 def _apply(ops, a, b):
@@ -438,3 +453,48 @@ def test_anchored_diff_is_close_to_exact_on_edited_prose():
     exact = changed(diff_strings(sa, sb, anchored=False))
     anchored = changed(diff_strings(sa, sb, anchored=True))
     assert exact <= anchored <= exact * 1.01
+
+
+def test_formatting_groups_never_overlap():
+    cmp = compare('"a""b"', "\u201ca\u201d\n\n\u201cb\u201d")
+    assert_lossless(cmp)
+    assert content(cmp) == []
+
+
+def test_moved_sentence_keeps_its_full_stop():
+    old = "Aa bb. Cc dd ee ff gg. Hh ii. Jj kk. Ll mm. Nn oo."
+    new = "Aa bb. Hh ii. Jj kk. Ll mm. Cc dd ee ff gg. Nn oo."
+    [move] = compare(old, new).changes
+    assert move.kind == "move" and move.old_text == "Cc dd ee ff gg."
+
+
+def test_deleted_sentence_aligns_to_sentence_boundaries():
+    cmp = compare("x y. The cat sat. z w. q r.", "x y. z w. q r.")
+    [c] = cmp.changes
+    assert c.old_text == "The cat sat."
+
+
+def test_chunk_pass_on_a_long_document_matches_the_whole_text_path():
+    rng = random.Random(11)
+    paragraphs = [p for p in (PDF + "\n\n" + WEB).split("\n\n") if p.strip()] * 6
+    edited = []
+    for p in paragraphs:
+        words = p.split()
+        if rng.random() < 0.2:
+            words[rng.randrange(len(words))] = "CHANGED"
+        edited.append(" ".join(words))
+    old = "\n\n".join(paragraphs)
+    new = "\n\n".join(edited).replace("'", "\u2019")
+    whole, chunked = compare_both_ways(old, new)
+    assert len(tk.split_chunks(old)[0]) > diff_module.CHUNK_PASS_MIN_CHUNKS
+    for cmp in (whole, chunked):
+        assert_lossless(cmp)
+    assert whole.stats == chunked.stats
+    assert [(c.cls, c.old_text, c.new_text) for c in whole.changes] == [(c.cls, c.old_text, c.new_text) for c in chunked.changes]
+
+
+@pytest.mark.parametrize("text", ["", "a", "  Hello world. How are you?  Fine!\n\n\nNext para\r\n\r\nThird.  ", PDF])
+def test_split_chunks_is_lossless(text):
+    chunks, seps = tk.split_chunks(text)
+    assert "".join(s + c for s, c in zip(seps, chunks)) == text
+    assert tk.count_words(text) == sum(map(tk.is_word, tk.tokenize(text).literals))
