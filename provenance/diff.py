@@ -453,6 +453,7 @@ def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens
             and not regions[i + 1][0]
             and region[2] - region[1] == 1
             and len(old.keys[region[1]]) <= ABSORB_MAX_CHARS
+            and region[1] not in old.placeholders  # an unchanged run, not a word
         ):
             left, right = out[-1], regions[i + 1]
             merged = [False, left[1], right[2], left[3], right[4]]
@@ -763,19 +764,36 @@ def _as_side(value: str | Side) -> Side:
 CHUNK_PASS_MIN_CHUNKS = 64
 
 
+# An unchanged run shorter than this (characters, whitespace folded) is
+# tokenised anyway: short identical chunks ("Yes.", a lone heading letter)
+# can pair up differently at chunk level than at word level, which would turn
+# a formatting difference into a spurious deletion and insertion.
+MIN_KEPT_CHARS = 160
+
+
 def _plan_chunks(old_text: str, new_text: str, engine: str | None):
     """Which chunks of each text need tokens, and how unchanged runs pair up.
 
-    Returns two lists of (start, end, placeholder) per text, in order: a
-    stretch to tokenise (placeholder None) or an unchanged run of chunks
-    (placeholder n, the same n in both texts).  None when not worth it.
+    Returns two lists of (start, end, run) per text, in order: a stretch to
+    tokenise (run None) or an unchanged run of chunks (run n, the same n in
+    both texts).  None when the texts are too short for this to pay.
     """
     old_chunks, old_seps = tk.split_chunks(old_text)
     new_chunks, new_seps = tk.split_chunks(new_text)
     if min(len(old_chunks), len(new_chunks)) < CHUNK_PASS_MIN_CHUNKS:
         return None
-    fold = lambda chunks: [" ".join(c.split()) for c in chunks]
-    ops = diff_strings(*_encode(fold(old_chunks), fold(new_chunks)), engine)
+    old_keys = [" ".join(c.split()) for c in old_chunks]
+    new_keys = [" ".join(c.split()) for c in new_chunks]
+    equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
+    i = j = 0
+    for op, n in diff_strings(*_encode(old_keys, new_keys), engine):
+        if op == "=":
+            equal_runs.append((i, j, n))
+            i, j = i + n, j + n
+        elif op == "-":
+            i += n
+        else:
+            j += n
     kinds: dict[str, int] = {}
 
     def kind(sep: str) -> int:
@@ -783,56 +801,35 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             kinds[sep] = tk.gap_kind(sep)
         return kinds[sep]
 
-    # keep[i]: chunk i of old (j of new) is in an unchanged pair
-    keep_old = [False] * len(old_chunks)
-    keep_new = [False] * len(new_chunks)
-    i = j = 0
-    for op, n in ops:
-        if op == "=":
-            for k in range(n):
-                keep_old[i + k] = keep_new[j + k] = True
-            i, j = i + n, j + n
-        elif op == "-":
-            i += n
-        else:
-            j += n
-    # A separator that is a paragraph break on one side only is a formatting
-    # change: tokenise the chunks on both sides of it so it shows tightly.
-    i = j = 0
-    for op, n in ops:
-        if op == "=":
-            for k in range(n + 1):
-                a, b = i + k, j + k
-                if 0 < a < len(old_chunks) and 0 < b < len(new_chunks) and kind(old_seps[a]) != kind(new_seps[b]):
-                    for x, y in ((a - 1, b - 1), (a, b)):
-                        if keep_old[x] and keep_new[y]:
-                            keep_old[x] = keep_new[y] = False
-            i, j = i + n, j + n
-        elif op == "-":
-            i += n
-        else:
-            j += n
-
-    # Number the unchanged runs the same way in both texts: a run is a stretch
-    # of kept chunks within one equal operation.
-    run_old = [None] * len(old_chunks)
-    run_new = [None] * len(new_chunks)
-    run = -1
-    i = j = 0
-    for op, n in ops:
-        if op == "=":
-            previous_kept = False
-            for k in range(n):
-                if keep_old[i + k]:
-                    if not previous_kept:
-                        run += 1
-                    run_old[i + k] = run_new[j + k] = run
-                previous_kept = keep_old[i + k]
-            i, j = i + n, j + n
-        elif op == "-":
-            i += n
-        else:
-            j += n
+    run_old: list[int | None] = [None] * len(old_chunks)
+    run_new: list[int | None] = [None] * len(new_chunks)
+    run = 0
+    for i, j, n in equal_runs:
+        keep = [True] * n
+        # A separator that is a paragraph break on one side only is a
+        # formatting change: tokenise the chunks on both sides of it.
+        for k in range(n + 1):
+            a, b = i + k, j + k
+            if 0 < a < len(old_chunks) and 0 < b < len(new_chunks) and kind(old_seps[a]) != kind(new_seps[b]):
+                if k > 0:
+                    keep[k - 1] = False
+                if k < n:
+                    keep[k] = False
+        k = 0
+        while k < n:
+            if not keep[k]:
+                k += 1
+                continue
+            end = k
+            size = 0
+            while end < n and keep[end]:
+                size += len(old_keys[i + end]) + 1
+                end += 1
+            if size >= MIN_KEPT_CHARS:
+                for m in range(k, end):
+                    run_old[i + m] = run_new[j + m] = run
+                run += 1
+            k = end
     return _chunk_plan(old_chunks, old_seps, run_old), _chunk_plan(new_chunks, new_seps, run_new)
 
 
