@@ -211,7 +211,7 @@ def show(ctx, ref, raw, as_json, store_path):
         if as_json:
             _dump({**version.to_dict(), "text": store.text(version)})
         elif raw:
-            out = click.get_binary_stream("stdout")
+            out = sys.stdout.buffer
             out.write(store.raw(version))
             out.flush()
         else:
@@ -223,7 +223,7 @@ def _load_side(ctx, arg: str, store_path: str | None, stores: dict):
     from .ingest import parse_ref, side_for_file, side_for_version
 
     if arg == "-" or Path(arg).is_file():
-        return side_for_file(arg, click.get_binary_stream("stdin"))
+        return side_for_file(arg, sys.stdin.buffer)
     if Path(arg).is_dir():
         raise ProvenanceError(f"{arg}: is a directory, not a file or document")
     path = _store_path(ctx, store_path)
