@@ -869,14 +869,14 @@ def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
             ends.append(end)
             placeholders[len(literals) - 1] = (start, end)
         else:
-            part = tk.tokenize(text[start:end], keyer)
+            part = tk.tokenize(text[start:end], keyer, offset=start)
             if part.literals:
                 part.gaps[0] = text[prev_end:start] + part.gaps[0]
                 literals.extend(part.literals)
                 gaps.extend(part.gaps)
                 keys.extend(part.keys)
-                starts.extend([x + start for x in part.starts])
-                ends.extend([x + start for x in part.ends])
+                starts.extend(part.starts)
+                ends.extend(part.ends)
         prev_end = ends[-1] if ends else 0
     return tk.Tokens(text, literals, gaps, keys, starts, ends, placeholders)
 

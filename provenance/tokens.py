@@ -19,7 +19,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from ._marks import MARKS
 
@@ -80,6 +80,8 @@ def typography_key(literal: str) -> str:
     curly vs straight quotes, any dash run as "-", "..." for an ellipsis,
     invisible characters dropped.
     """
+    if literal.isascii():  # most tokens: NFKC and the quote map leave ASCII alone
+        return "-" if literal[0] == "-" and not literal.strip("-") else literal
     key = unicodedata.normalize("NFKC", literal.translate(_DROP_INVISIBLE))
     key = key.translate(_QUOTES)
     if _DASH_RUN_RE.fullmatch(key):
@@ -92,11 +94,32 @@ def strict_key(literal: str) -> str:
     return unicodedata.normalize("NFC", literal.translate(_DROP_INVISIBLE))
 
 
-def make_keyer(strict: bool = False, ignore_case: bool = False):
+class Keyer:
+    """A key function with a cache shared by every text it keys, so a word
+    is normalised once per comparison however often it occurs."""
+
+    def __init__(self, function):
+        self.function = function
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, literal: str) -> str:
+        key = self.cache.get(literal)
+        if key is None:
+            key = self.cache[literal] = self.function(literal)
+        return key
+
+    def keys(self, literals: list[str]) -> list[str]:
+        cache, function = self.cache, self.function
+        for literal in set(literals).difference(cache):
+            cache[literal] = function(literal)
+        return list(map(cache.__getitem__, literals))
+
+
+def make_keyer(strict: bool = False, ignore_case: bool = False) -> Keyer:
     base = strict_key if strict else typography_key
     if ignore_case:
-        return lambda literal: base(literal).casefold()
-    return base
+        return Keyer(lambda literal: base(literal).casefold())
+    return Keyer(base)
 
 
 def is_word(literal: str) -> bool:
@@ -160,17 +183,23 @@ def gap_kind(gap: str) -> int:
     return SPACE
 
 
-def tokenize(text: str, keyer=typography_key) -> Tokens:
-    """Cut text into tokens with literal spans and comparison keys."""
+def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
+    """Cut text into tokens with literal spans and comparison keys.
+
+    `keyer` is a Keyer (whose cache then serves several texts) or any
+    function of a literal; `offset` is added to every span (for a stretch
+    cut out of a longer text).
+    """
     pairs = _TOKEN_RE.findall(text)
     if not pairs:
         return Tokens(text, [], [], [], [], [])
     gaps, literals = map(list, zip(*pairs))
-    bounds = list(accumulate(len(s) for pair in pairs for s in pair))
-    starts = bounds[0::2]
-    ends = bounds[1::2]
-    cache = {lit: keyer(lit) for lit in set(literals)}
-    keys = list(map(cache.__getitem__, literals))
+    bounds = list(accumulate(map(len, chain.from_iterable(pairs)), initial=offset))
+    starts = bounds[1::2]
+    ends = bounds[2::2]
+    if not isinstance(keyer, Keyer):
+        keyer = Keyer(keyer or typography_key)
+    keys = keyer.keys(literals)
     return Tokens(text, literals, gaps, keys, starts, ends)
 
 
