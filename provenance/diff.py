@@ -484,7 +484,7 @@ class _Move:
 
 
 def _count_words(toks: tk.Tokens, i0: int, i1: int) -> int:
-    return sum(1 for lit in toks.literals[i0:i1] if tk.is_word(lit))
+    return toks.words_before(i1) - toks.words_before(i0)
 
 
 def _find_moves(regions: list[list], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> list[_Move]:

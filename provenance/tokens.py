@@ -19,7 +19,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import accumulate
 
 from ._marks import MARKS
 
@@ -45,13 +45,15 @@ _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # marks that Python's \w leaves out.
 _WORD_CHAR = f"[^\\W{_NO_SPACE_SCRIPTS}]"
 _WORD_PART = f"(?:{_WORD_CHAR}+[{MARKS}]*)+"
+# re.split with this one group gives [gap, token, gap, token, ..., tail]:
+# every character that is not whitespace or invisible belongs to a token,
+# so the pieces between tokens are exactly the gaps.
 _TOKEN_RE = re.compile(
-    rf"""([\s{_INVISIBLE}]*)                           # gap: whitespace and invisibles
-    ( [{_NO_SPACE_SCRIPTS}]                            # one character of a script without spaces
+    rf"""( [{_NO_SPACE_SCRIPTS}]                            # one character of a script without spaces
     | {_WORD_PART}(?:['\u2019{_INVISIBLE}]{_WORD_PART})*   # a word, with inner apostrophes
     | [{_DASHES}]+                                     # a dash run: -, --, en dash, em dash
     | \.\.+ | \u2026                                   # an ellipsis
-    | \S )                                             # any other single character""",
+    | [^\s{_INVISIBLE}] )                              # any other single character""",
     re.VERBOSE,
 )
 
@@ -158,6 +160,14 @@ class Tokens:
             self._gap_kinds = list(map(kinds.__getitem__, self.gaps))
         return self._gap_kinds
 
+    def words_before(self, i: int) -> int:
+        """How many word tokens come before token i (prefix sums, built once)."""
+        prefix = self.__dict__.get("_word_prefix")
+        if prefix is None or len(prefix) != len(self.literals) + 1:
+            flags = {lit: is_word(lit) for lit in set(self.literals)}
+            prefix = self.__dict__["_word_prefix"] = list(accumulate(map(flags.__getitem__, self.literals), initial=0))
+        return prefix[i]
+
     def char_start(self, i: int) -> int:
         """Offset where token i starts, or the end of the last token for i == len."""
         if i < len(self.starts):
@@ -190,12 +200,13 @@ def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
     function of a literal; `offset` is added to every span (for a stretch
     cut out of a longer text).
     """
-    pairs = _TOKEN_RE.findall(text)
-    if not pairs:
+    pieces = _TOKEN_RE.split(text)
+    if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
-    gaps, literals = map(list, zip(*pairs))
-    bounds = list(accumulate(map(len, chain.from_iterable(pairs)), initial=offset))
-    starts = bounds[1::2]
+    gaps = pieces[0:-1:2]
+    literals = pieces[1::2]
+    bounds = list(accumulate(map(len, pieces), initial=offset))
+    starts = bounds[1:-1:2]
     ends = bounds[2::2]
     if not isinstance(keyer, Keyer):
         keyer = Keyer(keyer or typography_key)
