@@ -147,7 +147,12 @@ class Comparison:
     def _word_count(self, side: str) -> int:
         cache = self.__dict__.setdefault("_words", {})
         if side not in cache:
-            cache[side] = tk.count_words(getattr(self, side).text)
+            text = getattr(self, side).text
+            other = "new" if side == "old" else "old"
+            if other in cache and getattr(self, other).text == text:
+                cache[side] = cache[other]  # identical texts: count once
+            else:
+                cache[side] = tk.count_words(text)
         return cache[side]
 
     @property
