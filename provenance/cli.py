@@ -254,12 +254,14 @@ def _format_for(output: str | None, fmt: str | None) -> str:
 @click.option("--ignore-case", is_flag=True, help="Case differences are formatting, not content.")
 @click.option("--no-moves", is_flag=True, help="Report moved passages as a deletion and an insertion.")
 @click.option("--context", type=click.IntRange(0), default=None, help="Words of context around changes.")
+@click.option("--full/--changes-only", "full", default=None,
+              help="HTML: include the text of folded unchanged stretches (default: only for documents up to 1 MB).")
 @click.option("--formatting/--no-formatting", "show_formatting", default=True,
               help="Text output: mark formatting changes (default) or show them as plain text.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a terminal).")
 @_store_option
 @click.pass_context
-def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, show_formatting, color, store_path):
+def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, full, show_formatting, color, store_path):
     """Compare OLD and NEW word by word.
 
     Each is a file path, or a stored version: ID (latest), ID@N, or ID@-K
@@ -282,7 +284,7 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
     if fmt == "json":
         text = render.render_json(cmp)
     elif fmt == "html":
-        text = render.render_html(cmp, **({"context": context} if context is not None else {}))
+        text = render.render_html(cmp, full=full, **({"context": context} if context is not None else {}))
     else:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         text = render.render_text(cmp, color=use_color, show_formatting=show_formatting,

@@ -614,12 +614,15 @@ class _HtmlBody:
     into markup; the only unescaped values are change numbers and kinds.
     """
 
-    def __init__(self, cmp: Comparison, context: int):
+    def __init__(self, cmp: Comparison, context: int, full: bool = True):
         from markupsafe import escape
 
         self._escape = escape
         self.cmp = cmp
         self.context = max(0, int(context))
+        # full=False: folded stretches hold a note instead of their text, so
+        # the page grows with the changes and their context, not the document.
+        self.full = full
         self.parts: list[str] = []
         self.seen: set[int] = set()  # changes whose navigation stop is out
         # Reading position of each half of a move, to point its links the right way.
@@ -639,26 +642,31 @@ class _HtmlBody:
             cuts.append((c.open_at, self.open_collapse(c)))
             cuts.append((c.close_at, "</span></details>"))
         parts, ci = self.parts, 0
+        hiding = False  # inside a folded stretch whose text is left out
         for event in _walk(cmp):
+            if hiding and event[0] != "text":
+                continue
             if event[0] == "ws":
                 parts.append("\n\n" if event[1] == PARAGRAPH else " ")
             elif event[0] == "change":
                 parts.append(self.change(cmp.segments[event[1]]))
             else:
                 _, seg, a, b, lead = event
-                if lead is not None:
+                if lead is not None and not hiding:
                     m = _WS_RE.match(new, a, b)
                     if m:
                         parts.append({GLUED: "", SPACE: " ", PARAGRAPH: "\n\n"}[lead])
                         a = m.end()
                 while ci < len(cuts) and cuts[ci][0] <= b:
                     at = max(cuts[ci][0], a)
-                    if at > a:
+                    if at > a and not hiding:
                         parts.append(self._esc(new[a:at]))
                     parts.append(cuts[ci][1])
+                    if not self.full:
+                        hiding = cuts[ci][1].startswith("<details")
                     a = at
                     ci += 1
-                if b > a:
+                if b > a and not hiding:
                     parts.append(self._esc(new[a:b]))
         # A stretch can end in whitespace the walk trims (at the end of the
         # document): its </details> goes last.  An opening always has words after it.
@@ -672,6 +680,11 @@ class _HtmlBody:
         fmt = ""
         if c.formatting:
             fmt = f'<span class="fmt-count">, {_plural(c.formatting, "formatting change")}</span>'
+        if not self.full:
+            return (f'<details class="unchanged omitted" data-words="{c.words}"><summary title="Not included in this report">'
+                    f'<span class="unchanged-label">… {label}{fmt} …</span></summary><span class="unchanged-text">'
+                    f'<em class="omitted-note">[{label} not included in this report, which shows the changes with '
+                    f'{self.context} words of context; run provenance diff with --full to include all text]</em>')
         return (f'<details class="unchanged" data-words="{c.words}"><summary title="Show the unchanged text">'
                 f'<span class="unchanged-label">… {label}{fmt} …</span></summary><span class="unchanged-text">')
 
@@ -777,10 +790,23 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None) -> str:
+# Above this size (characters of the new text) a report leaves the text of
+# folded unchanged stretches out unless asked for it (full=True).
+FULL_TEXT_LIMIT = 1_000_000
+
+
+def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None, full: bool | None = None) -> str:
     """One self-contained HTML page: identity of both versions, summary, the
     text with changes marked, navigation.  No network access: inline CSS and
-    JS only, and a Content-Security-Policy that runs no other script."""
+    JS only, and a Content-Security-Policy that runs no other script.
+
+    `full`: include the text of folded unchanged stretches (expandable).
+    Default: yes for documents up to FULL_TEXT_LIMIT characters; above it
+    the page holds the changes and their context only, so its size follows
+    the changes rather than the document.
+    """
+    if full is None:
+        full = len(cmp.new.text) <= FULL_TEXT_LIMIT
     from markupsafe import Markup
 
     env = _environment()
@@ -788,7 +814,12 @@ def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None)
     old_label, new_label = _label(cmp.old, "old"), _label(cmp.new, "new")
     if title is None:
         doc = cmp.new.document or cmp.old.document
-        title = f"{doc}: {old_label} → {new_label}" if doc and doc not in (old_label, new_label) else f"{old_label} → {new_label}"
+        if doc and cmp.old.document == cmp.new.document and cmp.old.version and cmp.new.version:
+            title = f"{doc}: v{cmp.old.version} → v{cmp.new.version}"
+        elif doc and doc not in (old_label, new_label):
+            title = f"{doc}: {old_label} → {new_label}"
+        else:
+            title = f"{old_label} → {new_label}"
     css = env.get_template("report.css.j2").render()
     js = env.get_template("report.js.j2").render()
     nav_total = sum(1 for c in cmp.changes)
@@ -804,7 +835,7 @@ def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None)
         content_differs=cmp.content_differs,
         nav_total=nav_total,
         content_total=stats["content_changes"],
-        body=Markup(_HtmlBody(cmp, context).render()),
+        body=Markup(_HtmlBody(cmp, context, full).render()),
         css=Markup(css),
         js=Markup(js),
         csp=Markup(f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "

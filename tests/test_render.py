@@ -513,3 +513,22 @@ def test_render_text_imports_no_jinja():
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_html_changes_only_leaves_out_folded_text():
+    """Above the size limit (or with full=False) a report grows with the
+    changes, not with the document."""
+    from provenance.diff import compare
+    from provenance.render import render_html
+
+    filler = " ".join(f"word{n}" for n in range(3000))
+    old = f"Start here. {filler} The old ending."
+    new = f"Start there. {filler} The new ending."
+    cmp = compare(old, new)
+    full = render_html(cmp, context=10, full=True)
+    short = render_html(cmp, context=10, full=False)
+    assert "word1500" in full and "word1500" not in short
+    assert "not included in this report" in short and "--full" in short
+    assert len(short) < len(full) - len(filler) // 2
+    for html in (full, short):  # the changes are there either way
+        assert ">there<" in html and ">new<" in html
