@@ -561,24 +561,59 @@ def _collapse_stretch(cmp: Comparison, group: list[Segment], context: int) -> _C
     start, end = group[0].new_start, group[-1].new_end
     if end - start <= 2 * context:  # every word has at least one character
         return None
-    toks = tk.tokenize(new[start:end], keyer=str)
-    n = len(toks)
-    words = [k for k, lit in enumerate(toks.literals) if tk.is_word(lit)]
-    if len(words) <= 2 * context or not words:
-        return None
-    fmt = [(s.new_start - start, s.new_end - start) for s in group if s.kind != "equal"]
+    fmt = [(s.new_start, s.new_end) for s in group if s.kind != "equal"]
     fmt_starts = [f[0] for f in fmt]
-    text_len = end - start
+    window = max(400, context * 40)
+    if end - start <= 2 * window:
+        # A short stretch: cut it into tokens once.
+        whole = _Window(new, start, end, end)
+        if len(whole.words) <= 2 * context:
+            return None
+        head = whole.fold(context, fmt, fmt_starts, from_start=True)
+        tail = whole.fold(context, fmt, fmt_starts, from_start=False)
+        if head is None or tail is None or head >= tail:
+            return None
+        hidden = bisect.bisect_left(whole.word_starts, tail) - bisect.bisect_left(whole.word_starts, head)
+    else:
+        # A long one: only its ends are cut into tokens; the fold points
+        # lie `context` words in from each end.
+        head = _Window(new, start, start + window, end).fold(context, fmt, fmt_starts, from_start=True)
+        if head is None:
+            head = _Window(new, start, end, end).fold(context, fmt, fmt_starts, from_start=True)
+        tail = _Window(new, end - window, end, end).fold(context, fmt, fmt_starts, from_start=False)
+        if tail is None:
+            tail = _Window(new, start, end, end).fold(context, fmt, fmt_starts, from_start=False)
+        if head is None or tail is None or head >= tail:
+            return None
+        hidden = tk.count_words(new[head:tail])
+    if hidden < 1:
+        return None
+    inside = sum(1 for f0, _ in fmt if head <= f0 < tail)
+    return _Collapse(head, tail, hidden, inside)
 
-    def gap(k: int) -> tuple[int, int]:
+
+class _Window:
+    """new[w0:w1] cut into tokens, inside an unchanged stretch ending at `end`."""
+
+    def __init__(self, new: str, w0: int, w1: int, end: int):
+        self.new, self.w0, self.w1, self.end = new, w0, w1, end
+        self.toks = tk.tokenize(new[w0:w1], keyer=str, offset=w0)
+        self.words = [k for k, lit in enumerate(self.toks.literals) if tk.is_word(lit)]
+        self.word_starts = [self.toks.starts[k] for k in self.words]
+
+    def gap(self, k: int) -> tuple[int, int]:
         """Span of the whitespace before token k (k == n: trailing)."""
-        if k == n:
-            return toks.ends[-1], text_len
+        toks = self.toks
+        if k == len(toks):
+            return toks.ends[-1], self.w1
         return toks.starts[k] - len(toks.gaps[k]), toks.starts[k]
 
-    def usable(k: int) -> bool:
-        g0, g1 = gap(k)
-        if not any(c.isspace() for c in toks.text[g0:g1]):
+    def usable(self, k: int, fmt, fmt_starts) -> bool:
+        toks, n = self.toks, len(self.toks)
+        if k == n and self.w1 < self.end:
+            return False  # the window's end is not the stretch's end
+        g0, g1 = self.gap(k)
+        if not any(c.isspace() for c in self.new[g0:g1]):
             # No whitespace: only between two characters of a script written
             # without spaces (Chinese, Japanese, Thai...), never inside a word.
             if not (0 < k < n and _NO_SPACE_CHAR_RE.fullmatch(toks.literals[k - 1])
@@ -587,21 +622,19 @@ def _collapse_stretch(cmp: Comparison, group: list[Segment], context: int) -> _C
         f = bisect.bisect_right(fmt_starts, g0) - 1
         return not (f >= 0 and g0 < fmt[f][1])  # not inside a formatting change
 
-    first = words[context - 1] + 1 if context else 0
-    h = next((k for k in range(first, n + 1) if usable(k)), None)
-    last = words[len(words) - context] if context else n
-    t = next((k for k in range(last, -1, -1) if usable(k)), None)
-    if h is None or t is None:
-        return None
-    open_at, close_at = gap(h)[1], gap(t)[0]
-    if open_at >= close_at:
-        return None
-    word_starts = [toks.starts[k] for k in words]
-    hidden = bisect.bisect_left(word_starts, close_at) - bisect.bisect_left(word_starts, open_at)
-    if hidden < 1:
-        return None
-    inside = sum(1 for f0, _ in fmt if open_at <= f0 < close_at)
-    return _Collapse(open_at + start, close_at + start, hidden, inside)
+    def fold(self, context: int, fmt, fmt_starts, from_start: bool) -> int | None:
+        """Where a fold opens (from_start) or closes, `context` words in from
+        that end of the window; None if the window holds too few words."""
+        words, n = self.words, len(self.toks)
+        if len(words) < context + 1:
+            return None
+        if from_start:
+            first = words[context - 1] + 1 if context else 0
+            k = next((k for k in range(first, n + 1) if self.usable(k, fmt, fmt_starts)), None)
+            return None if k is None else self.gap(k)[1]
+        last = words[len(words) - context] if context else n
+        k = next((k for k in range(last, -1, -1) if self.usable(k, fmt, fmt_starts)), None)
+        return None if k is None else self.gap(k)[0]
 
 
 class _HtmlBody:
