@@ -103,8 +103,11 @@ def init(ctx: click.Context, store_path: str | None) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option("--doc", "doc_id", required=True, help="Document id, e.g. 'acme/terms' (no '@', no '..').")
+@click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
+@click.option("--doc", "doc_id", help="Document id, e.g. 'acme/terms' (no '@', no '..').")
+@click.option("--doc-from-path", "from_path", is_flag=True,
+              help="Many documents at once: every file under each DIR (recursively) is a document named after "
+                   "its path inside DIR without the extension (DIR/acme/terms.html -> acme/terms).")
 @click.option("--source", help="Where the document came from (URL). Default: the file name.")
 @click.option("--captured-at", help="When it was captured, ISO-8601 (default: now; no offset means UTC).")
 @click.option("--note", help="Free text recorded with each version.")
@@ -114,22 +117,66 @@ def init(ctx: click.Context, store_path: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @_store_option
 @click.pass_context
-def ingest(ctx, files, doc_id, source, captured_at, note, meta, ingested_by, encoding, as_json, store_path):
-    """Store FILES (or - for standard input) as successive versions of a document.
+def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, ingested_by, encoding, as_json, store_path):
+    """Store files as successive versions of a document, or many documents at once.
+
+    \b
+      provenance ingest page.html --doc acme/terms           # one version
+      provenance ingest v1.txt v2.txt - --doc acme/terms     # three; - is standard input
+      provenance ingest captures/ --doc acme/terms           # a folder's files, by name
+      provenance ingest --doc-from-path crawl-01/ crawl-02/  # every file, named by path
+
+    With --doc, a folder stands for its files sorted by name (not its
+    subfolders, not hidden files).  With --doc-from-path, each DIR is walked
+    recursively (hidden files and folders skipped); a path found in several
+    DIRs, e.g. successive crawls, gets one version per DIR, in the order given.
 
     Each version is one commit holding the raw bytes, the decoded text, their
     SHA-256 and the metadata as git trailers.  Content identical to the latest
-    version is recorded as seen again, not as a new version.
+    version is recorded as seen again, not as a new version.  Every file is
+    read and decoded before anything is stored: one bad file stops the
+    command and the store is left as it was.  Then all versions are stored at
+    once.  On a terminal, progress bars show both steps.
     """
-    from .ingest import ingest_paths, parse_meta, parse_time
+    from .ingest import documents_in_folders, expand_paths, ingest_files, parse_meta, parse_time, validate_doc_id
 
+    if from_path and doc_id is not None:
+        raise click.UsageError("give --doc ID or --doc-from-path, not both")
+    if from_path:
+        files = documents_in_folders(paths)
+    elif doc_id is None:
+        raise click.UsageError("missing --doc ID (or --doc-from-path to name documents after their paths)")
+    else:
+        validate_doc_id(doc_id)
+        files = [(doc_id, path) for path in expand_paths(paths)]
     when = parse_time(captured_at) if captured_at else None
     meta_dict = parse_meta(meta)
-    with _open_store(ctx, store_path, create=True) as store:
-        results = ingest_paths(
-            store, doc_id, files, source=source, captured_at=when, note=note, meta=meta_dict,
-            ingested_by=ingested_by, encoding=encoding, stdin=click.get_binary_stream("stdin"),
-        )
+    bars = []  # one click progress bar per step, on standard error, only if it is a terminal
+
+    def step(label):
+        if len(files) < 2 or not sys.stderr.isatty():
+            return None
+
+        def advance(k: int) -> None:
+            if not bars or bars[-1].label != label:
+                if bars:
+                    bars[-1].render_finish()
+                bars.append(click.progressbar(length=len(files), label=label, file=sys.stderr,
+                                              update_min_steps=max(1, len(files) // 200)))
+            bars[-1].update(k)
+
+        return advance
+
+    try:
+        with _open_store(ctx, store_path, create=True) as store:
+            results = ingest_files(
+                store, files, source=source, captured_at=when, note=note, meta=meta_dict,
+                ingested_by=ingested_by, encoding=encoding, stdin=sys.stdin.buffer,
+                read_progress=step("reading"), progress=step("storing"),
+            )
+    finally:
+        if bars:
+            bars[-1].render_finish()
     if as_json:
         _dump([{"status": r.status, **r.version.to_dict()} for r in results])
         return

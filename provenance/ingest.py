@@ -6,20 +6,28 @@ these functions; they are the Python API for the same jobs.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Sequence
 
-from .diff import Side
 from .errors import ProvenanceError
 from .extract import decode
 
-if TYPE_CHECKING:  # the store pulls in GitPython; import it only when used
+if TYPE_CHECKING:  # imported where used: `show` needs neither the diff nor the store's writing code
+    from .diff import Side
     from .store import IngestResult, Store, Version
 
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def validate_doc_id(doc_id: str) -> str:
+    """`doc_id` unchanged, or ProvenanceError saying what is wrong (see provenance.store)."""
+    from .store import validate_doc_id as check
+
+    return check(doc_id)
 
 
 def sha256(data: bytes) -> str:
@@ -68,6 +76,73 @@ def read_input(path: str, stdin: BinaryIO | None = None) -> bytes:
         raise ProvenanceError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def folder_files(folder: str) -> list[str]:
+    """The files of a folder that `ingest --doc` takes as versions, sorted by
+    name: regular files (or links to them), not hidden ones (".name"), not
+    what is in subfolders."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise ProvenanceError(f"{folder}: cannot list the folder ({exc.strerror})") from None
+    files = [os.path.join(folder, name) for name in names if not name.startswith(".")]
+    return [f for f in files if os.path.isfile(f)]
+
+
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """FILE and DIR arguments to the files they stand for, in order (a folder: `folder_files`)."""
+    out: list[str] = []
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            files = folder_files(path)
+            if not files:
+                raise ProvenanceError(f"{path}: no files to ingest in this folder (subfolders and hidden files are skipped)")
+            out.extend(files)
+        else:
+            out.append(path)
+    return out
+
+
+def documents_in_folders(folders: Sequence[str]) -> list[tuple[str, str]]:
+    """(document id, file) for every file under each folder, recursively, for
+    `ingest --doc-from-path`: the id is the file's path inside its folder
+    without the file's extension ("crawl/acme/terms.html" -> "acme/terms").
+
+    Folders in the order given (so the same path in a later folder is a later
+    version), files sorted by path; hidden files and folders (".name") are
+    skipped.  Two files of one folder that would give the same id are an error.
+    """
+    out: list[tuple[str, str]] = []
+    for folder in folders:
+        if folder == "-" or not os.path.isdir(folder):
+            raise ProvenanceError(f"{folder}: not a folder (--doc-from-path takes folders; use --doc ID for files)")
+        found: dict[str, str] = {}
+
+        def fail(exc: OSError) -> None:
+            raise ProvenanceError(f"{exc.filename or folder}: cannot list the folder ({exc.strerror})")
+
+        for top, dirs, names in os.walk(folder, onerror=fail):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in names:
+                path = os.path.join(top, name)
+                if name.startswith(".") or not os.path.isfile(path):
+                    continue
+                parts = os.path.relpath(path, folder).split(os.sep)
+                parts[-1] = os.path.splitext(parts[-1])[0] or parts[-1]
+                doc_id = "/".join(parts)
+                try:
+                    validate_doc_id(doc_id)
+                except ProvenanceError as exc:
+                    raise ProvenanceError(f"{path}: cannot name a document after this path: {exc}") from None
+                if doc_id in found:
+                    first, second = sorted([found[doc_id], path])
+                    raise ProvenanceError(f"{first} and {second} would both be document {doc_id!r}; "
+                                          f"rename one, or ingest them with --doc ID")
+                found[doc_id] = path
+        out.extend(sorted(((doc, path) for doc, path in found.items()),
+                          key=lambda pair: os.path.relpath(pair[1], folder).split(os.sep)))
+    return out
+
+
 def ingest_paths(
     store: "Store",
     doc_id: str,
@@ -81,18 +156,58 @@ def ingest_paths(
     encoding: str | None = None,
     stdin: BinaryIO | None = None,
     progress: Callable[[int], None] | None = None,
+    read_progress: Callable[[int], None] | None = None,
 ) -> list["IngestResult"]:
     """Ingest files (or "-" for standard input) in order as successive versions.
 
+    A folder stands for its files, sorted by name (`folder_files`).
     Everything is read and decoded before anything is written, so bad input
     leaves the store untouched; all versions go in through one store write.
+    `read_progress(1)` is called per file read, `progress(k)` as versions are
+    written (see `Store.add`).
     """
-    from .diff import word_change_counts
-    from .store import Incoming, validate_doc_id
-
     validate_doc_id(doc_id)
+    files = expand_paths(paths)
+    return ingest_files(store, [(doc_id, path) for path in files], source=source, captured_at=captured_at,
+                        note=note, meta=meta, ingested_by=ingested_by, encoding=encoding, stdin=stdin,
+                        progress=progress, read_progress=read_progress)
+
+
+def ingest_folders(
+    store: "Store",
+    folders: Sequence[str],
+    **options: Any,
+) -> list["IngestResult"]:
+    """Ingest many documents at once: every file under each folder, named
+    after its path (`documents_in_folders`); options as for `ingest_paths`.
+    One store write for all of them."""
+    return ingest_files(store, documents_in_folders(folders), **options)
+
+
+def ingest_files(
+    store: "Store",
+    files: Sequence[tuple[str, str]],
+    *,
+    source: str | None = None,
+    captured_at: datetime | None = None,
+    note: str | None = None,
+    meta: dict[str, str] | None = None,
+    ingested_by: str | None = None,
+    encoding: str | None = None,
+    stdin: BinaryIO | None = None,
+    progress: Callable[[int], None] | None = None,
+    read_progress: Callable[[int], None] | None = None,
+) -> list["IngestResult"]:
+    """Ingest (document id, file or "-") pairs in order; the bulk path under
+    `ingest_paths` and `ingest_folders`.  Reads and decodes everything, then
+    writes every version with ONE `Store.add` (one fast-import, one
+    compare-and-swap of main): the same commits as one add per file."""
+    from .diff import word_change_counts
+    from .store import Incoming
+
     items = []
-    for path in paths:
+    for doc_id, path in files:
+        validate_doc_id(doc_id)
         raw = read_input(path, stdin)
         extracted = decode(raw, name=path, encoding=encoding)
         items.append(Incoming(
@@ -105,10 +220,14 @@ def ingest_paths(
             meta=dict(meta or {}),
             ingested_by=ingested_by,
         ))
+        if read_progress:
+            read_progress(1)
     return store.add(items, change_stats=word_change_counts, progress=progress)
 
 
-def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None = None) -> Side:
+def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None = None) -> "Side":
+    from .diff import Side
+
     raw = read_input(path, stdin)
     text = decode(raw, name=path, encoding=encoding).text
     return Side(
@@ -120,7 +239,9 @@ def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None
     )
 
 
-def side_for_version(store: "Store", version: "Version") -> Side:
+def side_for_version(store: "Store", version: "Version") -> "Side":
+    from .diff import Side
+
     return Side(
         text=store.text(version),
         label=f"{version.document}@{version.number}",
