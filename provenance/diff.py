@@ -34,6 +34,7 @@ How a comparison is made (`compare`):
 from __future__ import annotations
 
 import os
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -859,8 +860,8 @@ def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
     unchanged run, whose key and literal are the same in both texts."""
     literals: list[str] = []
     gaps: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    starts = array("q")
+    ends = array("q")
     keys: list[str] = []
     placeholders: dict[int, tuple[int, int]] = {}
     prev_end = 0

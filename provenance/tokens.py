@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -103,6 +104,7 @@ class Keyer:
     def __init__(self, function):
         self.function = function
         self.cache: dict[str, str] = {}
+        self.interned: dict[str, str] = {}  # one str object per distinct literal
 
     def __call__(self, literal: str) -> str:
         key = self.cache.get(literal)
@@ -142,8 +144,8 @@ class Tokens:
     literals: list[str]
     gaps: list[str]
     keys: list[str]
-    starts: list[int]
-    ends: list[int]
+    starts: "array[int] | list[int]"
+    ends: "array[int] | list[int]"
     # Sparse token lists (diff.py's chunk pass): token index -> (start, end)
     # of an unchanged run standing in as one token.
     placeholders: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -204,12 +206,15 @@ def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
     if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
     gaps = pieces[0:-1:2]
-    literals = pieces[1::2]
-    bounds = list(accumulate(map(len, pieces), initial=offset))
-    starts = bounds[1:-1:2]
-    ends = bounds[2::2]
     if not isinstance(keyer, Keyer):
         keyer = Keyer(keyer or typography_key)
+    # Share one object per distinct word (saves memory on long texts).
+    interned = keyer.interned
+    literals = list(map(interned.setdefault, pieces[1::2], pieces[1::2]))
+    # Offsets in arrays: a list would hold a 28-byte int object per offset.
+    bounds = array("q", accumulate(map(len, pieces), initial=offset))
+    starts = bounds[1:-1:2]
+    ends = bounds[2::2]
     keys = keyer.keys(literals)
     return Tokens(text, literals, gaps, keys, starts, ends)
 
@@ -272,8 +277,9 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
             side.literals[first:last + 1] = [side.text[start:end]]
             side.keys[first:last + 1] = [joined]
             side.gaps[first:last + 1] = [side.gaps[first]]
-            side.starts[first:last + 1] = [start]
-            side.ends[first:last + 1] = [end]
+            del side.starts[first + 1:last + 1]  # works for lists and arrays
+            side.ends[first] = end
+            del side.ends[first + 1:last + 1]
             side._gap_kinds = None
             if side.placeholders:
                 removed = last - first
