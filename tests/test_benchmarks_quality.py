@@ -212,7 +212,12 @@ def test_external_tool_output_maps_to_spans(tool, tmp_path):
     assert quality.TOOLS[tool](SMALL_OLD, SMALL_OLD, tmp_path) == []
 
 
-def test_this_tool_meets_the_targets_on_a_quick_sample():
+@pytest.mark.parametrize("chunk_pass", ["auto", "always"])
+def test_this_tool_meets_the_targets_on_a_quick_sample(chunk_pass, monkeypatch):
+    if chunk_pass == "always":  # the coarse first pass on every pair, however short
+        import provenance.diff
+
+        monkeypatch.setattr(provenance.diff, "CHUNK_PASS_MIN_CHUNKS", 0)
     cases = quality.build_cases(quick=True, passages_per_text=1, edited_per_passage=3)
     assert {c.kind for c in cases} == {"formatting", "edited"}
     assert len({c.corpus for c in cases}) == len(quality.corpus_files()) >= 6
