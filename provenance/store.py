@@ -49,10 +49,12 @@ INCOMING = "refs/provenance/incoming/"
 ZERO_SHA = "0" * 40
 MAX_DOC_ID = 200
 DEFAULT_STALE_LOCK_SECONDS = 600.0
-# What `git maintenance run --auto` does after each add, each only past its
-# threshold (see Store.maintain).  Not `gc`: a full repack costs time in
-# proportion to the whole store, in the middle of someone's ingest.
-MAINTENANCE_TASKS = ("loose-objects", "incremental-repack", "commit-graph")
+# Maintenance after each add (see Store.maintain): repack when this many
+# loose objects or packs have gathered.  Not `git gc`: a full repack costs
+# time in proportion to the whole store, in the middle of someone's ingest.
+LOOSE_LIMIT = 100
+PACK_LIMIT = 12
+MAINTENANCE_LOCK_STALE = 3600.0  # seconds after which a maintenance lock is taken over
 
 # Config of a new store (see store/README.md for why).
 STORE_CONFIG = (
@@ -1104,21 +1106,56 @@ class Store:
     def maintain(self) -> None:
         """Keep the store compact and quick to read; cheap unless a threshold is passed.
 
-        Runs after every add (see store/README.md, "Maintenance"): a first
-        commit-graph with changed-path Bloom filters, then `git maintenance
-        run --auto` with the incremental tasks (pack loose objects once there
-        are 100, consolidate packs through a multi-pack-index once there are
-        10, extend the commit-graph once 100 commits are outside it; the
-        thresholds are git's `maintenance.<task>.auto` settings).  Failures
-        are ignored: maintenance never fails an ingest, and the next add
-        tries again.
+        Runs after every add (see store/README.md, "Maintenance"):
+
+        - the first time, a commit-graph with changed-path Bloom filters
+          (`git log -- <document folder>` then skips commits without reading
+          their trees); `git maintenance run --auto --task=commit-graph`
+          extends it once 100 commits are outside it, keeping the filters;
+        - once there are LOOSE_LIMIT loose objects (small adds leave theirs
+          loose) or PACK_LIMIT packs (a bulk add leaves one), a geometric
+          repack: loose objects and the smallest packs are rolled into one
+          pack, with deltas between versions, so that every pack holds at
+          least twice the objects of the next smaller one.  The work is in
+          proportion to what is new, not to the store, and the packs stay
+          few (logarithmic in the store's size).
+
+        Failures are ignored: maintenance never fails an ingest, and the next
+        add tries again.  One process at a time maintains a store (the others
+        skip it).
         """
-        info = self.path / "objects" / "info"
-        if not (info / "commit-graph").exists() and not (info / "commit-graphs" / "commit-graph-chain").exists():
-            # Later writes (by git maintenance) keep the Bloom filters of the existing graph.
-            self._git("commit-graph", "write", "--reachable", "--split", "--changed-paths", "--no-progress", check=False)
-        self._git("-c", "gc.autoDetach=false", "maintenance", "run", "--auto", "--quiet",
-                  *(f"--task={task}" for task in MAINTENANCE_TASKS), check=False)
+        objects = self.path / "objects"
+        info = objects / "info"
+        lock = objects / "provenance-maintenance.lock"
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            age = _lock_age(lock)
+            if age is None or age < MAINTENANCE_LOCK_STALE:
+                return  # someone else is maintaining the store
+            try:  # left by a crashed process: take it over
+                os.utime(lock)
+                fd = os.open(lock, os.O_WRONLY)
+            except OSError:
+                return
+        except OSError:
+            return  # a read-only store
+        try:
+            os.close(fd)
+            if not (info / "commit-graph").exists() and not (info / "commit-graphs" / "commit-graph-chain").exists():
+                # Later writes (by git maintenance) keep the Bloom filters of the existing graph.
+                self._git("commit-graph", "write", "--reachable", "--split", "--changed-paths", "--no-progress",
+                          check=False)
+            else:
+                self._git("maintenance", "run", "--auto", "--quiet", "--task=commit-graph", check=False)
+            if _count_loose(objects, LOOSE_LIMIT) >= LOOSE_LIMIT or _count_packs(objects) >= PACK_LIMIT:
+                self._git("-c", "repack.writeBitmaps=false", "repack", "-d", "-l", "-q", "--geometric=2",
+                          "--write-midx", check=False)
+        finally:
+            try:
+                lock.unlink()
+            except OSError:
+                pass
 
     def _prepare(self, item: Incoming) -> _Prepared:
         if not isinstance(item, Incoming):
@@ -1886,6 +1923,30 @@ def _first_line(stderr: bytes) -> str:
         if line.strip():
             return line.strip()
     return "unknown error"
+
+
+def _count_loose(objects: Path, limit: int) -> int:
+    """Loose objects in objects/<xx>/, counted up to `limit` (then it stops)."""
+    count = 0
+    try:
+        folders = [e for e in os.scandir(objects) if len(e.name) == 2 and e.is_dir()]
+    except OSError:
+        return 0
+    for folder in folders:
+        try:
+            count += len(os.listdir(folder.path))
+        except OSError:
+            continue
+        if count >= limit:
+            break
+    return count
+
+
+def _count_packs(objects: Path) -> int:
+    try:
+        return sum(1 for name in os.listdir(objects / "pack") if name.endswith(".pack"))
+    except OSError:
+        return 0
 
 
 def _lock_age(lock: Path) -> float | None:

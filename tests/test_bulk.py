@@ -392,24 +392,40 @@ def test_the_store_maintains_itself(tmp_path):
         # The first add writes a commit-graph with changed-path Bloom filters.
         assert (s.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain").exists()
         assert {"BIDX", "BDAT"} <= commit_graph_chunks(s.path)
-        # Small adds leave loose objects; past 100 they are packed.
+        # Small adds leave loose objects; past LOOSE_LIMIT they are packed.
         for k in range(60):
             s.add([Incoming(f"doc{k % 7}", b"small %d" % k, decode(b"small %d" % k), ingested_by=USER)])
         loose = int(re.search(r"^count: (\d+)", git(s.path, "count-objects", "-v"), re.M).group(1))
-        assert loose < 100
-        # Bulk adds leave a pack each; past 10 they are consolidated through a multi-pack-index.
-        for k in range(14):
+        assert loose < store_module.LOOSE_LIMIT
+        # Bulk adds leave a pack each; past PACK_LIMIT the small ones are rolled up (geometric repack).
+        for k in range(2 * store_module.PACK_LIMIT):
             s.add([Incoming(f"bulk{k}-{j}", b"bulk %d %d" % (k, j), decode(b"bulk %d %d" % (k, j)), ingested_by=USER)
                    for j in range(40)])
+        packs = list((s.path / "objects" / "pack").glob("*.pack"))
+        assert 1 <= len(packs) < store_module.PACK_LIMIT
         assert (s.path / "objects" / "pack" / "multi-pack-index").exists()
+        assert not (s.path / "objects" / "provenance-maintenance.lock").exists()
         # The commit-graph grew with them (git maintenance keeps the Bloom filters).
         layers = (s.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain").read_text().split()
         assert layers and {"BIDX", "BDAT"} <= commit_graph_chunks(s.path)
-        assert len(git(s.path, "rev-list", "main").split()) == 1 + 60 + 14 * 40
+        assert len(git(s.path, "rev-list", "main").split()) == 1 + 60 + 2 * store_module.PACK_LIMIT * 40
         git(s.path, "commit-graph", "verify")
         git(s.path, "fsck", "--no-progress")
         assert s.verify().ok
         assert len(s.versions("doc3")) == len(range(3, 60, 7))
+
+
+def test_one_maintainer_at_a_time_and_a_stale_maintenance_lock_is_taken_over(tmp_path):
+    with Store.init(tmp_path / "s") as s:
+        lock = s.path / "objects" / "provenance-maintenance.lock"
+        graph = s.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain"
+        lock.write_text("")
+        s.add([Incoming("d", b"one", decode(b"one"), ingested_by=USER)])
+        assert lock.exists() and not graph.exists()  # another process is maintaining: skipped
+        old = lock.stat().st_mtime - store_module.MAINTENANCE_LOCK_STALE - 1
+        os.utime(lock, (old, old))
+        s.add([Incoming("d", b"two", decode(b"two"), ingested_by=USER)])
+        assert graph.exists() and not lock.exists()  # a crashed maintainer's lock: taken over, then removed
 
 
 # -- concurrency
