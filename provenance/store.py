@@ -55,6 +55,7 @@ DEFAULT_STALE_LOCK_SECONDS = 600.0
 LOOSE_LIMIT = 100
 PACK_LIMIT = 12
 MAINTENANCE_LOCK_STALE = 3600.0  # seconds after which a maintenance lock is taken over
+TREE_CACHE_ENTRIES = 500_000  # parsed tree entries a Store keeps (trees are immutable; ~100 MB at most)
 
 # Config of a new store (see store/README.md for why).
 STORE_CONFIG = (
@@ -577,6 +578,33 @@ class _CatFile:
             raise ProvenanceError(f"git cat-file ended early in {self.path}")
         return kind, data[:-1]
 
+    def contents_many(self, names: Sequence[str]) -> dict[str, tuple[str, bytes] | None]:
+        """`contents` of many objects, asked in rounds of 256 requests."""
+        out: dict[str, tuple[str, bytes] | None] = {}
+        for i in range(0, len(names), 256):
+            part = names[i:i + 256]
+            if any("\n" in name for name in part):
+                raise ProvenanceError("bad object name with a line break")
+            try:
+                self.proc.stdin.write("".join(f"contents {name}\n" for name in part).encode("utf-8", "surrogateescape"))
+                self.proc.stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)") from None
+            for name in part:
+                header = self.proc.stdout.readline()
+                if not header:
+                    raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)")
+                fields = header.rstrip(b"\n").split(b" ")
+                if len(fields) != 3 or fields[-1] in (b"missing", b"ambiguous"):
+                    out[name] = None
+                    continue
+                size = int(fields[2])
+                data = self.proc.stdout.read(size + 1)
+                if len(data) != size + 1:
+                    raise ProvenanceError(f"git cat-file ended early in {self.path}")
+                out[name] = (fields[1].decode(), data[:-1])
+        return out
+
     def close(self) -> None:
         proc = self.proc
         if proc.poll() is None:
@@ -615,6 +643,7 @@ class Store:
             raise ProvenanceError(f"no provenance store at {path} (run `provenance init`)")
         self._text_cache: dict[str, str] = {}
         self._trees: dict[str, dict[str, tuple[str, str]]] = {}  # tree sha -> entries
+        self._tree_entries = 0  # entries in self._trees, bounded by TREE_CACHE_ENTRIES
         self._roots: dict[str, str] = {}  # commit sha -> tree sha
         self._index_tip: str | None = None  # main as of the last index catch-up
         self._index_mem: dict[str, str] = {}  # entries walked here but not written (read-only store)
@@ -761,11 +790,72 @@ class Store:
         """name -> (mode, sha) of a tree object."""
         entries = self._trees.get(sha)
         if entries is None:
-            entries = {name: (mode, oid) for mode, name, oid in _parse_tree_object(self._object(sha))}
-            if len(self._trees) >= 4096:
-                self._trees.clear()
-            self._trees[sha] = entries
+            entries = self._cache_tree(sha, self._object(sha))
         return entries
+
+    def _cache_tree(self, sha: str, data: bytes) -> dict[str, tuple[str, str]]:
+        entries = {name: (mode, oid) for mode, name, oid in _parse_tree_object(data)}
+        self._tree_entries += len(entries) + 1
+        if self._tree_entries > TREE_CACHE_ENTRIES:
+            self._trees.clear()
+            self._tree_entries = len(entries) + 1
+        self._trees[sha] = entries
+        return entries
+
+    def _load_trees(self, shas: Iterable[str]) -> None:
+        """Cache many trees with one pipelined round of cat-file requests."""
+        missing = sorted({sha for sha in shas if sha not in self._trees})
+        for sha, found in self.objects.contents_many(missing).items():
+            if found is not None and found[0] == "tree":
+                self._cache_tree(sha, found[1])
+
+    def _prefetch(self, tip: str | None, folders: Iterable[str], texts: bool) -> None:
+        """Warm the caches that `_doc_state` and `_load_text` read, for many
+        documents at once: the trees on the way to each document's latest
+        version, depth by depth, each depth in one pipelined round of requests
+        (instead of a round trip per tree), then the latest texts."""
+        folders = sorted(set(folders))
+        if tip is None or len(folders) < 8:
+            return
+        at = {f: self._root(tip) for f in folders}  # the tree reached so far
+        todo = {f: [*f.split("/"), "versions"] for f in folders}
+        while todo:
+            self._load_trees(at[f] for f in todo)
+            for f in list(todo):
+                entry = self._trees.get(at[f], {}).get(todo[f].pop(0))
+                if entry is None or not entry[0].startswith("40"):
+                    del todo[f], at[f]
+                    continue
+                at[f] = entry[1]
+                if not todo[f]:
+                    del todo[f]
+        # at: folder -> its versions tree; then the last bucket, then the latest version folder.
+        self._load_trees(at.values())
+        buckets = {}
+        for f, sha in at.items():
+            numbered = [(int(name), name, oid) for name, (mode, oid) in self._trees.get(sha, {}).items()
+                        if name.isdigit() and mode.startswith("40")]
+            if numbered:
+                buckets[f] = max(numbered)[1:]
+        self._load_trees(oid for _, oid in buckets.values())
+        latest = {}
+        for f, (bucket, sha) in buckets.items():
+            entries = [(_version_number(name), name, oid) for name, (mode, oid) in self._trees.get(sha, {}).items()
+                       if mode.startswith("40")]
+            entries = [e for e in entries if e[0] is not None]
+            if entries:
+                _, name, oid = max(entries)
+                latest[f"{f}/versions/{bucket}/{name}"] = oid
+        self._load_trees(latest.values())
+        if texts:
+            wanted = {}
+            for path, sha in latest.items():
+                entry = self._trees.get(sha, {}).get("text.txt")
+                if entry is not None and path not in self._text_cache:
+                    wanted[entry[1]] = path
+            for oid, found in self.objects.contents_many(sorted(wanted)).items():
+                if found is not None:
+                    self._text_cache[wanted[oid]] = found[1].decode("utf-8", "replace")
 
     def _root(self, commit: str) -> str:
         tree = self._roots.get(commit)
@@ -1284,6 +1374,7 @@ class Store:
         blobs by id; meta.json is inline.
         """
         states: dict[str, _DocState] = {}
+        self._prefetch(tip, (p.folder for p in prepared), texts=stats is not None)
         if stats is not None:
             stats.start(self._stat_pairs(prepared, tip, states))
         proc = self._start_fast_import()

@@ -218,6 +218,28 @@ def test_doc_from_path_is_also_the_python_api(tmp_path, monkeypatch):
         assert s.resolve("x/a").note == "crawl 1"
 
 
+def test_a_second_crawl_of_many_documents(tmp_path, monkeypatch):
+    """New versions of many documents at once (the store reads their latest
+    versions in batches): the same results as without the batched reads."""
+    monkeypatch.setenv("PROVENANCE_USER", USER)
+    texts = edited_versions(2, 1200)
+    for crawl, text in (("c1", texts[0]), ("c2", texts[1])):
+        for k in range(30):
+            (tmp_path / crawl / f"site{k % 3}").mkdir(parents=True, exist_ok=True)
+            (tmp_path / crawl / f"site{k % 3}" / f"page{k}.txt").write_text(text if k % 5 else texts[0])
+    got = []
+    for batched in (True, False):
+        if not batched:
+            monkeypatch.setattr(Store, "_prefetch", lambda self, *args, **kw: None)
+        with Store.init(tmp_path / f"s{batched}") as s:
+            ingest_folders(s, [str(tmp_path / "c1")])
+            got.append([(r.version.document, r.version.number, r.status, r.version.words_added, r.version.words_removed)
+                        for r in ingest_folders(s, [str(tmp_path / "c2")])])
+    assert got[0] == got[1]
+    assert {r[2] for r in got[0]} == {"new", "seen-again"}
+    assert all(r[1] == 2 and (r[3], r[4]) == (1, 1) for r in got[0] if r[2] == "new")
+
+
 @pytest.mark.parametrize("setup, fragment", [
     (lambda d: [(d / "terms.html").write_text("a"), (d / "terms.txt").write_text("b")], "would both be document 'terms'"),
     (lambda d: [(d / "a@b.txt").write_text("a")], "cannot name a document after this path"),
