@@ -431,16 +431,15 @@ def _align_to_boundaries(regions: list[list], old: tk.Tokens, new: tk.Tokens) ->
         best = max(range(-left, right + 1),
                    key=lambda s: (_boundary_score(toks, lo + s) + _boundary_score(toks, hi + s), -abs(s)))
         if best:
-            for reg in (prev,):
-                reg[2] += best
-                reg[4] += best
-            for reg in (nxt,):
-                reg[1] += best
-                reg[3] += best
-            region[1] += best
-            region[2] += best
-            region[3] += best
-            region[4] += best
+            # The equal run before grows (or shrinks) by what the one after
+            # loses (or gains); the change keeps its length.  An equal run
+            # left empty is dropped by the caller.
+            prev[2] += best
+            prev[4] += best
+            nxt[1] += best
+            nxt[3] += best
+            for k in (1, 2, 3, 4):
+                region[k] += best
 
 
 def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens) -> list[list]:
