@@ -384,6 +384,37 @@ def test_versions_spill_into_buckets_of_a_thousand(store):
     assert (r.version.number, r.version.repeats) == (1003, 5)
 
 
+def test_full_buckets_are_cached_locally_and_verify_checks_the_cache(store):
+    store.add([inc("big", b"v%d" % i, source="s%d" % i) for i in range(1, 1003)])
+    store.add([inc("big", b"v1002", captured_at=CAPTURED)])  # seen again: the last bucket changes, not 000
+    cache = store.path / "provenance-index" / "buckets"
+    bucket = git(store.path, "rev-parse", f"main:{document_folder('big')}/versions/000").strip()
+    assert [f.name for f in cache.iterdir()] == [f"{bucket}.json"]  # filled by the add that filled bucket 000
+    assert "provenance-index" not in git(store.path, "ls-tree", "-r", "--name-only", "main")
+    with Store(store.path) as fresh:
+        cached = [v.to_dict() for v in fresh.versions("big")]
+    for f in cache.iterdir():
+        f.unlink()
+    with Store(store.path) as fresh:
+        assert [v.to_dict() for v in fresh.versions("big")] == cached  # rebuilt: the same
+        assert fresh.verify().ok
+    assert cached[-1]["seen"] == [CAPTURED.isoformat()] and cached[4]["source"] == "s5"
+    # A lying cache is reported by verify (and removing the folder fixes it).
+    entries = json.loads((cache / f"{bucket}.json").read_text())
+    entries[4][1]["source"] = "forged"
+    (cache / f"{bucket}.json").write_text(json.dumps(entries))
+    with Store(store.path) as fresh:
+        assert fresh.versions("big")[4].source == "forged"
+        report = fresh.verify()
+    assert not report.ok and any("bucket cache" in p and "delete the index folder" in p for p in report.problems)
+    # A torn or foreign file is ignored.
+    (cache / f"{bucket}.json").write_text('[["000001-')
+    (cache / "not-a-tree.json").write_text("[]")
+    with Store(store.path) as fresh:
+        assert [v.to_dict() for v in fresh.versions("big")] == cached
+        assert fresh.verify().ok
+
+
 # -- verify
 
 
