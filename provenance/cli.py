@@ -180,18 +180,20 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
     if as_json:
         _dump([{"status": r.status, **r.version.to_dict()} for r in results])
         return
+    lines = []  # printed at once: a bulk ingest has thousands
     for r in results:
         v = r.version
         head = f"{v.document} v{v.number}  {_short(v.content_sha256)}"
         if r.status == "seen-again":
-            click.echo(f"{head}  seen again: same content as the latest version, no new version")
+            lines.append(f"{head}  seen again: same content as the latest version, no new version")
         elif v.words_added is None:
-            click.echo(f"{head}  new document")
+            lines.append(f"{head}  new document")
         else:
             line = f"{head}  +{v.words_added} -{v.words_removed} words"
             if v.repeats:
                 line += f"  (same content as v{v.repeats})"
-            click.echo(line)
+            lines.append(line)
+    click.echo("\n".join(lines))
 
 
 @cli.command()

@@ -431,6 +431,13 @@ def _stats_job(pair: tuple[str, str]) -> tuple[int, int]:
     return int(added), int(removed)
 
 
+def _ignore_sigint() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it ends the pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _stat_workers() -> int:
     """Worker processes for change statistics: $PROVENANCE_JOBS, else the usable CPUs."""
     raw = os.environ.get("PROVENANCE_JOBS", "").strip()
@@ -474,7 +481,7 @@ class _ChangeStats:
 
             global _STATS_FN
             _STATS_FN = self.fn
-            self.pool = multiprocessing.get_context("fork").Pool(workers)
+            self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint)
             self.workers = workers
         self.pending = collections.deque(todo)
         self.pending_keys = set(todo)
@@ -1432,8 +1439,11 @@ class Store:
 
     def _start_fast_import(self) -> subprocess.Popen:
         try:
+            # Its own session: Ctrl-C on a terminal interrupts us, and we end the stream
+            # cleanly, instead of killing git half-way through a pack.
             return subprocess.Popen(["git", "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env)
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env,
+                                    start_new_session=True)
         except FileNotFoundError:
             raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
 
@@ -1444,6 +1454,7 @@ class Store:
             proc.stdin.close()
         except OSError:
             pass
+        proc.stdin = None  # (communicate would flush it)
         try:
             proc.communicate(timeout=60)
         except (subprocess.TimeoutExpired, OSError, ValueError):

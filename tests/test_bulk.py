@@ -310,6 +310,7 @@ def test_a_failure_while_writing_leaves_main_alone_and_no_crash_report(tmp_path)
         assert git(s.path, "rev-parse", "main") == tip
         assert git(s.path, "for-each-ref", "refs/provenance/") == ""
         assert not list(s.path.glob("fast_import_crash_*"))
+        assert not list((s.path / "objects" / "pack").glob("tmp_*"))  # fast-import ended its pack, not killed
         assert s.verify().ok
         # The store still works, and the same batch goes in.
         results = s.add(items, change_stats=word_change_counts)
