@@ -594,7 +594,7 @@ def test_no_git_cat_file_process_survives_close(tmp_path):
         s.add([inc("nda", b"two"), inc("nda", b"one")])
         v = s.resolve("nda", 1)
         assert s.text(v) == "one" and s.versions("nda") and s.documents()
-        assert set(child_cat_files()) - before  # GitPython's persistent cat-file is running
+        assert set(child_cat_files()) - before  # the store's persistent cat-file is running
     assert set(child_cat_files()) - before == set()
     s2 = Store(tmp_path / "store")
     s2.resolve("nda")
