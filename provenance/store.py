@@ -691,11 +691,18 @@ class Store:
             target.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ProvenanceError(f"cannot create {path}: {exc.strerror}") from None
-        env = _base_env()
-        env["GIT_DIR"] = str(target)
-        _run_git(["git", "init", "--quiet", "--bare", "-b", "main", str(target)], env=env, what=f"create a store at {path}")
-        for key, value in STORE_CONFIG:
-            _run_git(["git", "config", key, value], env=env, what=f"configure the store at {path}")
+        # GitPython creates and configures the repository: a one-off, so its
+        # import time (~0.2 s) stays out of every other command.
+        import git
+
+        try:
+            with git.Repo.init(target, bare=True, initial_branch="main") as repo:
+                with repo.config_writer() as config:
+                    for key, value in STORE_CONFIG:
+                        section, option = key.rsplit(".", 1)
+                        config.set_value(section, option, value)
+        except (git.GitCommandError, OSError) as exc:
+            raise ProvenanceError(f"cannot create a store at {path}: {str(exc).strip().splitlines()[-1]}") from None
         (target / "description").write_text("provenance store: one commit per ingested document version\n")
         return cls(path, **kwargs)
 
@@ -1842,17 +1849,33 @@ class Store:
         tip = self._tip()
         scope = document_folder(validate_doc_id(doc_id)) if doc_id is not None else None
         if tip is not None:
-            self._verify_history(tip, scope, report)
+            try:
+                self._verify_history(tip, scope, report)
+            except ProvenanceError as exc:  # a corrupt object stops git log: report it, fsck says more
+                report.problems.append(f"the history cannot be read: {exc}")
         if doc_id is not None and report.versions_checked == 0 and report.commits_checked == 0:
             raise ProvenanceError(f"unknown document: {doc_id}")
-        fsck = self._git("fsck", "--no-progress", "--no-dangling", check=False)
-        report.fsck_ok = fsck.returncode == 0
+        report.fsck_ok, lines = self._fsck()
         if not report.fsck_ok:
-            lines = (fsck.stdout + fsck.stderr).decode("utf-8", "replace").splitlines()
             report.problems.extend(f"git fsck: {line}" for line in lines[:20] if line.strip())
             if not any(line.strip() for line in lines):
-                report.problems.append(f"git fsck failed with status {fsck.returncode}")
+                report.problems.append("git fsck failed")
         return report
+
+    def _fsck(self) -> tuple[bool, list[str]]:
+        """`git fsck` through GitPython (verify is slow anyway, so its import
+        time does not matter here).  Objects left over by writers that lost
+        a compare-and-swap race are normal, hence --no-dangling."""
+        import git
+
+        with git.Repo(self.path) as repo:
+            try:
+                out = repo.git.fsck("--no-progress", "--no-dangling", env=self._env)
+            except git.GitCommandError as exc:
+                # GitPython quotes the streams as "  stdout: '...'"; unwrap them.
+                text = "\n".join(re.sub(r"^\s*std(?:out|err): '|'\s*$", "", str(part or "")) for part in (exc.stdout, exc.stderr))
+                return False, [line.strip() for line in text.splitlines() if line.strip()]
+        return True, out.splitlines()
 
     def _verify_history(self, tip: str, scope: str | None, report: VerifyReport) -> None:
         problems = report.problems

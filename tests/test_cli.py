@@ -262,3 +262,22 @@ def test_help_and_file_diff_do_not_import_gitpython(tmp_path, argv):
             "print('GIT' if 'git' in sys.modules else 'NOGIT', 'JINJA' if 'jinja2' in sys.modules else 'NOJINJA')") % (argv,)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env(tmp_path))
     assert out.stdout.strip().endswith("NOGIT NOJINJA"), out.stdout
+
+
+def test_verify_reports_a_corrupt_object(run, store):
+    """A damaged object on disk (bit rot, a bad copy) is found and reported,
+    with exit status 1, not a traceback."""
+    run("ingest", str(PDF), "--doc", "article")
+    path = git(store, "log", "-1", "--format=%(trailers:key=Path,valueonly)").strip()
+    blob = git(store, "rev-parse", f"main:{path}/text.txt").strip()
+    loose = Path(store) / "objects" / blob[:2] / blob[2:]
+    if not loose.exists():  # packed: unpack it so there is a loose copy to damage
+        subprocess.run(["git", "-C", store, "cat-file", "-p", blob], check=True, capture_output=True)
+        pytest.skip("object is packed in this store")
+    data = bytearray(loose.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    loose.chmod(0o644)
+    loose.write_bytes(bytes(data))
+    result = run("verify", expect=1)
+    assert "MISMATCH" in result.output and "problem(s) found" in result.output
+    assert "Traceback" not in result.output
