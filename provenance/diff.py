@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 from array import array
 from collections import defaultdict
+from itertools import accumulate, chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -799,59 +800,47 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             i += n
         else:
             j += n
-    kinds: dict[str, int] = {}
-
-    def kind(sep: str) -> int:
-        if sep not in kinds:
-            kinds[sep] = tk.gap_kind(sep)
-        return kinds[sep]
-
-    run_old: list[int | None] = [None] * len(old_chunks)
-    run_new: list[int | None] = [None] * len(new_chunks)
-    run = 0
+    kinds = {sep: tk.gap_kind(sep) for sep in {*old_seps, *new_seps}}
+    old_kinds = list(map(kinds.__getitem__, old_seps))
+    new_kinds = list(map(kinds.__getitem__, new_seps))
+    kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     for i, j, n in equal_runs:
-        keep = [True] * n
         # A separator that is a paragraph break on one side only is a
         # formatting change: tokenise the chunks on both sides of it.
-        for k in range(n + 1):
-            a, b = i + k, j + k
-            if 0 < a < len(old_chunks) and 0 < b < len(new_chunks) and kind(old_seps[a]) != kind(new_seps[b]):
-                if k > 0:
-                    keep[k - 1] = False
-                if k < n:
-                    keep[k] = False
-        k = 0
-        while k < n:
-            if not keep[k]:
-                k += 1
-                continue
-            end = k
-            size = 0
-            while end < n and keep[end]:
-                size += len(old_keys[i + end]) + 1
-                end += 1
-            if size >= MIN_KEPT_CHARS:
-                for m in range(k, end):
-                    run_old[i + m] = run_new[j + m] = run
-                run += 1
-            k = end
-    return _chunk_plan(old_chunks, old_seps, run_old), _chunk_plan(new_chunks, new_seps, run_new)
+        drop = set()
+        if old_kinds[i + 1:i + n] != new_kinds[j + 1:j + n]:
+            for k in range(1, n):
+                if old_kinds[i + k] != new_kinds[j + k]:
+                    drop.update((k - 1, k))
+        if i and j and old_kinds[i] != new_kinds[j]:
+            drop.add(0)
+        if i + n < len(old_kinds) and j + n < len(new_kinds) and old_kinds[i + n] != new_kinds[j + n]:
+            drop.add(n - 1)
+        bounds = [-1, *sorted(drop), n]
+        for a, b in zip(bounds, bounds[1:]):
+            s0, s1 = a + 1, b
+            if s1 > s0 and sum(map(len, old_keys[i + s0:i + s1])) + (s1 - s0) >= MIN_KEPT_CHARS:
+                kept.append((i + s0, i + s1, j + s0, j + s1))
+    return (_chunk_plan(old_chunks, old_seps, [(r[0], r[1]) for r in kept]),
+            _chunk_plan(new_chunks, new_seps, [(r[2], r[3]) for r in kept]))
 
 
-def _chunk_plan(chunks: list[str], seps: list[str], runs: list[int | None]):
-    """Merge neighbouring chunks into (start, end, run) stretches: run None
-    for text to tokenise (separators included), else the unchanged run's
-    number (chunk text only, so separators stay gaps)."""
-    plan: list[list] = []
-    pos = 0
-    for chunk, sep, run in zip(chunks, seps, runs):
-        start = pos + len(sep)
-        pos = start + len(chunk)
-        if plan and plan[-1][2] == run:
-            plan[-1][1] = pos
-        else:
-            plan.append([start if run is not None else start - len(sep), pos, run])
-    return [tuple(p) for p in plan]
+def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]]):
+    """(start, end, run) stretches in text order: run None for text to
+    tokenise (separators included), else the number of the unchanged run
+    (chunk text only, so the separators around it stay gaps)."""
+    # bounds[2k] starts separator k, bounds[2k + 1] starts chunk k.
+    bounds = array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
+    plan = []
+    done = 0  # chunks before this one are planned
+    for run, (c0, c1) in enumerate(kept):
+        if c0 > done:
+            plan.append((bounds[2 * done], bounds[2 * c0], None))
+        plan.append((bounds[2 * c0 + 1], bounds[2 * c1], run))
+        done = c1
+    if done < len(chunks):
+        plan.append((bounds[2 * done], bounds[-1], None))
+    return plan
 
 
 def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
