@@ -549,6 +549,16 @@ class _CatFile:
             return None
         return parts[1].decode(), int(parts[2])
 
+    def _send(self, command: str, names: Sequence[str]) -> None:
+        """Ask about many objects in one write (answers are read after)."""
+        if any("\n" in name for name in names):
+            raise ProvenanceError("bad object name with a line break")
+        try:
+            self.proc.stdin.write("".join(f"{command} {name}\n" for name in names).encode("utf-8", "surrogateescape"))
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)") from None
+
     def info(self, name: str) -> tuple[str, int] | None:
         """(type, size), or None if there is no such object."""
         return self._ask("info", name)
@@ -558,13 +568,10 @@ class _CatFile:
         out: dict[str, tuple[str, int] | None] = {}
         for i in range(0, len(names), 256):
             part = names[i:i + 256]
-            if any("\n" in name for name in part):
-                raise ProvenanceError("bad object name with a line break")
+            self._send("info", part)
             try:
-                self.proc.stdin.write("".join(f"info {name}\n" for name in part).encode("utf-8", "surrogateescape"))
-                self.proc.stdin.flush()
                 headers = [self.proc.stdout.readline() for _ in part]
-            except (BrokenPipeError, ValueError, OSError):
+            except (ValueError, OSError):
                 headers = [b""]
             if not all(headers):
                 raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)")
@@ -590,13 +597,7 @@ class _CatFile:
         out: dict[str, tuple[str, bytes] | None] = {}
         for i in range(0, len(names), 256):
             part = names[i:i + 256]
-            if any("\n" in name for name in part):
-                raise ProvenanceError("bad object name with a line break")
-            try:
-                self.proc.stdin.write("".join(f"contents {name}\n" for name in part).encode("utf-8", "surrogateescape"))
-                self.proc.stdin.flush()
-            except (BrokenPipeError, ValueError, OSError):
-                raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)") from None
+            self._send("contents", part)
             for name in part:
                 header = self.proc.stdout.readline()
                 if not header:
