@@ -60,7 +60,7 @@ _RUN_RE = re.compile(r"(\s+)|\S+")
 _BREAK_WS_RE = re.compile(r"[^\S\r\n\u2029]*(?:\r\n|\r|\n|\u2029)\s*")
 _HSPACE_RE = re.compile(r"[^\S\n]+")
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
-_NO_SPACE_CHAR_RE = re.compile(f"[{tk._NO_SPACE_SCRIPTS}]")
+_NO_SPACE_CHAR_RE = re.compile(f"[{tk.NO_SPACE_SCRIPTS}]")
 
 
 def render_json(cmp: Comparison) -> str:
@@ -453,7 +453,7 @@ class _TextRenderer:
         return "\n".join(lines) + "\n"
 
 
-_VISIBLE_RUN_RE = re.compile(rf"[^\s{tk._INVISIBLE}]+")
+_VISIBLE_RUN_RE = re.compile(rf"[^\s{tk.INVISIBLE}]+")
 
 
 def _old_offset(cmp: Comparison, seg: Segment, new_off: int) -> int:

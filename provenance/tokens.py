@@ -25,7 +25,7 @@ from itertools import accumulate
 from ._marks import MARKS
 
 # Scripts written without spaces between words compare character by character.
-_NO_SPACE_SCRIPTS = (
+NO_SPACE_SCRIPTS = (
     "\u0e00-\u0e7f"  # Thai
     "\u0e80-\u0eff"  # Lao
     "\u1000-\u109f"  # Myanmar
@@ -39,22 +39,22 @@ _NO_SPACE_SCRIPTS = (
 )
 # Invisible characters: inside a word they join its parts, elsewhere they are
 # treated like whitespace.  Never part of a key.
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
 # A word: letters and digits (not of the scripts above), with the combining
 # marks that Python's \w leaves out.
-_WORD_CHAR = f"[^\\W{_NO_SPACE_SCRIPTS}]"
+_WORD_CHAR = f"[^\\W{NO_SPACE_SCRIPTS}]"
 _WORD_PART = f"(?:{_WORD_CHAR}+[{MARKS}]*)+"
 # re.split with this one group gives [gap, token, gap, token, ..., tail]:
 # every character that is not whitespace or invisible belongs to a token,
 # so the pieces between tokens are exactly the gaps.
 _TOKEN_RE = re.compile(
-    rf"""( [{_NO_SPACE_SCRIPTS}]                            # one character of a script without spaces
-    | {_WORD_PART}(?:['\u2019{_INVISIBLE}]{_WORD_PART})*   # a word, with inner apostrophes
+    rf"""( [{NO_SPACE_SCRIPTS}]                            # one character of a script without spaces
+    | {_WORD_PART}(?:['\u2019{INVISIBLE}]{_WORD_PART})*   # a word, with inner apostrophes
     | [{_DASHES}]+                                     # a dash run: -, --, en dash, em dash
     | \.\.+ | \u2026                                   # an ellipsis
-    | [^\s{_INVISIBLE}] )                              # any other single character""",
+    | [^\s{INVISIBLE}] )                              # any other single character""",
     re.VERBOSE,
 )
 
@@ -72,7 +72,7 @@ _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
 })
-_DROP_INVISIBLE = str.maketrans("", "", _INVISIBLE)
+_DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 _DASH_RUN_RE = re.compile(f"[{_DASHES}]+")
 
 
@@ -299,10 +299,10 @@ _PARAGRAPH_SPLIT = re.compile(r"(\r?\n[^\S\n]*\n\s*)")
 # extra chunks cost more than that saves: measured 0.44 vs 0.54-0.68 s CPU
 # on a 1 MB pair.)
 _SENTENCE_SPLIT = re.compile(r"([.!?][\"'\u201d\u2019)\]]?)(\s+)")
-_WORD_COUNT_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]|{_WORD_PART}(?:['\u2019{_INVISIBLE}]{_WORD_PART})*")
+_WORD_COUNT_RE = re.compile(rf"[{NO_SPACE_SCRIPTS}]|{_WORD_PART}(?:['\u2019{INVISIBLE}]{_WORD_PART})*")
 # The same count for text without combining marks, twice as fast.
 _WORD_COUNT_PLAIN_RE = re.compile(
-    rf"[{_NO_SPACE_SCRIPTS}]|{_WORD_CHAR}+(?:['\u2019{_INVISIBLE}]{_WORD_CHAR}+)*")
+    rf"[{NO_SPACE_SCRIPTS}]|{_WORD_CHAR}+(?:['\u2019{INVISIBLE}]{_WORD_CHAR}+)*")
 _MARK_RE = re.compile(f"[{MARKS}]")
 
 
