@@ -619,8 +619,10 @@ class _Window:
             if not (0 < k < n and _NO_SPACE_CHAR_RE.fullmatch(toks.literals[k - 1])
                     and _NO_SPACE_CHAR_RE.fullmatch(toks.literals[k])):
                 return False
-        f = bisect.bisect_right(fmt_starts, g0) - 1
-        return not (f >= 0 and g0 < fmt[f][1])  # not inside a formatting change
+        # Not inside a formatting change, nor touching one: the walk shows a
+        # change as a whole, so a fold must open and close in plain text.
+        f = bisect.bisect_right(fmt_starts, g1) - 1
+        return not (f >= 0 and fmt[f][1] >= g0)
 
     def fold(self, context: int, fmt, fmt_starts, from_start: bool) -> int | None:
         """Where a fold opens (from_start) or closes, `context` words in from
