@@ -784,6 +784,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
     tokenise (run None) or an unchanged run of chunks (run n, the same n in
     both texts).  None when the texts are too short for this to pay.
     """
+    if min(len(old_text), len(new_text)) < CHUNK_PASS_MIN_CHUNKS * 80:
+        return None  # under ~80 characters a chunk: too short for the pass to pay
     old_chunks, old_seps = tk.split_chunks(old_text)
     new_chunks, new_seps = tk.split_chunks(new_text)
     if min(len(old_chunks), len(new_chunks)) < CHUNK_PASS_MIN_CHUNKS:
@@ -890,6 +892,29 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
     return _merge_ops(ops)
 
 
+def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
+             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move]]:
+    """Steps 1-4: tokens, aligned regions, moves (all in token indices)."""
+    keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
+    plan = _plan_chunks(old_text, new_text, engine)
+    if plan is None:
+        old_t = tk.tokenize(old_text, keyer)
+        new_t = tk.tokenize(new_text, keyer)
+        tk.join_line_break_hyphens(old_t, new_t)
+        ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
+    else:
+        old_t = _sparse_tokens(old_text, plan[0], keyer)
+        new_t = _sparse_tokens(new_text, plan[1], keyer)
+        tk.join_line_break_hyphens(old_t, new_t)
+        ops = _diff_between_placeholders(old_t, new_t, engine)
+    regions = _regions(ops)
+    _align_to_boundaries(regions, old_t, new_t)
+    regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
+    regions = _absorb_short_equalities(regions, old_t, new_t)
+    moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
+    return old_t, new_t, regions, moves
+
+
 def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_case: bool = False,
             detect_moves: bool = True, engine: str | None = None) -> Comparison:
     """Compare two texts word by word.  See the module docstring."""
@@ -898,29 +923,22 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
     if old_side.text == new_side.text:
         segments = [Segment("equal", 0, len(old_side.text), 0, len(new_side.text))] if old_side.text else []
         return Comparison(old_side, new_side, segments, [], options)
-    keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
-    plan = _plan_chunks(old_side.text, new_side.text, engine)
-    if plan is None:
-        old_t = tk.tokenize(old_side.text, keyer)
-        new_t = tk.tokenize(new_side.text, keyer)
-        tk.join_line_break_hyphens(old_t, new_t)
-        ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
-    else:
-        old_t = _sparse_tokens(old_side.text, plan[0], keyer)
-        new_t = _sparse_tokens(new_side.text, plan[1], keyer)
-        tk.join_line_break_hyphens(old_t, new_t)
-        ops = _diff_between_placeholders(old_t, new_t, engine)
-    regions = _regions(ops)
-    _align_to_boundaries(regions, old_t, new_t)
-    regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
-    regions = _absorb_short_equalities(regions, old_t, new_t)
-    moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
+    old_t, new_t, regions, moves = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
     builder = _build(regions, moves, old_t, new_t, engine)
     return Comparison(old_side, new_side, builder.segments, builder.changes, options)
 
 
 def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
     """(words added, words removed) in content changes, moves excluded: the
-    figures ingest prints and records."""
-    stats = compare(old_text, new_text).stats
-    return stats["words_inserted"], stats["words_deleted"]
+    figures ingest prints and records.  The same as compare(...).stats'
+    words_inserted and words_deleted, without building the comparison
+    (bulk ingest computes this for every version)."""
+    if old_text == new_text:
+        return 0, 0
+    old_t, new_t, regions, moves = _analyse(old_text, new_text, False, False, True, None)
+    inserted = sum(_count_words(new_t, r[3], r[4]) for r in regions if not r[0])
+    deleted = sum(_count_words(old_t, r[1], r[2]) for r in regions if not r[0])
+    for move in moves:
+        inserted -= _count_words(new_t, move.b0, move.b1)
+        deleted -= _count_words(old_t, move.a0, move.a1)
+    return inserted, deleted

@@ -119,11 +119,27 @@ class Keyer:
         return list(map(cache.__getitem__, literals))
 
 
+_KEY_FUNCTIONS = {
+    (False, False): typography_key,
+    (True, False): strict_key,
+    (False, True): lambda literal: typography_key(literal).casefold(),
+    (True, True): lambda literal: strict_key(literal).casefold(),
+}
+_KEY_CACHES: dict[tuple[bool, bool], dict[str, str]] = {}
+_KEY_CACHE_LIMIT = 200_000
+
+
 def make_keyer(strict: bool = False, ignore_case: bool = False) -> Keyer:
-    base = strict_key if strict else typography_key
-    if ignore_case:
-        return Keyer(lambda literal: base(literal).casefold())
-    return Keyer(base)
+    """A Keyer for these options.  Its key cache lives on across comparisons
+    in one process (bulk ingest compares thousands of versions); it is
+    cleared when it grows past _KEY_CACHE_LIMIT words."""
+    options = (strict, ignore_case)
+    keyer = Keyer(_KEY_FUNCTIONS[options])
+    cache = _KEY_CACHES.setdefault(options, {})
+    if len(cache) > _KEY_CACHE_LIMIT:
+        cache.clear()
+    keyer.cache = cache
+    return keyer
 
 
 def is_word(literal: str) -> bool:

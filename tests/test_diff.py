@@ -511,3 +511,36 @@ def test_short_identical_chunks_do_not_misalign_the_chunk_pass():
     for cmp in compare_both_ways(old, new):
         assert content(cmp) == [], [(c.old_text, c.new_text) for c in content(cmp)]
         assert_lossless(cmp)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), documents(), st.integers(0, 2**32 - 1))
+def test_word_change_counts_match_the_comparison(words_a, words_b, seed):
+    """Ingest's +N -M figures come from a shortcut; they must equal diff's stats."""
+    from provenance.diff import word_change_counts
+
+    rng = random.Random(seed)
+    edited = list(words_a)
+    for w in words_b:
+        pos = rng.randint(0, len(edited))
+        if rng.random() < 0.5:
+            edited.insert(pos, w)
+        elif edited:
+            edited.pop(min(pos, len(edited) - 1))
+    if rng.random() < 0.3 and len(edited) > 12:  # a moved passage
+        cut = edited[2:9]
+        edited = edited[:2] + edited[9:] + cut
+    old, new = layout(words_a, rng, 40), layout(edited, rng, 30)
+    stats = compare(old, new).stats
+    assert word_change_counts(old, new) == (stats["words_inserted"], stats["words_deleted"])
+
+
+def test_word_change_counts_on_the_seeds():
+    from provenance.diff import word_change_counts
+
+    assert word_change_counts(PDF, WEB) == (1, 9)
+    old = "\n\n".join([MOVED, *PARAS])
+    new = "\n\n".join([*PARAS, MOVED.replace("final", "last")])
+    stats = compare(old, new).stats
+    assert stats["moves"] == 1
+    assert word_change_counts(old, new) == (stats["words_inserted"], stats["words_deleted"])
