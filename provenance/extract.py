@@ -83,7 +83,7 @@ def decode(data: bytes, name: str = "input", encoding: str | None = None) -> Ext
             return Extracted(text, label, _media_type(text, label))
     for signature, what in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise ProvenanceError(f"{name}: looks like {what}, not text; only text input can be ingested for now")
+            raise ProvenanceError(f"{name}: looks like {what}, not text (PDF and other binary formats are not supported yet)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
