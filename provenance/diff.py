@@ -272,11 +272,26 @@ def _common_prefix(a: str, b: str) -> int:
 def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
     """Positions (i, j) of tokens unique in both a and b, in the longest
     chain increasing in both (patience sorting)."""
-    from bisect import bisect_left
     from collections import Counter
 
     count_a, count_b = Counter(a), Counter(b)
     unique = {c for c, n in count_a.items() if n == 1 and count_b.get(c) == 1}
+    if len(unique) * 64 < min(len(a), len(b)):
+        # Few unique tokens: the text repeats itself (boilerplate, a document
+        # pasted twice).  Pair the k-th occurrences of tokens that occur
+        # equally often, at most 4 times, in both.
+        repeated = {c for c, n in count_a.items() if n <= 4 and count_b.get(c) == n}
+        if len(repeated) > len(unique):
+            pos_a: dict[str, list[int]] = defaultdict(list)
+            pos_b: dict[str, list[int]] = defaultdict(list)
+            for i, c in enumerate(a):
+                if c in repeated:
+                    pos_a[c].append(i)
+            for j, c in enumerate(b):
+                if c in repeated:
+                    pos_b[c].append(j)
+            pairs = sorted(pair for c in repeated for pair in zip(pos_a[c], pos_b[c]))
+            return _longest_chain(pairs)
     if not unique:
         return []
     # dict(zip(...)) runs in C; for a unique token the (last) position kept
@@ -284,6 +299,13 @@ def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
     pos_a = dict(zip(a, range(len(a))))
     pos_b = dict(zip(b, range(len(b))))
     pairs = sorted((pos_a[c], pos_b[c]) for c in unique)
+    return _longest_chain(pairs)
+
+
+def _longest_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of (i, j) pairs, sorted by i, whose j's increase."""
+    from bisect import bisect_left
+
     # Longest increasing subsequence of the j's.
     tails: list[int] = []  # tails[k]: smallest j ending a chain of length k+1
     tail_index: list[int] = []
