@@ -176,9 +176,6 @@ class Comparison:
     def content_differs(self) -> bool:
         return any(c.cls == CONTENT for c in self.changes)
 
-    def segment_texts(self, segment: Segment) -> tuple[str, str]:
-        return (self.old.text[segment.old_start:segment.old_end], self.new.text[segment.new_start:segment.new_end])
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (documented in the README)."""
         return {

@@ -186,21 +186,11 @@ class Tokens:
             prefix = self.__dict__["_word_prefix"] = list(accumulate(map(flags.__getitem__, self.literals), initial=0))
         return prefix[i]
 
-    def char_start(self, i: int) -> int:
-        """Offset where token i starts, or the end of the last token for i == len."""
-        if i < len(self.starts):
-            return self.starts[i]
-        return self.ends[-1] if self.ends else 0
-
     def char_end(self, i: int) -> int:
         """Offset just past token i-1 (the end of a range ending before token i)."""
         if i == 0:
             return self.starts[0] if self.starts else 0
         return self.ends[i - 1]
-
-    def token_at(self, offset: int) -> int:
-        """Index of the first token starting at or after a character offset."""
-        return bisect.bisect_left(self.starts, offset)
 
 
 def gap_kind(gap: str) -> int:
