@@ -597,8 +597,10 @@ class _Window:
 
     def __init__(self, new: str, w0: int, w1: int, end: int):
         self.new, self.w0, self.w1, self.end = new, w0, w1, end
-        self.toks = tk.tokenize(new[w0:w1], keyer=str, offset=w0)
-        self.words = [k for k, lit in enumerate(self.toks.literals) if tk.is_word(lit)]
+        self.toks = tk.tokenize(new[w0:w1], keyer=False, offset=w0)
+        literals = self.toks.literals
+        flags = {lit: tk.is_word(lit) for lit in set(literals)}
+        self.words = [k for k, lit in enumerate(literals) if flags[lit]]
         self.word_starts = [self.toks.starts[k] for k in self.words]
 
     def gap(self, k: int) -> tuple[int, int]:

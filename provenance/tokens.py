@@ -205,22 +205,26 @@ def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
     """Cut text into tokens with literal spans and comparison keys.
 
     `keyer` is a Keyer (whose cache then serves several texts) or any
-    function of a literal; `offset` is added to every span (for a stretch
-    cut out of a longer text).
+    function of a literal, or False for no keys (the literals stand in:
+    for callers that only need the spans); `offset` is added to every span
+    (for a stretch cut out of a longer text).
     """
     pieces = _TOKEN_RE.split(text)
     if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
     gaps = pieces[0:-1:2]
+    # Offsets in arrays: a list would hold a 28-byte int object per offset.
+    bounds = array("q", accumulate(map(len, pieces), initial=offset))
+    starts = bounds[1:-1:2]
+    ends = bounds[2::2]
+    if keyer is False:
+        literals = pieces[1::2]
+        return Tokens(text, literals, gaps, literals, starts, ends)
     if not isinstance(keyer, Keyer):
         keyer = Keyer(keyer or typography_key)
     # Share one object per distinct word (saves memory on long texts).
     interned = keyer.interned
     literals = list(map(interned.setdefault, pieces[1::2], pieces[1::2]))
-    # Offsets in arrays: a list would hold a 28-byte int object per offset.
-    bounds = array("q", accumulate(map(len, pieces), initial=offset))
-    starts = bounds[1:-1:2]
-    ends = bounds[2::2]
     keys = keyer.keys(literals)
     return Tokens(text, literals, gaps, keys, starts, ends)
 
