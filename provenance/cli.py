@@ -140,7 +140,8 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
     command and the store is left as it was.  Then all versions are stored at
     once.  On a terminal, progress bars show both steps.
     """
-    from .ingest import documents_in_folders, expand_paths, ingest_files, parse_meta, parse_time, validate_doc_id
+    from .ingest import (documents_in_folders, expand_paths, parse_meta, parse_time, read_versions,
+                         store_versions, validate_doc_id)
 
     if from_path and doc_id is not None:
         raise click.UsageError("give --doc ID or --doc-from-path, not both")
@@ -170,12 +171,13 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
         return advance
 
     try:
+        # Read and decode everything first: bad input stops here, before a
+        # store is even created.
+        items = read_versions(files, source=source, captured_at=when, note=note, meta=meta_dict,
+                              ingested_by=ingested_by, encoding=encoding, stdin=sys.stdin.buffer,
+                              read_progress=step("reading"))
         with _open_store(ctx, store_path, create=True) as store:
-            results = ingest_files(
-                store, files, source=source, captured_at=when, note=note, meta=meta_dict,
-                ingested_by=ingested_by, encoding=encoding, stdin=sys.stdin.buffer,
-                read_progress=step("reading"), progress=step("storing"),
-            )
+            results = store_versions(store, items, progress=step("storing"))
     finally:
         if bars:
             bars[-1].render_finish()

@@ -18,7 +18,7 @@ from .extract import decode
 
 if TYPE_CHECKING:  # imported where used: `show` needs neither the diff nor the store's writing code
     from .diff import Side
-    from .store import IngestResult, Store, Version
+    from .store import Incoming, IngestResult, Store, Version
 
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -143,49 +143,7 @@ def documents_in_folders(folders: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-def ingest_paths(
-    store: "Store",
-    doc_id: str,
-    paths: Sequence[str],
-    *,
-    source: str | None = None,
-    captured_at: datetime | None = None,
-    note: str | None = None,
-    meta: dict[str, str] | None = None,
-    ingested_by: str | None = None,
-    encoding: str | None = None,
-    stdin: BinaryIO | None = None,
-    progress: Callable[[int], None] | None = None,
-    read_progress: Callable[[int], None] | None = None,
-) -> list["IngestResult"]:
-    """Ingest files (or "-" for standard input) in order as successive versions.
-
-    A folder stands for its files, sorted by name (`folder_files`).
-    Everything is read and decoded before anything is written, so bad input
-    leaves the store untouched; all versions go in through one store write.
-    `read_progress(1)` is called per file read, `progress(k)` as versions are
-    written (see `Store.add`).
-    """
-    validate_doc_id(doc_id)
-    files = expand_paths(paths)
-    return ingest_files(store, [(doc_id, path) for path in files], source=source, captured_at=captured_at,
-                        note=note, meta=meta, ingested_by=ingested_by, encoding=encoding, stdin=stdin,
-                        progress=progress, read_progress=read_progress)
-
-
-def ingest_folders(
-    store: "Store",
-    folders: Sequence[str],
-    **options: Any,
-) -> list["IngestResult"]:
-    """Ingest many documents at once: every file under each folder, named
-    after its path (`documents_in_folders`); options as for `ingest_paths`.
-    One store write for all of them."""
-    return ingest_files(store, documents_in_folders(folders), **options)
-
-
-def ingest_files(
-    store: "Store",
+def read_versions(
     files: Sequence[tuple[str, str]],
     *,
     source: str | None = None,
@@ -195,25 +153,22 @@ def ingest_files(
     ingested_by: str | None = None,
     encoding: str | None = None,
     stdin: BinaryIO | None = None,
-    progress: Callable[[int], None] | None = None,
     read_progress: Callable[[int], None] | None = None,
-) -> list["IngestResult"]:
-    """Ingest (document id, file or "-") pairs in order; the bulk path under
-    `ingest_paths` and `ingest_folders`.  Reads and decodes everything, then
-    writes every version with ONE `Store.add` (one fast-import, one
-    compare-and-swap of main): the same commits as one add per file."""
-    from .diff import word_change_counts
+) -> list["Incoming"]:
+    """Read and decode (document id, file or "-") pairs into the versions
+    `Store.add` takes.  Nothing touches a store here, so bad input (a missing
+    file, bytes that are not text, a bad id) fails before anything is
+    written.  `read_progress(1)` is called per file read."""
     from .store import Incoming
 
     items = []
     for doc_id, path in files:
         validate_doc_id(doc_id)
         raw = read_input(path, stdin)
-        extracted = decode(raw, name=path, encoding=encoding)
         items.append(Incoming(
             document=doc_id,
             raw=raw,
-            extracted=extracted,
+            extracted=decode(raw, name=path, encoding=encoding),
             source=source or ("stdin" if path == "-" else f"file:{path}"),
             captured_at=captured_at,
             note=note,
@@ -222,7 +177,39 @@ def ingest_files(
         ))
         if read_progress:
             read_progress(1)
+    return items
+
+
+def store_versions(store: "Store", items: Sequence["Incoming"],
+                   progress: Callable[[int], None] | None = None) -> list["IngestResult"]:
+    """Write read versions with ONE `Store.add` (one fast-import, one
+    compare-and-swap of main), recording each one's word changes against
+    the version before it: the same commits as one add per file.
+    `progress(k)` is called as versions are written."""
+    from .diff import word_change_counts
+
     return store.add(items, change_stats=word_change_counts, progress=progress)
+
+
+def ingest_files(store: "Store", files: Sequence[tuple[str, str]], *,
+                 progress: Callable[[int], None] | None = None, **options: Any) -> list["IngestResult"]:
+    """Ingest (document id, file or "-") pairs in order: `read_versions`
+    (options as there), then `store_versions`."""
+    return store_versions(store, read_versions(files, **options), progress=progress)
+
+
+def ingest_paths(store: "Store", doc_id: str, paths: Sequence[str], **options: Any) -> list["IngestResult"]:
+    """Ingest files (or "-" for standard input) in order as successive
+    versions of one document; a folder stands for its files, sorted by name
+    (`folder_files`).  Options as for `ingest_files`."""
+    validate_doc_id(doc_id)
+    return ingest_files(store, [(doc_id, path) for path in expand_paths(paths)], **options)
+
+
+def ingest_folders(store: "Store", folders: Sequence[str], **options: Any) -> list["IngestResult"]:
+    """Ingest many documents at once: every file under each folder, named
+    after its path (`documents_in_folders`).  Options as for `ingest_files`."""
+    return ingest_files(store, documents_in_folders(folders), **options)
 
 
 def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None = None) -> "Side":

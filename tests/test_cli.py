@@ -281,3 +281,14 @@ def test_verify_reports_a_corrupt_object(run, store):
     result = run("verify", expect=1)
     assert "MISMATCH" in result.output and "problem(s) found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_bad_input_does_not_create_a_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROVENANCE_USER", "T <t@example.org>")
+    fresh = tmp_path / "fresh-store"
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n\x00binary")
+    for args in (["missing.txt", "--doc", "a"], [str(pdf), "--doc", "a"], [str(PDF), "--doc", "../a"]):
+        result = CliRunner().invoke(cli, ["--store", str(fresh), "ingest", *args])
+        assert result.exit_code == 2
+        assert not fresh.exists()
