@@ -694,7 +694,11 @@ class Store:
             raise ProvenanceError(f"cannot create {path}: {exc.strerror}") from None
         # GitPython creates and configures the repository: a one-off, so its
         # import time (~0.2 s) stays out of every other command.
-        import git
+        try:
+            import git
+        except ImportError as exc:  # GitPython refuses to load without a git executable
+            raise ProvenanceError(f"cannot create a store at {path}: {exc}".splitlines()[0]
+                                  + " (provenance needs git >= 2.36)") from None
 
         try:
             with git.Repo.init(target, bare=True, initial_branch="main") as repo:
@@ -751,7 +755,10 @@ class Store:
     def _git(self, *args: str, input: bytes | None = None, check: bool = True,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         cmd = ["git", *args]
-        proc = subprocess.run(cmd, input=input, capture_output=True, env=env or self._env)
+        try:
+            proc = subprocess.run(cmd, input=input, capture_output=True, env=env or self._env)
+        except FileNotFoundError:
+            raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
         if check and proc.returncode != 0:
             raise ProvenanceError(f"git {args[0]} failed in {self.path}: {_first_line(proc.stderr)}")
         return proc
@@ -2086,16 +2093,6 @@ def _base_env() -> dict[str, str]:
     if "glibc.malloc.trim_threshold" not in tunables:
         env["GLIBC_TUNABLES"] = f"{tunables}:{_MALLOC_TRIM}" if tunables else _MALLOC_TRIM
     return env
-
-
-def _run_git(cmd: list[str], env: dict[str, str], what: str) -> subprocess.CompletedProcess:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, env=env)
-    except FileNotFoundError:
-        raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
-    if proc.returncode != 0:
-        raise ProvenanceError(f"cannot {what}: {_first_line(proc.stderr)}")
-    return proc
 
 
 def _first_line(stderr: bytes) -> str:
