@@ -200,6 +200,7 @@ def _encode(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
 
 
 def _engine() -> str:
+    """"fast" (compiled) when installed, else "pure"; PROVENANCE_DIFF_ENGINE overrides."""
     choice = os.environ.get("PROVENANCE_DIFF_ENGINE", "auto")
     if choice == "auto":
         try:
@@ -914,6 +915,7 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move]]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices)."""
+    engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
     if plan is None:
@@ -942,6 +944,7 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
     if old_side.text == new_side.text:
         segments = [Segment("equal", 0, len(old_side.text), 0, len(new_side.text))] if old_side.text else []
         return Comparison(old_side, new_side, segments, [], options)
+    engine = engine or _engine()
     old_t, new_t, regions, moves = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
     builder = _build(regions, moves, old_t, new_t, engine)
     return Comparison(old_side, new_side, builder.segments, builder.changes, options)
