@@ -599,8 +599,7 @@ class _Window:
         self.new, self.w0, self.w1, self.end = new, w0, w1, end
         self.toks = tk.tokenize(new[w0:w1], keyer=False, offset=w0)
         literals = self.toks.literals
-        flags = {lit: tk.is_word(lit) for lit in set(literals)}
-        self.words = [k for k, lit in enumerate(literals) if flags[lit]]
+        self.words = [k for k, flag in enumerate(tk.word_flags(literals)) if flag]
         self.word_starts = [self.toks.starts[k] for k in self.words]
 
     def gap(self, k: int) -> tuple[int, int]:
