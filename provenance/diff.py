@@ -919,8 +919,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
     if plan is None:
-        old_t = tk.tokenize(old_text, keyer)
-        new_t = tk.tokenize(new_text, keyer)
+        old_t = tk.tokenize_recent(old_text, keyer)
+        new_t = tk.tokenize_recent(new_text, keyer)
         tk.join_line_break_hyphens(old_t, new_t)
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:

@@ -254,7 +254,7 @@ def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
     for callers that only need the spans); `offset` is added to every span
     (for a stretch cut out of a longer text).
     """
-    pieces = _TOKEN_RE.split(text)
+    pieces = _patterns(text)[0].split(text)
     if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
     gaps = pieces[0:-1:2]
@@ -272,6 +272,28 @@ def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
     literals = list(map(interned.setdefault, pieces[1::2], pieces[1::2]))
     keys = keyer.keys(literals)
     return Tokens(text, literals, gaps, keys, starts, ends)
+
+
+_RECENT: dict[tuple[str, object], Tokens] = {}  # insertion-ordered: the oldest goes first
+_RECENT_LIMIT = 4
+_RECENT_MAX_CHARS = 200_000  # long texts are not kept: their tokens are big, and rarely compared twice
+
+
+def tokenize_recent(text: str, keyer: Keyer) -> Tokens:
+    """tokenize(text, keyer), remembering the last few texts.  A series of
+    versions compares each one twice, as the new text and then as the old;
+    this tokenises it once.  Returns a copy the caller may change (line-break
+    joining does)."""
+    key = (text, keyer.function)
+    found = _RECENT.pop(key, None)
+    if found is None:
+        found = tokenize(text, keyer)
+        if len(text) > _RECENT_MAX_CHARS:
+            return found
+        if len(_RECENT) >= _RECENT_LIMIT:
+            del _RECENT[next(iter(_RECENT))]
+    _RECENT[key] = found
+    return Tokens(text, found.literals[:], found.gaps[:], found.keys[:], found.starts[:], found.ends[:])
 
 
 def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
@@ -354,11 +376,7 @@ _PARAGRAPH_SPLIT = re.compile(r"(\r?\n[^\S\n]*\n\s*)")
 # extra chunks cost more than that saves: measured 0.44 vs 0.54-0.68 s CPU
 # on a 1 MB pair.)
 _SENTENCE_SPLIT = re.compile(r"([.!?][\"'\u201d\u2019)\]]?)(\s+)")
-_WORD_COUNT_RE = re.compile(rf"[{NO_SPACE_SCRIPTS}]|{_WORD_PART}(?:['\u2019{INVISIBLE}]{_WORD_PART})*")
-# The same count for text without combining marks, twice as fast.
-_WORD_COUNT_PLAIN_RE = re.compile(
-    rf"[{NO_SPACE_SCRIPTS}]|{_WORD_CHAR}+(?:['\u2019{INVISIBLE}]{_WORD_CHAR}+)*")
-_MARK_RE = re.compile(f"[{MARKS}]")
+
 
 
 def split_chunks(text: str) -> tuple[list[str], list[str]]:
@@ -389,5 +407,4 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
 
 def count_words(text: str) -> int:
     """Words as the tokeniser counts them (punctuation excluded)."""
-    pattern = _WORD_COUNT_RE if _MARK_RE.search(text) else _WORD_COUNT_PLAIN_RE
-    return len(pattern.findall(text))
+    return len(_patterns(text)[1].findall(text))

@@ -559,3 +559,42 @@ def test_anchoring_copes_with_a_text_that_repeats_itself():
     assert _apply(anchored, a, b) == b
     exact = diff_strings(a, b, anchored=False)
     assert changed(anchored) <= changed(exact) * 1.01
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    list("ab Z9_'.-\n\t,") + ["\u2019", "\u2014", "\u2026", "\u00ad", "\u200b", "\u00e9", "\u0301", "\u4e2d",
+                              "\U00020001", "\U0001d400", "\u0e01", "\ufb01", "\u00a0", "\u0661", "\u02bc"]),
+    max_size=80))
+def test_plain_patterns_agree_with_the_full_ones(text):
+    """Text without combining marks or space-less scripts is cut with plain
+    \\w patterns (twice as fast); wherever they are chosen they must cut and
+    count exactly as the full patterns would."""
+    _, full_token, full_word = tk._full_patterns()
+    token, word = tk._patterns(text)
+    assert token.split(text) == full_token.split(text)
+    assert word.findall(text) == full_word.findall(text)
+    # and the full patterns are chosen whenever the text has a mark or a space-less script
+    assert (token is full_token) == any(ch in text for ch in "\u0301\u4e2d\U00020001\u0e01")
+
+
+def test_a_series_of_versions_counts_as_fresh_comparisons_do():
+    """word_change_counts reuses the tokens of the text it saw last (each
+    version is compared twice in a series); line-break joining changes the
+    tokens of one comparison and must not leak into the next."""
+    v1 = "The govern-\nment met today. A well-\nknown fact was stated by the minister."
+    v2 = "The government met today. A wellknown fact was stated by the minister."
+    v3 = "The govern-\nment met on Monday. A well-\nknown fact was stated."
+    series = [v1, v2, v3, v1, v3, v2]
+    tk._RECENT.clear()
+    counted = [diff_module.word_change_counts(a, b) for a, b in zip(series, series[1:])]
+    fresh = []
+    for a, b in zip(series, series[1:]):
+        tk._RECENT.clear()
+        stats = compare(a, b).stats
+        fresh.append((stats["words_inserted"], stats["words_deleted"]))
+    assert counted == fresh
+    assert counted[0] == (0, 0) and counted[1] == (2, 4)
+    # the remembered tokens are still the plain tokenisation of each text
+    for (text, _), toks in tk._RECENT.items():
+        assert toks.literals == tk.tokenize(text).literals
