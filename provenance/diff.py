@@ -885,7 +885,7 @@ def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
             ends.append(end)
             placeholders[len(literals) - 1] = (start, end)
         else:
-            part = tk.tokenize(text[start:end], keyer, offset=start)
+            part = tk.tokenize(text[start:end], keyer, offset=start, compact=True)  # stretches of a long text
             if part.literals:
                 part.gaps[0] = text[prev_end:start] + part.gaps[0]
                 literals.extend(part.literals)

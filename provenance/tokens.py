@@ -143,9 +143,12 @@ class Keyer:
 
     def keys(self, literals: list[str]) -> list[str]:
         cache, function = self.cache, self.function
-        for literal in set(literals).difference(cache):
-            cache[literal] = function(literal)
-        return list(map(cache.__getitem__, literals))
+        try:
+            return list(map(cache.__getitem__, literals))  # usually every word is known
+        except KeyError:
+            for literal in set(literals).difference(cache):
+                cache[literal] = function(literal)
+            return list(map(cache.__getitem__, literals))
 
 
 _KEY_FUNCTIONS = {
@@ -246,30 +249,40 @@ def gap_kind(gap: str) -> int:
     return SPACE
 
 
-def tokenize(text: str, keyer=None, offset: int = 0) -> Tokens:
+# From this many characters up, tokens are stored compactly: offsets in
+# arrays (a list holds a 28-byte int object per offset) and one str object
+# per distinct word.  Below it, that costs more time than it saves memory.
+COMPACT_MIN_CHARS = 100_000
+
+
+def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None) -> Tokens:
     """Cut text into tokens with literal spans and comparison keys.
 
     `keyer` is a Keyer (whose cache then serves several texts) or any
     function of a literal, or False for no keys (the literals stand in:
     for callers that only need the spans); `offset` is added to every span
-    (for a stretch cut out of a longer text).
+    (for a stretch cut out of a longer text); `compact` stores the tokens
+    compactly (default: for long texts; see COMPACT_MIN_CHARS).
     """
     pieces = _patterns(text)[0].split(text)
     if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
+    if compact is None:
+        compact = len(text) >= COMPACT_MIN_CHARS
     gaps = pieces[0:-1:2]
-    # Offsets in arrays: a list would hold a 28-byte int object per offset.
-    bounds = array("q", accumulate(map(len, pieces), initial=offset))
+    literals = pieces[1::2]
+    bounds = list(accumulate(map(len, pieces), initial=offset))
     starts = bounds[1:-1:2]
     ends = bounds[2::2]
+    if compact:
+        starts, ends = array("q", starts), array("q", ends)
     if keyer is False:
-        literals = pieces[1::2]
         return Tokens(text, literals, gaps, literals, starts, ends)
     if not isinstance(keyer, Keyer):
         keyer = Keyer(keyer or typography_key)
-    # Share one object per distinct word (saves memory on long texts).
-    interned = keyer.interned
-    literals = list(map(interned.setdefault, pieces[1::2], pieces[1::2]))
+    if compact:
+        interned = keyer.interned
+        literals = list(map(interned.setdefault, literals, literals))
     keys = keyer.keys(literals)
     return Tokens(text, literals, gaps, keys, starts, ends)
 
