@@ -876,6 +876,7 @@ def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
     ends = array("q")
     keys: list[str] = []
     placeholders: dict[int, tuple[int, int]] = {}
+    plain = tk.is_plain(text)  # once, not for each stretch
     prev_end = 0
     for start, end, n in plan:
         if n is not None:
@@ -887,7 +888,7 @@ def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
             ends.append(end)
             placeholders[len(literals) - 1] = (start, end)
         else:
-            part = tk.tokenize(text[start:end], keyer, offset=start, compact=True)  # stretches of a long text
+            part = tk.tokenize(text[start:end], keyer, offset=start, compact=True, plain=plain)
             if part.literals:
                 part.gaps[0] = text[prev_end:start] + part.gaps[0]
                 literals.extend(part.literals)
@@ -914,9 +915,24 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
     return _merge_ops(ops)
 
 
+def _plan_word_counts(old_text: str, new_text: str, plan) -> dict[str, int]:
+    """Words in each text (as tk.count_words counts them), counting the
+    unchanged runs once: their chunks differ only in whitespace, which
+    neither joins nor splits words, and every cut is at whitespace."""
+    plain = tk.is_plain(old_text) and tk.is_plain(new_text)
+
+    def count(text: str, spans) -> int:
+        return sum(tk.count_words(text[start:end], plain) for start, end in spans)
+
+    unchanged = count(old_text, [(s, e) for s, e, run in plan[0] if run is not None])
+    return {"old": unchanged + count(old_text, [(s, e) for s, e, run in plan[0] if run is None]),
+            "new": unchanged + count(new_text, [(s, e) for s, e, run in plan[1] if run is None])}
+
+
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
-             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move]]:
-    """Steps 1-4: tokens, aligned regions, moves (all in token indices)."""
+             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], Any]:
+    """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
+    the chunk plan (None when the texts were tokenised whole)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
@@ -935,7 +951,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
     regions = _absorb_short_equalities(regions, old_t, new_t)
     moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
-    return old_t, new_t, regions, moves
+    return old_t, new_t, regions, moves, plan
 
 
 def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_case: bool = False,
@@ -947,9 +963,12 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
         segments = [Segment("equal", 0, len(old_side.text), 0, len(new_side.text))] if old_side.text else []
         return Comparison(old_side, new_side, segments, [], options)
     engine = engine or _engine()
-    old_t, new_t, regions, moves = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
+    old_t, new_t, regions, moves, plan = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
     builder = _build(regions, moves, old_t, new_t, engine)
-    return Comparison(old_side, new_side, builder.segments, builder.changes, options)
+    comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
+    if plan is not None:
+        comparison.__dict__["_words"] = _plan_word_counts(old_side.text, new_side.text, plan)
+    return comparison
 
 
 def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
@@ -959,7 +978,7 @@ def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
     (bulk ingest computes this for every version)."""
     if old_text == new_text:
         return 0, 0
-    old_t, new_t, regions, moves = _analyse(old_text, new_text, False, False, True, None)
+    old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None)
     inserted = sum(_count_words(new_t, r[3], r[4]) for r in regions if not r[0])
     deleted = sum(_count_words(old_t, r[1], r[2]) for r in regions if not r[0])
     for move in moves:

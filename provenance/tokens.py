@@ -66,25 +66,33 @@ _PLAIN_WORD_RE = re.compile(_PLAIN_WORD)
 
 
 @functools.cache
-def _full_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """(needs_full, token, word) patterns for text with marks or space-less
-    scripts, compiled on first use: they take ~15 ms to compile, which every
-    command would pay at start-up."""
+def _needs_full_re() -> re.Pattern:
+    """Finds a combining mark or a character of a space-less script."""
     # Astral code points in their own class: one in a class with the BMP
     # ranges makes re test every range in turn instead of a bitmap.
     bmp_scripts, astral_scripts = NO_SPACE_SCRIPTS.split("\U00020000")
-    needs_full = re.compile(f"[{MARKS}{bmp_scripts}]|[\U00020000{astral_scripts}]")
-    return needs_full, re.compile(_TOKEN_PATTERN, re.VERBOSE), re.compile(f"[{NO_SPACE_SCRIPTS}]|{_WORD}")
+    return re.compile(f"[{MARKS}{bmp_scripts}]|[\U00020000{astral_scripts}]")
 
 
-def _patterns(text: str) -> tuple[re.Pattern, re.Pattern]:
-    """(token, word) patterns for this text: the plain ones when they give the same result."""
-    if text.isascii():
-        return _PLAIN_TOKEN_RE, _PLAIN_WORD_RE
-    needs_full, token, word = _full_patterns()
-    if needs_full.search(text):
-        return token, word
-    return _PLAIN_TOKEN_RE, _PLAIN_WORD_RE
+@functools.cache
+def _full_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """(token, word) patterns for text with marks or space-less scripts,
+    compiled on first use: they take ~15 ms to compile, which every command
+    would pay at start-up."""
+    return re.compile(_TOKEN_PATTERN, re.VERBOSE), re.compile(f"[{NO_SPACE_SCRIPTS}]|{_WORD}")
+
+
+def is_plain(text: str) -> bool:
+    """True when text has no combining mark and no character of a space-less
+    script, so that the plain patterns cut it exactly as the full ones."""
+    return text.isascii() or not _needs_full_re().search(text)
+
+
+def _patterns(text: str, plain: bool | None = None) -> tuple[re.Pattern, re.Pattern]:
+    """(token, word) patterns for this text (`plain`: is_plain(text), if known)."""
+    if plain is None:
+        plain = is_plain(text)
+    return (_PLAIN_TOKEN_RE, _PLAIN_WORD_RE) if plain else _full_patterns()
 
 
 # Line-break hyphenation: "govern-\nment".  A soft hyphen at a line end always
@@ -255,16 +263,18 @@ def gap_kind(gap: str) -> int:
 COMPACT_MIN_CHARS = 100_000
 
 
-def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None) -> Tokens:
+def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None,
+             plain: bool | None = None) -> Tokens:
     """Cut text into tokens with literal spans and comparison keys.
 
     `keyer` is a Keyer (whose cache then serves several texts) or any
     function of a literal, or False for no keys (the literals stand in:
     for callers that only need the spans); `offset` is added to every span
     (for a stretch cut out of a longer text); `compact` stores the tokens
-    compactly (default: for long texts; see COMPACT_MIN_CHARS).
+    compactly (default: for long texts; see COMPACT_MIN_CHARS); `plain` is
+    is_plain(text) when the caller knows it (of a longer text it was cut from).
     """
-    pieces = _patterns(text)[0].split(text)
+    pieces = _patterns(text, plain)[0].split(text)
     if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
     if compact is None:
@@ -418,6 +428,7 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
     return chunks, seps
 
 
-def count_words(text: str) -> int:
-    """Words as the tokeniser counts them (punctuation excluded)."""
-    return len(_patterns(text)[1].findall(text))
+def count_words(text: str, plain: bool | None = None) -> int:
+    """Words as the tokeniser counts them (punctuation excluded); `plain`
+    as for tokenize."""
+    return len(_patterns(text, plain)[1].findall(text))
