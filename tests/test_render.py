@@ -65,6 +65,14 @@ def check_contract(cmp) -> dict:
     out = render_json(cmp)
     assert out.endswith("}\n")
     data = json.loads(out)
+    # indented, one change per line, keys in the documented order
+    assert out.startswith('{\n  "old": {\n')
+    lines = out.splitlines()
+    first = lines.index('  "changes": [' if data["changes"] else '  "changes": []')
+    assert lines[first + 1:-2 if data["changes"] else -1] == [
+        "    " + json.dumps(c, ensure_ascii=False) + ("," if k < len(data["changes"]) - 1 else "")
+        for k, c in enumerate(data["changes"])]
+    assert data == cmp.to_dict()
     old, new = cmp.old.text, cmp.new.text
     assert set(data) == {"old", "new", "options", "stats", "changes"}
     assert data["old"]["chars"] == len(old) and data["new"]["chars"] == len(new)
