@@ -340,7 +340,7 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
     if fmt == "json":
         text = render.render_json(cmp)
     elif fmt == "html":
-        text = render.render_html(cmp, full=full, **({"context": context} if context is not None else {}))
+        text = render.render_html(cmp, full=full, context=context)
     else:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         text = render.render_text(cmp, color=use_color, show_formatting=show_formatting,

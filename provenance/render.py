@@ -670,6 +670,7 @@ class _HtmlBody:
         # full=False: folded stretches hold a note instead of their text, so
         # the page grows with the changes and their context, not the document.
         self.full = full
+        self.omitted = 0  # folds whose text was left out
         self.parts: list[str] = []
         self.seen: set[int] = set()  # changes whose navigation stop is out
         # Reading position of each half of a move, to point its links the right way.
@@ -728,10 +729,12 @@ class _HtmlBody:
         if c.formatting:
             fmt = f'<span class="fmt-count">, {_plural(c.formatting, "formatting change")}</span>'
         if not self.full:
-            return (f'<details class="unchanged omitted" data-words="{c.words}"><summary title="Not included in this report">'
+            # Short: a long document at 1% edits has a fold every ~100 words.
+            # The page says once, at the top, why the text is left out.
+            self.omitted += 1
+            return (f'<details class="unchanged omitted" data-words="{c.words}"><summary>'
                     f'<span class="unchanged-label">… {label}{fmt} …</span></summary><span class="unchanged-text">'
-                    f'<em class="omitted-note">[{label} not included in this report, which shows the changes with '
-                    f'{self.context} words of context; run provenance diff with --full to include all text]</em>')
+                    f'<em class="omitted-note">[not in this report: --full]</em>')
         return (f'<details class="unchanged" data-words="{c.words}"><summary title="Show the unchanged text">'
                 f'<span class="unchanged-label">… {label}{fmt} …</span></summary><span class="unchanged-text">')
 
@@ -840,20 +843,29 @@ def _csp_hash(text: str) -> str:
 # Above this size (characters of the new text) a report leaves the text of
 # folded unchanged stretches out unless asked for it (full=True).
 FULL_TEXT_LIMIT = 1_000_000
+# Words of context around changes: a page with all the text folds less
+# eagerly than one that leaves the folded text out.
+FULL_CONTEXT = 40
+CHANGES_ONLY_CONTEXT = 12
 
 
-def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None, full: bool | None = None) -> str:
+def render_html(cmp: Comparison, *, context: int | None = None, title: str | None = None,
+                full: bool | None = None) -> str:
     """One self-contained HTML page: identity of both versions, summary, the
     text with changes marked, navigation.  No network access: inline CSS and
     JS only, and a Content-Security-Policy that runs no other script.
 
     `full`: include the text of folded unchanged stretches (expandable).
     Default: yes for documents up to FULL_TEXT_LIMIT characters; above it
-    the page holds the changes and their context only, so its size follows
-    the changes rather than the document.
+    the page holds the changes and CHANGES_ONLY_CONTEXT words around each,
+    so its size follows the changes rather than the document.
+    `context`: words shown around changes (default FULL_CONTEXT with the
+    full text, CHANGES_ONLY_CONTEXT without).
     """
     if full is None:
         full = len(cmp.new.text) <= FULL_TEXT_LIMIT
+    if context is None:
+        context = FULL_CONTEXT if full else CHANGES_ONLY_CONTEXT
     from markupsafe import Markup
 
     env = _environment()
@@ -870,6 +882,8 @@ def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None,
     css = env.get_template("report.css.j2").render()
     js = env.get_template("report.js.j2").render()
     nav_total = sum(1 for c in cmp.changes)
+    body = _HtmlBody(cmp, context, full)
+    body_html = body.render()  # counts the folds it leaves out
     return env.get_template("report.html.j2").render(
         title=title,
         old=_side_info(cmp.old, "old", stats["old_words"]),
@@ -882,7 +896,9 @@ def render_html(cmp: Comparison, *, context: int = 40, title: str | None = None,
         content_differs=cmp.content_differs,
         nav_total=nav_total,
         content_total=stats["content_changes"],
-        body=Markup(_HtmlBody(cmp, context, full).render()),
+        body=Markup(body_html),
+        omitted=body.omitted,
+        context=body.context,
         css=Markup(css),
         js=Markup(js),
         csp=Markup(f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "

@@ -537,6 +537,34 @@ def test_html_changes_only_leaves_out_folded_text():
     short = render_html(cmp, context=10, full=False)
     assert "word1500" in full and "word1500" not in short
     assert "not included in this report" in short and "--full" in short
+    assert "not included in this report" not in full
     assert len(short) < len(full) - len(filler) // 2
+    # without the text, the default context is shorter, and said once
+    default = render_html(cmp, full=False)
+    assert "each change is shown with 12 words of context" in default
+    assert default.count("not included in this report") == 1
     for html in (full, short):  # the changes are there either way
         assert ">there<" in html and ">new<" in html
+
+
+def test_html_changes_only_size_follows_the_changes_not_the_document():
+    from provenance.diff import compare
+    from provenance.render import render_html
+
+    def pair(words: int, edits: int) -> tuple[str, str]:
+        old = [f"w{n}" for n in range(words)]
+        new = list(old)
+        for k in range(edits):
+            new[(k + 1) * words // (edits + 1)] = f"CHANGED{k}"
+        return " ".join(old), " ".join(new)
+
+    short = {(n, e): len(render_html(compare(*pair(n, e)), full=False)) for n in (2000, 8000) for e in (5, 50)}
+    # four times the document, the same changes: about the same page
+    assert short[(8000, 5)] < 1.1 * short[(2000, 5)]
+    # ten times the changes: a page that grows with them
+    growth = (short[(8000, 50)] - short[(8000, 5)]) / 45  # bytes per change
+    assert 200 < growth < 1500
+    # while the full page grows with the document
+    big, small = pair(8000, 5), pair(2000, 5)
+    grew = len(render_html(compare(*big), full=True)) - len(render_html(compare(*small), full=True))
+    assert grew > 0.9 * (len(big[1]) - len(small[1]))
