@@ -16,6 +16,7 @@ resident set size from wait4().
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -183,13 +184,21 @@ def bench_quality_vs_exact(quick: bool) -> None:
 
 
 def bench_html(runs: int, quick: bool) -> None:
-    a, b = make_pair(4 if not quick else 2, 0.01)
-    print("\n## HTML report for the %s pair (median of %d runs)\n" % (a.stem.split(".")[0], runs))
+    size_mb = 4 if not quick else 2
+    print(f"\n## HTML report for {size_mb} MB pairs (median of {runs} runs)\n")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.html"
-        m = medians({"html": [*provenance_cmd(), "diff", str(a), str(b), "-o", str(out)]}, runs)
-        size = out.stat().st_size
-        print(f"render: {m['html'][0]:.3f} s (goal < 3 s); report size {size / 1e6:.2f} MB for {a.stat().st_size / 1e6:.2f} MB input")
+        # The same document at 1% and at 0.1% edits: a changes-only report
+        # (the default over 1 MB) should shrink with the changes.
+        for rate in (0.01, 0.001):
+            a, b = make_pair(size_mb, rate)
+            m = medians({"html": [*provenance_cmd(), "diff", str(a), str(b), "-o", str(out)]}, runs)
+            size = out.stat().st_size
+            changes = json.loads(subprocess.run([*provenance_cmd(), "diff", str(a), str(b), "--format", "json"],
+                                                capture_output=True, text=True).stdout)["stats"]["changes"]
+            print(f"{rate:.1%} edits: render {m['html'][0]:.3f} s (goal < 3 s); report {size / 1e6:.2f} MB for "
+                  f"{a.stat().st_size / 1e6:.2f} MB input, {changes:,} changes = {size / max(changes, 1):,.0f} bytes "
+                  f"per change")
 
 
 def bench_startup(runs: int) -> None:
