@@ -368,25 +368,49 @@ def test_resolve_specs_and_errors(store):
     assert store.resolve("nda", 2) == store.versions("nda")[1]
 
 
-def test_versions_spill_into_buckets_of_a_thousand(store):
-    items = [inc("big", b"v%d" % i) for i in range(1, 1003)]
-    store.add(items)
+def test_versions_spill_into_buckets_of_a_hundred(store):
+    assert (store.layout, store.bucket_size) == ("2", 100)
+    store.add([inc("big", b"v%d" % i) for i in range(1, 1003)])
     buckets = git(store.path, "ls-tree", "--name-only", f"main:{document_folder('big')}/versions").split()
-    assert buckets == ["000", "001"]
-    assert len(git(store.path, "ls-tree", f"main:{document_folder('big')}/versions/000").splitlines()) == 999
-    assert store.resolve("big").number == 1002 and "/versions/001/001002-" in store.resolve("big").path
-    assert "/versions/000/000999-" in store.resolve("big", 999).path
+    assert buckets == [f"{b:03d}" for b in range(11)]
+    assert len(git(store.path, "ls-tree", f"main:{document_folder('big')}/versions/000").splitlines()) == 99
+    assert len(git(store.path, "ls-tree", f"main:{document_folder('big')}/versions/001").splitlines()) == 100
+    assert store.resolve("big").number == 1002 and "/versions/010/001002-" in store.resolve("big").path
+    assert "/versions/009/000999-" in store.resolve("big", 999).path
     assert store.text(store.resolve("big", 1000)) == "v1000"
     versions = store.versions("big")
     assert [v.number for v in versions] == list(range(1, 1003))
     assert all(v.commit for v in versions)
     (r,) = store.add([inc("big", b"v5")])
     assert (r.version.number, r.version.repeats) == (1003, 5)
+    assert store.verify().ok
+
+
+def test_a_layout_1_store_keeps_buckets_of_a_thousand(tmp_path):
+    """Stores made by provenance 0.1 (layout 1) bucket by 1,000 versions:
+    they are read, added to and verified as they are."""
+    path = tmp_path / "old"
+    Store.init(path).close()
+    git(path, "config", "provenance.layout", "1")
+    with Store(path) as old:
+        assert (old.layout, old.bucket_size) == ("1", 1000)
+        old.add([inc("big", b"v%d" % i) for i in range(1, 1003)])
+        buckets = git(path, "ls-tree", "--name-only", f"main:{document_folder('big')}/versions").split()
+        assert buckets == ["000", "001"]
+        assert len(git(path, "ls-tree", f"main:{document_folder('big')}/versions/000").splitlines()) == 999
+        assert "/versions/000/000999-" in old.resolve("big", 999).path
+        assert "/versions/001/001002-" in old.resolve("big").path
+        assert [v.number for v in old.versions("big")] == list(range(1, 1003))
+        assert old.verify().ok
+    # a layout this version does not know is refused, not misread
+    git(path, "config", "provenance.layout", "9")
+    with pytest.raises(ProvenanceError, match="has layout 9, which this provenance .* does not know: upgrade provenance$"):
+        Store(path)
 
 
 def test_full_buckets_are_cached_locally_and_verify_checks_the_cache(store):
-    store.add([inc("big", b"v%d" % i, source="s%d" % i) for i in range(1, 1003)])
-    store.add([inc("big", b"v1002", captured_at=CAPTURED)])  # seen again: the last bucket changes, not 000
+    store.add([inc("big", b"v%d" % i, source="s%d" % i) for i in range(1, 103)])
+    store.add([inc("big", b"v102", captured_at=CAPTURED)])  # seen again: the last bucket changes, not 000
     cache = store.path / "provenance-index" / "buckets"
     bucket = git(store.path, "rev-parse", f"main:{document_folder('big')}/versions/000").strip()
     assert [f.name for f in cache.iterdir()] == [f"{bucket}.json"]  # filled by the add that filled bucket 000
