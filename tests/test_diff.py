@@ -602,3 +602,12 @@ def test_a_series_of_versions_counts_as_fresh_comparisons_do():
     # the remembered tokens are still the plain tokenisation of each text
     for (text, _), toks in tk._RECENT.items():
         assert toks.literals == tk.tokenize(text).literals
+
+
+def test_long_texts_are_counted_in_pieces_cut_at_whitespace(monkeypatch):
+    text = "It\u2019s caf\u00e9 na\u00efve-ish, don't stop:  the end\u2026 " * 50 + "x\u200by tail"
+    expected = len(tk._full_patterns()[1].findall(text))
+    for piece in (1, 7, 64, 10**6):
+        monkeypatch.setattr(tk, "_COUNT_PIECE", piece)
+        assert tk.count_words(text) == expected
+        assert tk.count_words(text + "\u0301") == len(tk._full_patterns()[1].findall(text + "\u0301"))
