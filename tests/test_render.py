@@ -543,6 +543,8 @@ def test_html_changes_only_leaves_out_folded_text():
     default = render_html(cmp, full=False)
     assert "each change is shown with 12 words of context" in default
     assert default.count("not included in this report") == 1
+    assert "text left out of this report" in default and "click to expand" not in default
+    assert "click to expand" in full
     for html in (full, short):  # the changes are there either way
         assert ">there<" in html and ">new<" in html
 
