@@ -309,7 +309,8 @@ def _format_for(output: str | None, fmt: str | None) -> str:
 @click.option("--strict", is_flag=True, help="Treat typography (quotes, dashes, ligatures) as content.")
 @click.option("--ignore-case", is_flag=True, help="Case differences are formatting, not content.")
 @click.option("--no-moves", is_flag=True, help="Report moved passages as a deletion and an insertion.")
-@click.option("--context", type=click.IntRange(0), default=None, help="Words of context around changes.")
+@click.option("--context", type=click.IntRange(0), default=None,
+              help="Words of context around changes (default: text 8; HTML 40, or 12 in a changes-only report).")
 @click.option("--full/--changes-only", "full", default=None,
               help="HTML: include the text of folded unchanged stretches (default: only for documents up to 1 MB).")
 @click.option("--formatting/--no-formatting", "show_formatting", default=True,

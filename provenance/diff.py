@@ -867,16 +867,16 @@ def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]])
     return plan
 
 
-def _sparse_tokens(text: str, plan, keyer) -> tk.Tokens:
+def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     """Tokens for the stretches to tokenise; one placeholder token per
-    unchanged run, whose key and literal are the same in both texts."""
+    unchanged run, whose key and literal are the same in both texts.
+    `plain`: tk.is_plain(text), found once for all its stretches."""
     literals: list[str] = []
     gaps: list[str] = []
     starts = array("q")
     ends = array("q")
     keys: list[str] = []
     placeholders: dict[int, tuple[int, int]] = {}
-    plain = tk.is_plain(text)  # once, not for each stretch
     prev_end = 0
     for start, end, n in plan:
         if n is not None:
@@ -919,20 +919,21 @@ def _plan_word_counts(old_text: str, new_text: str, plan) -> dict[str, int]:
     """Words in each text (as tk.count_words counts them), counting the
     unchanged runs once: their chunks differ only in whitespace, which
     neither joins nor splits words, and every cut is at whitespace."""
-    plain = tk.is_plain(old_text) and tk.is_plain(new_text)
+    old_plan, new_plan, old_plain, new_plain = plan
 
-    def count(text: str, spans) -> int:
+    def count(text: str, spans, plain: bool) -> int:
         return sum(tk.count_words(text[start:end], plain) for start, end in spans)
 
-    unchanged = count(old_text, [(s, e) for s, e, run in plan[0] if run is not None])
-    return {"old": unchanged + count(old_text, [(s, e) for s, e, run in plan[0] if run is None]),
-            "new": unchanged + count(new_text, [(s, e) for s, e, run in plan[1] if run is None])}
+    unchanged = count(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
+    return {"old": unchanged + count(old_text, [(s, e) for s, e, run in old_plan if run is None], old_plain),
+            "new": unchanged + count(new_text, [(s, e) for s, e, run in new_plan if run is None], new_plain)}
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], Any]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
-    the chunk plan (None when the texts were tokenised whole)."""
+    the chunk plan with each text's is_plain (None when the texts were
+    tokenised whole)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
@@ -942,8 +943,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         tk.join_line_break_hyphens(old_t, new_t)
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:
-        old_t = _sparse_tokens(old_text, plan[0], keyer)
-        new_t = _sparse_tokens(new_text, plan[1], keyer)
+        plan = (*plan, tk.is_plain(old_text), tk.is_plain(new_text))
+        old_t = _sparse_tokens(old_text, plan[0], keyer, plan[2])
+        new_t = _sparse_tokens(new_text, plan[1], keyer, plan[3])
         tk.join_line_break_hyphens(old_t, new_t)
         ops = _diff_between_placeholders(old_t, new_t, engine)
     regions = _regions(ops)
