@@ -38,7 +38,7 @@ from array import array
 from collections import defaultdict
 from itertools import accumulate, chain
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import tokens as tk
 
@@ -113,13 +113,16 @@ class Change:
         return d
 
 
-@dataclass(frozen=True)
-class Segment:
-    """A stretch of the reading order.
+class Segment(NamedTuple):
+    """A stretch of the reading order (immutable).
 
     kind: "equal" (no reported difference; the two spans may still differ in
     whitespace), "insert", "delete", "replace", "move-from", "move-to".
     `change` indexes Comparison.changes for every kind but equal.
+
+    (A named tuple rather than a frozen dataclass: a comparison of a heavily
+    edited 1 MB text makes 50,000 of them, and a frozen dataclass takes
+    three times as long to build.)
     """
 
     kind: str
@@ -176,15 +179,18 @@ class Comparison:
     def content_differs(self) -> bool:
         return any(c.cls == CONTENT for c in self.changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (documented in the README)."""
-        return {
+    def to_dict(self, changes: bool = True) -> dict[str, Any]:
+        """The JSON contract (documented in the README); `changes=False`
+        leaves the list of changes out."""
+        d = {
             "old": self.old.to_dict(),
             "new": self.new.to_dict(),
             "options": dict(self.options),
             "stats": self.stats,
-            "changes": [c.to_dict() for c in self.changes],
         }
+        if changes:
+            d["changes"] = [c.to_dict() for c in self.changes]
+        return d
 
 
 # --------------------------------------------------------------------------
@@ -613,6 +619,8 @@ class _Builder:
         self.changes: list[Change] = []
         self.pos_old = 0  # character offsets reached so far
         self.pos_new = 0
+        self.old_words = old.word_prefix()  # word counts of token ranges by subtraction
+        self.new_words = new.word_prefix()
 
     # Character spans of a token range; an empty range sits at the end of the
     # token before it, so the whitespace after a deletion stays in the next
@@ -636,16 +644,34 @@ class _Builder:
         ns, ne = self._span(self.new, b0, b1)
         change = Change(
             kind, cls, os_, oe, ns, ne, self.old.text[os_:oe], self.new.text[ns:ne],
-            words_deleted=_count_words(self.old, a0, a1) if cls == CONTENT else 0,
-            words_inserted=_count_words(self.new, b0, b1) if cls == CONTENT else 0,
+            words_deleted=self.old_words[a1] - self.old_words[a0] if cls == CONTENT else 0,
+            words_inserted=self.new_words[b1] - self.new_words[b0] if cls == CONTENT else 0,
             **extra,
         )
         self.changes.append(change)
         return len(self.changes) - 1
 
     def edit(self, a0: int, a1: int, b0: int, b1: int) -> None:
-        kind = "replace" if a1 > a0 and b1 > b0 else ("delete" if a1 > a0 else "insert")
-        self._emit(kind, a0, a1, b0, b1, self._change(kind, CONTENT, a0, a1, b0, b1))
+        """A content insert, delete or replace: _change and _emit in one
+        (a heavily edited text has tens of thousands of these)."""
+        old, new = self.old, self.new
+        if a1 > a0:
+            os_, oe = old.starts[a0], old.ends[a1 - 1]
+            kind = "replace" if b1 > b0 else "delete"
+        else:
+            os_ = oe = old.char_end(a0)
+            kind = "insert"
+        if b1 > b0:
+            ns, ne = new.starts[b0], new.ends[b1 - 1]
+        else:
+            ns = ne = new.char_end(b0)
+        changes, segments = self.changes, self.segments
+        changes.append(Change(kind, CONTENT, os_, oe, ns, ne, old.text[os_:oe], new.text[ns:ne],
+                              self.old_words[a1] - self.old_words[a0], self.new_words[b1] - self.new_words[b0]))
+        if os_ > self.pos_old or ns > self.pos_new:
+            segments.append(Segment("equal", self.pos_old, os_, self.pos_new, ns))
+        segments.append(Segment(kind, os_, oe, ns, ne, len(changes) - 1))
+        self.pos_old, self.pos_new = oe, ne
 
     def _move_change(self, move: _Move) -> int:
         """The move's change, created where reading order first meets it."""
@@ -724,6 +750,9 @@ def _build(regions: list[list], moves: list[_Move], old: tk.Tokens, new: tk.Toke
     for r, (equal, a0, a1, b0, b1) in enumerate(regions):
         if equal:
             builder.equal(a0, a1, b0, b1)
+            continue
+        if r not in from_by_region and r not in to_by_region:
+            builder.edit(a0, a1, b0, b1)  # no move touches it: what the general case below does, quicker
             continue
         # Cut the region's deleted side around departures, its inserted side
         # around arrivals; plain deleted and inserted pieces stay edits.
@@ -918,22 +947,36 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
 def _plan_word_counts(old_text: str, new_text: str, plan) -> dict[str, int]:
     """Words in each text (as tk.count_words counts them), counting the
     unchanged runs once: their chunks differ only in whitespace, which
-    neither joins nor splits words, and every cut is at whitespace."""
-    old_plan, new_plan, old_plain, new_plain = plan
+    neither joins nor splits words, and every cut is at whitespace.  The
+    stretches that were tokenised are counted from their tokens when
+    known (`plan`'s last two items)."""
+    old_plan, new_plan, old_plain, new_plain, old_tokenised, new_tokenised = plan
 
     def count(text: str, spans, plain: bool) -> int:
         return sum(tk.count_words(text[start:end], plain) for start, end in spans)
 
+    def tokenised(text: str, side_plan, plain: bool, known: int | None) -> int:
+        return known if known is not None else count(text, [(s, e) for s, e, run in side_plan if run is None], plain)
+
     unchanged = count(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
-    return {"old": unchanged + count(old_text, [(s, e) for s, e, run in old_plan if run is None], old_plain),
-            "new": unchanged + count(new_text, [(s, e) for s, e, run in new_plan if run is None], new_plain)}
+    return {"old": unchanged + tokenised(old_text, old_plan, old_plain, old_tokenised),
+            "new": unchanged + tokenised(new_text, new_plan, new_plain, new_tokenised)}
+
+
+def _tokenised_words(toks: tk.Tokens, plain: bool) -> int | None:
+    """Words among a sparse list's tokens (placeholders are not words), as
+    count_words counts them: for plain text a token is a word exactly when
+    it is a match of the word pattern.  (Not so with the full patterns: a
+    Thai vowel sign is a token and a match, but not a word token.)  None
+    when not plain.  Call before line-break joining, which merges words."""
+    return sum(tk.word_flags(toks.literals)) if plain else None
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], Any]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
-    the chunk plan with each text's is_plain (None when the texts were
-    tokenised whole)."""
+    the chunk plan with each text's is_plain and the word count of its
+    tokenised stretches (None when the texts were tokenised whole)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
@@ -943,9 +986,10 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         tk.join_line_break_hyphens(old_t, new_t)
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:
-        plan = (*plan, tk.is_plain(old_text), tk.is_plain(new_text))
-        old_t = _sparse_tokens(old_text, plan[0], keyer, plan[2])
-        new_t = _sparse_tokens(new_text, plan[1], keyer, plan[3])
+        old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
+        old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
+        new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
+        plan = (*plan, old_plain, new_plain, _tokenised_words(old_t, old_plain), _tokenised_words(new_t, new_plain))
         tk.join_line_break_hyphens(old_t, new_t)
         ops = _diff_between_placeholders(old_t, new_t, engine)
     regions = _regions(ops)

@@ -235,12 +235,17 @@ class Tokens:
             self._gap_kinds = list(map(kinds.__getitem__, self.gaps))
         return self._gap_kinds
 
-    def words_before(self, i: int) -> int:
-        """How many word tokens come before token i (prefix sums, built once)."""
+    def word_prefix(self) -> list[int]:
+        """prefix[i]: how many word tokens come before token i (built once,
+        and again if line-break joining changed the list)."""
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
             prefix = self.__dict__["_word_prefix"] = list(accumulate(word_flags(self.literals), initial=0))
-        return prefix[i]
+        return prefix
+
+    def words_before(self, i: int) -> int:
+        """How many word tokens come before token i."""
+        return self.word_prefix()[i]
 
     def char_end(self, i: int) -> int:
         """Offset just past token i-1 (the end of a range ending before token i)."""

@@ -611,3 +611,22 @@ def test_long_texts_are_counted_in_pieces_cut_at_whitespace(monkeypatch):
         monkeypatch.setattr(tk, "_COUNT_PIECE", piece)
         assert tk.count_words(text) == expected
         assert tk.count_words(text + "\u0301") == len(tk._full_patterns()[1].findall(text + "\u0301"))
+
+
+MIXED_VOCAB = VOCAB + ["cafe\u0301", "\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48", "\u4e2d\u6587", "na\u00efve", "--", "...", "x\u200by"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(MIXED_VOCAB + PUNCT), min_size=1, max_size=80),
+       st.lists(st.sampled_from(MIXED_VOCAB + PUNCT), max_size=20), st.integers(0, 2**32 - 1))
+def test_word_totals_equal_count_words_for_plain_and_full_texts(words_a, words_b, seed):
+    """The chunk pass counts tokenised stretches from their tokens when the
+    text is plain, and with count_words otherwise: either way the totals are
+    count_words of each text (combining marks, Thai, Chinese included)."""
+    rng = random.Random(seed)
+    edited = list(words_a)
+    for w in words_b:
+        edited.insert(rng.randint(0, len(edited)), w)
+    old, new = layout(words_a, rng, 40), layout(edited, rng, 25)
+    for cmp in compare_both_ways(old, new):
+        assert (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
