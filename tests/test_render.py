@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance.diff import Side, compare
+from provenance import render as render_module
+from provenance.diff import Change, Side, compare
 from provenance.render import render_html, render_json, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -570,3 +571,17 @@ def test_html_changes_only_size_follows_the_changes_not_the_document():
     big, small = pair(8000, 5), pair(2000, 5)
     grew = len(render_html(compare(*big), full=True)) - len(render_html(compare(*small), full=True))
     assert grew > 0.9 * (len(big[1]) - len(small[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["replace", "insert", "delete"]), st.sampled_from(["content", "formatting"]),
+       st.text(), st.text(), st.lists(st.integers(0, 10**12), min_size=4, max_size=4))
+def test_change_json_is_the_json_encoders_output(kind, cls, old_text, new_text, offsets):
+    """render_json writes each change's line itself; it must be what json's
+    encoder makes of Change.to_dict(): quotes, backslashes, control
+    characters, non-ASCII and lone surrogates included."""
+    change = Change(kind, cls, *offsets, old_text, new_text)
+    expected = json.JSONEncoder(ensure_ascii=False).encode(change.to_dict())
+    assert render_module._change_json(change) == expected
+    move = Change("move", cls, *offsets, old_text, new_text, edits=[change])
+    assert render_module._change_json(move) == json.JSONEncoder(ensure_ascii=False).encode(move.to_dict())
