@@ -309,6 +309,11 @@ def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
 def _longest_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The longest subsequence of (i, j) pairs, sorted by i, whose j's increase."""
     from bisect import bisect_left
+    from operator import lt
+
+    js = [j for _, j in pairs]
+    if all(map(lt, js, js[1:])):
+        return pairs  # already increasing: the usual case when nothing moved
 
     # Longest increasing subsequence of the j's.
     tails: list[int] = []  # tails[k]: smallest j ending a chain of length k+1
@@ -362,24 +367,32 @@ def _merge_ops(ops: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Join neighbouring operations of the same kind; within a run of
     changes, deletions before insertions."""
     out: list[tuple[str, int]] = []
-    pending = {"-": 0, "+": 0}
+    append = out.append
+    equal = deleted = inserted = 0  # pending: an equal run, or a run of changes
     for op, n in ops:
-        if not n:
-            continue
         if op == "=":
-            for kind in "-+":
-                if pending[kind]:
-                    out.append((kind, pending[kind]))
-                    pending[kind] = 0
-            if out and out[-1][0] == "=":
-                out[-1] = ("=", out[-1][1] + n)
+            if deleted or inserted:
+                if deleted:
+                    append(("-", deleted))
+                    deleted = 0
+                if inserted:
+                    append(("+", inserted))
+                    inserted = 0
+            equal += n
+        elif n:
+            if equal:
+                append(("=", equal))
+                equal = 0
+            if op == "-":
+                deleted += n
             else:
-                out.append(("=", n))
-        else:
-            pending[op] += n
-    for kind in "-+":
-        if pending[kind]:
-            out.append((kind, pending[kind]))
+                inserted += n
+    if equal:
+        append(("=", equal))
+    if deleted:
+        append(("-", deleted))
+    if inserted:
+        append(("+", inserted))
     return out
 
 
@@ -896,6 +909,12 @@ def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]])
     return plan
 
 
+# Stretches of a text this long are tokenised compactly (tokens.tokenize):
+# it costs 15 ms per megabyte and saves some 20 MB per megabyte, which
+# matters for the peak memory of long documents only.
+SPARSE_COMPACT_MIN_CHARS = 2_000_000
+
+
 def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     """Tokens for the stretches to tokenise; one placeholder token per
     unchanged run, whose key and literal are the same in both texts.
@@ -906,6 +925,7 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     ends = array("q")
     keys: list[str] = []
     placeholders: dict[int, tuple[int, int]] = {}
+    compact = len(text) >= SPARSE_COMPACT_MIN_CHARS
     prev_end = 0
     for start, end, n in plan:
         if n is not None:
@@ -917,7 +937,7 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
             ends.append(end)
             placeholders[len(literals) - 1] = (start, end)
         else:
-            part = tk.tokenize(text[start:end], keyer, offset=start, compact=True, plain=plain)
+            part = tk.tokenize(text[start:end], keyer, offset=start, compact=compact, plain=plain)
             if part.literals:
                 part.gaps[0] = text[prev_end:start] + part.gaps[0]
                 literals.extend(part.literals)
@@ -963,13 +983,14 @@ def _plan_word_counts(old_text: str, new_text: str, plan) -> dict[str, int]:
             "new": unchanged + tokenised(new_text, new_plan, new_plain, new_tokenised)}
 
 
-def _tokenised_words(toks: tk.Tokens, plain: bool) -> int | None:
-    """Words among a sparse list's tokens (placeholders are not words), as
-    count_words counts them: for plain text a token is a word exactly when
-    it is a match of the word pattern.  (Not so with the full patterns: a
-    Thai vowel sign is a token and a match, but not a word token.)  None
-    when not plain.  Call before line-break joining, which merges words."""
-    return sum(tk.word_flags(toks.literals)) if plain else None
+def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
+    """Words in a sparse list's tokenised stretches, as count_words counts
+    them, from the word prefix the changes use anyway: for plain text a
+    token is a word exactly when it is a match of the word pattern (not so
+    with the full patterns: a Thai vowel sign is a token and a match, but
+    not a word token).  Placeholders are not words; each of the `joins`
+    line-break joins made two words one.  None when not plain."""
+    return toks.word_prefix()[-1] + joins if plain else None
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
@@ -989,8 +1010,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
         old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
         new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
-        plan = (*plan, old_plain, new_plain, _tokenised_words(old_t, old_plain), _tokenised_words(new_t, new_plain))
-        tk.join_line_break_hyphens(old_t, new_t)
+        old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t)
+        plan = (*plan, old_plain, new_plain, _tokenised_words(old_t, old_plain, old_joins),
+                _tokenised_words(new_t, new_plain, new_joins))
         ops = _diff_between_placeholders(old_t, new_t, engine)
     regions = _regions(ops)
     _align_to_boundaries(regions, old_t, new_t)

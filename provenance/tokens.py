@@ -324,20 +324,23 @@ def tokenize_recent(text: str, keyer: Keyer) -> Tokens:
     return Tokens(text, found.literals[:], found.gaps[:], found.keys[:], found.starts[:], found.ends[:])
 
 
-def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
+def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
     """Merge words broken across lines ("govern-" / "ment") into one token.
 
     A soft hyphen at a line end always joins.  A visible hyphen joins only
     when the joined spelling occurs as a word in either text; otherwise the
     hyphen is real ("intra-" / "Palestinian") and the parts stay tokens, which
     then match "intra-Palestinian" token for token.
+
+    Returns how many joins each side had: each makes two word tokens one.
     """
     candidates = [
         (side, [m for m in _BREAK_RE.finditer(side.text) if m.start() and side.text[m.start() - 1].isalnum()])
         for side in (old, new)
     ]
+    joins = [0, 0]
     if not any(found for _, found in candidates):
-        return
+        return 0, 0
     lexicon = set(old.keys)
     lexicon.update(new.keys)
 
@@ -356,7 +359,7 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
         if found:
             lexicon.add(word)
         return found
-    for side, found in candidates:
+    for n, (side, found) in enumerate(candidates):
         # Merge from the end so earlier indices stay valid.
         for match in reversed(found):
             hyphen_at = match.start(1)
@@ -386,9 +389,11 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> None:
             side.ends[first] = end
             del side.ends[first + 1:last + 1]
             side._gap_kinds = None
+            joins[n] += 1
             if side.placeholders:
                 removed = last - first
                 side.placeholders = {(k - removed if k > last else k): v for k, v in side.placeholders.items()}
+    return joins[0], joins[1]
 
 
 # --- chunks: the coarse first pass -------------------------------------------

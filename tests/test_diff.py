@@ -613,16 +613,20 @@ def test_long_texts_are_counted_in_pieces_cut_at_whitespace(monkeypatch):
         assert tk.count_words(text + "\u0301") == len(tk._full_patterns()[1].findall(text + "\u0301"))
 
 
-MIXED_VOCAB = VOCAB + ["cafe\u0301", "\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48", "\u4e2d\u6587", "na\u00efve", "--", "...", "x\u200by"]
+BREAKS = ["govern-\nment", "government", "intra-\nPalestinian", "re\u00ad\nport", "ex-\n  Port", "--", "...", "x\u200by"]
+FULL = ["cafe\u0301", "\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48", "\u4e2d\u6587", "na\u00efve"]
 
 
+@pytest.mark.parametrize("vocab", [VOCAB + BREAKS + PUNCT, VOCAB + BREAKS + FULL + PUNCT], ids=["plain", "full"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(MIXED_VOCAB + PUNCT), min_size=1, max_size=80),
-       st.lists(st.sampled_from(MIXED_VOCAB + PUNCT), max_size=20), st.integers(0, 2**32 - 1))
-def test_word_totals_equal_count_words_for_plain_and_full_texts(words_a, words_b, seed):
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_word_totals_equal_count_words_for_plain_and_full_texts(vocab, data, seed):
     """The chunk pass counts tokenised stretches from their tokens when the
-    text is plain, and with count_words otherwise: either way the totals are
-    count_words of each text (combining marks, Thai, Chinese included)."""
+    text is plain (line-break joins included), and with count_words
+    otherwise: either way the totals are count_words of each text
+    (combining marks, Thai, Chinese included)."""
+    words_a = data.draw(st.lists(st.sampled_from(vocab), min_size=1, max_size=80))
+    words_b = data.draw(st.lists(st.sampled_from(vocab), max_size=20))
     rng = random.Random(seed)
     edited = list(words_a)
     for w in words_b:
