@@ -760,9 +760,12 @@ def _build(regions: list[list], moves: list[_Move], old: tk.Tokens, new: tk.Toke
     for move in moves:
         from_by_region[move.region_a].append(move)
         to_by_region[move.region_b].append(move)
+    old_literals, new_literals, old_kinds, new_kinds = old.literals, new.literals, old.gap_kinds, new.gap_kinds
     for r, (equal, a0, a1, b0, b1) in enumerate(regions):
         if equal:
-            builder.equal(a0, a1, b0, b1)
+            # Most equal runs are the same literally too (builder.equal's first test, inlined).
+            if old_literals[a0:a1] != new_literals[b0:b1] or old_kinds[a0 + 1:a1] != new_kinds[b0 + 1:b1]:
+                builder.equal(a0, a1, b0, b1)
             continue
         if r not in from_by_region and r not in to_by_region:
             builder.edit(a0, a1, b0, b1)  # no move touches it: what the general case below does, quicker
@@ -850,6 +853,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
     """
     if min(len(old_text), len(new_text)) < CHUNK_PASS_MIN_CHUNKS * 80:
         return None  # under ~80 characters a chunk: too short for the pass to pay
+    if not _chunk_pass_pays(old_text, new_text):
+        return None
     old_chunks, old_seps = tk.split_chunks(old_text)
     new_chunks, new_seps = tk.split_chunks(new_text)
     if min(len(old_chunks), len(new_chunks)) < CHUNK_PASS_MIN_CHUNKS:
@@ -891,6 +896,39 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             _chunk_plan(new_chunks, new_seps, [(r[2], r[3]) for r in kept]))
 
 
+# The chunk pass costs about 100 ms per megabyte, and it pays only when much
+# of the text is in unchanged chunks; otherwise tokenising the whole texts is
+# quicker (1 MB with 20% of words edited: 0.17 s against 0.33 s).  Texts this
+# long are sampled first to see which way to go.
+SAMPLE_MIN_CHARS = 256 * 1024
+_SAMPLES = 4
+_SAMPLE_CHARS = 8 * 1024
+# Kept share of the sampled text from which the pass pays (break-even,
+# measured on 1 MB pairs, is near 45%).
+_MIN_KEPT_SHARE = 0.4
+
+
+def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
+    """Whether enough of the text is in unchanged chunks for the chunk pass
+    to pay: a few windows of the old text, cut into chunks, looked up among
+    the chunks of a wider window around the same relative place in the new
+    text.  Either answer gives a correct comparison; this only picks the
+    quicker way."""
+    n_old, n_new = len(old_text), len(new_text)
+    if min(n_old, n_new) < SAMPLE_MIN_CHARS:
+        return True
+    kept = total = 0
+    for k in range(_SAMPLES):
+        centre = (2 * k + 1) / (2 * _SAMPLES)
+        at = int(centre * n_old) - _SAMPLE_CHARS // 2
+        old_keys = [" ".join(c.split()) for c in tk.split_chunks(old_text[at:at + _SAMPLE_CHARS])[0][1:-1]]
+        at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
+        new_keys = {" ".join(c.split()) for c in tk.split_chunks(new_text[at:at + 3 * _SAMPLE_CHARS])[0]}
+        total += sum(map(len, old_keys))
+        kept += sum(len(key) for key in old_keys if key in new_keys)
+    return kept >= _MIN_KEPT_SHARE * total
+
+
 def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]]):
     """(start, end, run) stretches in text order: run None for text to
     tokenise (separators included), else the number of the unchanged run
@@ -909,12 +947,6 @@ def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]])
     return plan
 
 
-# Stretches of a text this long are tokenised compactly (tokens.tokenize):
-# it costs 15 ms per megabyte and saves some 20 MB per megabyte, which
-# matters for the peak memory of long documents only.
-SPARSE_COMPACT_MIN_CHARS = 2_000_000
-
-
 def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     """Tokens for the stretches to tokenise; one placeholder token per
     unchanged run, whose key and literal are the same in both texts.
@@ -925,7 +957,7 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     ends = array("q")
     keys: list[str] = []
     placeholders: dict[int, tuple[int, int]] = {}
-    compact = len(text) >= SPARSE_COMPACT_MIN_CHARS
+    compact = len(text) >= tk.COMPACT_MIN_CHARS  # as the whole text would be
     prev_end = 0
     for start, end, n in plan:
         if n is not None:
@@ -964,28 +996,39 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
     return _merge_ops(ops)
 
 
-def _plan_word_counts(old_text: str, new_text: str, plan) -> dict[str, int]:
-    """Words in each text (as tk.count_words counts them), counting the
-    unchanged runs once: their chunks differ only in whitespace, which
-    neither joins nor splits words, and every cut is at whitespace.  The
-    stretches that were tokenised are counted from their tokens when
-    known (`plan`'s last two items)."""
-    old_plan, new_plan, old_plain, new_plain, old_tokenised, new_tokenised = plan
+def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
+    """Words in each text, as tk.count_words counts them.
+
+    `info` is (old_plan, new_plan, old_plain, new_plain, old_known,
+    new_known): the chunk plans (None when the texts were tokenised whole),
+    each text's is_plain, and the word count of its tokenised stretches
+    when known from the tokens (else None).  Unchanged runs are counted
+    once: their chunks differ only in whitespace, which neither joins nor
+    splits words, and every cut is at whitespace.
+    """
+    old_plan, new_plan, old_plain, new_plain, old_known, new_known = info
 
     def count(text: str, spans, plain: bool) -> int:
         return sum(tk.count_words(text[start:end], plain) for start, end in spans)
 
     def tokenised(text: str, side_plan, plain: bool, known: int | None) -> int:
-        return known if known is not None else count(text, [(s, e) for s, e, run in side_plan if run is None], plain)
+        if known is not None:
+            return known
+        if side_plan is None:
+            return tk.count_words(text, plain)
+        return count(text, [(s, e) for s, e, run in side_plan if run is None], plain)
 
-    unchanged = count(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
-    return {"old": unchanged + tokenised(old_text, old_plan, old_plain, old_tokenised),
-            "new": unchanged + tokenised(new_text, new_plan, new_plain, new_tokenised)}
+    unchanged = 0
+    if old_plan is not None:
+        unchanged = count(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
+    return {"old": unchanged + tokenised(old_text, old_plan, old_plain, old_known),
+            "new": unchanged + tokenised(new_text, new_plan, new_plain, new_known)}
 
 
 def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
-    """Words in a sparse list's tokenised stretches, as count_words counts
-    them, from the word prefix the changes use anyway: for plain text a
+    """Words in a token list's tokenised stretches (all of it, unless it is
+    a sparse list), as count_words counts them, from the word prefix the
+    changes use anyway: for plain text a
     token is a word exactly when it is a match of the word pattern (not so
     with the full patterns: a Thai vowel sign is a token and a match, but
     not a word token).  Placeholders are not words; each of the `joins`
@@ -994,32 +1037,33 @@ def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
-             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], Any]:
+             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
-    the chunk plan with each text's is_plain and the word count of its
-    tokenised stretches (None when the texts were tokenised whole)."""
+    what _word_totals needs to count each text's words."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
+    old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
     if plan is None:
-        old_t = tk.tokenize_recent(old_text, keyer)
-        new_t = tk.tokenize_recent(new_text, keyer)
-        tk.join_line_break_hyphens(old_t, new_t)
-        ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
+        old_t = tk.tokenize_recent(old_text, keyer, old_plain)
+        new_t = tk.tokenize_recent(new_text, keyer, new_plain)
+        plan = (None, None)
     else:
-        old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
         old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
         new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
-        old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t)
-        plan = (*plan, old_plain, new_plain, _tokenised_words(old_t, old_plain, old_joins),
-                _tokenised_words(new_t, new_plain, new_joins))
+    old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t)
+    words = (*plan, old_plain, new_plain, _tokenised_words(old_t, old_plain, old_joins),
+             _tokenised_words(new_t, new_plain, new_joins))
+    if plan[0] is None:
+        ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
+    else:
         ops = _diff_between_placeholders(old_t, new_t, engine)
     regions = _regions(ops)
     _align_to_boundaries(regions, old_t, new_t)
     regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
     regions = _absorb_short_equalities(regions, old_t, new_t)
     moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
-    return old_t, new_t, regions, moves, plan
+    return old_t, new_t, regions, moves, words
 
 
 def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_case: bool = False,
@@ -1031,11 +1075,10 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
         segments = [Segment("equal", 0, len(old_side.text), 0, len(new_side.text))] if old_side.text else []
         return Comparison(old_side, new_side, segments, [], options)
     engine = engine or _engine()
-    old_t, new_t, regions, moves, plan = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
+    old_t, new_t, regions, moves, words = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
-    if plan is not None:
-        comparison.__dict__["_words"] = _plan_word_counts(old_side.text, new_side.text, plan)
+    comparison.__dict__["_words"] = _word_totals(old_side.text, new_side.text, words)
     return comparison
 
 

@@ -264,8 +264,9 @@ def gap_kind(gap: str) -> int:
 
 # From this many characters up, tokens are stored compactly: offsets in
 # arrays (a list holds a 28-byte int object per offset) and one str object
-# per distinct word.  Below it, that costs more time than it saves memory.
-COMPACT_MIN_CHARS = 100_000
+# per distinct word.  That costs 15 ms per megabyte and saves some 20 MB per
+# megabyte, which matters for the peak memory of long documents only.
+COMPACT_MIN_CHARS = 2_000_000
 
 
 def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None,
@@ -307,15 +308,15 @@ _RECENT_LIMIT = 4
 _RECENT_MAX_CHARS = 200_000  # long texts are not kept: their tokens are big, and rarely compared twice
 
 
-def tokenize_recent(text: str, keyer: Keyer) -> Tokens:
-    """tokenize(text, keyer), remembering the last few texts.  A series of
-    versions compares each one twice, as the new text and then as the old;
-    this tokenises it once.  Returns a copy the caller may change (line-break
-    joining does)."""
+def tokenize_recent(text: str, keyer: Keyer, plain: bool | None = None) -> Tokens:
+    """tokenize(text, keyer, plain=plain), remembering the last few texts.
+    A series of versions compares each one twice, as the new text and then
+    as the old; this tokenises it once.  Returns a copy the caller may
+    change (line-break joining does)."""
     key = (text, keyer.function)
     found = _RECENT.pop(key, None)
     if found is None:
-        found = tokenize(text, keyer)
+        found = tokenize(text, keyer, plain=plain)
         if len(text) > _RECENT_MAX_CHARS:
             return found
         if len(_RECENT) >= _RECENT_LIMIT:

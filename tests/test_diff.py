@@ -634,3 +634,36 @@ def test_word_totals_equal_count_words_for_plain_and_full_texts(vocab, data, see
     old, new = layout(words_a, rng, 40), layout(edited, rng, 25)
     for cmp in compare_both_ways(old, new):
         assert (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
+
+
+AUSTEN = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus" / "fiction_austen_persuasion.txt"
+
+
+def edited_copy(text: str, rate: float, seed: int) -> str:
+    """text with `rate` of its words replaced, re-wrapped to 60 columns."""
+    rng = random.Random(seed)
+    words = text.split()
+    words = [rng.choice(words) if rng.random() < rate else w for w in words]
+    lines, line = [], []
+    for w in words:
+        if sum(map(len, line)) + len(line) + len(w) > 60:
+            lines.append(" ".join(line))
+            line = []
+        line.append(w)
+    return "\n".join(lines + [" ".join(line)])
+
+
+@pytest.mark.parametrize("rate, pays", [(0.002, True), (0.2, False)])
+def test_the_chunk_pass_is_sampled_on_long_texts(rate, pays):
+    """Long texts are sampled to decide whether the chunk pass pays: yes for
+    a few edits, no when most sentences are edited.  Either way the
+    comparison is whole, and its word totals are the texts' own."""
+    old = AUSTEN.read_text(encoding="utf-8")
+    assert len(old) >= diff_module.SAMPLE_MIN_CHARS
+    new = edited_copy(old, rate, seed=7)
+    assert diff_module._chunk_pass_pays(old, new) is pays
+    assert (diff_module._plan_chunks(old, new, None) is not None) is pays
+    cmp = compare(old, new)
+    assert_lossless(cmp)
+    assert (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
+    assert cmp.stats["words_inserted"] > 0.5 * rate * len(old.split())
