@@ -405,6 +405,7 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
 # Python object per word; only chunks that differ are cut into tokens.
 
 _PARAGRAPH_SPLIT = re.compile(r"(\r?\n[^\S\n]*\n\s*)")
+_PARAGRAPH_SPLIT_LF = re.compile(r"(\n[^\S\n]*\n\s*)")  # the same for text without "\r"
 # Chunks end at sentence punctuation followed by whitespace.  (Clause
 # punctuation too halves the text left to tokenise at 1% edits, but the
 # extra chunks cost more than that saves: measured 0.44 vs 0.54-0.68 s CPU
@@ -421,21 +422,19 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
     Chunks hold no blank line, so whitespace-folded chunk keys keep the
     paragraph structure in the separators.
     """
+    # Without "\r" the pattern can start at "\n", which re finds by a fast
+    # scan: 1.7 vs 12 ms for 1 MB.
+    paragraphs = (_PARAGRAPH_SPLIT if "\r" in text else _PARAGRAPH_SPLIT_LF).split(text)
+    split = _SENTENCE_SPLIT.split
     chunks: list[str] = []
     seps: list[str] = []
-    sep = ""
-    for k, part in enumerate(_PARAGRAPH_SPLIT.split(text)):
-        if k % 2:
-            sep = part
-            continue
-        pieces = _SENTENCE_SPLIT.split(part)
-        for t in range(0, len(pieces) - 1, 3):
-            chunks.append(pieces[t] + pieces[t + 1])
-            seps.append(sep)
-            sep = pieces[t + 2]
+    for k in range(0, len(paragraphs), 2):
+        # pieces: [sentence, end mark, whitespace, sentence, ..., last sentence]
+        pieces = split(paragraphs[k])
+        chunks += map(str.__add__, pieces[0:-1:3], pieces[1::3])
         chunks.append(pieces[-1])
-        seps.append(sep)
-        sep = ""
+        seps.append(paragraphs[k - 1] if k else "")
+        seps += pieces[2::3]
     return chunks, seps
 
 

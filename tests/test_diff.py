@@ -667,3 +667,16 @@ def test_the_chunk_pass_is_sampled_on_long_texts(rate, pays):
     assert_lossless(cmp)
     assert (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
     assert cmp.stats["words_inserted"] > 0.5 * rate * len(old.split())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Ab", "c", ".", "!", "?", '"', ")", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", " \n \n "]),
+                max_size=60))
+def test_split_chunks_cuts_only_at_whitespace_and_keeps_blank_lines_out(parts):
+    text = "".join(parts)
+    chunks, seps = tk.split_chunks(text)
+    assert len(chunks) == len(seps)
+    assert "".join(s + c for s, c in zip(seps, chunks)) == text
+    assert all(not s.strip() for s in seps)
+    for c in chunks:
+        assert tk._PARAGRAPH_SPLIT.search(c) is None  # no blank line inside a chunk
