@@ -203,8 +203,20 @@ def bench_html(runs: int, quick: bool) -> None:
 
 def bench_startup(runs: int) -> None:
     print("\n## start-up (median of %d runs)\n" % runs)
-    m = medians({"help": [*provenance_cmd(), "--help"], "python": [sys.executable, "-c", "pass"]}, runs)
+    DATA.mkdir(exist_ok=True)
+    tiny_a, tiny_b = DATA / "tiny.old.txt", DATA / "tiny.new.txt"
+    tiny_a.write_text("The cat sat.\n", encoding="utf-8")
+    tiny_b.write_text("The dog sat.\n", encoding="utf-8")
+    one_mb = make_pair(1, 0.01)
+    cmds = {"help": [*provenance_cmd(), "--help"], "python": [sys.executable, "-c", "pass"],
+            "tiny": [*provenance_cmd(), "diff", str(tiny_a), str(tiny_b), "--format", "json"]}
+    if shutil.which("wdiff"):
+        cmds["wdiff"] = [shutil.which("wdiff"), *map(str, one_mb)]
+    m = medians(cmds, runs)
     print(f"provenance --help: {m['help'][0]:.3f} s (goal < 0.15 s); bare `python -c pass`: {m['python'][0]:.3f} s")
+    # The floor under every diff: start-up, imports, one tiny comparison.
+    print(f"provenance diff of two one-line files (--format json): {m['tiny'][0]:.3f} s"
+          + (f"; wdiff on the 1 MB pair: {m['wdiff'][0]:.3f} s" if "wdiff" in m else ""))
 
 
 def main() -> None:
