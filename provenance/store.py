@@ -262,8 +262,75 @@ def _version_number(folder_name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for strings (C)
+_JSON_LITERALS = {True: "true", False: "false", None: "null"}
+
+
+class _NotPlain(Exception):
+    """A value `_json_lines` leaves to json.dumps."""
+
+
+def _json_lines(obj: Any, indent: str, out: list[str]) -> None:
+    """Append to `out` the text json.dumps(obj, sort_keys=True, indent=2,
+    ensure_ascii=False) gives for `obj` at nesting `indent`, for the plain
+    values meta.json holds (dicts with string keys, lists, strings, ints,
+    finite floats, booleans, None; exact types); _NotPlain for anything else."""
+    kind = type(obj)
+    if kind is str:
+        out.append(_encode_str(obj))
+    elif obj is None or kind is bool:
+        out.append(_JSON_LITERALS[obj])
+    elif kind is int:
+        out.append(int.__repr__(obj))
+    elif kind is float and obj - obj == 0.0:  # finite (NaN and infinities: json.dumps)
+        out.append(float.__repr__(obj))
+    elif kind is dict or kind is list:
+        if not obj:
+            out.append("{}" if kind is dict else "[]")
+            return
+        if len(indent) > 100:
+            raise _NotPlain  # deep, or circular: json.dumps says what is wrong
+        inner = indent + "  "
+        sep = ",\n" + inner
+        if kind is dict:
+            out.append("{\n" + inner)
+            first = True
+            for key in sorted(obj):  # (a TypeError for keys of mixed types, as json.dumps)
+                if type(key) is not str:
+                    raise _NotPlain
+                if not first:
+                    out.append(sep)
+                first = False
+                out.append(_encode_str(key))
+                out.append(": ")
+                _json_lines(obj[key], inner, out)
+            out.append("\n" + indent + "}")
+        else:
+            out.append("[\n" + inner)
+            first = True
+            for value in obj:
+                if not first:
+                    out.append(sep)
+                first = False
+                _json_lines(value, inner, out)
+            out.append("\n" + indent + "]")
+    else:
+        raise _NotPlain
+
+
 def _dump_json(obj: Any) -> bytes:
-    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) plus a
+    newline, in UTF-8: the bytes of meta.json, whose sha256 names the version
+    folder, so they must never change.  indent=2 sends json.dumps through its
+    pure-Python encoder (12 us for a meta.json); `_json_lines` lays out the
+    same text in 7 us, and leaves anything else to json.dumps."""
+    out: list[str] = []
+    try:
+        _json_lines(obj, "", out)
+        text = "".join(out)
+    except _NotPlain:
+        text = json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
 
 
 def _git_blob_id(data: bytes) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance.errors import ProvenanceError
 from provenance.extract import decode
@@ -24,6 +26,7 @@ from provenance.store import (
     Store,
     Version,
     VerifyReport,
+    _dump_json,
     document_folder,
     validate_doc_id,
 )
@@ -667,3 +670,47 @@ def test_the_local_commit_index_is_a_cache_that_verify_checks(store):
     with Store(store.path) as fresh:
         assert [v.commit for v in fresh.versions("nda")] == commits  # missing entries: found by a walk
         assert fresh.verify().ok
+
+
+# -- meta.json bytes: the quick layout must equal json.dumps exactly (the sha256 names the version folder)
+
+_json_scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-2**70, max_value=2**70)
+                 | st.floats(allow_nan=True, allow_infinity=True) | st.text() | st.sampled_from(["", "ü", "文件", "\u2028", "\x00\n\"\\", "\ud800"]))
+_json_values = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+def _old_dump_json(obj) -> bytes:
+    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), _json_values, max_size=25) | _json_values)
+def test_dump_json_is_json_dumps_byte_for_byte(obj):
+    try:
+        expected = _old_dump_json(obj)
+    except UnicodeEncodeError:  # a lone surrogate: both must refuse it
+        with pytest.raises(UnicodeEncodeError):
+            _dump_json(obj)
+        return
+    assert _dump_json(obj) == expected
+
+
+def test_dump_json_shapes_of_meta_json():
+    meta = {"document": "acme/Ünïcödé 文件", "version": 12, "bytes": 0, "note": None, "repeats": None,
+            "meta": {}, "seen": [], "flag": True, "off": False, "neg": -3, "big": 10 ** 30, "ratio": 0.5,
+            "nested": {"z": {"a": [1, {"b": []}, {}]}, "a": ["x", None]}, "tab\tkey": "line\nbreak \u2028"}
+    for obj in (meta, {"meta": {"k": "v", "a": "é"}}, {}, [], [{}], {"a": {}}, {"n": float("nan"), "i": float("inf")},
+                {"t": (1, 2)}, {1: "int key"}, {"b": 1, "a": 2}, "s", 3, None):
+        assert _dump_json(obj) == _old_dump_json(obj), obj
+    with pytest.raises(TypeError):
+        _dump_json({"a": object()})
+    with pytest.raises(TypeError):
+        _dump_json({"a": 1, 2: "b"})  # keys json.dumps cannot sort
+    circular: dict = {}
+    circular["self"] = circular
+    with pytest.raises(ValueError):
+        _dump_json(circular)
