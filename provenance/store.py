@@ -491,14 +491,23 @@ class _Busy(Exception):
 
 # Change statistics of a large batch run in worker processes: they cost
 # milliseconds per version (a word diff), much more than storing a version.
-# Workers are forked, so they inherit the function; only texts and counts
-# travel through pipes.
+# Workers are forked, so they inherit the function and the batch's pairs of
+# texts: only indices and counts travel through pipes.  (Sending the texts
+# cost the parent ~50 ms of pickling per 1,000 versions of 3 KB, in the
+# threads of the pool, on the cores the workers and git need.)
 PARALLEL_MIN_CHARS = 256 * 1024  # below this many characters of text to compare, one process is quicker
-_STATS_FN: Callable[[str, str], tuple[int, int]] | None = None  # set in the parent before forking
+# id of a _ChangeStats -> (function, the pairs it had when it forked its workers);
+# set in the parent before forking
+_STATS_JOBS: dict[int, tuple[Callable[[str, str], tuple[int, int]], list[tuple[str, str]]]] = {}
 
 
-def _stats_job(pair: tuple[str, str]) -> tuple[int, int]:
-    added, removed = _STATS_FN(*pair)
+def _stats_job(job: tuple[int, int | tuple[str, str]]) -> tuple[int, int]:
+    """In a worker: (which _ChangeStats, index of an inherited pair or a pair) -> counts."""
+    key, pair = job
+    fn, pairs = _STATS_JOBS[key]
+    if type(pair) is int:
+        pair = pairs[pair]
+    added, removed = fn(*pair)
     return int(added), int(removed)
 
 
@@ -550,14 +559,16 @@ class _ChangeStats:
                 return
             import multiprocessing
 
-            global _STATS_FN
-            _STATS_FN = self.fn
+            _STATS_JOBS[id(self)] = (self.fn, todo)  # before the fork: the workers have them
             self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint)
             self.workers = workers
+            jobs: Iterable = ((id(self), i) for i in range(len(todo)))
+        else:  # a later batch (a retry on a new tip): workers forked before it get the texts
+            jobs = ((id(self), pair) for pair in todo)
         self.pending = collections.deque(todo)
         self.pending_keys = set(todo)
         chunk = max(1, min(16, len(todo) // (8 * self.workers)))
-        self.results = self.pool.imap(_stats_job, todo, chunksize=chunk)
+        self.results = self.pool.imap(_stats_job, jobs, chunksize=chunk)
 
     def _drain(self, until: tuple[str, str] | None = None) -> None:
         """Collect results in order: all of them, or up to the pair `until`."""
@@ -587,6 +598,7 @@ class _ChangeStats:
         if pool is not None:
             pool.terminate()
             pool.join()
+        _STATS_JOBS.pop(id(self), None)
 
 
 class _CatFile:

@@ -345,6 +345,34 @@ def test_parallel_change_stats_equal_sequential_ones(tmp_path, monkeypatch):
     assert ("b", 11, "repeat") == got["2"][21][:3]
 
 
+def test_change_stats_workers_of_two_batches_and_a_retry(monkeypatch):
+    # Workers inherit the pairs of the batch that forked them; a later batch
+    # (a retry on a new tip) sends its pairs; two at once keep theirs apart.
+    monkeypatch.setattr(store_module, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setenv("PROVENANCE_JOBS", "2")
+    texts = edited_versions(12, 300)
+    first = list(zip(texts, texts[1:]))
+    later = list(zip(texts[2:], texts))
+
+    def swapped(old, new):
+        added, removed = word_change_counts(old, new)
+        return removed + 1000, added
+
+    a, b = store_module._ChangeStats(word_change_counts), store_module._ChangeStats(swapped)
+    try:
+        a.start(first)
+        b.start(later)
+        assert a.pool is not None and b.pool is not None
+        assert [a(*pair) for pair in first] == [word_change_counts(*pair) for pair in first]
+        a.start(later)  # a's workers were forked before `later`
+        assert [a(*pair) for pair in later] == [word_change_counts(*pair) for pair in later]
+        assert [b(*pair) for pair in later] == [swapped(*pair) for pair in later]
+    finally:
+        a.close()
+        b.close()
+    assert id(a) not in store_module._STATS_JOBS and id(b) not in store_module._STATS_JOBS
+
+
 def test_bad_provenance_jobs_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "PARALLEL_MIN_CHARS", 1)
     monkeypatch.setenv("PROVENANCE_JOBS", "many")
