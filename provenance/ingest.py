@@ -10,7 +10,6 @@ import os
 import re
 import sys
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Sequence
 
 from .errors import ProvenanceError
@@ -65,14 +64,15 @@ def read_input(path: str, stdin: BinaryIO | None = None) -> bytes:
     if path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         return stream.read()
-    p = Path(path)
-    if p.is_dir():
-        raise ProvenanceError(f"{path}: is a directory, not a file")
     try:
-        return p.read_bytes()
+        # Unbuffered: one read of the whole file (half the time of Path.read_bytes).
+        with open(path, "rb", buffering=0) as f:
+            return f.readall()
     except FileNotFoundError:
         raise ProvenanceError(f"{path}: no such file") from None
     except OSError as exc:
+        if isinstance(exc, IsADirectoryError) or os.path.isdir(path):
+            raise ProvenanceError(f"{path}: is a directory, not a file") from None
         raise ProvenanceError(f"{path}: cannot read ({exc.strerror})") from None
 
 
@@ -120,15 +120,17 @@ def documents_in_folders(folders: Sequence[str]) -> list[tuple[str, str]]:
         def fail(exc: OSError) -> None:
             raise ProvenanceError(f"{exc.filename or folder}: cannot list the folder ({exc.strerror})")
 
+        keys: dict[str, list[str]] = {}  # document id -> the file's path inside the folder, split
         for top, dirs, names in os.walk(folder, onerror=fail):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
+            # The path inside the folder: one relpath per folder, not per file.
+            inside = [] if top == folder else os.path.relpath(top, folder).split(os.sep)
+            prefix = "".join(part + "/" for part in inside)
             for name in names:
                 path = os.path.join(top, name)
                 if name.startswith(".") or not os.path.isfile(path):
                     continue
-                parts = os.path.relpath(path, folder).split(os.sep)
-                parts[-1] = os.path.splitext(parts[-1])[0] or parts[-1]
-                doc_id = "/".join(parts)
+                doc_id = prefix + (os.path.splitext(name)[0] or name)
                 try:
                     validate_doc_id(doc_id)
                 except ProvenanceError as exc:
@@ -138,8 +140,8 @@ def documents_in_folders(folders: Sequence[str]) -> list[tuple[str, str]]:
                     raise ProvenanceError(f"{first} and {second} would both be document {doc_id!r}; "
                                           f"rename one, or ingest them with --doc ID")
                 found[doc_id] = path
-        out.extend(sorted(((doc, path) for doc, path in found.items()),
-                          key=lambda pair: os.path.relpath(pair[1], folder).split(os.sep)))
+                keys[doc_id] = [*inside, name]
+        out.extend(sorted(found.items(), key=lambda pair: keys[pair[0]]))
     return out
 
 

@@ -21,7 +21,7 @@ from provenance.cli import cli
 from provenance.diff import word_change_counts
 from provenance.errors import ProvenanceError
 from provenance.extract import decode
-from provenance.ingest import documents_in_folders, folder_files, ingest_folders
+from provenance.ingest import documents_in_folders, folder_files, ingest_folders, read_input
 from provenance.store import Incoming, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,6 +205,42 @@ def test_doc_from_path_names_documents_after_paths(run, tmp_path):
         assert v2.source == f"file:{c2 / 'acme.com' / 'legal' / 'terms.html'}"
         assert (v2.words_added, v2.words_removed) == (2, 0)
         assert s.verify().ok
+
+
+def _documents_by_relpath(folder: str) -> list[tuple[str, str]]:
+    """documents_in_folders of one folder as provenance 0.1 worked it out (relpath per file)."""
+    found = {}
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = os.path.join(top, name)
+            if not name.startswith(".") and os.path.isfile(path):
+                parts = os.path.relpath(path, folder).split(os.sep)
+                parts[-1] = os.path.splitext(parts[-1])[0] or parts[-1]
+                found["/".join(parts)] = path
+    return sorted(found.items(), key=lambda pair: os.path.relpath(pair[1], folder).split(os.sep))
+
+
+def test_doc_from_path_ids_and_order_whatever_the_folder_is_called(tmp_path, monkeypatch):
+    crawl = tmp_path / "crawl"
+    for rel in ("b.txt", "a/z.html", "a-b/c.txt", "a/b/c.d/e.tar.gz", "a/b/README", "ä/ö.txt", "a/.hidden.txt",
+                ".git/HEAD", "a/b/.x/y.txt", "a0/1.txt", "A/2.txt"):
+        (crawl / rel).parent.mkdir(parents=True, exist_ok=True)
+        (crawl / rel).write_text(rel)
+    monkeypatch.chdir(tmp_path)
+    for spelling in (str(crawl), f"{crawl}/", "crawl", "crawl/", "./crawl", f"{tmp_path}/../{tmp_path.name}/crawl"):
+        got = documents_in_folders([spelling])
+        assert got == _documents_by_relpath(spelling), spelling
+        assert [doc for doc, _ in got] == ["A/2", "a/b/README", "a/b/c.d/e.tar", "a/z", "a-b/c", "a0/1", "b", "ä/ö"]
+
+
+def test_read_input_errors(tmp_path):
+    with pytest.raises(ProvenanceError, match=r"is a directory, not a file$"):
+        read_input(str(tmp_path))
+    with pytest.raises(ProvenanceError, match=r"no such file$"):
+        read_input(str(tmp_path / "missing.txt"))
+    (tmp_path / "f.txt").write_bytes(b"x" * 100_000)
+    assert read_input(str(tmp_path / "f.txt")) == b"x" * 100_000
 
 
 def test_doc_from_path_is_also_the_python_api(tmp_path, monkeypatch):

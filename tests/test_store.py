@@ -329,6 +329,7 @@ def test_identity_defaults_and_naive_times(store, monkeypatch):
 
 @pytest.mark.parametrize("doc_id", [
     "nda", "acme/terms", "Annual Report 2024", "Ünïcödé/文件", "a.b/c-d_e~f", "..hidden", "%41", "x" * 200, "a/b/c/d",
+    "no\u00a0break", "private\ue000use", "unassigned\u0378",  # not printable, yet allowed
 ])
 def test_good_document_ids(store, doc_id):
     assert validate_doc_id(doc_id) == doc_id
@@ -345,7 +346,8 @@ def test_good_document_ids(store, doc_id):
     ("", "empty"), ("x" * 201, "too long"), ("a\nb", "control"), ("a\x00b", "control"), ("a\tb", "control"),
     ("a\u202eb", "control"), ("nda@2", "@"), ("/nda", "'/'"), ("nda/", "'/'"), (" nda", "whitespace"),
     ("nda ", "whitespace"), ("a//b", "empty segment"), ("a/./b", "'.'"), ("../a", "'..'"), ("a/..", "'..'"),
-    (".", "'.'"), ("a\\b", "backslash"),
+    (".", "'.'"), ("a\\b", "backslash"), ("a\u2028b", "U+2028 at position 2"), ("zero\u200bwidth", "U+200B at position 5"),
+    ("\ud800", "U+D800 at position 1"), ("a\u00a0\x7f", "U+007F at position 3"),
 ])
 def test_bad_document_ids(store, doc_id, reason):
     with pytest.raises(ProvenanceError) as err:
