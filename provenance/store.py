@@ -19,6 +19,7 @@ See store/README.md for the layout and the reasons behind it.
 from __future__ import annotations
 
 import collections
+import functools
 import getpass
 import hashlib
 import json
@@ -358,7 +359,10 @@ def _git_date(dt: datetime) -> str:
 
 
 def _one_line(value: Any) -> str:
-    return str(value).replace("\r", " ").replace("\n", " ")
+    text = str(value)
+    if "\n" in text or "\r" in text:
+        text = text.replace("\r", " ").replace("\n", " ")
+    return text
 
 
 def _parse_ident(value: str) -> tuple[str, str]:
@@ -379,6 +383,12 @@ def _parse_ident(value: str) -> tuple[str, str]:
     if "@" in text and " " not in text:
         return text.split("@", 1)[0] or text, text
     return text, f"{_login()}@{_hostname()}"
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_ident_cached(value: str) -> tuple[str, str]:
+    """_parse_ident, once per identity of a batch (errors are not cached: they are raised again)."""
+    return _parse_ident(value)
 
 
 def _login() -> str:
@@ -449,6 +459,7 @@ class _Prepared:
     snapshot: str
     captured: datetime
     captured_at: str
+    author_date: str  # captured, as fast-import's "<epoch> <+hhmm>"
     ident: str
     name: str
     email: str
@@ -1402,8 +1413,8 @@ class Store:
         if captured.tzinfo is None or captured.utcoffset() is None:
             raise ProvenanceError(f"{doc}: capture time {captured.isoformat()} has no timezone")
         captured = captured.replace(microsecond=0)
-        _git_date(captured)  # rejects dates git cannot store
-        name, email = _parse_ident(item.ingested_by) if item.ingested_by else _parse_ident(self.identity())
+        author_date = _git_date(captured)  # (rejects dates git cannot store)
+        name, email = _parse_ident_cached(item.ingested_by or self.identity())
         meta = dict(item.meta or {})
         for key, value in meta.items():
             if not isinstance(key, str) or not isinstance(value, str):
@@ -1415,13 +1426,15 @@ class Store:
             note = note.replace("\r\n", "\n").replace("\r", "\n").rstrip()
             note = note.strip("\n") or None
         blob_id = _git_blob_id(raw)
+        content_sha256 = hashlib.sha256(raw).hexdigest()
+        same = text_bytes == raw  # (UTF-8 text without a BOM: one set of hashes for both)
         return _Prepared(
             item=item, folder=document_folder(doc), raw=raw, blob_id=blob_id,
-            content_sha256=hashlib.sha256(raw).hexdigest(), text=text, text_bytes=text_bytes,
-            text_blob_id=blob_id if text_bytes == raw else _git_blob_id(text_bytes),
-            text_sha256=hashlib.sha256(text_bytes).hexdigest(), snapshot=snapshot_name(ex.media_type),
-            captured=captured, captured_at=_iso(captured), ident=f"{name} <{email}>", name=name,
-            email=email, note=note, meta=meta,
+            content_sha256=content_sha256, text=text, text_bytes=text_bytes,
+            text_blob_id=blob_id if same else _git_blob_id(text_bytes),
+            text_sha256=content_sha256 if same else hashlib.sha256(text_bytes).hexdigest(),
+            snapshot=snapshot_name(ex.media_type), captured=captured, captured_at=_iso(captured),
+            author_date=author_date, ident=f"{name} <{email}>", name=name, email=email, note=note, meta=meta,
         )
 
     def _doc_state(self, tip: str | None, p: _Prepared) -> _DocState:
@@ -1682,7 +1695,8 @@ class Store:
                 "words_removed": words_removed, "snapshot": p.snapshot,
             }
             meta_bytes = _dump_json(meta)
-            path = version_folder(doc, number, hashlib.sha256(meta_bytes).hexdigest()[:12], self.bucket_size)
+            # = version_folder(doc, ...), from the document folder worked out in _prepare
+            path = f"{p.folder}/versions/{number // self.bucket_size:03d}/{number:06d}-{hashlib.sha256(meta_bytes).hexdigest()[:12]}"
             trailers = [
                 ("Document", doc), ("Version", number), ("Path", path),
                 ("Content-SHA256", p.content_sha256), ("Text-SHA256", p.text_sha256),
@@ -2291,7 +2305,7 @@ def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: 
     out = [
         b"commit %s\n" % ref.encode(),
         b"mark :%d\n" % mark,
-        b"author %s %s\n" % (ident, _git_date(p.captured).encode()),
+        b"author %s %s\n" % (ident, p.author_date.encode()),
         b"committer %s %s\n" % (ident, committer_date.encode()),
         b"data %d\n" % len(message), message, b"\n",
     ]
