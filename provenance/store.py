@@ -1263,15 +1263,23 @@ class Store:
             return []
         prepared = [self._prepare(item) for item in items]
         stats = _ChangeStats(change_stats) if change_stats is not None else None
+        maintained: Callable[[], None] | None = None
         try:
-            return self._add(prepared, stats, progress)
+            results, maintained = self._add(prepared, stats, progress)
+            return results
         finally:
-            if stats is not None:
-                stats.close()
-            self._text_cache.clear()
+            try:
+                if stats is not None:
+                    stats.close()
+                self._text_cache.clear()
+            finally:
+                if maintained is not None:
+                    maintained()  # (the maintenance git started while the above ran)
 
     def _add(self, prepared: list[_Prepared], stats: "_ChangeStats | None",
-             progress: Callable[[int], None] | None) -> list[IngestResult]:
+             progress: Callable[[int], None] | None) -> tuple[list[IngestResult], Callable[[], None] | None]:
+        """The add, and the function that waits for the maintenance it started
+        (see `maintain`): the caller must call it."""
         started = time.monotonic()
         attempts = 0
         report = progress
@@ -1303,6 +1311,18 @@ class Store:
                         time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** min(attempts, 8))))
             finally:
                 self._delete_ref(temp)
+        # Maintenance runs while the rest of the add is done (and the caller
+        # closes its worker processes): it is git's work, on another core.
+        maintained = self._start_maintenance()
+        try:
+            return self._results(ops, marks, shas, old, new), maintained
+        except BaseException:
+            if maintained is not None:
+                maintained()
+            raise
+
+    def _results(self, ops: list[_Op], marks: list[int], shas: list[str], old: str | None,
+                 new: str) -> list[IngestResult]:
         by_mark = dict(zip(marks, shas))
         # Keep the local commit index current: if it covered `old`, it now covers `new`.
         added = {op.path: by_mark[op.mark] for op in ops if op.status != "seen-again"}
@@ -1317,7 +1337,6 @@ class Store:
             commit = by_mark[op.mark] if op.mark is not None else (op.commit or found.get(op.path, ""))
             results.append(IngestResult(_version_from_meta(op.meta, op.path, commit, op.seen), op.status))
         self._fill_bucket_cache(new, ops)
-        self.maintain()
         return results
 
     def _fill_bucket_cache(self, tip: str, ops: list[_Op]) -> None:
@@ -1358,6 +1377,15 @@ class Store:
         add tries again.  One process at a time maintains a store (the others
         skip it).
         """
+        maintained = self._start_maintenance()
+        if maintained is not None:
+            maintained()
+
+    def _start_maintenance(self) -> Callable[[], None] | None:
+        """`maintain` in two halves: start the commit-graph update (a git
+        process), and return the function that waits for it, repacks if due
+        and lets go of the maintenance lock; None if there is nothing to wait
+        for (another process is maintaining the store, or it is read-only)."""
         objects = self.path / "objects"
         info = objects / "info"
         lock = objects / "provenance-maintenance.lock"
@@ -1374,15 +1402,39 @@ class Store:
                 return
         except OSError:
             return  # a read-only store
+        graph: subprocess.Popen | None = None
         try:
             os.close(fd)
             if not (info / "commit-graph").exists() and not (info / "commit-graphs" / "commit-graph-chain").exists():
                 # Later writes (by git maintenance) keep the Bloom filters of the existing graph.
-                self._git("commit-graph", "write", "--reachable", "--split", "--changed-paths", "--no-progress",
-                          check=False)
+                args = ["commit-graph", "write", "--reachable", "--split", "--changed-paths", "--no-progress"]
             else:
-                self._git("maintenance", "run", "--auto", "--quiet", "--task=commit-graph", check=False)
-            if _count_loose(objects, LOOSE_LIMIT) >= LOOSE_LIMIT or _count_packs(objects) >= PACK_LIMIT:
+                args = ["maintenance", "run", "--auto", "--quiet", "--task=commit-graph"]
+            try:
+                graph = subprocess.Popen(["git", *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, env=self._env)
+            except OSError:
+                pass  # (no git: the add itself would have failed; nothing to maintain)
+        except BaseException:
+            self._end_maintenance(lock, graph)
+            raise
+
+        def finish() -> None:
+            self._end_maintenance(lock, graph, objects)
+
+        return finish
+
+    def _end_maintenance(self, lock: Path, graph: subprocess.Popen | None, objects: Path | None = None) -> None:
+        try:
+            if graph is not None:
+                try:
+                    graph.wait()
+                except BaseException:  # (Ctrl-C: as subprocess.run, do not leave git running)
+                    graph.kill()
+                    graph.wait()
+                    raise
+            if objects is not None and (_count_loose(objects, LOOSE_LIMIT) >= LOOSE_LIMIT
+                                        or _count_packs(objects) >= PACK_LIMIT):
                 self._git("-c", "repack.writeBitmaps=false", "repack", "-d", "-l", "-q", "--geometric=2",
                           "--write-midx", check=False)
         finally:

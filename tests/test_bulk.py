@@ -515,6 +515,24 @@ def test_one_maintainer_at_a_time_and_a_stale_maintenance_lock_is_taken_over(tmp
         assert graph.exists() and not lock.exists()  # a crashed maintainer's lock: taken over, then removed
 
 
+def test_maintenance_is_finished_and_unlocked_even_if_the_add_fails_after_moving_main(tmp_path, monkeypatch):
+    # Maintenance starts as soon as main has moved and runs while the add
+    # finishes its work; whatever happens then, add() returns (or raises)
+    # only after it, with the lock gone.
+    def broken(self, *args):
+        raise RuntimeError("after main moved")
+
+    with Store.init(tmp_path / "s") as s:
+        monkeypatch.setattr(Store, "_results", broken)
+        with pytest.raises(RuntimeError, match="after main moved"):
+            s.add([Incoming("d", b"one", decode(b"one"), ingested_by=USER)])
+        assert (s.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain").exists()
+        assert not (s.path / "objects" / "provenance-maintenance.lock").exists()
+        monkeypatch.undo()
+        (r,) = s.add([Incoming("d", b"two", decode(b"two"), ingested_by=USER)])
+        assert r.version.number == 2 and s.verify().ok
+
+
 # -- concurrency
 
 BULK_WRITER = r"""
