@@ -250,8 +250,10 @@ def document_folder(doc_id: str) -> str:
     return f"documents/{prefix}/{urllib.parse.quote(doc_id, safe='')}"
 
 
-def version_folder(doc_id: str, number: int, uid: str, bucket_size: int = BUCKET_SIZES[LAYOUT]) -> str:
-    return f"{document_folder(doc_id)}/versions/{number // bucket_size:03d}/{number:06d}-{uid}"
+def version_folder(doc_id: str, number: int, uid: str, bucket_size: int = BUCKET_SIZES[LAYOUT],
+                   doc_folder: str | None = None) -> str:
+    """The folder of version `number` (`doc_folder`: document_folder(doc_id), when known)."""
+    return f"{doc_folder or document_folder(doc_id)}/versions/{number // bucket_size:03d}/{number:06d}-{uid}"
 
 
 def snapshot_name(media_type: str) -> str:
@@ -1750,8 +1752,7 @@ class Store:
                 "words_removed": words_removed, "snapshot": p.snapshot,
             }
             meta_bytes = _dump_json(meta)
-            # = version_folder(doc, ...), from the document folder worked out in _prepare
-            path = f"{p.folder}/versions/{number // self.bucket_size:03d}/{number:06d}-{hashlib.sha256(meta_bytes).hexdigest()[:12]}"
+            path = version_folder(doc, number, hashlib.sha256(meta_bytes).hexdigest()[:12], self.bucket_size, p.folder)
             trailers = [
                 ("Document", doc), ("Version", number), ("Path", path),
                 ("Content-SHA256", p.content_sha256), ("Text-SHA256", p.text_sha256),
