@@ -33,8 +33,10 @@ How a comparison is made (`compare`):
 
 from __future__ import annotations
 
+import gc
 import os
 from array import array
+from contextlib import contextmanager
 from collections import defaultdict
 from itertools import accumulate, chain
 from dataclasses import dataclass, field
@@ -1066,6 +1068,22 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     return old_t, new_t, regions, moves, words
 
 
+@contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector off for a while.  A comparison makes
+    hundreds of thousands of lists, tuples and objects, none of them in a
+    reference cycle (reference counting frees them all), and the collector
+    would scan them again and again as they pile up: 18% of a comparison of
+    1 MB at 20% edits (0.89 vs 0.73 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_case: bool = False,
             detect_moves: bool = True, engine: str | None = None) -> Comparison:
     """Compare two texts word by word.  See the module docstring."""
@@ -1075,6 +1093,12 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
         segments = [Segment("equal", 0, len(old_side.text), 0, len(new_side.text))] if old_side.text else []
         return Comparison(old_side, new_side, segments, [], options)
     engine = engine or _engine()
+    with gc_paused():
+        return _compare(old_side, new_side, options, strict, ignore_case, detect_moves, engine)
+
+
+def _compare(old_side: Side, new_side: Side, options: dict, strict: bool, ignore_case: bool, detect_moves: bool,
+             engine: str) -> Comparison:
     old_t, new_t, regions, moves, words = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
@@ -1089,7 +1113,8 @@ def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
     (bulk ingest computes this for every version)."""
     if old_text == new_text:
         return 0, 0
-    old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None)
+    with gc_paused():
+        old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None)
     inserted = sum(_count_words(new_t, r[3], r[4]) for r in regions if not r[0])
     deleted = sum(_count_words(old_t, r[1], r[2]) for r in regions if not r[0])
     for move in moves:

@@ -680,3 +680,36 @@ def test_split_chunks_cuts_only_at_whitespace_and_keeps_blank_lines_out(parts):
     assert all(not s.strip() for s in seps)
     for c in chunks:
         assert tk._PARAGRAPH_SPLIT.search(c) is None  # no blank line inside a chunk
+
+
+def test_comparisons_pause_the_cyclic_gc_and_restore_it(monkeypatch):
+    """The garbage collector is off while a comparison runs (its objects are
+    freed by reference counting), and comes back as it was, even after an
+    error."""
+    import gc
+
+    seen = []
+    real_build = diff_module._build
+
+    def build(*args):
+        seen.append(gc.isenabled())
+        return real_build(*args)
+
+    monkeypatch.setattr(diff_module, "_build", build)
+    assert gc.isenabled()
+    compare("a b c d", "a x c d")
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        compare("a b c d", "a y c d")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def fail(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(diff_module, "_build", fail)
+    with pytest.raises(RuntimeError):
+        compare("a b", "a c")
+    assert gc.isenabled()
