@@ -237,7 +237,7 @@ def log(ctx, doc_id, as_json, store_path):
         if doc_id:
             versions = store.versions(doc_id)
         else:
-            versions = [v for s in store.documents() for v in store.versions(s.document)]
+            versions = store.all_versions()
     versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
     if as_json:
         _dump([v.to_dict() for v in versions])

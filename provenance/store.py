@@ -1219,9 +1219,12 @@ class Store:
             return {}
         self._index_catch_up(tip)
         found: dict[str, str] = {}
-        for shard in sorted({f.split("/")[1] for f in folders}):
+        by_shard: dict[str, list[str]] = {}
+        for f in folders:
+            by_shard.setdefault(f.split("/")[1], []).append(f)
+        for shard, wanted in sorted(by_shard.items()):
             entries = self._index_shard(shard)
-            found.update((f, entries[f]) for f in folders if f in entries and f.split("/")[1] == shard)
+            found.update((f, entries[f]) for f in wanted if f in entries)
         found.update((f, self._index_mem[f]) for f in folders if f not in found and f in self._index_mem)
         missing = folders - found.keys()
         if missing:
@@ -1911,6 +1914,46 @@ class Store:
                 raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)")
             out.append(_version_from_meta(meta, path, commits.get(path, ""), seen))
         out.sort(key=lambda v: (v.number, v.path))
+        return out
+
+    def all_versions(self) -> list[Version]:
+        """Every version of every document, by document id, oldest first: what
+        versions() gives for each document, read in one go for a whole
+        store.  One `ls-tree` of the tip, the meta.json and seen files in one
+        `cat-file`, the commits from the local index: 10,000 documents took
+        8.8 s document by document."""
+        tip = self._tip()
+        if tip is None:
+            return []
+        proc = self._git("ls-tree", "-r", "-z", f"{tip}:documents", check=False)
+        if proc.returncode != 0:
+            return []
+        metas: dict[str, str] = {}  # version folder -> its meta.json's blob
+        seen: dict[str, list[tuple[str, str]]] = {}  # version folder -> [(seen file name, blob)]
+        for line in proc.stdout.split(b"\0"):
+            info, _, rel = line.partition(b"\t")
+            # <shard>/<document>/versions/<bucket>/<version>/meta.json, or .../<version>/seen/<file>
+            parts = rel.decode("utf-8", "surrogateescape").split("/")
+            if len(parts) < 6 or parts[2] != "versions" or _version_number(parts[4]) is None:
+                continue
+            folder = "documents/" + "/".join(parts[:5])
+            if len(parts) == 6 and parts[5] == "meta.json":
+                metas[folder] = info.split()[2].decode()
+            elif len(parts) == 7 and parts[5] == "seen":
+                seen.setdefault(folder, []).append((parts[6], info.split()[2].decode()))
+        for files in seen.values():
+            files.sort()
+        data = self._cat_all([*metas.values(), *(blob for files in seen.values() for _, blob in files)])
+        folders = sorted(metas)
+        commits = self._commits_for(tip, set(folders), ["documents"])
+        out = []
+        for folder, meta in zip(folders, _parse_json_many([data.get(metas[f]) for f in folders])):
+            if not isinstance(meta, dict):
+                raise ProvenanceError(f"unreadable {folder}/meta.json in {self.path} (run `provenance verify`)")
+            observed = tuple(str(obs.get("captured_at", "")) if isinstance(obs, dict) else ""
+                             for obs in _parse_json_many([data.get(blob) for _, blob in seen.get(folder, [])]))
+            out.append(_version_from_meta(meta, folder, commits.get(folder, ""), observed))
+        out.sort(key=lambda v: (v.document, v.number, v.path))
         return out
 
     def _read_bucket(self, sha: str) -> list[list]:

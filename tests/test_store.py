@@ -716,3 +716,31 @@ def test_dump_json_shapes_of_meta_json():
     circular["self"] = circular
     with pytest.raises(ValueError):
         _dump_json(circular)
+
+
+def test_all_versions_is_every_documents_versions(store):
+    """all_versions (what `provenance log` with no ID lists) reads a whole
+    store at once and gives exactly what versions() gives document by
+    document: full and growing buckets, seen-again observations, ids that
+    need quoting, commits."""
+    assert store.all_versions() == []
+    store.add([inc("big", b"v%d" % i) for i in range(1, 151)])  # a full bucket (cached by versions()) and a second
+    store.add([inc("nda", b"one", captured_at=CAPTURED), inc("a/b c\u00e9", b"x")])
+    store.add([inc("nda", b"one", captured_at=CAPTURED + timedelta(days=1))])  # seen again
+    store.add([inc("nda", b"one", captured_at=CAPTURED + timedelta(days=2)), inc("nda", b"two")])
+    store.versions("big")  # fill the bucket cache: it must not change the answer
+    expected = [v for d in store.documents() for v in store.versions(d.document)]
+    found = store.all_versions()
+    assert found == expected  # in the same order too
+    assert len(found) == 153 and all(v.commit for v in found)
+    (nda1,) = [v for v in found if v.document == "nda" and v.number == 1]
+    assert len(nda1.seen) == 2
+
+
+def test_all_versions_names_an_unreadable_meta_json(store):
+    (r,) = store.add([inc("nda", b"one")])
+    tip = git(store.path, "rev-parse", "main").strip()
+    fast_import(store.path, [b"M 100644 inline %s/meta.json\ndata 5\n{oops\n" % r.version.path.encode()])
+    assert git(store.path, "rev-parse", "main").strip() != tip
+    with pytest.raises(ProvenanceError, match=r"^unreadable .*/meta\.json in .*\(run `provenance verify`\)$"):
+        Store.open(store.path).all_versions()
