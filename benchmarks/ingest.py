@@ -437,6 +437,16 @@ def bench_log(runs: int, quick: bool, built: dict[str, Path]) -> None:
     shutil.rmtree(index, ignore_errors=True)
     t, _ = run_once([*provenance_cmd(), "--store", str(store), "log", "series"])
     print(f"first `provenance log` after deleting provenance-index/ (rebuilt by one walk): {t:.3f} s")
+    # Every version of every document: the store of the crawl benchmark (n documents, two versions each).
+    docs = built.get(f"docs-{n}")
+    if docs is not None:
+        m = interleaved({
+            "all": lambda: run_once([*provenance_cmd(), "--store", str(docs), "log"]),
+            "git": lambda: run_once(["git", "--git-dir", str(docs), "log", "--format=%H %aI %s", "main"]),
+        }, runs)
+        count = len(run([*provenance_cmd(), "--store", str(docs), "log"]).splitlines())
+        print(f"provenance log (no ID) of the store of {n:,} documents, {count:,} versions: {m['all'][0]:.3f} s, "
+              f"{m['all'][1] / 1024:.0f} MB (git log --format=... main: {m['git'][0]:.3f} s)")
 
 
 def bench_size(quick: bool) -> None:
