@@ -19,7 +19,11 @@ Offsets are character offsets (code points) into the decoded texts, so
 
 How a comparison is made (`compare`):
 1. tokenise both texts (tokens.py): literal tokens for display, keys for
-   matching; join words broken by line-break hyphenation;
+   matching; join words broken by line-break hyphenation.  Long texts first
+   go through a sentence-level pass (`_plan_chunks`): runs of sentences
+   that are unchanged but for whitespace stand in as one token each, and
+   only the rest is tokenised; a sample skips the pass when most sentences
+   changed;
 2. diff the key sequences, each token encoded as one character, with
    diff-match-patch (compiled when available) with no time limit: the
    default 1 s limit silently turns a long document into one deletion and
@@ -1030,11 +1034,11 @@ def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
 def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
     """Words in a token list's tokenised stretches (all of it, unless it is
     a sparse list), as count_words counts them, from the word prefix the
-    changes use anyway: for plain text a
-    token is a word exactly when it is a match of the word pattern (not so
-    with the full patterns: a Thai vowel sign is a token and a match, but
-    not a word token).  Placeholders are not words; each of the `joins`
-    line-break joins made two words one.  None when not plain."""
+    changes use anyway.  For plain text a token is a word exactly when it
+    is a match of the word pattern (not so with the full patterns: a Thai
+    vowel sign is a token and a match, but not a word token).  Placeholders
+    are not words; each of the `joins` line-break joins made two words one.
+    None when not plain."""
     return toks.word_prefix()[-1] + joins if plain else None
 
 
