@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import collections
 import functools
-import getpass
 import hashlib
 import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
 import unicodedata
 import urllib.parse
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -394,6 +391,8 @@ def _parse_ident_cached(value: str) -> tuple[str, str]:
 
 
 def _login() -> str:
+    import getpass  # (here, like socket below: only a store with no identity set needs them)
+
     try:
         return getpass.getuser()
     except Exception:
@@ -401,6 +400,8 @@ def _login() -> str:
 
 
 def _hostname() -> str:
+    import socket
+
     return socket.gethostname() or "localhost"
 
 
@@ -1295,7 +1296,7 @@ class Store:
             attempts += 1
             self._check_stale_locks()
             old = self._tip()
-            temp = f"{INCOMING}{uuid.uuid4().hex}"
+            temp = f"{INCOMING}{os.urandom(16).hex()}"
             try:
                 ops, marks, shas = self._write(prepared, old, temp, stats, report)
                 report = None  # progress is reported once, on the first attempt
@@ -1999,7 +2000,7 @@ class Store:
         folder = self._index_dir() / "buckets"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            temp = folder / f".{sha}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+            temp = folder / f".{sha}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
             temp.write_bytes(json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
             os.replace(temp, folder / f"{sha}.json")
         except OSError:
