@@ -20,7 +20,6 @@ without user or system configuration.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -311,7 +310,7 @@ def bench_bulk(runs: int, quick: bool) -> dict[str, Path]:
                   f"{n / m['ours'][0]:,.0f}", f"{m['ours'][1] / 1024:.0f} MB",
                   f"{m['ref'][0]:.2f} s ({n / m['ref'][0]:,.0f}/s)"), "(goal >= 1,000/s)")
         if "one" in m:
-            print(row(f"  same, word statistics in 1 process", f"{m['one'][0]:.2f} s", f"{n / m['one'][0]:,.0f}",
+            print(row("  same, word statistics in 1 process", f"{m['one'][0]:.2f} s", f"{n / m['one'][0]:,.0f}",
                       f"{m['one'][1] / 1024:.0f} MB"))
         built[f"series-{n}"] = store
     for n in sizes:
@@ -336,7 +335,7 @@ def bench_bulk(runs: int, quick: bool) -> dict[str, Path]:
         for path in sorted(again.rglob("*.txt")):
             path.write_text(edit(path.read_text(encoding="utf-8"), rng, vocab, 3), encoding="utf-8")
         t, peak = run_once([*provenance_cmd(), "--store", str(store), "ingest", "--doc-from-path", str(again)])
-        print(row(f"  a second crawl: a new version of each", f"{t:.2f} s", f"{n / t:,.0f}", f"{peak / 1024:.0f} MB"))
+        print(row("  a second crawl: a new version of each", f"{t:.2f} s", f"{n / t:,.0f}", f"{peak / 1024:.0f} MB"))
         built[f"docs-{n}"] = store
     # Where the time goes: the store alone vs the word statistics (Python API, this process).
     from provenance.diff import word_change_counts
