@@ -850,6 +850,12 @@ CHUNK_PASS_MIN_CHUNKS = 16
 MIN_KEPT_CHARS = 160
 
 
+def _chunk_keys(chunks: list[str]) -> list[str]:
+    """What chunks are compared by: their text with whitespace folded (the
+    plan and the sample that decides whether to make one must agree)."""
+    return [" ".join(c.split()) for c in chunks]
+
+
 def _plan_chunks(old_text: str, new_text: str, engine: str | None):
     """Which chunks of each text need tokens, and how unchanged runs pair up.
 
@@ -865,8 +871,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
     new_chunks, new_seps = tk.split_chunks(new_text)
     if min(len(old_chunks), len(new_chunks)) < CHUNK_PASS_MIN_CHUNKS:
         return None
-    old_keys = [" ".join(c.split()) for c in old_chunks]
-    new_keys = [" ".join(c.split()) for c in new_chunks]
+    old_keys = _chunk_keys(old_chunks)
+    new_keys = _chunk_keys(new_chunks)
     equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
     i = j = 0
     for op, n in diff_strings(*_encode(old_keys, new_keys), engine):
@@ -909,8 +915,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
 SAMPLE_MIN_CHARS = 256 * 1024
 _SAMPLES = 4
 _SAMPLE_CHARS = 8 * 1024
-# Kept share of the sampled text from which the pass pays (break-even,
-# measured on 1 MB pairs, is near 45%).
+# Kept share of the sampled text from which the pass pays (break-even near
+# 45%, worked out from the times of each step on the 1 MB benchmark pairs).
 _MIN_KEPT_SHARE = 0.4
 
 
@@ -927,9 +933,9 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
     for k in range(_SAMPLES):
         centre = (2 * k + 1) / (2 * _SAMPLES)
         at = int(centre * n_old) - _SAMPLE_CHARS // 2
-        old_keys = [" ".join(c.split()) for c in tk.split_chunks(old_text[at:at + _SAMPLE_CHARS])[0][1:-1]]
+        old_keys = _chunk_keys(tk.split_chunks(old_text[at:at + _SAMPLE_CHARS])[0][1:-1])
         at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
-        new_keys = {" ".join(c.split()) for c in tk.split_chunks(new_text[at:at + 3 * _SAMPLE_CHARS])[0]}
+        new_keys = set(_chunk_keys(tk.split_chunks(new_text[at:at + 3 * _SAMPLE_CHARS])[0]))
         total += sum(map(len, old_keys))
         kept += sum(len(key) for key in old_keys if key in new_keys)
     return kept >= _MIN_KEPT_SHARE * total
