@@ -343,6 +343,21 @@ def _longest_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return chain
 
 
+def _anchor_runs(anchors: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Anchors grouped into runs of consecutive ones: (i, j, n) stands for
+    (i, j), (i + 1, j + 1), ... n of them.  Where little changed, most
+    anchors follow one another, and nothing lies between them to diff."""
+    runs: list[list[int]] = []
+    i_next = j_next = -1  # where the current run would continue
+    for i, j in anchors:
+        if i == i_next and j == j_next:
+            runs[-1][2] += 1
+        else:
+            runs.append([i, j, 1])
+        i_next, j_next = i + 1, j + 1
+    return [tuple(r) for r in runs]
+
+
 def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
     ops: list[tuple[str, int]] = []
     prefix = _common_prefix(a, b)
@@ -352,7 +367,7 @@ def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
     mid_a, mid_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
     anchors = _unique_anchors(mid_a, mid_b) if mid_a and mid_b else []
     pa = pb = 0
-    for ia, ib in [*anchors, (len(mid_a), len(mid_b))]:
+    for ia, ib, run in [*_anchor_runs(anchors), (len(mid_a), len(mid_b), 0)]:
         seg_a, seg_b = mid_a[pa:ia], mid_b[pb:ib]
         if seg_a == seg_b:
             if seg_a:
@@ -361,9 +376,9 @@ def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
             ops.extend(_anchored(seg_a, seg_b, engine, depth + 1))  # tokens unique within the stretch
         else:
             ops.extend(_myers(seg_a, seg_b, engine))
-        if ia < len(mid_a):
-            ops.append(("=", 1))  # the anchor
-        pa, pb = ia + 1, ib + 1
+        if run:
+            ops.append(("=", run))  # the anchors
+        pa, pb = ia + run, ib + run
     if suffix:
         ops.append(("=", suffix))
     return ops
@@ -904,8 +919,85 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             s0, s1 = a + 1, b
             if s1 > s0 and sum(map(len, old_keys[i + s0:i + s1])) + (s1 - s0) >= MIN_KEPT_CHARS:
                 kept.append((i + s0, i + s1, j + s0, j + s1))
-    return (_chunk_plan(old_chunks, old_seps, [(r[0], r[1]) for r in kept]),
-            _chunk_plan(new_chunks, new_seps, [(r[2], r[3]) for r in kept]))
+    old_trims, new_trims = _trim_changed(kept, old_chunks, new_chunks, old_keys, new_keys)
+    return (_chunk_plan(old_chunks, old_seps, [(r[0], r[1]) for r in kept], old_trims),
+            _chunk_plan(new_chunks, new_seps, [(r[2], r[3]) for r in kept], new_trims))
+
+
+# Words left to the word diff on each side of a trimmed stretch, so that a
+# pure insertion or deletion can still slide to a natural boundary
+# (_align_to_boundaries) within its sentence.
+TRIM_MARGIN_WORDS = 4
+
+
+def _trim_changed(kept, old_chunks, new_chunks, old_keys, new_keys):
+    """Grow each unchanged run over the words that the changed chunks next
+    to it share with their counterparts.
+
+    A sentence with one edited word is a changed chunk, but most of its
+    words are the same on both sides; the word diff would strip them as
+    its common prefix and suffix anyway, so they need no tokens.  Only whole
+    words (cut at whitespace) that are literally equal but for whitespace
+    are taken, and only between chunks whose separators already agree
+    (see the caller), so nothing is hidden that the word diff would show.
+
+    Returns, for each text, per run: (head, tail), where head is the offset
+    in the chunk before the run at which the run now starts and tail the
+    offset in the chunk after it at which it now ends (None: unchanged).
+    """
+    old_trims = [[None, None] for _ in kept]
+    new_trims = [[None, None] for _ in kept]
+    for r in range(len(kept) + 1):
+        # The changed chunks between run r - 1 and run r.
+        i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
+        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_chunks), len(new_chunks))
+        if i1 <= i0 or j1 <= j0:
+            continue  # whole chunks inserted or deleted
+        head = 0  # words of chunk pair (i0, j0) taken by the run before
+        if r:
+            ka, kb = old_keys[i0], new_keys[j0]
+            head = _shared_words(ka, kb)
+            taken = head - TRIM_MARGIN_WORDS
+            if taken > 0:
+                old_trims[r - 1][1] = _end_of_words(old_chunks[i0], taken)
+                new_trims[r - 1][1] = _end_of_words(new_chunks[j0], taken)
+        if r < len(kept):
+            ka, kb = old_keys[i1 - 1], new_keys[j1 - 1]
+            if head and (i1 - 1, j1 - 1) == (i0, j0):
+                # One chunk pair on each side: the tail is looked for after the head.
+                ka, kb = ka.split(" ", head)[head:] or [""], kb.split(" ", head)[head:] or [""]
+                ka, kb = ka[0], kb[0]
+            taken = _shared_words(ka[::-1], kb[::-1]) - TRIM_MARGIN_WORDS
+            if taken > 0:
+                old_trims[r][0] = _start_of_last_words(old_chunks[i1 - 1], taken)
+                new_trims[r][0] = _start_of_last_words(new_chunks[j1 - 1], taken)
+    return old_trims, new_trims
+
+
+def _shared_words(ka: str, kb: str) -> int:
+    """How many whole words two whitespace-folded keys share at the start."""
+    p = _common_prefix(ka, kb)
+    if (p == len(ka) or ka[p] == " ") and (p == len(kb) or kb[p] == " "):
+        end = p  # a word ends there in both
+    else:
+        end = ka.rfind(" ", 0, p)
+    return ka.count(" ", 0, end) + 1 if end > 0 else 0
+
+
+def _end_of_words(text: str, n: int) -> int:
+    """Offset just past the n-th word (whitespace-separated) of text."""
+    parts = text.split(None, n)
+    if len(parts) > n:
+        return len(text[:len(text) - len(parts[n])].rstrip())
+    return len(text.rstrip())
+
+
+def _start_of_last_words(text: str, n: int) -> int:
+    """Offset of the first of the last n words (whitespace-separated) of text."""
+    parts = text.rsplit(None, n)
+    if len(parts) > n:
+        return len(text) - len(text[len(parts[0]):].lstrip())
+    return len(text) - len(text.lstrip())
 
 
 # The chunk pass costs about 100 ms per megabyte, and it pays only when much
@@ -941,21 +1033,26 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
     return kept >= _MIN_KEPT_SHARE * total
 
 
-def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]]):
+def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]], trims=None):
     """(start, end, run) stretches in text order: run None for text to
-    tokenise (separators included), else the number of the unchanged run
-    (chunk text only, so the separators around it stay gaps)."""
+    tokenise, else the number of the unchanged run (from the start of its
+    first chunk to the end of its last, so the separators around it stay
+    gaps).  `trims` (from _trim_changed) grows runs into the changed chunks
+    next to them."""
     # bounds[2k] starts separator k, bounds[2k + 1] starts chunk k.
     bounds = array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
     plan = []
-    done = 0  # chunks before this one are planned
+    done = 0  # offset: text before it is planned
     for run, (c0, c1) in enumerate(kept):
-        if c0 > done:
-            plan.append((bounds[2 * done], bounds[2 * c0], None))
-        plan.append((bounds[2 * c0 + 1], bounds[2 * c1], run))
-        done = c1
-    if done < len(chunks):
-        plan.append((bounds[2 * done], bounds[-1], None))
+        head, tail = trims[run] if trims else (None, None)
+        start = bounds[2 * c0 + 1] if head is None else bounds[2 * c0 - 1] + head
+        end = bounds[2 * c1] if tail is None else bounds[2 * c1 + 1] + tail
+        if start > done:  # changed chunks, or only the separator between two runs (no tokens)
+            plan.append((done, start, None))
+        plan.append((start, end, run))
+        done = end
+    if done < bounds[-1]:
+        plan.append((done, bounds[-1], None))
     return plan
 
 
@@ -998,10 +1095,12 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
     old_marks = sorted(old_t.placeholders)
     new_marks = sorted(new_t.placeholders)
     ops: list[tuple[str, int]] = []
+    # One encoding for all stretches: a diff depends only on which tokens
+    # are equal, and one table costs less than thousands of small ones.
+    old_s, new_s = _encode(old_t.keys, new_t.keys)
     pa = pb = 0
     for ia, ib in [*zip(old_marks, new_marks), (len(old_t), len(new_t))]:
-        sa, sb = _encode(old_t.keys[pa:ia], new_t.keys[pb:ib])
-        ops.extend(diff_strings(sa, sb, engine))
+        ops.extend(diff_strings(old_s[pa:ia], new_s[pb:ib], engine))
         if ia < len(old_t):
             ops.append(("=", 1))
         pa, pb = ia + 1, ib + 1

@@ -713,3 +713,101 @@ def test_comparisons_pause_the_cyclic_gc_and_restore_it(monkeypatch):
     with pytest.raises(RuntimeError):
         compare("a b", "a c")
     assert gc.isenabled()
+
+
+# --- trimming changed chunks ---------------------------------------------------
+
+WORDS = st.text(alphabet="ab'\u2019.,-", min_size=1, max_size=4).filter(lambda w: w.strip())
+SPACES = st.sampled_from([" ", "  ", "\n", "\t", " \n ", "\r\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=12), st.lists(SPACES, min_size=13, max_size=13), st.booleans(),
+       st.data())
+def test_word_offsets_cut_text_at_whitespace_after_whole_words(words, spaces, edges, data):
+    text = "".join(s + w for s, w in zip(spaces, words)) + (spaces[-1] if edges else "")
+    if not edges:
+        text = text.lstrip()
+    n = data.draw(st.integers(1, len(words)))
+    end = diff_module._end_of_words(text, n)
+    assert text[:end].split() == words[:n] and not text[:end][-1:].isspace()
+    start = diff_module._start_of_last_words(text, n)
+    assert text[start:].split() == words[-n:] and not text[start:start + 1].isspace()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=8), st.lists(WORDS, max_size=8), st.lists(WORDS, max_size=8))
+def test_shared_words_are_the_whole_words_two_keys_begin_with(common, rest_a, rest_b):
+    ka, kb = " ".join(common + rest_a), " ".join(common + rest_b)
+    n = diff_module._shared_words(ka, kb)
+    assert ka.split()[:n] == kb.split()[:n]  # never more than they share
+    assert n >= len(common)  # never less than what they were built with
+    if n < min(len(ka.split()), len(kb.split())):
+        assert ka.split()[n] != kb.split()[n]  # and all of it
+
+
+SENTENCE_VOCAB = ["the", "government", "official", "said", "office", "report", "Smith", "of", "caf\u00e9", "river",
+                  "it's", "don't", "twenty-one", "final", "a", "(see", "note)", "\u201cquoted\u201d", "files,"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(SENTENCE_VOCAB), min_size=6, max_size=18, unique=True), min_size=20,
+                max_size=45),
+       st.integers(0, 2**32 - 1))
+def test_trimmed_chunk_pass_matches_the_whole_text_path(sentences, seed):
+    """Sentences with a few words edited, inserted, deleted or retyped
+    (curly quotes), the text re-wrapped: the chunk pass, which leaves the
+    words a changed sentence shares with its counterpart out of the word
+    diff, finds the same changes as tokenising both texts whole.
+
+    (No word repeats within a sentence: in a text like "the the the ..."
+    equally short diffs group the edits differently, with or without the
+    chunk pass.)"""
+    rng = random.Random(seed)
+    words = [w for s in sentences for w in (*s[:-1], s[-1] + rng.choice(".!?"))]
+    edited = list(words)
+    for _ in range(rng.randint(1, 6)):
+        k = rng.randrange(len(edited))
+        op = rng.random()
+        if op < 0.25:
+            edited.insert(k, rng.choice(SENTENCE_VOCAB))
+        elif op < 0.5:
+            del edited[k]
+        elif op < 0.75:
+            edited[k] = rng.choice(SENTENCE_VOCAB)
+        else:
+            edited[k] = edited[k].replace("'", "\u2019").replace("\u201c", '"')
+    old, new = layout(words, rng, rng.randint(20, 70)), layout(edited, rng, rng.randint(20, 70))
+    whole, chunked = compare_both_ways(old, new)
+    assert_lossless(chunked)
+    assert_no_split_words(chunked)
+    assert whole.stats == chunked.stats
+    assert [(c.kind, c.cls, c.old_text, c.new_text) for c in whole.changes] == \
+        [(c.kind, c.cls, c.old_text, c.new_text) for c in chunked.changes]
+
+
+def test_changed_sentences_are_tokenised_only_around_their_edits():
+    """In a long text with one word changed per sentence here and there,
+    the stretches left to tokenise are the edits with a few words either
+    side, not the whole changed sentences."""
+    rng = random.Random(3)
+    sentences = [" ".join(rng.choice(SENTENCE_VOCAB) for _ in range(30)) + "." for _ in range(40)]
+    edited = list(sentences)
+    for k in (5, 17, 30):
+        words = edited[k].split()
+        words[15] = "CHANGED"
+        edited[k] = " ".join(words)
+    old, new = " ".join(sentences), "\n".join(edited)
+    saved = diff_module.CHUNK_PASS_MIN_CHUNKS
+    try:
+        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
+        old_plan, new_plan = diff_module._plan_chunks(old, new, None)
+    finally:
+        diff_module.CHUNK_PASS_MIN_CHUNKS = saved
+    stretches = [new[s:e] for s, e, run in new_plan if run is None]
+    assert len(stretches) == 3
+    for stretch in stretches:
+        assert "CHANGED" in stretch
+        assert len(stretch.split()) == 1 + 2 * diff_module.TRIM_MARGIN_WORDS
+    changes = compare(old, new).changes
+    assert [(c.cls, c.new_text) for c in changes] == [(CONTENT, "CHANGED")] * 3
