@@ -750,19 +750,22 @@ SENTENCE_VOCAB = ["the", "government", "official", "said", "office", "report", "
                   "it's", "don't", "twenty-one", "final", "a", "(see", "note)", "\u201cquoted\u201d", "files,"]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("margin", [0, diff_module.TRIM_MARGIN_WORDS])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(SENTENCE_VOCAB), min_size=6, max_size=18, unique=True), min_size=20,
-                max_size=45),
+                max_size=40),
        st.integers(0, 2**32 - 1))
-def test_trimmed_chunk_pass_matches_the_whole_text_path(sentences, seed):
+def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed):
     """Sentences with a few words edited, inserted, deleted or retyped
-    (curly quotes), the text re-wrapped: the chunk pass, which leaves the
-    words a changed sentence shares with its counterpart out of the word
-    diff, finds the same changes as tokenising both texts whole.
+    (curly quotes), the text re-wrapped: the chunk pass finds the same
+    changes whether or not it leaves the words a changed sentence shares
+    with its counterpart out of the word diff (the diff strips them as a
+    common prefix and suffix anyway).
 
-    (No word repeats within a sentence: in a text like "the the the ..."
-    equally short diffs group the edits differently, with or without the
-    chunk pass.)"""
+    With no words left on either side (margin 0) an insertion or deletion
+    cannot slide to a better boundary, but the same words change.  (No word
+    repeats within a sentence: an insertion in "the the the ..." may slide
+    further than the words left.)"""
     rng = random.Random(seed)
     words = [w for s in sentences for w in (*s[:-1], s[-1] + rng.choice(".!?"))]
     edited = list(words)
@@ -778,12 +781,23 @@ def test_trimmed_chunk_pass_matches_the_whole_text_path(sentences, seed):
         else:
             edited[k] = edited[k].replace("'", "\u2019").replace("\u201c", '"')
     old, new = layout(words, rng, rng.randint(20, 70)), layout(edited, rng, rng.randint(20, 70))
-    whole, chunked = compare_both_ways(old, new)
-    assert_lossless(chunked)
-    assert_no_split_words(chunked)
-    assert whole.stats == chunked.stats
-    assert [(c.kind, c.cls, c.old_text, c.new_text) for c in whole.changes] == \
-        [(c.kind, c.cls, c.old_text, c.new_text) for c in chunked.changes]
+    saved = diff_module.CHUNK_PASS_MIN_CHUNKS, diff_module.TRIM_MARGIN_WORDS
+    try:
+        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
+        diff_module.TRIM_MARGIN_WORDS = margin
+        trimmed = compare(old, new)
+        diff_module.TRIM_MARGIN_WORDS = 10**9  # nothing trimmed
+        untrimmed = compare(old, new)
+    finally:
+        diff_module.CHUNK_PASS_MIN_CHUNKS, diff_module.TRIM_MARGIN_WORDS = saved
+    assert_lossless(trimmed)
+    assert_no_split_words(trimmed)
+    assert (trimmed.old_words, trimmed.new_words) == (tk.count_words(old), tk.count_words(new))
+    assert trimmed.stats == untrimmed.stats
+    assert [(c.kind, c.cls, c.old_text, c.new_text) for c in trimmed.changes] == \
+        [(c.kind, c.cls, c.old_text, c.new_text) for c in untrimmed.changes]
+    if margin:
+        assert trimmed.to_dict() == untrimmed.to_dict()
 
 
 def test_changed_sentences_are_tokenised_only_around_their_edits():
