@@ -490,7 +490,7 @@ def _align_to_boundaries(regions: list[list], old: tk.Tokens, new: tk.Tokens) ->
         if not left and not right:
             continue
         best = max(range(-left, right + 1),
-                   key=lambda s: (_boundary_score(toks, lo + s) + _boundary_score(toks, hi + s), -abs(s)))
+                   key=lambda s: (_boundary_score(toks, lo + s) + _boundary_score(toks, hi + s), -s))
         if best:
             # The equal run before grows (or shrinks) by what the one after
             # loses (or gains); the change keeps its length.  An equal run
@@ -919,59 +919,116 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             s0, s1 = a + 1, b
             if s1 > s0 and sum(map(len, old_keys[i + s0:i + s1])) + (s1 - s0) >= MIN_KEPT_CHARS:
                 kept.append((i + s0, i + s1, j + s0, j + s1))
-    old_trims, new_trims = _trim_changed(kept, old_chunks, new_chunks, old_keys, new_keys)
-    return (_chunk_plan(old_chunks, old_seps, [(r[0], r[1]) for r in kept], old_trims),
-            _chunk_plan(new_chunks, new_seps, [(r[2], r[3]) for r in kept], new_trims))
+    old_bounds, new_bounds = _chunk_bounds(old_chunks, old_seps), _chunk_bounds(new_chunks, new_seps)
+    spans = _unchanged_spans(kept, (old_chunks, old_keys, old_bounds, old_kinds),
+                             (new_chunks, new_keys, new_bounds, new_kinds))
+    return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
+            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
 
 
-# Words left to the word diff on each side of a trimmed stretch, so that a
-# pure insertion or deletion can still slide to a natural boundary
-# (_align_to_boundaries) within its sentence.
+# Words left to the word diff on each side of an edit in a changed chunk,
+# so that a pure insertion or deletion can still slide to a natural
+# boundary (_align_to_boundaries) within its sentence.
 TRIM_MARGIN_WORDS = 4
 
 
-def _trim_changed(kept, old_chunks, new_chunks, old_keys, new_keys):
-    """Grow each unchanged run over the words that the changed chunks next
-    to it share with their counterparts.
+def _chunk_bounds(chunks: list[str], seps: list[str]) -> "array[int]":
+    """bounds[2k] is where separator k starts, bounds[2k + 1] where chunk k starts."""
+    return array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
+
+
+def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
+    """The unchanged runs of chunks as character spans, grown over the
+    words that changed chunks share with their counterparts, plus such
+    shared words between two changed chunks.
 
     A sentence with one edited word is a changed chunk, but most of its
-    words are the same on both sides; the word diff would strip them as
-    its common prefix and suffix anyway, so they need no tokens.  Only whole
-    words (cut at whitespace) that are literally equal but for whitespace
-    are taken, and only between chunks whose separators already agree
-    (see the caller), so nothing is hidden that the word diff would show.
+    words are the same on both sides.  Where a changed stretch has as many
+    chunks in each text, its chunks pair up in order; otherwise only its
+    first and last chunks do.  The words a pair shares at its start and at
+    its end (whole words, literally equal but for whitespace; across a
+    separator only when it is the same kind in both texts) need no tokens:
+    the word diff would find them equal.  TRIM_MARGIN_WORDS of them are
+    left next to each edit.
 
-    Returns, for each text, per run: (head, tail), where head is the offset
-    in the chunk before the run at which the run now starts and tail the
-    offset in the chunk after it at which it now ends (None: unchanged).
+    `old` and `new` are (chunks, keys, bounds, kinds) of each text.
+    Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
-    old_trims = [[None, None] for _ in kept]
-    new_trims = [[None, None] for _ in kept]
+    old_chunks, old_keys, old_bounds, old_kinds = old
+    new_chunks, new_keys, new_bounds, new_kinds = new
+    margin = TRIM_MARGIN_WORDS
+    spans: list[list[int]] = []
     for r in range(len(kept) + 1):
-        # The changed chunks between run r - 1 and run r.
         i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
         i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_chunks), len(new_chunks))
-        if i1 <= i0 or j1 <= j0:
-            continue  # whole chunks inserted or deleted
-        head = 0  # words of chunk pair (i0, j0) taken by the run before
-        if r:
-            ka, kb = old_keys[i0], new_keys[j0]
-            head = _shared_words(ka, kb)
-            taken = head - TRIM_MARGIN_WORDS
-            if taken > 0:
-                old_trims[r - 1][1] = _end_of_words(old_chunks[i0], taken)
-                new_trims[r - 1][1] = _end_of_words(new_chunks[j0], taken)
+        if i1 > i0 and j1 > j0:
+            if i1 - i0 == j1 - j0:
+                pairs = list(zip(range(i0, i1), range(j0, j1)))
+            else:
+                pairs = [(i0, j0), (i1 - 1, j1 - 1)]
+            shared = [_shared_ends(old_keys[i], new_keys[j]) for i, j in pairs]
+            if r and shared[0][0] > margin:  # the run before grows into the first pair
+                i, j = pairs[0]
+                spans[-1][1] = old_bounds[2 * i + 1] + _end_of_words(old_chunks[i], shared[0][0] - margin)
+                spans[-1][3] = new_bounds[2 * j + 1] + _end_of_words(new_chunks[j], shared[0][0] - margin)
+            if i1 - i0 == j1 - j0:
+                for k in range(1, len(pairs)):
+                    span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new)
+                    if span and _follows(span, spans):
+                        spans.append(span)
         if r < len(kept):
-            ka, kb = old_keys[i1 - 1], new_keys[j1 - 1]
-            if head and (i1 - 1, j1 - 1) == (i0, j0):
-                # One chunk pair on each side: the tail is looked for after the head.
-                ka, kb = ka.split(" ", head)[head:] or [""], kb.split(" ", head)[head:] or [""]
-                ka, kb = ka[0], kb[0]
-            taken = _shared_words(ka[::-1], kb[::-1]) - TRIM_MARGIN_WORDS
-            if taken > 0:
-                old_trims[r][0] = _start_of_last_words(old_chunks[i1 - 1], taken)
-                new_trims[r][0] = _start_of_last_words(new_chunks[j1 - 1], taken)
-    return old_trims, new_trims
+            c0, c1, d0, d1 = kept[r]
+            span = [old_bounds[2 * c0 + 1], old_bounds[2 * c1], new_bounds[2 * d0 + 1], new_bounds[2 * d1]]
+            if i1 > i0 and j1 > j0 and shared[-1][1] > margin:  # it grows back into the last pair
+                i, j = pairs[-1]
+                grown = [old_bounds[2 * i + 1] + _start_of_last_words(old_chunks[i], shared[-1][1] - margin), span[1],
+                         new_bounds[2 * j + 1] + _start_of_last_words(new_chunks[j], shared[-1][1] - margin), span[3]]
+                if _follows(grown, spans):  # (a chunk both first and last of an uneven stretch: not twice)
+                    span = grown
+            spans.append(span)
+    return [tuple(span) for span in spans]
+
+
+def _follows(span: list[int], spans: list[list[int]]) -> bool:
+    """Whether span starts after the last of spans ends, in both texts."""
+    return not spans or (span[0] >= spans[-1][1] and span[2] >= spans[-1][3])
+
+
+def _shared_ends(ka: str, kb: str) -> tuple[int, int]:
+    """(words shared at the start, words shared at the end of the rest) of two keys."""
+    head = _shared_words(ka, kb)
+    if head:
+        ka = ka.split(" ", head)[head] if ka.count(" ") >= head else ""
+        kb = kb.split(" ", head)[head] if kb.count(" ") >= head else ""
+    return head, _shared_words(ka[::-1], kb[::-1])
+
+
+def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | None:
+    """The span of the `tail` words ending chunk pair `before` and the `head`
+    words starting pair `after` (one run of shared words, with the
+    separator between), less TRIM_MARGIN_WORDS at each end; None if
+    nothing is left."""
+    margin = TRIM_MARGIN_WORDS
+    total = tail + head
+    if total <= 2 * margin:
+        return None
+    first, last = margin, total - margin  # the span is words first..last-1 of the run
+    if first < tail and last > tail and old[3][after[0]] != new[3][after[1]]:
+        return None  # across a separator that is a paragraph break on one side only
+    span = []
+    for (chunks, keys, bounds, _), a, b in ((old, before[0], after[0]), (new, before[1], after[1])):
+        words_a = keys[a].count(" ") + 1 if keys[a] else 0
+        words_b = keys[b].count(" ") + 1 if keys[b] else 0
+        if first < tail:
+            start = bounds[2 * a + 1] + _start_of_last_words(chunks[a], tail - first)
+        else:
+            start = bounds[2 * b + 1] + _start_of_last_words(chunks[b], words_b - (first - tail))
+        if last <= tail:
+            end = bounds[2 * a + 1] + _end_of_words(chunks[a], words_a - (tail - last))
+        else:
+            end = bounds[2 * b + 1] + _end_of_words(chunks[b], last - tail)
+        span += [start, end]
+    return span
 
 
 def _shared_words(ka: str, kb: str) -> int:
@@ -1033,26 +1090,18 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
     return kept >= _MIN_KEPT_SHARE * total
 
 
-def _chunk_plan(chunks: list[str], seps: list[str], kept: list[tuple[int, int]], trims=None):
+def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int, int | None]]:
     """(start, end, run) stretches in text order: run None for text to
-    tokenise, else the number of the unchanged run (from the start of its
-    first chunk to the end of its last, so the separators around it stay
-    gaps).  `trims` (from _trim_changed) grows runs into the changed chunks
-    next to them."""
-    # bounds[2k] starts separator k, bounds[2k + 1] starts chunk k.
-    bounds = array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
+    tokenise, else the number of the unchanged span."""
     plan = []
-    done = 0  # offset: text before it is planned
-    for run, (c0, c1) in enumerate(kept):
-        head, tail = trims[run] if trims else (None, None)
-        start = bounds[2 * c0 + 1] if head is None else bounds[2 * c0 - 1] + head
-        end = bounds[2 * c1] if tail is None else bounds[2 * c1 + 1] + tail
-        if start > done:  # changed chunks, or only the separator between two runs (no tokens)
+    done = 0  # text before this offset is planned
+    for run, (start, end) in enumerate(spans):
+        if start > done:  # changed text, or only the separator between two runs (no tokens)
             plan.append((done, start, None))
         plan.append((start, end, run))
         done = end
-    if done < bounds[-1]:
-        plan.append((done, bounds[-1], None))
+    if done < length:
+        plan.append((done, length, None))
     return plan
 
 

@@ -800,28 +800,66 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
         assert trimmed.to_dict() == untrimmed.to_dict()
 
 
+def plan_with_chunk_pass(old, new):
+    saved = diff_module.CHUNK_PASS_MIN_CHUNKS
+    try:
+        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
+        return diff_module._plan_chunks(old, new, None)
+    finally:
+        diff_module.CHUNK_PASS_MIN_CHUNKS = saved
+
+
 def test_changed_sentences_are_tokenised_only_around_their_edits():
-    """In a long text with one word changed per sentence here and there,
-    the stretches left to tokenise are the edits with a few words either
-    side, not the whole changed sentences."""
+    """In a long text with one word changed in some sentences, three of
+    them in a row, the stretches left to tokenise are the edits with a few
+    words either side, not the whole changed sentences."""
     rng = random.Random(3)
     sentences = [" ".join(rng.choice(SENTENCE_VOCAB) for _ in range(30)) + "." for _ in range(40)]
     edited = list(sentences)
-    for k in (5, 17, 30):
+    for k in (5, 17, 18, 19, 30):
         words = edited[k].split()
         words[15] = "CHANGED"
         edited[k] = " ".join(words)
     old, new = " ".join(sentences), "\n".join(edited)
-    saved = diff_module.CHUNK_PASS_MIN_CHUNKS
-    try:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
-        old_plan, new_plan = diff_module._plan_chunks(old, new, None)
-    finally:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = saved
+    old_plan, new_plan = plan_with_chunk_pass(old, new)
     stretches = [new[s:e] for s, e, run in new_plan if run is None]
-    assert len(stretches) == 3
+    assert len(stretches) == 5
     for stretch in stretches:
         assert "CHANGED" in stretch
         assert len(stretch.split()) == 1 + 2 * diff_module.TRIM_MARGIN_WORDS
     changes = compare(old, new).changes
-    assert [(c.cls, c.new_text) for c in changes] == [(CONTENT, "CHANGED")] * 3
+    assert [(c.cls, c.new_text) for c in changes] == [(CONTENT, "CHANGED")] * 5
+
+
+def test_a_paragraph_break_between_changed_sentences_is_not_trimmed_away():
+    """Two changed sentences in a row, a paragraph break between them in
+    one text only: the words around the break stay in the word diff, which
+    reports the break as formatting."""
+    rng = random.Random(5)
+    sentences = [" ".join(rng.choice(SENTENCE_VOCAB) for _ in range(30)) + "." for _ in range(30)]
+    edited = list(sentences)
+    for k in (10, 11):
+        words = edited[k].split()
+        words[15] = "CHANGED"
+        edited[k] = " ".join(words)
+    old = " ".join(sentences)
+    new = " ".join(edited[:11]) + "\n\n" + " ".join(edited[11:])
+    old_plan, new_plan = plan_with_chunk_pass(old, new)
+    assert any("\n\n" in new[s:e] for s, e, run in new_plan if run is None)
+    cmp = compare(old, new)
+    assert [c.new_text for c in content(cmp)] == ["CHANGED", "CHANGED"]
+    assert len(formatting(cmp)) == 1
+
+
+def test_an_ambiguous_insertion_is_placed_alike_with_or_without_the_chunk_pass():
+    """ "of the the fine": which "the" is new is a tie; the earliest is
+    taken, so the report is the same however the text was cut up."""
+    sentence = "The praise of the fine mind did not appear to excite a thought in her sister at all."
+    others = [f"Sentence number {k} is here to make the text long enough for a chunk pass to run." for k in range(30)]
+    old = " ".join(others[:15] + [sentence] + others[15:])
+    new = " ".join(others[:15] + [sentence.replace("of the fine", "of the the fine")] + others[15:])
+    whole, chunked = compare_both_ways(old, new)
+    assert whole.to_dict() == chunked.to_dict()
+    [change] = whole.changes
+    assert (change.kind, change.new_text) == ("insert", "the")
+    assert new[:change.new_start].endswith("praise of ")  # the first "the" of the two
