@@ -325,6 +325,22 @@ def tokenize_recent(text: str, keyer: Keyer, plain: bool | None = None) -> Token
     return Tokens(text, found.literals[:], found.gaps[:], found.keys[:], found.starts[:], found.ends[:])
 
 
+def _tokenised_ranges(side: Tokens) -> list[tuple[int, int]]:
+    """(start, end) of the text that is cut into tokens: all of it, or for a
+    sparse list the stretches between its unchanged runs (a break inside
+    or at the edge of a run cannot join two tokens of the list)."""
+    if not side.placeholders:
+        return [(0, len(side.text))]
+    ranges, done = [], 0
+    for start, end in sorted(side.placeholders.values()):
+        if start > done:
+            ranges.append((done, start))
+        done = end
+    if done < len(side.text):
+        ranges.append((done, len(side.text)))
+    return ranges
+
+
 def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
     """Merge words broken across lines ("govern-" / "ment") into one token.
 
@@ -336,7 +352,8 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
     Returns how many joins each side had: each makes two word tokens one.
     """
     candidates = [
-        (side, [m for m in _BREAK_RE.finditer(side.text) if m.start() and side.text[m.start() - 1].isalnum()])
+        (side, [m for start, end in _tokenised_ranges(side) for m in _BREAK_RE.finditer(side.text, start, end)
+                if m.start() and side.text[m.start() - 1].isalnum()])
         for side in (old, new)
     ]
     joins = [0, 0]
