@@ -863,3 +863,11 @@ def test_an_ambiguous_insertion_is_placed_alike_with_or_without_the_chunk_pass()
     [change] = whole.changes
     assert (change.kind, change.new_text) == ("insert", "the")
     assert new[:change.new_start].endswith("praise of ")  # the first "the" of the two
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", ".", "\u00e9", "\u200b", " ", "  ", "\n", "\t", "\r", "\u00a0", "\u2009",
+                                 "\u2028", "\x1c", "\x85", "\u3000"]), max_size=30))
+def test_chunk_keys_are_the_text_with_whitespace_folded(parts):
+    text = "".join(parts)
+    assert diff_module._chunk_keys([text]) == [" ".join(text.split())]
