@@ -42,7 +42,7 @@ import os
 from array import array
 from contextlib import contextmanager
 from collections import defaultdict
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -292,16 +292,15 @@ def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
         # equally often, at most 4 times, in both.
         repeated = {c for c, n in count_a.items() if n <= 4 and count_b.get(c) == n}
         if len(repeated) > len(unique):
-            pos_a: dict[str, list[int]] = defaultdict(list)
-            pos_b: dict[str, list[int]] = defaultdict(list)
-            for i, c in enumerate(a):
-                if c in repeated:
-                    pos_a[c].append(i)
-            for j, c in enumerate(b):
-                if c in repeated:
-                    pos_b[c].append(j)
-            pairs = sorted(pair for c in repeated for pair in zip(pos_a[c], pos_b[c]))
-            return _longest_chain(pairs)
+            # Both texts hold each of these tokens equally often, so sorted
+            # stably by token their positions line up k-th with k-th (map,
+            # compress and sorted run in C).
+            lined_up = []
+            for text in (a, b):
+                where = list(map(repeated.__contains__, text))
+                positions, tokens = list(compress(range(len(text)), where)), list(compress(text, where))
+                lined_up.append(map(positions.__getitem__, sorted(range(len(tokens)), key=tokens.__getitem__)))
+            return _longest_chain(sorted(zip(*lined_up)))
     if not unique:
         return []
     # dict(zip(...)) runs in C; for a unique token the (last) position kept
@@ -1003,11 +1002,11 @@ def _follows(span: list[int], spans: list[list[int]]) -> bool:
 
 def _shared_ends(ka: str, kb: str) -> tuple[int, int]:
     """(words shared at the start, words shared at the end of the rest) of two keys."""
-    head = _shared_words(ka, kb)
-    if head:
-        ka = ka.split(" ", head)[head] if ka.count(" ") >= head else ""
-        kb = kb.split(" ", head)[head] if kb.count(" ") >= head else ""
-    return head, _shared_words(ka[::-1], kb[::-1])
+    end = _shared_end(ka, kb)
+    if end <= 0:
+        return 0, _shared_words(ka[::-1], kb[::-1])
+    # The rest: after the space that follows the shared words (at `end` in both).
+    return ka.count(" ", 0, end) + 1, _shared_words(ka[:end:-1], kb[:end:-1])
 
 
 def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | None:
@@ -1038,13 +1037,18 @@ def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | N
     return span
 
 
-def _shared_words(ka: str, kb: str) -> int:
-    """How many whole words two whitespace-folded keys share at the start."""
+def _shared_end(ka: str, kb: str) -> int:
+    """Where the whole words two whitespace-folded keys share at the start
+    end (an offset into both: a space or the end of each), or 0 or -1 for none."""
     p = _common_prefix(ka, kb)
     if (p == len(ka) or ka[p] == " ") and (p == len(kb) or kb[p] == " "):
-        end = p  # a word ends there in both
-    else:
-        end = ka.rfind(" ", 0, p)
+        return p  # a word ends there in both
+    return ka.rfind(" ", 0, p)
+
+
+def _shared_words(ka: str, kb: str) -> int:
+    """How many whole words two whitespace-folded keys share at the start."""
+    end = _shared_end(ka, kb)
     return ka.count(" ", 0, end) + 1 if end > 0 else 0
 
 

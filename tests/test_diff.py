@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -871,3 +872,51 @@ def test_an_ambiguous_insertion_is_placed_alike_with_or_without_the_chunk_pass()
 def test_chunk_keys_are_the_text_with_whitespace_folded(parts):
     text = "".join(parts)
     assert diff_module._chunk_keys([text]) == [" ".join(text.split())]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(WORDS, max_size=6), st.lists(WORDS, max_size=6), st.lists(WORDS, max_size=6),
+       st.lists(WORDS, max_size=6), st.lists(WORDS, max_size=6))
+def test_shared_ends_are_the_common_words_at_the_start_and_then_at_the_end(head, mid_a, mid_b, tail, more):
+    def common(x, y):
+        n = 0
+        while n < min(len(x), len(y)) and x[n] == y[n]:
+            n += 1
+        return n
+
+    words_a, words_b = head + mid_a + tail, head + mid_b + more + tail
+    starts = common(words_a, words_b)
+    ends = common(words_a[starts:][::-1], words_b[starts:][::-1])
+    assert diff_module._shared_ends(" ".join(words_a), " ".join(words_b)) == (starts, ends)
+
+
+def _kth_occurrence_anchors(a, b):
+    """The anchors of a repetitive text, the plain way: each token that
+    occurs equally often (at most 4 times) in both, k-th occurrence with
+    k-th occurrence, then the longest chain."""
+    from collections import Counter, defaultdict
+
+    count_a, count_b = Counter(a), Counter(b)
+    repeated = {c for c, n in count_a.items() if n <= 4 and count_b.get(c) == n}
+    pos_a, pos_b = defaultdict(list), defaultdict(list)
+    for i, c in enumerate(a):
+        pos_a[c].append(i)
+    for j, c in enumerate(b):
+        pos_b[c].append(j)
+    return diff_module._longest_chain(sorted(p for c in repeated for p in zip(pos_a[c], pos_b[c])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdefgh", min_size=1, max_size=40), st.integers(2, 4), st.data())
+def test_a_repetitive_text_is_anchored_on_kth_occurrences(unit, copies, data):
+    a = unit * copies
+    b = list(a)
+    for _ in range(data.draw(st.integers(0, 5))):
+        b.insert(data.draw(st.integers(0, len(b))), data.draw(st.sampled_from("abcxyz")))
+    b = "".join(b)
+    count_a, count_b = Counter(a), Counter(b)
+    unique = {c for c, n in count_a.items() if n == 1 and count_b.get(c) == 1}
+    if len(unique) * 64 < min(len(a), len(b)) and \
+            len({c for c, n in count_a.items() if n <= 4 and count_b.get(c) == n}) > len(unique):
+        assert diff_module._unique_anchors(a, b) == _kth_occurrence_anchors(a, b)
+    assert _apply(diff_strings(a, b), a, b) == b
