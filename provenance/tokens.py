@@ -269,6 +269,12 @@ def gap_kind(gap: str) -> int:
 COMPACT_MIN_CHARS = 2_000_000
 
 
+def token_pieces(text: str, plain: bool | None = None) -> list[str]:
+    """[gap, token, gap, token, ..., tail]: text cut into tokens and the
+    whitespace around them; `plain` as for tokenize."""
+    return _patterns(text, plain)[0].split(text)
+
+
 def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None,
              plain: bool | None = None) -> Tokens:
     """Cut text into tokens with literal spans and comparison keys.
@@ -280,7 +286,7 @@ def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None
     compactly (default: for long texts; see COMPACT_MIN_CHARS); `plain` is
     is_plain(text) when the caller knows it (of a longer text it was cut from).
     """
-    pieces = _patterns(text, plain)[0].split(text)
+    pieces = token_pieces(text, plain)
     if len(pieces) == 1:
         return Tokens(text, [], [], [], [], [])
     if compact is None:

@@ -920,3 +920,34 @@ def test_a_repetitive_text_is_anchored_on_kth_occurrences(unit, copies, data):
             len({c for c, n in count_a.items() if n <= 4 and count_b.get(c) == n}) > len(unique):
         assert diff_module._unique_anchors(a, b) == _kth_occurrence_anchors(a, b)
     assert _apply(diff_strings(a, b), a, b) == b
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(SENTENCE_VOCAB + BREAKS), min_size=3, max_size=12), min_size=20, max_size=30),
+       st.integers(0, 2**32 - 1))
+def test_sparse_tokens_cut_in_one_go_equal_those_cut_stretch_by_stretch(sentences, seed):
+    rng = random.Random(seed)
+    words = [w for s in sentences for w in (*s[:-1], s[-1] + ".")]
+    edited = list(words)
+    for _ in range(rng.randint(1, 8)):
+        edited[rng.randrange(len(edited))] = rng.choice(SENTENCE_VOCAB)
+    old, new = layout(words, rng, 40), layout(edited, rng, 60)
+    plans = plan_with_chunk_pass(old, new)
+    if plans is None:
+        return
+    keyer = tk.make_keyer()
+    for text, plan in zip((old, new), plans):
+        one_go = diff_module._sparse_tokens(text, plan, keyer, tk.is_plain(text))
+        by_stretch = diff_module._sparse_tokens_by_stretch(text, plan, keyer, tk.is_plain(text))
+        for name in ("literals", "gaps", "keys", "starts", "ends", "placeholders"):
+            assert list(getattr(one_go, name)) == list(getattr(by_stretch, name)), name
+
+
+def test_a_text_with_nul_characters_is_compared_stretch_by_stretch():
+    sentences = [f"Sentence {k} has a NUL \x00 in it and is long enough to be kept as it is here." for k in range(40)]
+    old = " ".join(sentences)
+    new = old.replace("Sentence 20 has", "Sentence 20 now has")
+    whole, chunked = compare_both_ways(old, new)
+    assert_lossless(chunked)
+    assert whole.to_dict() == chunked.to_dict()
+    assert [c.new_text for c in chunked.changes] == ["now"]
