@@ -218,12 +218,16 @@ def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None
     from .diff import Side
 
     raw = read_input(path, stdin)
-    text = decode(raw, name=path, encoding=encoding).text
+    extracted = decode(raw, name=path, encoding=encoding)
+    text = extracted.text
+    content_sha256 = sha256(raw)
+    # Strictly decoded UTF-8 without a BOM encodes back to the same bytes.
+    utf8 = extracted.encoding == "utf-8"
     return Side(
         text=text,
         label=path,
-        content_sha256=sha256(raw),
-        text_sha256=sha256(text.encode("utf-8")),
+        content_sha256=content_sha256,
+        text_sha256=content_sha256 if utf8 else sha256(text.encode("utf-8")),
         path=path,
     )
 

@@ -145,6 +145,25 @@ def test_diff_two_files_without_a_store(run, store):
     assert not Path(store).exists()
 
 
+TEXT = "caf\u00e9 d\u00e9j\u00e0 vu, \u201cna\u00efve\u201d\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_diff_of_files_gives_each_side_the_hashes_of_its_bytes_and_of_its_text(run, tmp_path, codec):
+    import hashlib
+
+    text = TEXT if codec != "cp1252" else TEXT.replace("\u201c", '"').replace("\u201d", '"')
+    data = text.encode(codec)
+
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_bytes(data)
+    new.write_bytes(b"other\n")
+    side = json.loads(run("diff", str(old), str(new), "--format", "json").output)["old"]
+    assert side["content_sha256"] == hashlib.sha256(data).hexdigest()
+    assert side["text_sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert (side["content_sha256"] == side["text_sha256"]) is (data == text.encode("utf-8"))
+
+
 def test_diff_html_report_to_file(run, tmp_path):
     out = tmp_path / "report.html"
     result = run("diff", str(PDF), str(WEB), "-o", str(out))
