@@ -203,11 +203,14 @@ class Comparison:
 # Step 2: diff two key sequences.  Result: list of (op, count), op in "=-+".
 
 
+_CODE_POINTS = (range(1, 0xD800), range(0xE000, 0x110000))  # all but NUL and surrogates
+
+
 def _encode(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
     """Map each distinct key to one character (skipping surrogates)."""
     vocab = dict.fromkeys(a_keys)
     vocab.update(dict.fromkeys(b_keys))
-    table = {key: chr(i if i < 0xD800 else i + 0x800) for i, key in enumerate(vocab, 1)}
+    table = dict(zip(vocab, map(chr, chain.from_iterable(_CODE_POINTS))))  # in C, no per-key Python
     return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys))
 
 

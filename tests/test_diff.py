@@ -951,3 +951,15 @@ def test_a_text_with_nul_characters_is_compared_stretch_by_stretch():
     assert_lossless(chunked)
     assert whole.to_dict() == chunked.to_dict()
     assert [c.new_text for c in chunked.changes] == ["now"]
+
+
+def test_keys_are_encoded_one_character_each_skipping_surrogates():
+    """Equal keys get equal characters and different keys different ones,
+    past the 55,295 characters below the surrogates too."""
+    a = [f"w{i}" for i in range(60_000)]
+    b = a[::-3] + ["new"]
+    sa, sb = diff_module._encode(a, b)
+    assert len(sa) == len(a) and len(sb) == len(b)
+    assert len(set(sa)) == len(a) and "\x00" not in sa
+    assert not any(0xD800 <= ord(c) < 0xE000 for c in sa + sb)
+    assert [sa[int(k[1:])] for k in b[:-1]] == list(sb[:-1]) and sb[-1] not in sa
