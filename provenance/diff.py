@@ -21,9 +21,10 @@ How a comparison is made (`compare`):
 1. tokenise both texts (tokens.py): literal tokens for display, keys for
    matching; join words broken by line-break hyphenation.  Long texts first
    go through a sentence-level pass (`_plan_chunks`): runs of sentences
-   that are unchanged but for whitespace stand in as one token each, and
-   only the rest is tokenised; a sample skips the pass when most sentences
-   changed;
+   that are unchanged but for whitespace stand in as one token each, grown
+   over the words that changed sentences share with their counterparts
+   (all but a few words either side of each edit), and only the rest is
+   tokenised; a sample skips the pass when most sentences changed;
 2. diff the key sequences, each token encoded as one character, with
    diff-match-patch (compiled when available) with no time limit: the
    default 1 s limit silently turns a long document into one deletion and
@@ -963,8 +964,8 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
     `old` and `new` are (chunks, keys, bounds, kinds) of each text.
     Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
-    old_chunks, old_keys, old_bounds, old_kinds = old
-    new_chunks, new_keys, new_bounds, new_kinds = new
+    old_chunks, old_keys, old_bounds, _ = old
+    new_chunks, new_keys, new_bounds, _ = new
     margin = TRIM_MARGIN_WORDS
     spans: list[list[int]] = []
     for r in range(len(kept) + 1):
