@@ -870,15 +870,8 @@ MIN_KEPT_CHARS = 160
 
 def _chunk_keys(chunks: list[str]) -> list[str]:
     """What chunks are compared by: their text with whitespace folded (the
-    plan and the sample that decides whether to make one must agree).
-
-    Most chunks are already folded once their line feeds are spaces: a
-    printable string has no whitespace but " " (tabs, CR, no-break and
-    other spaces are not printable), so with no "  " and no space at
-    either end it is its own fold.  Checking that is quicker than folding."""
-    keys = [c.replace("\n", " ") for c in chunks]
-    return [k if k.isprintable() and "  " not in k and k[:1] != " " and k[-1:] != " " else " ".join(k.split())
-            for k in keys]
+    plan and the sample that decides whether to make one must agree)."""
+    return tk.fold_chunks(chunks)
 
 
 def _plan_chunks(old_text: str, new_text: str, engine: str | None):
@@ -1216,7 +1209,7 @@ def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
     old_plan, new_plan, old_plain, new_plain, old_known, new_known = info
 
     def count(text: str, spans, plain: bool) -> int:
-        return sum(tk.count_words(text[start:end], plain) for start, end in spans)
+        return tk.count_words_in(text, spans, plain)
 
     def tokenised(text: str, side_plan, plain: bool, known: int | None) -> int:
         if known is not None:

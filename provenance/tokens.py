@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 import re
 import unicodedata
 from array import array
@@ -24,6 +25,16 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from ._marks import MARKS
+
+# Compiled versions of split_chunks, fold_chunks and the plain word count
+# (setup.py builds them where a C compiler is found); the pure-Python code
+# here gives the same results, slower.  PROVENANCE_SPEEDUPS=0 turns them off.
+try:
+    from . import _speedups
+except ImportError:
+    _speedups = None
+if os.environ.get("PROVENANCE_SPEEDUPS") == "0":
+    _speedups = None
 
 # Scripts written without spaces between words compare character by character.
 NO_SPACE_SCRIPTS = (
@@ -85,7 +96,35 @@ def _full_patterns() -> tuple[re.Pattern, re.Pattern]:
 def is_plain(text: str) -> bool:
     """True when text has no combining mark and no character of a space-less
     script, so that the plain patterns cut it exactly as the full ones."""
-    return text.isascii() or not _needs_full_re().search(text)
+    if text.isascii():
+        return True
+    if _speedups is not None:
+        return not _speedups.has_any(text, _full_bitmap())
+    return not _needs_full_re().search(text)
+
+
+@functools.cache
+def _full_bitmap() -> bytes:
+    """The characters _needs_full_re finds, one bit per code point (for the
+    compiled is_plain), from the same class bodies."""
+    bits = bytearray(0x110000 // 8)
+    for body in (MARKS, NO_SPACE_SCRIPTS):
+        i = 0
+        while i < len(body):
+            if i + 2 < len(body) and body[i + 1] == "-":
+                lo, hi, i = ord(body[i]), ord(body[i + 2]), i + 3
+            else:
+                lo = hi = ord(body[i])
+                i += 1
+            while lo <= hi and lo % 8:
+                bits[lo >> 3] |= 1 << (lo & 7)
+                lo += 1
+            while lo <= hi and (hi + 1) % 8:
+                bits[hi >> 3] |= 1 << (hi & 7)
+                hi -= 1
+            if lo <= hi:
+                bits[lo >> 3:(hi + 1) >> 3] = b"\xff" * ((hi + 1 - lo) >> 3)
+    return bytes(bits)
 
 
 def _patterns(text: str, plain: bool | None = None) -> tuple[re.Pattern, re.Pattern]:
@@ -445,6 +484,13 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
     Chunks hold no blank line, so whitespace-folded chunk keys keep the
     paragraph structure in the separators.
     """
+    if _speedups is not None:
+        return _speedups.split_chunks(text, "\r" in text)
+    return _split_chunks(text)
+
+
+def _split_chunks(text: str) -> tuple[list[str], list[str]]:
+    """split_chunks in Python: paragraphs, then sentences in each."""
     # Without "\r" the pattern can start at "\n", which re finds by a fast
     # scan: 1.7 vs 12 ms for 1 MB.
     paragraphs = (_PARAGRAPH_SPLIT if "\r" in text else _PARAGRAPH_SPLIT_LF).split(text)
@@ -461,6 +507,33 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
     return chunks, seps
 
 
+def fold_chunks(chunks: list[str]) -> list[str]:
+    """Each chunk with its whitespace folded: " ".join(chunk.split())."""
+    if _speedups is not None:
+        return _speedups.fold_keys(chunks)
+    return _fold_chunks(chunks)
+
+
+def _fold_chunks(chunks: list[str]) -> list[str]:
+    # Most chunks are already folded once their line feeds are spaces: a
+    # printable string has no whitespace but " " (tabs, CR, no-break and
+    # other spaces are not printable), so with no "  " and no space at
+    # either end it is its own fold.  Checking that is quicker than folding.
+    keys = [c.replace("\n", " ") for c in chunks]
+    return [k if k.isprintable() and "  " not in k and k[:1] != " " and k[-1:] != " " else " ".join(k.split())
+            for k in keys]
+
+
+def count_words_in(text: str, spans, plain: bool | None = None) -> int:
+    """sum(count_words(text[start:end], plain) for start, end in spans),
+    without copying the spans out when the compiled count is there."""
+    if plain is None:
+        plain = is_plain(text)
+    if plain and _speedups is not None:
+        return _speedups.count_plain_words(text, spans)
+    return sum(count_words(text[start:end], plain) for start, end in spans)
+
+
 _COUNT_PIECE = 1 << 20  # characters
 _SPACE_RE = re.compile(r"\s")
 
@@ -473,6 +546,10 @@ def count_words(text: str, plain: bool | None = None) -> int:
     (no word spans it), so the list of matched words stays small: counting
     10 MB at once held 1.7 million strings, about 100 MB.
     """
+    if plain is None:
+        plain = is_plain(text)
+    if plain and _speedups is not None:
+        return _speedups.count_plain_words(text, ((0, len(text)),))
     pattern = _patterns(text, plain)[1]
     total, start, n = 0, 0, len(text)
     while start < n:

@@ -1,0 +1,315 @@
+/* Optional compiled versions of three hot loops of the comparison.
+ *
+ * Each function gives exactly what its pure-Python counterpart gives (the
+ * tests hold them to it on random texts); the package works without this
+ * module, only slower.  Character classes are Python's own: re's \s is
+ * Py_UNICODE_ISSPACE and \w is Py_UNICODE_ISALNUM or "_", and str.split()
+ * splits on Py_UNICODE_ISSPACE.
+ *
+ *   split_chunks(text, cr)      tokens.split_chunks (cr: "\r" in text)
+ *   fold_keys(chunks)           [" ".join(c.split()) for c in chunks]
+ *   count_plain_words(text, spans)
+ *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
+ *   has_any(text, bitmap)       a character of text is in the set (is_plain)
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* ASCII from a table (most characters of most texts), the rest from Python. */
+static unsigned char ascii_space[128], ascii_word[128];
+#define ISSPACE(c) ((c) < 128 ? ascii_space[c] : Py_UNICODE_ISSPACE(c))
+#define ISWORD(c) ((c) < 128 ? ascii_word[c] : Py_UNICODE_ISALNUM(c))
+
+/* re.split(r"(\n[^\S\n]*\n\s*)") (with cr: r"(\r?\n[^\S\n]*\n\s*)"):
+ * the end of a paragraph separator starting at i, or -1. */
+static Py_ssize_t
+paragraph_sep_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n, int cr)
+{
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (cr && c == '\r') {
+        if (i + 1 >= n || PyUnicode_READ(kind, data, i + 1) != '\n')
+            return -1;
+        i++;
+    }
+    else if (c != '\n')
+        return -1;
+    i++;
+    while (i < n) {  /* [^\S\n]* */
+        c = PyUnicode_READ(kind, data, i);
+        if (c == '\n' || !ISSPACE(c))
+            break;
+        i++;
+    }
+    if (i >= n || PyUnicode_READ(kind, data, i) != '\n')
+        return -1;
+    i++;
+    while (i < n && ISSPACE(PyUnicode_READ(kind, data, i)))  /* \s* */
+        i++;
+    return i;
+}
+
+static int
+append_substring(PyObject *list, PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *s = PyUnicode_Substring(text, start, end);
+    if (s == NULL)
+        return -1;
+    int r = PyList_Append(list, s);
+    Py_DECREF(s);
+    return r;
+}
+
+static int
+is_closer(Py_UCS4 c)  /* ["'\u201d\u2019)\]] */
+{
+    return c == '"' || c == '\'' || c == 0x201d || c == 0x2019 || c == ')' || c == ']';
+}
+
+/* One paragraph text[a:b] cut at re.split(r"([.!?][\"'\u201d\u2019)\]]?)(\s+)"):
+ * chunks are sentence + end mark, separators the whitespace before each
+ * chunk (the first: text[sep_a:sep_b], the paragraph separator). */
+static int
+split_paragraph(PyObject *text, int kind, const void *data, Py_ssize_t a, Py_ssize_t b,
+                Py_ssize_t sep_a, Py_ssize_t sep_b, PyObject *chunks, PyObject *seps)
+{
+    Py_ssize_t chunk_start = a, i = a;
+    while (i < b) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '.' || c == '!' || c == '?') {
+            Py_ssize_t j = i + 1;
+            if (j < b && is_closer(PyUnicode_READ(kind, data, j)))
+                j++;
+            Py_ssize_t k = j;
+            while (k < b && ISSPACE(PyUnicode_READ(kind, data, k)))
+                k++;
+            if (k > j) {
+                if (append_substring(chunks, text, chunk_start, j) < 0 ||
+                    append_substring(seps, text, sep_a, sep_b) < 0)
+                    return -1;
+                sep_a = j;
+                sep_b = k;
+                chunk_start = k;
+                i = k;
+                continue;
+            }
+        }
+        i++;
+    }
+    if (append_substring(chunks, text, chunk_start, b) < 0 || append_substring(seps, text, sep_a, sep_b) < 0)
+        return -1;
+    return 0;
+}
+
+static PyObject *
+split_chunks(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    int cr;
+    if (!PyArg_ParseTuple(args, "Up:split_chunks", &text, &cr))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *chunks = PyList_New(0), *seps = PyList_New(0);
+    if (chunks == NULL || seps == NULL)
+        goto error;
+    Py_ssize_t para_start = 0, sep_a = 0, sep_b = 0, i = 0;
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\n' || (cr && c == '\r')) {
+            Py_ssize_t end = paragraph_sep_end(kind, data, i, n, cr);
+            if (end >= 0) {
+                if (split_paragraph(text, kind, data, para_start, i, sep_a, sep_b, chunks, seps) < 0)
+                    goto error;
+                sep_a = i;
+                sep_b = end;
+                para_start = end;
+                i = end;
+                continue;
+            }
+        }
+        i++;
+    }
+    if (split_paragraph(text, kind, data, para_start, n, sep_a, sep_b, chunks, seps) < 0)
+        goto error;
+    PyObject *result = PyTuple_Pack(2, chunks, seps);
+    Py_DECREF(chunks);
+    Py_DECREF(seps);
+    return result;
+error:
+    Py_XDECREF(chunks);
+    Py_XDECREF(seps);
+    return NULL;
+}
+
+/* " ".join(s.split()) */
+static PyObject *
+fold(PyObject *s)
+{
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i;
+    /* Already folded (the usual case once line feeds are spaces): itself. */
+    int folded = n == 0 || (!ISSPACE(PyUnicode_READ(kind, data, 0)) && !ISSPACE(PyUnicode_READ(kind, data, n - 1)));
+    for (i = 0; folded && i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ISSPACE(c) && (c != ' ' || ISSPACE(PyUnicode_READ(kind, data, i + 1))))
+            folded = 0;  /* (i + 1 < n: the last character is not a space) */
+    }
+    if (folded)
+        return Py_NewRef(s);
+    void *buf = PyMem_Malloc(n * kind + 1);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t out = 0;
+    int pending = 0;  /* a space is due before the next word */
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ISSPACE(c)) {
+            pending = out > 0;
+            continue;
+        }
+        if (pending) {
+            PyUnicode_WRITE(kind, buf, out, ' ');
+            out++;
+            pending = 0;
+        }
+        PyUnicode_WRITE(kind, buf, out, c);
+        out++;
+    }
+    PyObject *result = PyUnicode_FromKindAndData(kind, buf, out);  /* narrows the kind as needed */
+    PyMem_Free(buf);
+    return result;
+}
+
+static PyObject *
+fold_keys(PyObject *self, PyObject *chunks)
+{
+    if (!PyList_Check(chunks)) {
+        PyErr_SetString(PyExc_TypeError, "fold_keys: a list of str expected");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(chunks);
+    PyObject *keys = PyList_New(n);
+    if (keys == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *chunk = PyList_GET_ITEM(chunks, k);
+        if (!PyUnicode_Check(chunk)) {
+            PyErr_SetString(PyExc_TypeError, "fold_keys: a list of str expected");
+            Py_DECREF(keys);
+            return NULL;
+        }
+        PyObject *key = fold(chunk);
+        if (key == NULL) {
+            Py_DECREF(keys);
+            return NULL;
+        }
+        PyList_SET_ITEM(keys, k, key);
+    }
+    return keys;
+}
+
+static int
+is_joiner(Py_UCS4 c)  /* ['\u2019] and tokens.INVISIBLE */
+{
+    return c == '\'' || c == 0x2019 || c == 0x00ad || c == 0x200b || c == 0x200c || c == 0x200d ||
+           c == 0x2060 || c == 0xfeff;
+}
+
+/* len(re.findall(r"\w+(?:['\u2019<invisible>]\w+)*", text[a:b])) */
+static Py_ssize_t
+plain_words(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t count = 0, i = a;
+    while (i < b) {
+        if (!ISWORD(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        count++;
+        for (;;) {
+            while (i < b && ISWORD(PyUnicode_READ(kind, data, i)))
+                i++;
+            if (i + 1 < b && is_joiner(PyUnicode_READ(kind, data, i)) && ISWORD(PyUnicode_READ(kind, data, i + 1)))
+                i++;  /* an inner apostrophe: the word goes on */
+            else
+                break;
+        }
+    }
+    return count;
+}
+
+static PyObject *
+count_plain_words(PyObject *self, PyObject *args)
+{
+    PyObject *text, *spans;
+    if (!PyArg_ParseTuple(args, "UO:count_plain_words", &text, &spans))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), total = 0;
+    PyObject *seq = PySequence_Fast(spans, "count_plain_words: spans must be a sequence of (start, end)");
+    if (seq == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
+        Py_ssize_t a, b;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "nn", &a, &b)) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        /* as slicing does */
+        if (a < 0) a = 0;
+        if (b > n) b = n;
+        if (a < b)
+            total += plain_words(kind, data, a, b);
+    }
+    Py_DECREF(seq);
+    return PyLong_FromSsize_t(total);
+}
+
+/* Whether any character of text has its bit set in bitmap (one bit per
+ * code point, low bit first: tokens._full_bitmap). */
+static PyObject *
+has_any(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer bits;
+    if (!PyArg_ParseTuple(args, "Uy*:has_any", &text, &bits))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), size = bits.len;
+    const unsigned char *map = bits.buf;
+    int found = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if ((Py_ssize_t)(c >> 3) < size && (map[c >> 3] >> (c & 7)) & 1) {
+            found = 1;
+            break;
+        }
+    }
+    PyBuffer_Release(&bits);
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef methods[] = {
+    {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
+    {"split_chunks", split_chunks, METH_VARARGS, "tokens.split_chunks(text), given whether text has a CR."},
+    {"fold_keys", fold_keys, METH_O, "[\" \".join(c.split()) for c in chunks]"},
+    {"count_plain_words", count_plain_words, METH_VARARGS,
+     "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", NULL, 0, methods};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    for (Py_UCS4 c = 0; c < 128; c++) {
+        ascii_space[c] = Py_UNICODE_ISSPACE(c) != 0;
+        ascii_word[c] = Py_UNICODE_ISALNUM(c) || c == '_';
+    }
+    return PyModule_Create(&module);
+}

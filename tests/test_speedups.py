@@ -1,0 +1,77 @@
+"""The compiled speed-ups give exactly what the pure-Python code gives.
+
+setup.py builds provenance/_speedups.c where a C compiler is found; without
+it these tests are skipped, except on CI (CI=true), where the module must
+have been built so that both ways are tested.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance import tokens as tk
+
+if tk._speedups is None:
+    if os.environ.get("CI") == "true" and os.environ.get("PROVENANCE_SPEEDUPS") != "0":
+        pytest.fail("provenance._speedups was not built (a C compiler and Python's headers are needed)",
+                    pytrace=False)
+    pytest.skip("provenance._speedups is not built", allow_module_level=True)
+
+C = tk._speedups
+
+# Pieces that exercise every rule: sentence ends and closers, paragraph
+# breaks with and without CR, every kind of whitespace str.split() knows,
+# joiners, combining marks, wide and astral characters.
+PIECES = ["Ab", "c", "x_1", "\u00e9t\u00e9", "\u4e2d", "\U0001d400", "cafe\u0301", ".", "!", "?", "...", '"', "'",
+          "\u201d", "\u2019", ")", "]", ",", "-", "\u2014", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", " \n \n ",
+          "\r\n\r\n", "\u00a0", "\u2009", "\u3000", "\u2028", "\u2029", "\x1c", "\x85", "\u00ad", "\u200b", "\ufeff"]
+texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts)
+def test_split_chunks(text):
+    assert C.split_chunks(text, "\r" in text) == tk._split_chunks(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(texts, max_size=5))
+def test_fold_chunks(chunks):
+    folded = C.fold_keys(chunks)
+    assert folded == [" ".join(c.split()) for c in chunks] == tk._fold_chunks(chunks)
+    for key in folded:  # a str as Python makes it: the narrowest kind that holds it
+        assert key == "".join(list(key)) and hash(key) == hash("".join(list(key)))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts, st.data())
+def test_count_plain_words(text, data):
+    spans = data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))), max_size=4))
+    expected = sum(len(tk._PLAIN_WORD_RE.findall(text[a:b])) for a, b in spans)
+    assert C.count_plain_words(text, spans) == expected
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts)
+def test_has_any_finds_what_the_full_pattern_check_finds(text):
+    assert (not C.has_any(text, tk._full_bitmap())) == (text.isascii() or not tk._needs_full_re().search(text))
+
+
+def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
+    bits, full = tk._full_bitmap(), tk._needs_full_re()
+    wrong = [c for c in range(0x110000)
+             if not 0xD800 <= c < 0xE000 and bool(bits[c >> 3] >> (c & 7) & 1) != bool(full.match(chr(c)))]
+    assert wrong == []
+
+
+def test_speedups_can_be_turned_off():
+    code = "from provenance import tokens; print(tokens._speedups is None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PROVENANCE_SPEEDUPS": "0"}).stdout
+    assert out.strip() == "True"
