@@ -148,37 +148,63 @@ fold(PyObject *s)
 {
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i;
-    /* Already folded (the usual case once line feeds are spaces): itself. */
-    int folded = n == 0 || (!ISSPACE(PyUnicode_READ(kind, data, 0)) && !ISSPACE(PyUnicode_READ(kind, data, n - 1)));
-    for (i = 0; folded && i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (ISSPACE(c) && (c != ' ' || ISSPACE(PyUnicode_READ(kind, data, i + 1))))
-            folded = 0;  /* (i + 1 < n: the last character is not a space) */
-    }
-    if (folded)
-        return Py_NewRef(s);
-    void *buf = PyMem_Malloc(n * kind + 1);
-    if (buf == NULL)
-        return PyErr_NoMemory();
-    Py_ssize_t out = 0;
-    int pending = 0;  /* a space is due before the next word */
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, out = 0;
+    Py_UCS4 maxchar = 0;
+    int simple = 1, newlines = 0, pending = 0;
+    /* First pass: the folded length and largest character, and whether the
+     * chunk is folded once its line feeds are spaces (the usual case). */
     for (i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (ISSPACE(c)) {
+            if ((c != ' ' && c != '\n') || out == 0 || pending)
+                simple = 0;  /* another space, leading, or a second in a row */
+            newlines += c == '\n';
             pending = out > 0;
             continue;
         }
+        out += pending + 1;
+        pending = 0;
+        if (c > maxchar)
+            maxchar = c;
+    }
+    if (pending)
+        simple = 0;  /* trailing */
+    if (simple && !newlines)
+        return Py_NewRef(s);
+    if (simple) {  /* the same characters but for line feeds: the same kind */
+        PyObject *result = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(s));
+        if (result == NULL)
+            return NULL;
+        void *dst = PyUnicode_DATA(result);
+        memcpy(dst, data, (size_t)n * kind);
+        for (i = 0; i < n; i++)
+            if (PyUnicode_READ(kind, data, i) == '\n')
+                PyUnicode_WRITE(kind, dst, i, ' ');
+        return result;
+    }
+    if (out && maxchar < ' ')
+        maxchar = ' ';
+    PyObject *result = PyUnicode_New(out, maxchar);  /* the narrowest kind, as Python makes strings */
+    if (result == NULL)
+        return NULL;
+    int out_kind = PyUnicode_KIND(result);
+    void *dst = PyUnicode_DATA(result);
+    Py_ssize_t k = 0;
+    pending = 0;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ISSPACE(c)) {
+            pending = k > 0;
+            continue;
+        }
         if (pending) {
-            PyUnicode_WRITE(kind, buf, out, ' ');
-            out++;
+            PyUnicode_WRITE(out_kind, dst, k, ' ');
+            k++;
             pending = 0;
         }
-        PyUnicode_WRITE(kind, buf, out, c);
-        out++;
+        PyUnicode_WRITE(out_kind, dst, k, c);
+        k++;
     }
-    PyObject *result = PyUnicode_FromKindAndData(kind, buf, out);  /* narrows the kind as needed */
-    PyMem_Free(buf);
     return result;
 }
 
