@@ -10,6 +10,7 @@
  *   fold_keys(chunks)           [" ".join(c.split()) for c in chunks]
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
+ *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  */
 #define PY_SSIZE_T_CLEAN
@@ -294,6 +295,73 @@ count_plain_words(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(total);
 }
 
+static int
+is_dash(Py_UCS4 c)  /* tokens._DASHES */
+{
+    return c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0xfe58 || c == 0xfe63 || c == 0xff0d;
+}
+
+static int
+is_invisible(Py_UCS4 c)  /* tokens.INVISIBLE */
+{
+    return c == 0x00ad || c == 0x200b || c == 0x200c || c == 0x200d || c == 0x2060 || c == 0xfeff;
+}
+
+/* tokens._PLAIN_TOKEN_RE.split(text): [gap, token, gap, token, ..., tail].
+ * A token is a word (\w+ with inner apostrophes or invisible joiners), a
+ * dash run, "..", "...", an ellipsis or any other character but whitespace
+ * and invisible ones, which make up the gaps. */
+static PyObject *
+split_plain_tokens(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "split_plain_tokens: a str expected");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), gap = 0, i = 0;
+    PyObject *pieces = PyList_New(0);
+    if (pieces == NULL)
+        return NULL;
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ISSPACE(c) || is_invisible(c)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t end = i + 1;
+        if (ISWORD(c)) {
+            for (;;) {
+                while (end < n && ISWORD(PyUnicode_READ(kind, data, end)))
+                    end++;
+                if (end + 1 < n && is_joiner(PyUnicode_READ(kind, data, end)) && ISWORD(PyUnicode_READ(kind, data, end + 1)))
+                    end++;
+                else
+                    break;
+            }
+        }
+        else if (is_dash(c)) {
+            while (end < n && is_dash(PyUnicode_READ(kind, data, end)))
+                end++;
+        }
+        else if (c == '.') {
+            while (end < n && PyUnicode_READ(kind, data, end) == '.')
+                end++;
+        }
+        if (append_substring(pieces, text, gap, i) < 0 || append_substring(pieces, text, i, end) < 0) {
+            Py_DECREF(pieces);
+            return NULL;
+        }
+        gap = i = end;
+    }
+    if (append_substring(pieces, text, gap, n) < 0) {
+        Py_DECREF(pieces);
+        return NULL;
+    }
+    return pieces;
+}
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -320,6 +388,7 @@ has_any(PyObject *self, PyObject *args)
 }
 
 static PyMethodDef methods[] = {
+    {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"split_chunks", split_chunks, METH_VARARGS, "tokens.split_chunks(text), given whether text has a CR."},
     {"fold_keys", fold_keys, METH_O, "[\" \".join(c.split()) for c in chunks]"},

@@ -26,9 +26,10 @@ from itertools import accumulate
 
 from ._marks import MARKS
 
-# Compiled versions of split_chunks, fold_chunks and the plain word count
-# (setup.py builds them where a C compiler is found); the pure-Python code
-# here gives the same results, slower.  PROVENANCE_SPEEDUPS=0 turns them off.
+# Compiled versions of split_chunks, fold_chunks, the plain tokeniser and
+# word count and is_plain's scan (setup.py builds them where a C compiler is
+# found); the pure-Python code here gives the same results, slower.
+# PROVENANCE_SPEEDUPS=0 turns them off.
 try:
     from . import _speedups
 except ImportError:
@@ -311,6 +312,10 @@ COMPACT_MIN_CHARS = 2_000_000
 def token_pieces(text: str, plain: bool | None = None) -> list[str]:
     """[gap, token, gap, token, ..., tail]: text cut into tokens and the
     whitespace around them; `plain` as for tokenize."""
+    if plain is None:
+        plain = is_plain(text)
+    if plain and _speedups is not None:
+        return _speedups.split_plain_tokens(text)
     return _patterns(text, plain)[0].split(text)
 
 

@@ -29,6 +29,7 @@ C = tk._speedups
 # breaks with and without CR, every kind of whitespace str.split() knows,
 # joiners, combining marks, wide and astral characters.
 PIECES = ["Ab", "c", "x_1", "\u00e9t\u00e9", "\u4e2d", "\U0001d400", "cafe\u0301", ".", "!", "?", "...", '"', "'",
+          "-", "--", "\u2013", "\u2212", "\uff0d", "\u2026", "\u00bd", "\u0663",
           "\u201d", "\u2019", ")", "]", ",", "-", "\u2014", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", " \n \n ",
           "\r\n\r\n", "\u00a0", "\u2009", "\u3000", "\u2028", "\u2029", "\x1c", "\x85", "\u00ad", "\u200b", "\ufeff"]
 texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
@@ -47,6 +48,12 @@ def test_fold_chunks(chunks):
     assert folded == [" ".join(c.split()) for c in chunks] == tk._fold_chunks(chunks)
     for key in folded:  # a str as Python makes it: the narrowest kind that holds it
         assert key == "".join(list(key)) and hash(key) == hash("".join(list(key)))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts)
+def test_split_plain_tokens(text):
+    assert C.split_plain_tokens(text) == tk._PLAIN_TOKEN_RE.split(text)
 
 
 @settings(max_examples=1500, deadline=None)
