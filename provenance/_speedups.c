@@ -12,6 +12,7 @@
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
+ *   shared_ends(a, b)           diff._shared_ends(a, b)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -362,6 +363,54 @@ split_plain_tokens(PyObject *self, PyObject *text)
     return pieces;
 }
 
+/* diff._shared_words on a[a0:a0+la] and b[b0:b0+lb] read forwards (dir 1)
+ * or backwards from their ends (dir -1); sets *end to where the shared
+ * words end (in characters from the start of the reading), or -1. */
+static Py_ssize_t
+shared_words(PyObject *a, Py_ssize_t a0, Py_ssize_t la, PyObject *b, Py_ssize_t b0, Py_ssize_t lb, int dir,
+             Py_ssize_t *end)
+{
+    int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
+    const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
+#define A(i) PyUnicode_READ(ka, da, dir > 0 ? a0 + (i) : a0 + la - 1 - (i))
+#define B(i) PyUnicode_READ(kb, db, dir > 0 ? b0 + (i) : b0 + lb - 1 - (i))
+    Py_ssize_t p = 0, m = la < lb ? la : lb, e, words = 0;
+    while (p < m && A(p) == B(p))
+        p++;
+    if ((p == la || A(p) == ' ') && (p == lb || B(p) == ' '))
+        e = p;  /* a word ends there in both */
+    else {
+        e = p - 1;
+        while (e >= 0 && A(e) != ' ')
+            e--;
+    }
+    *end = e;
+    if (e <= 0)
+        return 0;
+    for (Py_ssize_t i = 0; i < e; i++)
+        words += A(i) == ' ';
+#undef A
+#undef B
+    return words + 1;
+}
+
+/* diff._shared_ends(a, b) */
+static PyObject *
+shared_ends(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "UU:shared_ends", &a, &b))
+        return NULL;
+    Py_ssize_t la = PyUnicode_GET_LENGTH(a), lb = PyUnicode_GET_LENGTH(b), end, tail_end;
+    Py_ssize_t head = shared_words(a, 0, la, b, 0, lb, 1, &end);
+    Py_ssize_t skip = head ? end + 1 : 0;  /* the rest: after the space that follows the shared words */
+    if (skip > la) skip = la;
+    Py_ssize_t skip_b = head ? end + 1 : 0;
+    if (skip_b > lb) skip_b = lb;
+    Py_ssize_t tail = shared_words(a, skip, la - skip, b, skip_b, lb - skip_b, -1, &tail_end);
+    return Py_BuildValue("nn", head, tail);
+}
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -389,6 +438,7 @@ has_any(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
+    {"shared_ends", shared_ends, METH_VARARGS, "diff._shared_ends(a, b)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"split_chunks", split_chunks, METH_VARARGS, "tokens.split_chunks(text), given whether text has a CR."},
     {"fold_keys", fold_keys, METH_O, "[\" \".join(c.split()) for c in chunks]"},

@@ -997,7 +997,7 @@ def _follows(span: list[int], spans: list[list[int]]) -> bool:
     return not spans or (span[0] >= spans[-1][1] and span[2] >= spans[-1][3])
 
 
-def _shared_ends(ka: str, kb: str) -> tuple[int, int]:
+def _shared_ends_py(ka: str, kb: str) -> tuple[int, int]:
     """(words shared at the start, words shared at the end of the rest) of two keys."""
     end = _shared_end(ka, kb)
     if end <= 0:
@@ -1032,6 +1032,9 @@ def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | N
             end = bounds[2 * b + 1] + _end_of_words(chunks[b], last - tail)
         span += [start, end]
     return span
+
+
+_shared_ends = tk._speedups.shared_ends if tk._speedups is not None else _shared_ends_py
 
 
 def _shared_end(ka: str, kb: str) -> int:

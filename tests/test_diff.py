@@ -887,7 +887,7 @@ def test_shared_ends_are_the_common_words_at_the_start_and_then_at_the_end(head,
     words_a, words_b = head + mid_a + tail, head + mid_b + more + tail
     starts = common(words_a, words_b)
     ends = common(words_a[starts:][::-1], words_b[starts:][::-1])
-    assert diff_module._shared_ends(" ".join(words_a), " ".join(words_b)) == (starts, ends)
+    assert diff_module._shared_ends_py(" ".join(words_a), " ".join(words_b)) == (starts, ends)
 
 
 def _kth_occurrence_anchors(a, b):

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provenance import diff as diff_module
 from provenance import tokens as tk
 
 if tk._speedups is None:
@@ -68,6 +69,17 @@ def test_count_plain_words(text, data):
 @given(texts)
 def test_has_any_finds_what_the_full_pattern_check_finds(text):
     assert (not C.has_any(text, tk._full_bitmap())) == (text.isascii() or not tk._needs_full_re().search(text))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "\U0001d400", ".", "'"]), max_size=6),
+       st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "x"]), max_size=4),
+       st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "y"]), max_size=4),
+       st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "."]), max_size=6))
+def test_shared_ends(head, mid_a, mid_b, tail):
+    a, b = " ".join(head + mid_a + tail), " ".join(head + mid_b + tail)
+    assert C.shared_ends(a, b) == diff_module._shared_ends_py(a, b)
+    assert C.shared_ends(b, a) == diff_module._shared_ends_py(b, a)
 
 
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
