@@ -106,10 +106,13 @@ def make_identical(size_mb: float) -> tuple[Path, Path]:
 # --- measuring ---------------------------------------------------------------
 
 
-def run_once(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, int]:
+PURE = {**os.environ, "PROVENANCE_SPEEDUPS": "0"}  # without the compiled speed-ups, as where no C compiler was found
+
+
+def run_once(cmd: list[str], stdout=subprocess.DEVNULL, env=None) -> tuple[float, int, int]:
     """Wall seconds, peak RSS in KB and exit status of one fresh process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -120,18 +123,19 @@ def run_once(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, int
 
 
 def medians(cmds: dict[str, list[str]], runs: int) -> dict[str, tuple[float, int]]:
-    """Interleave the commands run by run so load affects them alike."""
+    """Interleave the commands run by run so load affects them alike (a key
+    ending in "pure" runs without the compiled speed-ups)."""
     times: dict[str, list[float]] = {k: [] for k in cmds}
     peaks: dict[str, int] = {k: 0 for k in cmds}
     for _ in range(runs):
         for key, cmd in cmds.items():
-            t, rss, _ = run_once(cmd)
+            t, rss, _ = run_once(cmd, env=PURE if key.endswith("pure") else None)
             times[key].append(t)
             peaks[key] = max(peaks[key], rss)
     return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
 
 
-def row(*cells, widths=(34, 11, 11, 9, 12)) -> str:
+def row(*cells, widths=(30, 11, 9, 8, 17, 12)) -> str:
     return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
 
 
@@ -145,9 +149,10 @@ def bench_diff(runs: int, quick: bool) -> None:
              ("1 MB, 20% edits, re-wrapped", *make_pair(1, 0.20), 2.0),
              ("10 MB identical", *make_identical(10 if not quick else 2), None)]
     print("\n## diff: `provenance diff A B --format json` vs `wdiff A B` (median of %d runs)\n" % runs)
-    print(row("case", "provenance", "wdiff", "ratio", "peak RSS vs both inputs"))
+    print(row("case", "provenance", "wdiff", "ratio", "pure Python", "peak RSS vs both inputs"))
     for label, a, b, target in cases:
         cmds = {"provenance": [*provenance_cmd(), "diff", str(a), str(b), "--format", "json"]}
+        cmds["pure"] = cmds["provenance"]
         if wdiff:
             cmds["wdiff"] = [wdiff, str(a), str(b)]
         m = medians(cmds, runs)
@@ -155,10 +160,11 @@ def bench_diff(runs: int, quick: bool) -> None:
         ref = m.get("wdiff", (float("nan"), 0))[0]
         size = a.stat().st_size + b.stat().st_size
         ratio = ours / ref if wdiff else float("nan")
+        pure = f"{m['pure'][0]:.3f} s = {m['pure'][0] / ref:.2f}x" if wdiff else f"{m['pure'][0]:.3f} s"
         goal = f"(goal <= {target:g}x)" if target else "(goal < 1 s)"
         # peak RSS against both inputs together (and against one of them)
         mem = f"{peak / 1024:.0f} MB = {peak * 1024 / size:.1f}x ({peak * 1024 / (size / 2):.0f}x one file)"
-        print(row(label, f"{ours:.3f} s", f"{ref:.3f} s", f"{ratio:.2f}x", mem), goal)
+        print(row(label, f"{ours:.3f} s", f"{ref:.3f} s", f"{ratio:.2f}x", pure, mem), goal)
 
 
 def bench_quality_vs_exact(quick: bool) -> None:
@@ -219,6 +225,17 @@ def bench_startup(runs: int) -> None:
           + (f"; wdiff on the 1 MB pair: {m['wdiff'][0]:.3f} s" if "wdiff" in m else ""))
 
 
+def speedups_built() -> bool:
+    code = "from provenance import tokens; print(tokens._speedups is not None)"
+    cmd = [sys.executable, "-c", code]
+    exe = provenance_cmd()[0]
+    if exe != sys.executable:  # the interpreter of the installed tool
+        first = Path(exe).read_text(errors="replace").splitlines()[0] if Path(exe).is_file() else ""
+        if first.startswith("#!"):
+            cmd[0] = first[2:].strip()
+    return subprocess.run(cmd, capture_output=True, text=True).stdout.strip() == "True"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer runs")
@@ -228,7 +245,8 @@ def main() -> None:
     runs = args.runs or (3 if args.quick else 5)
     only = set(args.only.split(","))
     print(f"# provenance speed benchmark  ({os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"wdiff {'found' if shutil.which('wdiff') else 'NOT installed (apt-get install wdiff)'})")
+          f"wdiff {'found' if shutil.which('wdiff') else 'NOT installed (apt-get install wdiff)'}, "
+          f"compiled speed-ups {'built' if speedups_built() else 'NOT built (no C compiler?)'})")
     if "startup" in only:
         bench_startup(runs)
     if "diff" in only:
