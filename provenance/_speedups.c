@@ -7,7 +7,7 @@
  * splits on Py_UNICODE_ISSPACE.
  *
  *   split_chunks(text, cr)      tokens.split_chunks (cr: "\r" in text)
- *   fold_keys(chunks)           [" ".join(c.split()) for c in chunks]
+ *   fold_chunks(chunks)         [" ".join(c.split()) for c in chunks]
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
@@ -211,10 +211,10 @@ fold(PyObject *s)
 }
 
 static PyObject *
-fold_keys(PyObject *self, PyObject *chunks)
+fold_chunks(PyObject *self, PyObject *chunks)
 {
     if (!PyList_Check(chunks)) {
-        PyErr_SetString(PyExc_TypeError, "fold_keys: a list of str expected");
+        PyErr_SetString(PyExc_TypeError, "fold_chunks: a list of str expected");
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(chunks);
@@ -224,7 +224,7 @@ fold_keys(PyObject *self, PyObject *chunks)
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *chunk = PyList_GET_ITEM(chunks, k);
         if (!PyUnicode_Check(chunk)) {
-            PyErr_SetString(PyExc_TypeError, "fold_keys: a list of str expected");
+            PyErr_SetString(PyExc_TypeError, "fold_chunks: a list of str expected");
             Py_DECREF(keys);
             return NULL;
         }
@@ -441,7 +441,7 @@ static PyMethodDef methods[] = {
     {"shared_ends", shared_ends, METH_VARARGS, "diff._shared_ends(a, b)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"split_chunks", split_chunks, METH_VARARGS, "tokens.split_chunks(text), given whether text has a CR."},
-    {"fold_keys", fold_keys, METH_O, "[\" \".join(c.split()) for c in chunks]"},
+    {"fold_chunks", fold_chunks, METH_O, "[\" \".join(c.split()) for c in chunks]"},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them."},
     {NULL, NULL, 0, NULL},

@@ -515,7 +515,7 @@ def _split_chunks(text: str) -> tuple[list[str], list[str]]:
 def fold_chunks(chunks: list[str]) -> list[str]:
     """Each chunk with its whitespace folded: " ".join(chunk.split())."""
     if _speedups is not None:
-        return _speedups.fold_keys(chunks)
+        return _speedups.fold_chunks(chunks)
     return _fold_chunks(chunks)
 
 

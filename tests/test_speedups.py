@@ -45,7 +45,7 @@ def test_split_chunks(text):
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(texts, max_size=5))
 def test_fold_chunks(chunks):
-    folded = C.fold_keys(chunks)
+    folded = C.fold_chunks(chunks)
     assert folded == [" ".join(c.split()) for c in chunks] == tk._fold_chunks(chunks)
     for key in folded:  # a str as Python makes it: the narrowest kind that holds it
         assert key == "".join(list(key)) and hash(key) == hash("".join(list(key)))
