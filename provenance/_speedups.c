@@ -7,6 +7,7 @@
  * splits on Py_UNICODE_ISSPACE.
  *
  *   split_chunks(text, cr)      tokens.split_chunks (cr: "\r" in text)
+ *   chunk_table(text, cr)       tokens.chunk_table
  *   fold_chunks(chunks)         [" ".join(c.split()) for c in chunks]
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
@@ -67,12 +68,66 @@ is_closer(Py_UCS4 c)  /* ["'\u201d\u2019)\]] */
     return c == '"' || c == '\'' || c == 0x201d || c == 0x2019 || c == ')' || c == ']';
 }
 
+/* Where split_chunks' pieces go: two lists of strings (split_chunks), or
+ * bounds, folded keys and separator kinds (chunk_table). */
+typedef struct {
+    PyObject *text;
+    int table;
+    PyObject *chunks, *seps;         /* split_chunks */
+    PyObject *bounds, *keys, *kinds; /* chunk_table */
+} Out;
+
+static PyObject *fold_span(PyObject *text, Py_ssize_t start, Py_ssize_t end);
+
+/* tokens.gap_kind of a separator (all whitespace): GLUED 0, SPACE 1, PARAGRAPH 2. */
+static long
+separator_kind(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    if (a == b)
+        return 0;
+    int newlines = 0;  /* with "\r\n" and "\r" read as "\n" */
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == 0x2029)
+            return 2;
+        if (c == '\r' && i + 1 < b && PyUnicode_READ(kind, data, i + 1) == '\n')
+            i++;
+        if (c == '\r' || c == '\n')
+            newlines++;
+    }
+    return newlines >= 2 ? 2 : 1;
+}
+
+static int
+append_new(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int r = PyList_Append(list, item);
+    Py_DECREF(item);
+    return r;
+}
+
+/* One separator text[sep_a:sep_b] and the chunk text[chunk_a:chunk_b] after it. */
+static int
+emit(Out *out, int kind, const void *data, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, Py_ssize_t chunk_b)
+{
+    if (!out->table)
+        return append_substring(out->chunks, out->text, chunk_a, chunk_b) < 0 ||
+               append_substring(out->seps, out->text, sep_a, sep_b) < 0 ? -1 : 0;
+    if (append_new(out->bounds, PyLong_FromSsize_t(sep_a)) < 0 ||
+        append_new(out->bounds, PyLong_FromSsize_t(chunk_a)) < 0 ||
+        append_new(out->keys, fold_span(out->text, chunk_a, chunk_b)) < 0 ||
+        append_new(out->kinds, PyLong_FromLong(separator_kind(kind, data, sep_a, sep_b))) < 0)
+        return -1;
+    return 0;
+}
+
 /* One paragraph text[a:b] cut at re.split(r"([.!?][\"'\u201d\u2019)\]]?)(\s+)"):
  * chunks are sentence + end mark, separators the whitespace before each
  * chunk (the first: text[sep_a:sep_b], the paragraph separator). */
 static int
-split_paragraph(PyObject *text, int kind, const void *data, Py_ssize_t a, Py_ssize_t b,
-                Py_ssize_t sep_a, Py_ssize_t sep_b, PyObject *chunks, PyObject *seps)
+split_paragraph(Out *out, int kind, const void *data, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssize_t sep_b)
 {
     Py_ssize_t chunk_start = a, i = a;
     while (i < b) {
@@ -85,8 +140,7 @@ split_paragraph(PyObject *text, int kind, const void *data, Py_ssize_t a, Py_ssi
             while (k < b && ISSPACE(PyUnicode_READ(kind, data, k)))
                 k++;
             if (k > j) {
-                if (append_substring(chunks, text, chunk_start, j) < 0 ||
-                    append_substring(seps, text, sep_a, sep_b) < 0)
+                if (emit(out, kind, data, sep_a, sep_b, chunk_start, j) < 0)
                     return -1;
                 sep_a = j;
                 sep_b = k;
@@ -97,32 +151,24 @@ split_paragraph(PyObject *text, int kind, const void *data, Py_ssize_t a, Py_ssi
         }
         i++;
     }
-    if (append_substring(chunks, text, chunk_start, b) < 0 || append_substring(seps, text, sep_a, sep_b) < 0)
-        return -1;
-    return 0;
+    return emit(out, kind, data, sep_a, sep_b, chunk_start, b);
 }
 
-static PyObject *
-split_chunks(PyObject *self, PyObject *args)
+/* The whole text: paragraphs, then sentences in each (tokens.split_chunks). */
+static int
+split_text(Out *out, int cr)
 {
-    PyObject *text;
-    int cr;
-    if (!PyArg_ParseTuple(args, "Up:split_chunks", &text, &cr))
-        return NULL;
+    PyObject *text = out->text;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    PyObject *chunks = PyList_New(0), *seps = PyList_New(0);
-    if (chunks == NULL || seps == NULL)
-        goto error;
-    Py_ssize_t para_start = 0, sep_a = 0, sep_b = 0, i = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), para_start = 0, sep_a = 0, sep_b = 0, i = 0;
     while (i < n) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '\n' || (cr && c == '\r')) {
             Py_ssize_t end = paragraph_sep_end(kind, data, i, n, cr);
             if (end >= 0) {
-                if (split_paragraph(text, kind, data, para_start, i, sep_a, sep_b, chunks, seps) < 0)
-                    goto error;
+                if (split_paragraph(out, kind, data, para_start, i, sep_a, sep_b) < 0)
+                    return -1;
                 sep_a = i;
                 sep_b = end;
                 para_start = end;
@@ -132,30 +178,60 @@ split_chunks(PyObject *self, PyObject *args)
         }
         i++;
     }
-    if (split_paragraph(text, kind, data, para_start, n, sep_a, sep_b, chunks, seps) < 0)
-        goto error;
-    PyObject *result = PyTuple_Pack(2, chunks, seps);
-    Py_DECREF(chunks);
-    Py_DECREF(seps);
-    return result;
-error:
-    Py_XDECREF(chunks);
-    Py_XDECREF(seps);
-    return NULL;
+    return split_paragraph(out, kind, data, para_start, n, sep_a, sep_b);
 }
 
-/* " ".join(s.split()) */
 static PyObject *
-fold(PyObject *s)
+split_chunks(PyObject *self, PyObject *args)
 {
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, out = 0;
+    Out out = {0};
+    int cr;
+    if (!PyArg_ParseTuple(args, "Up:split_chunks", &out.text, &cr))
+        return NULL;
+    PyObject *result = NULL;
+    out.chunks = PyList_New(0);
+    out.seps = PyList_New(0);
+    if (out.chunks != NULL && out.seps != NULL && split_text(&out, cr) == 0)
+        result = PyTuple_Pack(2, out.chunks, out.seps);
+    Py_XDECREF(out.chunks);
+    Py_XDECREF(out.seps);
+    return result;
+}
+
+/* tokens.chunk_table: (bounds, keys, kinds) of split_chunks' chunks. */
+static PyObject *
+chunk_table(PyObject *self, PyObject *args)
+{
+    Out out = {0};
+    int cr;
+    if (!PyArg_ParseTuple(args, "Up:chunk_table", &out.text, &cr))
+        return NULL;
+    out.table = 1;
+    PyObject *result = NULL;
+    out.bounds = PyList_New(0);
+    out.keys = PyList_New(0);
+    out.kinds = PyList_New(0);
+    if (out.bounds != NULL && out.keys != NULL && out.kinds != NULL && split_text(&out, cr) == 0 &&
+        append_new(out.bounds, PyLong_FromSsize_t(PyUnicode_GET_LENGTH(out.text))) == 0)
+        result = PyTuple_Pack(3, out.bounds, out.keys, out.kinds);
+    Py_XDECREF(out.bounds);
+    Py_XDECREF(out.keys);
+    Py_XDECREF(out.kinds);
+    return result;
+}
+
+/* " ".join(text[start:end].split()) */
+static PyObject *
+fold_span(PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = end - start, i, out = 0;
     Py_UCS4 maxchar = 0;
     int simple = 1, newlines = 0, pending = 0;
     /* First pass: the folded length and largest character, and whether the
-     * chunk is folded once its line feeds are spaces (the usual case). */
-    for (i = 0; i < n; i++) {
+     * span is folded once its line feeds are spaces (the usual case). */
+    for (i = start; i < end; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (ISSPACE(c)) {
             if ((c != ' ' && c != '\n') || out == 0 || pending)
@@ -172,18 +248,7 @@ fold(PyObject *s)
     if (pending)
         simple = 0;  /* trailing */
     if (simple && !newlines)
-        return Py_NewRef(s);
-    if (simple) {  /* the same characters but for line feeds: the same kind */
-        PyObject *result = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(s));
-        if (result == NULL)
-            return NULL;
-        void *dst = PyUnicode_DATA(result);
-        memcpy(dst, data, (size_t)n * kind);
-        for (i = 0; i < n; i++)
-            if (PyUnicode_READ(kind, data, i) == '\n')
-                PyUnicode_WRITE(kind, dst, i, ' ');
-        return result;
-    }
+        return PyUnicode_Substring(text, start, end);
     if (out && maxchar < ' ')
         maxchar = ' ';
     PyObject *result = PyUnicode_New(out, maxchar);  /* the narrowest kind, as Python makes strings */
@@ -191,9 +256,16 @@ fold(PyObject *s)
         return NULL;
     int out_kind = PyUnicode_KIND(result);
     void *dst = PyUnicode_DATA(result);
+    if (simple) {  /* the same characters but for line feeds */
+        for (i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, start + i);
+            PyUnicode_WRITE(out_kind, dst, i, c == '\n' ? ' ' : c);
+        }
+        return result;
+    }
     Py_ssize_t k = 0;
     pending = 0;
-    for (i = 0; i < n; i++) {
+    for (i = start; i < end; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (ISSPACE(c)) {
             pending = k > 0;
@@ -208,6 +280,12 @@ fold(PyObject *s)
         k++;
     }
     return result;
+}
+
+static PyObject *
+fold(PyObject *s)
+{
+    return fold_span(s, 0, PyUnicode_GET_LENGTH(s));
 }
 
 static PyObject *
@@ -441,6 +519,7 @@ static PyMethodDef methods[] = {
     {"shared_ends", shared_ends, METH_VARARGS, "diff._shared_ends(a, b)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"split_chunks", split_chunks, METH_VARARGS, "tokens.split_chunks(text), given whether text has a CR."},
+    {"chunk_table", chunk_table, METH_VARARGS, "tokens.chunk_table(text), given whether text has a CR."},
     {"fold_chunks", fold_chunks, METH_O, "[\" \".join(c.split()) for c in chunks]"},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them."},

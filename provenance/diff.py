@@ -868,12 +868,6 @@ CHUNK_PASS_MIN_CHUNKS = 16
 MIN_KEPT_CHARS = 160
 
 
-def _chunk_keys(chunks: list[str]) -> list[str]:
-    """What chunks are compared by: their text with whitespace folded (the
-    plan and the sample that decides whether to make one must agree)."""
-    return tk.fold_chunks(chunks)
-
-
 def _plan_chunks(old_text: str, new_text: str, engine: str | None):
     """Which chunks of each text need tokens, and how unchanged runs pair up.
 
@@ -885,12 +879,11 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         return None  # under ~80 characters a chunk: too short for the pass to pay
     if not _chunk_pass_pays(old_text, new_text):
         return None
-    old_chunks, old_seps = tk.split_chunks(old_text)
-    new_chunks, new_seps = tk.split_chunks(new_text)
-    if min(len(old_chunks), len(new_chunks)) < CHUNK_PASS_MIN_CHUNKS:
+    # Chunks are compared by their text with whitespace folded (keys).
+    old_bounds, old_keys, old_kinds = tk.chunk_table(old_text)
+    new_bounds, new_keys, new_kinds = tk.chunk_table(new_text)
+    if min(len(old_keys), len(new_keys)) < CHUNK_PASS_MIN_CHUNKS:
         return None
-    old_keys = _chunk_keys(old_chunks)
-    new_keys = _chunk_keys(new_chunks)
     equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
     i = j = 0
     for op, n in diff_strings(*_encode(old_keys, new_keys), engine):
@@ -901,9 +894,6 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             i += n
         else:
             j += n
-    kinds = {sep: tk.gap_kind(sep) for sep in {*old_seps, *new_seps}}
-    old_kinds = list(map(kinds.__getitem__, old_seps))
-    new_kinds = list(map(kinds.__getitem__, new_seps))
     kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     for i, j, n in equal_runs:
         # A separator that is a paragraph break on one side only is a
@@ -922,9 +912,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             s0, s1 = a + 1, b
             if s1 > s0 and sum(map(len, old_keys[i + s0:i + s1])) + (s1 - s0) >= MIN_KEPT_CHARS:
                 kept.append((i + s0, i + s1, j + s0, j + s1))
-    old_bounds, new_bounds = _chunk_bounds(old_chunks, old_seps), _chunk_bounds(new_chunks, new_seps)
-    spans = _unchanged_spans(kept, (old_chunks, old_keys, old_bounds, old_kinds),
-                             (new_chunks, new_keys, new_bounds, new_kinds))
+    spans = _unchanged_spans(kept, (old_text, old_keys, old_bounds, old_kinds),
+                             (new_text, new_keys, new_bounds, new_kinds))
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
 
@@ -933,11 +922,6 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
 # so that a pure insertion or deletion can still slide to a natural
 # boundary (_align_to_boundaries) within its sentence.
 TRIM_MARGIN_WORDS = 4
-
-
-def _chunk_bounds(chunks: list[str], seps: list[str]) -> "array[int]":
-    """bounds[2k] is where separator k starts, bounds[2k + 1] where chunk k starts."""
-    return array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
 
 
 def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
@@ -954,16 +938,17 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
     the word diff would find them equal.  TRIM_MARGIN_WORDS of them are
     left next to each edit.
 
-    `old` and `new` are (chunks, keys, bounds, kinds) of each text.
+    `old` and `new` are (text, keys, bounds, kinds) of each text, as
+    tk.chunk_table gives them.
     Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
-    old_chunks, old_keys, old_bounds, _ = old
-    new_chunks, new_keys, new_bounds, _ = new
+    old_text, old_keys, old_bounds, _ = old
+    new_text, new_keys, new_bounds, _ = new
     margin = TRIM_MARGIN_WORDS
     spans: list[list[int]] = []
     for r in range(len(kept) + 1):
         i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
-        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_chunks), len(new_chunks))
+        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_keys), len(new_keys))
         if i1 > i0 and j1 > j0:
             if i1 - i0 == j1 - j0:
                 pairs = list(zip(range(i0, i1), range(j0, j1)))
@@ -972,8 +957,8 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
             shared = [_shared_ends(old_keys[i], new_keys[j]) for i, j in pairs]
             if r and shared[0][0] > margin:  # the run before grows into the first pair
                 i, j = pairs[0]
-                spans[-1][1] = old_bounds[2 * i + 1] + _end_of_words(old_chunks[i], shared[0][0] - margin)
-                spans[-1][3] = new_bounds[2 * j + 1] + _end_of_words(new_chunks[j], shared[0][0] - margin)
+                spans[-1][1] = old_bounds[2 * i + 1] + _end_of_words(_chunk(old, i), shared[0][0] - margin)
+                spans[-1][3] = new_bounds[2 * j + 1] + _end_of_words(_chunk(new, j), shared[0][0] - margin)
             if i1 - i0 == j1 - j0:
                 for k in range(1, len(pairs)):
                     span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new)
@@ -984,12 +969,18 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
             span = [old_bounds[2 * c0 + 1], old_bounds[2 * c1], new_bounds[2 * d0 + 1], new_bounds[2 * d1]]
             if i1 > i0 and j1 > j0 and shared[-1][1] > margin:  # it grows back into the last pair
                 i, j = pairs[-1]
-                grown = [old_bounds[2 * i + 1] + _start_of_last_words(old_chunks[i], shared[-1][1] - margin), span[1],
-                         new_bounds[2 * j + 1] + _start_of_last_words(new_chunks[j], shared[-1][1] - margin), span[3]]
+                grown = [old_bounds[2 * i + 1] + _start_of_last_words(_chunk(old, i), shared[-1][1] - margin), span[1],
+                         new_bounds[2 * j + 1] + _start_of_last_words(_chunk(new, j), shared[-1][1] - margin), span[3]]
                 if _follows(grown, spans):  # (a chunk both first and last of an uneven stretch: not twice)
                     span = grown
             spans.append(span)
     return [tuple(span) for span in spans]
+
+
+def _chunk(side, k: int) -> str:
+    """Chunk k of a (text, keys, bounds, kinds) side."""
+    text, _, bounds, _ = side
+    return text[bounds[2 * k + 1]:bounds[2 * k + 2]]
 
 
 def _follows(span: list[int], spans: list[list[int]]) -> bool:
@@ -1022,17 +1013,18 @@ def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | N
     if first < tail and last > tail and old[3][after[0]] != new[3][after[1]]:
         return None  # across a separator that is a paragraph break on one side only
     span = []
-    for (chunks, keys, bounds, _), a, b in ((old, before[0], after[0]), (new, before[1], after[1])):
+    for side, a, b in ((old, before[0], after[0]), (new, before[1], after[1])):
+        _, keys, bounds, _ = side
         words_a = keys[a].count(" ") + 1 if keys[a] else 0
         words_b = keys[b].count(" ") + 1 if keys[b] else 0
         if first < tail:
-            start = bounds[2 * a + 1] + _start_of_last_words(chunks[a], tail - first)
+            start = bounds[2 * a + 1] + _start_of_last_words(_chunk(side, a), tail - first)
         else:
-            start = bounds[2 * b + 1] + _start_of_last_words(chunks[b], words_b - (first - tail))
+            start = bounds[2 * b + 1] + _start_of_last_words(_chunk(side, b), words_b - (first - tail))
         if last <= tail:
-            end = bounds[2 * a + 1] + _end_of_words(chunks[a], words_a - (tail - last))
+            end = bounds[2 * a + 1] + _end_of_words(_chunk(side, a), words_a - (tail - last))
         else:
-            end = bounds[2 * b + 1] + _end_of_words(chunks[b], last - tail)
+            end = bounds[2 * b + 1] + _end_of_words(_chunk(side, b), last - tail)
         span += [start, end]
     return span
 
@@ -1093,9 +1085,9 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
     for k in range(_SAMPLES):
         centre = (2 * k + 1) / (2 * _SAMPLES)
         at = int(centre * n_old) - _SAMPLE_CHARS // 2
-        old_keys = _chunk_keys(tk.split_chunks(old_text[at:at + _SAMPLE_CHARS])[0][1:-1])
+        old_keys = tk.chunk_table(old_text[at:at + _SAMPLE_CHARS])[1][1:-1]  # whole chunks only
         at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
-        new_keys = set(_chunk_keys(tk.split_chunks(new_text[at:at + 3 * _SAMPLE_CHARS])[0]))
+        new_keys = set(tk.chunk_table(new_text[at:at + 3 * _SAMPLE_CHARS])[1])
         total += sum(map(len, old_keys))
         kept += sum(len(key) for key in old_keys if key in new_keys)
     return kept >= _MIN_KEPT_SHARE * total

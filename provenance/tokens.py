@@ -22,12 +22,12 @@ import re
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from ._marks import MARKS
 
-# Compiled versions of split_chunks, fold_chunks, the plain tokeniser and
-# word count and is_plain's scan (setup.py builds them where a C compiler is
+# Compiled versions of split_chunks, chunk_table, fold_chunks, the plain
+# tokeniser and word count and is_plain's scan (setup.py builds them where a C compiler is
 # found); the pure-Python code here gives the same results, slower.
 # PROVENANCE_SPEEDUPS=0 turns them off.
 try:
@@ -510,6 +510,23 @@ def _split_chunks(text: str) -> tuple[list[str], list[str]]:
         seps.append(paragraphs[k - 1] if k else "")
         seps += pieces[2::3]
     return chunks, seps
+
+
+def chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
+    """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k] is
+    where separator k starts and bounds[2k + 1] where chunk k starts (the
+    last bound is len(text)); keys[k] is chunk k with its whitespace folded
+    (fold_chunks); kinds[k] the gap_kind of separator k."""
+    if _speedups is not None:
+        return _speedups.chunk_table(text, "\r" in text)
+    return _chunk_table(text)
+
+
+def _chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
+    chunks, seps = _split_chunks(text)
+    bounds = list(accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
+    kinds = {sep: gap_kind(sep) for sep in set(seps)}
+    return bounds, _fold_chunks(chunks), list(map(kinds.__getitem__, seps))
 
 
 def fold_chunks(chunks: list[str]) -> list[str]:

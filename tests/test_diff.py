@@ -871,7 +871,21 @@ def test_an_ambiguous_insertion_is_placed_alike_with_or_without_the_chunk_pass()
                                  "\u2028", "\x1c", "\x85", "\u3000"]), max_size=30))
 def test_chunk_keys_are_the_text_with_whitespace_folded(parts):
     text = "".join(parts)
-    assert diff_module._chunk_keys([text]) == [" ".join(text.split())]
+    assert tk.fold_chunks([text]) == [" ".join(text.split())]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Ab", "c", ".", "!", "?", '"', ")", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n",
+                                 " \n \n ", "\u2029", "\u00a0"]), max_size=60))
+def test_the_chunk_table_is_split_chunks_as_offsets_keys_and_kinds(parts):
+    text = "".join(parts)
+    chunks, seps = tk.split_chunks(text)
+    bounds, keys, kinds = tk.chunk_table(text)
+    assert len(bounds) == 2 * len(chunks) + 1 and bounds[-1] == len(text)
+    assert [text[bounds[2 * k]:bounds[2 * k + 1]] for k in range(len(seps))] == seps
+    assert [text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in range(len(chunks))] == chunks
+    assert keys == [" ".join(c.split()) for c in chunks]
+    assert kinds == [tk.gap_kind(s) for s in seps]
 
 
 @settings(max_examples=500, deadline=None)

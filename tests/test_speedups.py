@@ -43,6 +43,12 @@ def test_split_chunks(text):
 
 
 @settings(max_examples=1500, deadline=None)
+@given(texts)
+def test_chunk_table(text):
+    assert C.chunk_table(text, "\r" in text) == tk._chunk_table(text)
+
+
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(texts, max_size=5))
 def test_fold_chunks(chunks):
     folded = C.fold_chunks(chunks)
