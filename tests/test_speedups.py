@@ -100,3 +100,35 @@ def test_speedups_can_be_turned_off():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PROVENANCE_SPEEDUPS": "0"}).stdout
     assert out.strip() == "True"
+
+
+def test_comparisons_are_the_same_with_and_without_the_speedups(tmp_path):
+    """End to end on real text: the samples, and a long text (the chunk
+    pass) with words edited and re-wrapped, with CRLF line ends on one side."""
+    import json
+    import random
+    import textwrap
+    from pathlib import Path
+
+    from provenance.diff import compare
+
+    root = Path(__file__).resolve().parent.parent
+    samples = root / "docs" / "samples"
+    austen = (root / "benchmarks" / "corpus" / "fiction_austen_persuasion.txt").read_text(encoding="utf-8")[:300_000]
+    rng = random.Random(4)
+    words = [w if rng.random() > 0.01 else rng.choice(["CHANGED", "caf\u00e9", "don\u2019t", "--"]) for w in austen.split()]
+    edited = "\r\n".join(textwrap.wrap(" ".join(words), 66))
+    pairs = [((samples / "article-pdf-extract.txt").read_text(encoding="utf-8"),
+              (samples / "article-web-capture.txt").read_text(encoding="utf-8")),
+             (austen, edited)]
+    for k, (old, new) in enumerate(pairs):
+        (tmp_path / f"{k}.old").write_text(old, encoding="utf-8", newline="")
+        (tmp_path / f"{k}.new").write_text(new, encoding="utf-8", newline="")
+    code = ("import json, sys\nfrom provenance.diff import compare\n"
+            "print(json.dumps([compare(open(f'{d}/{k}.old', newline='').read(), open(f'{d}/{k}.new', newline='').read())"
+            ".to_dict() for k in range(int(sys.argv[2])) for d in [sys.argv[1]]]))")
+    pure = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(len(pairs))], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PROVENANCE_SPEEDUPS": "0"}).stdout
+    compiled = [compare(old, new).to_dict() for old, new in pairs]
+    assert json.loads(pure) == json.loads(json.dumps(compiled))
+    assert compiled[1]["stats"]["content_changes"] > 100  # the long pair went through the chunk pass with edits
