@@ -1,4 +1,4 @@
-/* Optional compiled versions of three hot loops of the comparison.
+/* Optional compiled versions of the hottest loops of a comparison.
  *
  * Each function gives exactly what its pure-Python counterpart gives (the
  * tests hold them to it on random texts); the package works without this
@@ -6,9 +6,7 @@
  * Py_UNICODE_ISSPACE and \w is Py_UNICODE_ISALNUM or "_", and str.split()
  * splits on Py_UNICODE_ISSPACE.
  *
- *   split_chunks(text, cr)      tokens.split_chunks (cr: "\r" in text)
- *   chunk_table(text, cr)       tokens.chunk_table
- *   fold_chunks(chunks)         [" ".join(c.split()) for c in chunks]
+ *   chunk_table(text, cr)       tokens.chunk_table (cr: "\r" in text)
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
@@ -68,13 +66,10 @@ is_closer(Py_UCS4 c)  /* ["'\u201d\u2019)\]] */
     return c == '"' || c == '\'' || c == 0x201d || c == 0x2019 || c == ')' || c == ']';
 }
 
-/* Where split_chunks' pieces go: two lists of strings (split_chunks), or
- * bounds, folded keys and separator kinds (chunk_table). */
+/* What chunk_table makes: bounds, folded keys and separator kinds. */
 typedef struct {
     PyObject *text;
-    int table;
-    PyObject *chunks, *seps;         /* split_chunks */
-    PyObject *bounds, *keys, *kinds; /* chunk_table */
+    PyObject *bounds, *keys, *kinds;
 } Out;
 
 static PyObject *fold_span(PyObject *text, Py_ssize_t start, Py_ssize_t end);
@@ -112,9 +107,6 @@ append_new(PyObject *list, PyObject *item)
 static int
 emit(Out *out, int kind, const void *data, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, Py_ssize_t chunk_b)
 {
-    if (!out->table)
-        return append_substring(out->chunks, out->text, chunk_a, chunk_b) < 0 ||
-               append_substring(out->seps, out->text, sep_a, sep_b) < 0 ? -1 : 0;
     if (append_new(out->bounds, PyLong_FromSsize_t(sep_a)) < 0 ||
         append_new(out->bounds, PyLong_FromSsize_t(chunk_a)) < 0 ||
         append_new(out->keys, fold_span(out->text, chunk_a, chunk_b)) < 0 ||
@@ -154,7 +146,7 @@ split_paragraph(Out *out, int kind, const void *data, Py_ssize_t a, Py_ssize_t b
     return emit(out, kind, data, sep_a, sep_b, chunk_start, b);
 }
 
-/* The whole text: paragraphs, then sentences in each (tokens.split_chunks). */
+/* The whole text: paragraphs, then sentences in each (as tokens.split_chunks). */
 static int
 split_text(Out *out, int cr)
 {
@@ -181,24 +173,7 @@ split_text(Out *out, int cr)
     return split_paragraph(out, kind, data, para_start, n, sep_a, sep_b);
 }
 
-static PyObject *
-split_chunks(PyObject *self, PyObject *args)
-{
-    Out out = {0};
-    int cr;
-    if (!PyArg_ParseTuple(args, "Up:split_chunks", &out.text, &cr))
-        return NULL;
-    PyObject *result = NULL;
-    out.chunks = PyList_New(0);
-    out.seps = PyList_New(0);
-    if (out.chunks != NULL && out.seps != NULL && split_text(&out, cr) == 0)
-        result = PyTuple_Pack(2, out.chunks, out.seps);
-    Py_XDECREF(out.chunks);
-    Py_XDECREF(out.seps);
-    return result;
-}
-
-/* tokens.chunk_table: (bounds, keys, kinds) of split_chunks' chunks. */
+/* tokens.chunk_table: (bounds, keys, kinds) of tokens.split_chunks' chunks. */
 static PyObject *
 chunk_table(PyObject *self, PyObject *args)
 {
@@ -206,7 +181,6 @@ chunk_table(PyObject *self, PyObject *args)
     int cr;
     if (!PyArg_ParseTuple(args, "Up:chunk_table", &out.text, &cr))
         return NULL;
-    out.table = 1;
     PyObject *result = NULL;
     out.bounds = PyList_New(0);
     out.keys = PyList_New(0);
@@ -280,40 +254,6 @@ fold_span(PyObject *text, Py_ssize_t start, Py_ssize_t end)
         k++;
     }
     return result;
-}
-
-static PyObject *
-fold(PyObject *s)
-{
-    return fold_span(s, 0, PyUnicode_GET_LENGTH(s));
-}
-
-static PyObject *
-fold_chunks(PyObject *self, PyObject *chunks)
-{
-    if (!PyList_Check(chunks)) {
-        PyErr_SetString(PyExc_TypeError, "fold_chunks: a list of str expected");
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(chunks);
-    PyObject *keys = PyList_New(n);
-    if (keys == NULL)
-        return NULL;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *chunk = PyList_GET_ITEM(chunks, k);
-        if (!PyUnicode_Check(chunk)) {
-            PyErr_SetString(PyExc_TypeError, "fold_chunks: a list of str expected");
-            Py_DECREF(keys);
-            return NULL;
-        }
-        PyObject *key = fold(chunk);
-        if (key == NULL) {
-            Py_DECREF(keys);
-            return NULL;
-        }
-        PyList_SET_ITEM(keys, k, key);
-    }
-    return keys;
 }
 
 static int
@@ -518,9 +458,7 @@ static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
     {"shared_ends", shared_ends, METH_VARARGS, "diff._shared_ends(a, b)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
-    {"split_chunks", split_chunks, METH_VARARGS, "tokens.split_chunks(text), given whether text has a CR."},
     {"chunk_table", chunk_table, METH_VARARGS, "tokens.chunk_table(text), given whether text has a CR."},
-    {"fold_chunks", fold_chunks, METH_O, "[\" \".join(c.split()) for c in chunks]"},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them."},
     {NULL, NULL, 0, NULL},

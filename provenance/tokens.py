@@ -26,8 +26,8 @@ from itertools import accumulate, chain
 
 from ._marks import MARKS
 
-# Compiled versions of split_chunks, chunk_table, fold_chunks, the plain
-# tokeniser and word count and is_plain's scan (setup.py builds them where a C compiler is
+# Compiled versions of chunk_table, the plain tokeniser and word count and
+# is_plain's scan (setup.py builds them where a C compiler is
 # found); the pure-Python code here gives the same results, slower.
 # PROVENANCE_SPEEDUPS=0 turns them off.
 try:
@@ -487,15 +487,9 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
     Returns (chunks, separators): separators[i] is the whitespace before
     chunks[i], so "".join(s + c for s, c in zip(separators, chunks)) == text.
     Chunks hold no blank line, so whitespace-folded chunk keys keep the
-    paragraph structure in the separators.
+    paragraph structure in the separators.  (The comparison uses
+    chunk_table, which gives the same chunks as offsets.)
     """
-    if _speedups is not None:
-        return _speedups.split_chunks(text, "\r" in text)
-    return _split_chunks(text)
-
-
-def _split_chunks(text: str) -> tuple[list[str], list[str]]:
-    """split_chunks in Python: paragraphs, then sentences in each."""
     # Without "\r" the pattern can start at "\n", which re finds by a fast
     # scan: 1.7 vs 12 ms for 1 MB.
     paragraphs = (_PARAGRAPH_SPLIT if "\r" in text else _PARAGRAPH_SPLIT_LF).split(text)
@@ -516,27 +510,22 @@ def chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
     """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k] is
     where separator k starts and bounds[2k + 1] where chunk k starts (the
     last bound is len(text)); keys[k] is chunk k with its whitespace folded
-    (fold_chunks); kinds[k] the gap_kind of separator k."""
+    (fold_chunks); kinds[k] the gap_kind of separator k.  Compiled, it makes
+    no chunk or separator strings."""
     if _speedups is not None:
         return _speedups.chunk_table(text, "\r" in text)
     return _chunk_table(text)
 
 
 def _chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
-    chunks, seps = _split_chunks(text)
+    chunks, seps = split_chunks(text)
     bounds = list(accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
     kinds = {sep: gap_kind(sep) for sep in set(seps)}
-    return bounds, _fold_chunks(chunks), list(map(kinds.__getitem__, seps))
+    return bounds, fold_chunks(chunks), list(map(kinds.__getitem__, seps))
 
 
 def fold_chunks(chunks: list[str]) -> list[str]:
     """Each chunk with its whitespace folded: " ".join(chunk.split())."""
-    if _speedups is not None:
-        return _speedups.fold_chunks(chunks)
-    return _fold_chunks(chunks)
-
-
-def _fold_chunks(chunks: list[str]) -> list[str]:
     # Most chunks are already folded once their line feeds are spaces: a
     # printable string has no whitespace but " " (tabs, CR, no-break and
     # other spaces are not printable), so with no "  " and no space at
