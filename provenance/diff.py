@@ -204,15 +204,7 @@ class Comparison:
 # Step 2: diff two key sequences.  Result: list of (op, count), op in "=-+".
 
 
-_CODE_POINTS = (range(1, 0xD800), range(0xE000, 0x110000))  # all but NUL and surrogates
-
-
-def _encode(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
-    """Map each distinct key to one character (skipping surrogates)."""
-    vocab = dict.fromkeys(a_keys)
-    vocab.update(dict.fromkeys(b_keys))
-    table = dict(zip(vocab, map(chr, chain.from_iterable(_CODE_POINTS))))  # in C, no per-key Python
-    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys))
+_encode = tk.encode_keys  # each key as one character
 
 
 def _engine() -> str:
@@ -879,14 +871,16 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         return None  # under ~80 characters a chunk: too short for the pass to pay
     if not _chunk_pass_pays(old_text, new_text):
         return None
-    # Chunks are compared by their text with whitespace folded (keys).
-    old_bounds, old_keys, old_kinds = tk.chunk_table(old_text)
-    new_bounds, new_keys, new_kinds = tk.chunk_table(new_text)
-    if min(len(old_keys), len(new_keys)) < CHUNK_PASS_MIN_CHUNKS:
+    # Chunks are compared by their text with whitespace folded (keys), each
+    # key given as one character (codes).
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = \
+        tk.chunk_codes(old_text, new_text)
+    if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
+    old_key_ends = list(accumulate(old_lengths, initial=0))
     equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
     i = j = 0
-    for op, n in diff_strings(*_encode(old_keys, new_keys), engine):
+    for op, n in diff_strings(old_codes, new_codes, engine):
         if op == "=":
             equal_runs.append((i, j, n))
             i, j = i + n, j + n
@@ -910,12 +904,25 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         bounds = [-1, *sorted(drop), n]
         for a, b in zip(bounds, bounds[1:]):
             s0, s1 = a + 1, b
-            if s1 > s0 and sum(map(len, old_keys[i + s0:i + s1])) + (s1 - s0) >= MIN_KEPT_CHARS:
+            if s1 > s0 and old_key_ends[i + s1] - old_key_ends[i + s0] + (s1 - s0) >= MIN_KEPT_CHARS:
                 kept.append((i + s0, i + s1, j + s0, j + s1))
-    spans = _unchanged_spans(kept, (old_text, old_keys, old_bounds, old_kinds),
-                             (new_text, new_keys, new_bounds, new_kinds))
+    spans = _unchanged_spans(kept, (old_text, _Keys(old_text, old_bounds), old_bounds, old_kinds),
+                             (new_text, _Keys(new_text, new_bounds), new_bounds, new_kinds))
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+
+
+class _Keys(dict):
+    """The whitespace-folded keys of a text's chunks, made when first asked
+    for: the comparison needs them only for changed chunks."""
+
+    def __init__(self, text: str, bounds: list[int]):
+        super().__init__()
+        self.text, self.bounds = text, bounds
+
+    def __missing__(self, k: int) -> str:
+        key = self[k] = tk.fold_key(self.text, self.bounds[2 * k + 1], self.bounds[2 * k + 2])
+        return key
 
 
 # Words left to the word diff on each side of an edit in a changed chunk,
@@ -940,8 +947,8 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
     the word diff would find them equal.  TRIM_MARGIN_WORDS of them are
     left next to each edit.
 
-    `old` and `new` are (text, keys, bounds, kinds) of each text, as
-    tk.chunk_table gives them.
+    `old` and `new` are (text, keys, bounds, kinds) of each text: bounds
+    and kinds as tk.chunk_codes gives them, keys a _Keys of the text.
     Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
     old_text, old_keys, old_bounds, _ = old
@@ -950,7 +957,7 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
     spans: list[list[int]] = []
     for r in range(len(kept) + 1):
         i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
-        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_keys), len(new_keys))
+        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_bounds) // 2, len(new_bounds) // 2)
         if i1 > i0 and j1 > j0:
             if i1 - i0 == j1 - j0:
                 pairs = list(zip(range(i0, i1), range(j0, j1)))
@@ -1087,11 +1094,13 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
     for k in range(_SAMPLES):
         centre = (2 * k + 1) / (2 * _SAMPLES)
         at = int(centre * n_old) - _SAMPLE_CHARS // 2
-        old_keys = tk.chunk_table(old_text[at:at + _SAMPLE_CHARS])[1][1:-1]  # whole chunks only
+        old_window = old_text[at:at + _SAMPLE_CHARS]
         at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
-        new_keys = set(tk.chunk_table(new_text[at:at + 3 * _SAMPLE_CHARS])[1])
-        total += sum(map(len, old_keys))
-        kept += sum(len(key) for key in old_keys if key in new_keys)
+        (_, old_codes, old_lengths, _), (_, new_codes, _, _) = tk.chunk_codes(old_window, new_text[at:at + 3 * _SAMPLE_CHARS])
+        new_keys = set(new_codes)
+        for code, length in zip(old_codes[1:-1], old_lengths[1:-1]):  # whole chunks only
+            total += length
+            kept += length if code in new_keys else 0
     return kept >= _MIN_KEPT_SHARE * total
 
 

@@ -26,7 +26,7 @@ from itertools import accumulate, chain
 
 from ._marks import MARKS
 
-# Compiled versions of chunk_table, the plain tokeniser and word count and
+# Compiled versions of chunk_codes, the plain tokeniser and word count and
 # is_plain's scan (setup.py builds them where a C compiler is
 # found); the pure-Python code here gives the same results, slower.
 # PROVENANCE_SPEEDUPS=0 turns them off.
@@ -488,7 +488,7 @@ def split_chunks(text: str) -> tuple[list[str], list[str]]:
     chunks[i], so "".join(s + c for s, c in zip(separators, chunks)) == text.
     Chunks hold no blank line, so whitespace-folded chunk keys keep the
     paragraph structure in the separators.  (The comparison uses
-    chunk_table, which gives the same chunks as offsets.)
+    chunk_codes, which gives the same chunks as offsets.)
     """
     # Without "\r" the pattern can start at "\n", which re finds by a fast
     # scan: 1.7 vs 12 ms for 1 MB.
@@ -510,18 +510,55 @@ def chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
     """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k] is
     where separator k starts and bounds[2k + 1] where chunk k starts (the
     last bound is len(text)); keys[k] is chunk k with its whitespace folded
-    (fold_chunks); kinds[k] the gap_kind of separator k.  Compiled, it makes
-    no chunk or separator strings."""
-    if _speedups is not None:
-        return _speedups.chunk_table(text, "\r" in text)
-    return _chunk_table(text)
-
-
-def _chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
+    (fold_chunks); kinds[k] the gap_kind of separator k."""
     chunks, seps = split_chunks(text)
     bounds = list(accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
     kinds = {sep: gap_kind(sep) for sep in set(seps)}
     return bounds, fold_chunks(chunks), list(map(kinds.__getitem__, seps))
+
+
+_CODE_POINTS = (range(1, 0xD800), range(0xE000, 0x110000))  # all but NUL and surrogates
+
+
+def encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
+    """Both key lists as strings of one character per key, the same
+    character for the same key (skipping NUL and surrogates), in order of
+    first appearance: what the diff runs on."""
+    vocab = dict.fromkeys(a_keys)
+    vocab.update(dict.fromkeys(b_keys))
+    if len(vocab) > 0x10F7FF:  # code points less NUL and surrogates
+        raise ValueError("more distinct keys than Unicode has characters")
+    table = dict(zip(vocab, map(chr, chain.from_iterable(_CODE_POINTS))))  # in C, no per-key Python
+    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys))
+
+
+def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
+    """Both texts cut into chunks (split_chunks), each chunk's key given as
+    one character, the same for the same key in either text (encode_keys).
+
+    Per text: (bounds, codes, lengths, kinds): bounds and kinds as in
+    chunk_table (kinds as bytes), codes a str of one character per chunk,
+    lengths the length of each key.  Compiled, the keys are compared by
+    hash and then character by character, and never made as strings
+    (fold_key makes the few that are needed)."""
+    if _speedups is not None:
+        return _speedups.chunk_codes(old_text, "\r" in old_text, new_text, "\r" in new_text)
+    return _chunk_codes(old_text, new_text)
+
+
+def _chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
+    old_bounds, old_keys, old_kinds = chunk_table(old_text)
+    new_bounds, new_keys, new_kinds = chunk_table(new_text)
+    old_codes, new_codes = encode_keys(old_keys, new_keys)
+    return ((old_bounds, old_codes, list(map(len, old_keys)), bytes(old_kinds)),
+            (new_bounds, new_codes, list(map(len, new_keys)), bytes(new_kinds)))
+
+
+def fold_key(text: str, start: int, end: int) -> str:
+    """text[start:end] with its whitespace folded: " ".join(text[start:end].split())."""
+    if _speedups is not None:
+        return _speedups.fold(text, start, end)
+    return " ".join(text[start:end].split())
 
 
 def fold_chunks(chunks: list[str]) -> list[str]:

@@ -36,13 +36,66 @@ PIECES = ["Ab", "c", "x_1", "\u00e9t\u00e9", "\u4e2d", "\U0001d400", "cafe\u0301
 texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 
 
-@settings(max_examples=3000, deadline=None)
-@given(texts)
-def test_chunk_table(text):
-    table = C.chunk_table(text, "\r" in text)
-    assert table == tk._chunk_table(text)
-    for key in table[1]:  # a str as Python makes it: the narrowest kind that holds it
-        assert key == "".join(list(key)) and hash(key) == hash("".join(list(key)))
+# Sentences that repeat with their whitespace laid out differently (the same
+# key, other text) in strings of every kind, for chunk_codes.
+_WORDS = ["a", "b", "ab", "ba", "Ab", "c", "\u00e9", "\u4e2d", "\U0001d400", "x."]
+_SPACES = [" ", "  ", "\n", "\t", "\u00a0", "\u3000", "\r\n", " \n "]
+sentences = st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_SPACES)), min_size=1, max_size=4).map(
+    lambda parts: "".join(w + s for w, s in parts)[:-1] + ".")
+chunky_texts = st.lists(st.one_of(sentences, st.sampled_from(PIECES)), max_size=30).map("".join)
+
+
+def _check_chunk_codes(old, new):
+    got = C.chunk_codes(old, "\r" in old, new, "\r" in new)
+    assert got == tk._chunk_codes(old, new)
+    for _, codes, _, _ in got:  # a str as Python makes it: the narrowest kind that holds it
+        assert codes == "".join(list(codes)) and hash(codes) == hash("".join(list(codes)))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts))
+def test_chunk_codes(old, new):
+    _check_chunk_codes(old, new)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(chunky_texts, chunky_texts)
+def test_chunk_codes_tell_keys_apart_when_their_hashes_collide(old, new):
+    # With no bits of hash left, all keys share one hash: only the
+    # character by character check keeps them apart.
+    C._set_hash_mask(0)
+    try:
+        _check_chunk_codes(old, new)
+        # keys of one length that differ only in where a space is
+        _check_chunk_codes("ab a. a ba. a  b. ab\n. ab  a.", "a ba. ab a.\n\na\tb. ab a.")
+    finally:
+        C._set_hash_mask(2 ** 64 - 1)
+
+
+def test_chunk_codes_of_many_distinct_chunks_skip_surrogates():
+    old = " ".join(f"w{n}." for n in range(0xD800 + 10))
+    _check_chunk_codes(old, "w1. w2.")
+    codes = C.chunk_codes(old, False, "", False)[0][1]
+    assert len(set(codes)) == len(codes) and not any("\ud800" <= c <= "\udfff" for c in codes)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.data())
+def test_fold(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    key = C.fold(text, start, end)
+    assert key == " ".join(text[start:end].split())
+    assert hash(key) == hash("".join(list(key)))
+
+
+def test_fold_and_chunk_codes_refuse_bad_arguments():
+    with pytest.raises(IndexError):
+        C.fold("abc", 2, 5)
+    with pytest.raises(IndexError):
+        C.fold("abc", 2, 1)
+    with pytest.raises(TypeError):
+        C.chunk_codes(b"abc", False, "abc", False)
 
 
 @settings(max_examples=1500, deadline=None)
