@@ -8,12 +8,16 @@
  *
  *   chunk_codes(old, old_cr, new, new_cr)
  *                               tokens.chunk_codes (cr: "\r" in the text)
- *   fold(text, start, end)      tokens.fold_key
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
- *   shared_ends(a, b)           diff._shared_ends(a, b)
+ *   shared_ends_at(a, a0, a1, b, b0, b1)
+ *                               diff._shared_ends_py of two chunks' keys
+ *   end_of_words(text, start, end, n), start_of_last_words(text, start, end, n)
+ *                               diff._end_of_words, _start_of_last_words of text[start:end]
+ *   count_split_words(text, start, end)
+ *                               len(text[start:end].split())
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -434,68 +438,6 @@ chunk_codes(PyObject *self, PyObject *args)
     return result;
 }
 
-/* " ".join(text[start:end].split()) */
-static PyObject *
-fold_span(PyObject *text, Py_ssize_t start, Py_ssize_t end)
-{
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = end - start, i, out = 0;
-    Py_UCS4 maxchar = 0;
-    int simple = 1, newlines = 0, pending = 0;
-    /* First pass: the folded length and largest character, and whether the
-     * span is folded once its line feeds are spaces (the usual case). */
-    for (i = start; i < end; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (ISSPACE(c)) {
-            if ((c != ' ' && c != '\n') || out == 0 || pending)
-                simple = 0;  /* another space, leading, or a second in a row */
-            newlines += c == '\n';
-            pending = out > 0;
-            continue;
-        }
-        out += pending + 1;
-        pending = 0;
-        if (c > maxchar)
-            maxchar = c;
-    }
-    if (pending)
-        simple = 0;  /* trailing */
-    if (simple && !newlines)
-        return PyUnicode_Substring(text, start, end);
-    if (out && maxchar < ' ')
-        maxchar = ' ';
-    PyObject *result = PyUnicode_New(out, maxchar);  /* the narrowest kind, as Python makes strings */
-    if (result == NULL)
-        return NULL;
-    int out_kind = PyUnicode_KIND(result);
-    void *dst = PyUnicode_DATA(result);
-    if (simple) {  /* the same characters but for line feeds */
-        for (i = 0; i < n; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, start + i);
-            PyUnicode_WRITE(out_kind, dst, i, c == '\n' ? ' ' : c);
-        }
-        return result;
-    }
-    Py_ssize_t k = 0;
-    pending = 0;
-    for (i = start; i < end; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (ISSPACE(c)) {
-            pending = k > 0;
-            continue;
-        }
-        if (pending) {
-            PyUnicode_WRITE(out_kind, dst, k, ' ');
-            k++;
-            pending = 0;
-        }
-        PyUnicode_WRITE(out_kind, dst, k, c);
-        k++;
-    }
-    return result;
-}
-
 static int
 is_joiner(Py_UCS4 c)  /* ['\u2019] and tokens.INVISIBLE */
 {
@@ -621,17 +563,44 @@ split_plain_tokens(PyObject *self, PyObject *text)
     return pieces;
 }
 
-/* diff._shared_words on a[a0:a0+la] and b[b0:b0+lb] read forwards (dir 1)
- * or backwards from their ends (dir -1); sets *end to where the shared
- * words end (in characters from the start of the reading), or -1. */
+/* text[start:end] with its whitespace folded (" ".join(...split())), as
+ * UCS4 into *out (PyMem_Free it); its length, or -1 with an exception. */
 static Py_ssize_t
-shared_words(PyObject *a, Py_ssize_t a0, Py_ssize_t la, PyObject *b, Py_ssize_t b0, Py_ssize_t lb, int dir,
-             Py_ssize_t *end)
+fold_to_ucs4(PyObject *text, Py_ssize_t start, Py_ssize_t end, Py_UCS4 **out)
 {
-    int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
-    const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
-#define A(i) PyUnicode_READ(ka, da, dir > 0 ? a0 + (i) : a0 + la - 1 - (i))
-#define B(i) PyUnicode_READ(kb, db, dir > 0 ? b0 + (i) : b0 + lb - 1 - (i))
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 *buf = PyMem_New(Py_UCS4, end - start + 1);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t k = 0;
+    int pending = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ISSPACE(c)) {
+            pending = k > 0;
+            continue;
+        }
+        if (pending) {
+            buf[k++] = ' ';
+            pending = 0;
+        }
+        buf[k++] = c;
+    }
+    *out = buf;
+    return k;
+}
+
+/* diff._shared_words on a[:la] and b[:lb] read forwards (dir 1) or
+ * backwards from their ends (dir -1); sets *end to where the shared words
+ * end (in characters from the start of the reading), or -1. */
+static Py_ssize_t
+shared_words(const Py_UCS4 *a, Py_ssize_t la, const Py_UCS4 *b, Py_ssize_t lb, int dir, Py_ssize_t *end)
+{
+#define A(i) a[dir > 0 ? (i) : la - 1 - (i)]
+#define B(i) b[dir > 0 ? (i) : lb - 1 - (i)]
     Py_ssize_t p = 0, m = la < lb ? la : lb, e, words = 0;
     while (p < m && A(p) == B(p))
         p++;
@@ -652,21 +621,114 @@ shared_words(PyObject *a, Py_ssize_t a0, Py_ssize_t la, PyObject *b, Py_ssize_t 
     return words + 1;
 }
 
-/* diff._shared_ends(a, b) */
+/* Check a span of text against its length, as slicing would not. */
+static int
+check_span(PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    if (start < 0 || end > PyUnicode_GET_LENGTH(text) || start > end) {
+        PyErr_SetString(PyExc_IndexError, "span out of range");
+        return -1;
+    }
+    return 0;
+}
+
+/* diff._shared_ends_py of two chunks' keys, the chunks given as spans:
+ * a[a0:a1] and b[b0:b1], their whitespace folded here. */
 static PyObject *
-shared_ends(PyObject *self, PyObject *args)
+shared_ends_at(PyObject *self, PyObject *args)
 {
     PyObject *a, *b;
-    if (!PyArg_ParseTuple(args, "UU:shared_ends", &a, &b))
+    Py_ssize_t a0, a1, b0, b1;
+    if (!PyArg_ParseTuple(args, "UnnUnn:shared_ends_at", &a, &a0, &a1, &b, &b0, &b1) ||
+        check_span(a, a0, a1) < 0 || check_span(b, b0, b1) < 0)
         return NULL;
-    Py_ssize_t la = PyUnicode_GET_LENGTH(a), lb = PyUnicode_GET_LENGTH(b), end, tail_end;
-    Py_ssize_t head = shared_words(a, 0, la, b, 0, lb, 1, &end);
+    Py_UCS4 *fa = NULL, *fb = NULL;
+    Py_ssize_t la = fold_to_ucs4(a, a0, a1, &fa), lb = la < 0 ? -1 : fold_to_ucs4(b, b0, b1, &fb);
+    if (lb < 0) {
+        PyMem_Free(fa);
+        return NULL;
+    }
+    Py_ssize_t end, tail_end;
+    Py_ssize_t head = shared_words(fa, la, fb, lb, 1, &end);
     Py_ssize_t skip = head ? end + 1 : 0;  /* the rest: after the space that follows the shared words */
     if (skip > la) skip = la;
     Py_ssize_t skip_b = head ? end + 1 : 0;
     if (skip_b > lb) skip_b = lb;
-    Py_ssize_t tail = shared_words(a, skip, la - skip, b, skip_b, lb - skip_b, -1, &tail_end);
+    Py_ssize_t tail = shared_words(fa + skip, la - skip, fb + skip_b, lb - skip_b, -1, &tail_end);
+    PyMem_Free(fa);
+    PyMem_Free(fb);
     return Py_BuildValue("nn", head, tail);
+}
+
+/* diff._end_of_words(text[start:end], n): the offset, from start, just past
+ * the n-th whitespace-separated word (or the last, if fewer). */
+static PyObject *
+end_of_words(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t start, end, n;
+    if (!PyArg_ParseTuple(args, "Unnn:end_of_words", &text, &start, &end, &n) || check_span(text, start, end) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t i = start, last = start, count = 0;
+    while (count < n) {
+        while (i < end && ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        if (i == end)
+            break;
+        while (i < end && !ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        last = i;
+        count++;
+    }
+    return PyLong_FromSsize_t(last - start);
+}
+
+/* diff._start_of_last_words(text[start:end], n): the offset, from start, of
+ * the first of the last n whitespace-separated words (or of the first word,
+ * if fewer; the end if none or n is 0). */
+static PyObject *
+start_of_last_words(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t start, end, n;
+    if (!PyArg_ParseTuple(args, "Unnn:start_of_last_words", &text, &start, &end, &n) || check_span(text, start, end) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t i = end, first = end, count = 0;
+    while (count < n) {
+        while (i > start && ISSPACE(PyUnicode_READ(kind, data, i - 1)))
+            i--;
+        if (i == start)
+            break;
+        while (i > start && !ISSPACE(PyUnicode_READ(kind, data, i - 1)))
+            i--;
+        first = i;
+        count++;
+    }
+    return PyLong_FromSsize_t(first - start);
+}
+
+/* len(text[start:end].split()) */
+static PyObject *
+count_split_words(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "Unn:count_split_words", &text, &start, &end) || check_span(text, start, end) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t words = 0;
+    int in_word = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        int space = ISSPACE(PyUnicode_READ(kind, data, i)) != 0;
+        words += in_word == 0 && !space;
+        in_word = !space;
+    }
+    return PyLong_FromSsize_t(words);
 }
 
 /* Whether any character of text has its bit set in bitmap (one bit per
@@ -694,22 +756,6 @@ has_any(PyObject *self, PyObject *args)
     return PyBool_FromLong(found);
 }
 
-/* tokens.fold_key: " ".join(text[start:end].split()) */
-static PyObject *
-fold(PyObject *self, PyObject *args)
-{
-    PyObject *text;
-    Py_ssize_t start, end, n;
-    if (!PyArg_ParseTuple(args, "Unn:fold", &text, &start, &end))
-        return NULL;
-    n = PyUnicode_GET_LENGTH(text);
-    if (start < 0 || end > n || start > end) {
-        PyErr_SetString(PyExc_IndexError, "fold: span out of range");
-        return NULL;
-    }
-    return fold_span(text, start, end);
-}
-
 /* For the tests: keep only these bits of each key's hash, so that different
  * keys share hashes and must be told apart character by character. */
 static PyObject *
@@ -724,10 +770,12 @@ set_hash_mask(PyObject *self, PyObject *arg)
 
 static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
-    {"shared_ends", shared_ends, METH_VARARGS, "diff._shared_ends(a, b)"},
+    {"shared_ends_at", shared_ends_at, METH_VARARGS, "diff._shared_ends_py of the keys of a[a0:a1] and b[b0:b1]"},
+    {"end_of_words", end_of_words, METH_VARARGS, "diff._end_of_words(text[start:end], n)"},
+    {"start_of_last_words", start_of_last_words, METH_VARARGS, "diff._start_of_last_words(text[start:end], n)"},
+    {"count_split_words", count_split_words, METH_VARARGS, "len(text[start:end].split())"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"chunk_codes", chunk_codes, METH_VARARGS, "tokens.chunk_codes(old, new), given whether each has a CR."},
-    {"fold", fold, METH_VARARGS, "tokens.fold_key(text, start, end)"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them."},

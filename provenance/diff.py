@@ -906,23 +906,9 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             s0, s1 = a + 1, b
             if s1 > s0 and old_key_ends[i + s1] - old_key_ends[i + s0] + (s1 - s0) >= MIN_KEPT_CHARS:
                 kept.append((i + s0, i + s1, j + s0, j + s1))
-    spans = _unchanged_spans(kept, (old_text, _Keys(old_text, old_bounds), old_bounds, old_kinds),
-                             (new_text, _Keys(new_text, new_bounds), new_bounds, new_kinds))
+    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
-
-
-class _Keys(dict):
-    """The whitespace-folded keys of a text's chunks, made when first asked
-    for: the comparison needs them only for changed chunks."""
-
-    def __init__(self, text: str, bounds: list[int]):
-        super().__init__()
-        self.text, self.bounds = text, bounds
-
-    def __missing__(self, k: int) -> str:
-        key = self[k] = tk.fold_key(self.text, self.bounds[2 * k + 1], self.bounds[2 * k + 2])
-        return key
 
 
 # Words left to the word diff on each side of an edit in a changed chunk,
@@ -947,12 +933,11 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
     the word diff would find them equal.  TRIM_MARGIN_WORDS of them are
     left next to each edit.
 
-    `old` and `new` are (text, keys, bounds, kinds) of each text: bounds
-    and kinds as tk.chunk_codes gives them, keys a _Keys of the text.
+    `old` and `new` are (text, bounds, kinds) of each text, bounds and
+    kinds as tk.chunk_codes gives them.
     Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
-    old_text, old_keys, old_bounds, _ = old
-    new_text, new_keys, new_bounds, _ = new
+    old_bounds, new_bounds = old[1], new[1]
     margin = TRIM_MARGIN_WORDS
     spans: list[list[int]] = []
     for r in range(len(kept) + 1):
@@ -963,11 +948,12 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
                 pairs = list(zip(range(i0, i1), range(j0, j1)))
             else:
                 pairs = [(i0, j0), (i1 - 1, j1 - 1)]
-            shared = [_shared_ends(old_keys[i], new_keys[j]) for i, j in pairs]
+            shared = [_shared_ends_at(old[0], old_bounds[2 * i + 1], old_bounds[2 * i + 2],
+                                      new[0], new_bounds[2 * j + 1], new_bounds[2 * j + 2]) for i, j in pairs]
             if r and shared[0][0] > margin:  # the run before grows into the first pair
                 i, j = pairs[0]
-                spans[-1][1] = old_bounds[2 * i + 1] + _end_of_words(_chunk(old, i), shared[0][0] - margin)
-                spans[-1][3] = new_bounds[2 * j + 1] + _end_of_words(_chunk(new, j), shared[0][0] - margin)
+                spans[-1][1] = _word_end(old, i, shared[0][0] - margin)
+                spans[-1][3] = _word_end(new, j, shared[0][0] - margin)
             if i1 - i0 == j1 - j0:
                 for k in range(1, len(pairs)):
                     span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new)
@@ -978,18 +964,33 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
             span = [old_bounds[2 * c0 + 1], old_bounds[2 * c1], new_bounds[2 * d0 + 1], new_bounds[2 * d1]]
             if i1 > i0 and j1 > j0 and shared[-1][1] > margin:  # it grows back into the last pair
                 i, j = pairs[-1]
-                grown = [old_bounds[2 * i + 1] + _start_of_last_words(_chunk(old, i), shared[-1][1] - margin), span[1],
-                         new_bounds[2 * j + 1] + _start_of_last_words(_chunk(new, j), shared[-1][1] - margin), span[3]]
+                grown = [_last_words_start(old, i, shared[-1][1] - margin), span[1],
+                         _last_words_start(new, j, shared[-1][1] - margin), span[3]]
                 if _follows(grown, spans):  # (a chunk both first and last of an uneven stretch: not twice)
                     span = grown
             spans.append(span)
     return [tuple(span) for span in spans]
 
 
-def _chunk(side, k: int) -> str:
-    """Chunk k of a (text, keys, bounds, kinds) side."""
-    text, _, bounds, _ = side
-    return text[bounds[2 * k + 1]:bounds[2 * k + 2]]
+def _word_end(side, k: int, n: int) -> int:
+    """Offset in the text just past the n-th word of chunk k of a (text,
+    bounds, kinds) side."""
+    text, bounds, _ = side
+    start = bounds[2 * k + 1]
+    return start + _end_of_words_in(text, start, bounds[2 * k + 2], n)
+
+
+def _last_words_start(side, k: int, n: int) -> int:
+    """Offset in the text of the first of the last n words of chunk k."""
+    text, bounds, _ = side
+    start = bounds[2 * k + 1]
+    return start + _start_of_last_words_in(text, start, bounds[2 * k + 2], n)
+
+
+def _chunk_words(side, k: int) -> int:
+    """How many (whitespace-separated) words chunk k has."""
+    text, bounds, _ = side
+    return _count_split_words(text, bounds[2 * k + 1], bounds[2 * k + 2])
 
 
 def _follows(span: list[int], spans: list[list[int]]) -> bool:
@@ -1006,7 +1007,27 @@ def _shared_ends_py(ka: str, kb: str) -> tuple[int, int]:
     return ka.count(" ", 0, end) + 1, _shared_words(ka[:end:-1], kb[:end:-1])
 
 
-_shared_ends = tk._speedups.shared_ends if tk._speedups is not None else _shared_ends_py
+def _shared_ends_at_py(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> tuple[int, int]:
+    """_shared_ends_py of the keys of chunks a[a0:a1] and b[b0:b1]."""
+    return _shared_ends_py(" ".join(a[a0:a1].split()), " ".join(b[b0:b1].split()))
+
+
+if tk._speedups is not None:  # the same, on the chunks in place
+    _shared_ends_at = tk._speedups.shared_ends_at
+    _end_of_words_in = tk._speedups.end_of_words
+    _start_of_last_words_in = tk._speedups.start_of_last_words
+    _count_split_words = tk._speedups.count_split_words
+else:
+    _shared_ends_at = _shared_ends_at_py
+
+    def _end_of_words_in(text: str, start: int, end: int, n: int) -> int:
+        return _end_of_words(text[start:end], n)
+
+    def _start_of_last_words_in(text: str, start: int, end: int, n: int) -> int:
+        return _start_of_last_words(text[start:end], n)
+
+    def _count_split_words(text: str, start: int, end: int) -> int:
+        return len(text[start:end].split())
 
 
 def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | None:
@@ -1019,21 +1040,18 @@ def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | N
     if total <= 2 * margin:
         return None
     first, last = margin, total - margin  # the span is words first..last-1 of the run
-    if first < tail and last > tail and old[3][after[0]] != new[3][after[1]]:
+    if first < tail and last > tail and old[2][after[0]] != new[2][after[1]]:
         return None  # across a separator that is a paragraph break on one side only
     span = []
     for side, a, b in ((old, before[0], after[0]), (new, before[1], after[1])):
-        _, keys, bounds, _ = side
-        words_a = keys[a].count(" ") + 1 if keys[a] else 0
-        words_b = keys[b].count(" ") + 1 if keys[b] else 0
         if first < tail:
-            start = bounds[2 * a + 1] + _start_of_last_words(_chunk(side, a), tail - first)
+            start = _last_words_start(side, a, tail - first)
         else:
-            start = bounds[2 * b + 1] + _start_of_last_words(_chunk(side, b), words_b - (first - tail))
+            start = _last_words_start(side, b, _chunk_words(side, b) - (first - tail))
         if last <= tail:
-            end = bounds[2 * a + 1] + _end_of_words(_chunk(side, a), words_a - (tail - last))
+            end = _word_end(side, a, _chunk_words(side, a) - (tail - last))
         else:
-            end = bounds[2 * b + 1] + _end_of_words(_chunk(side, b), last - tail)
+            end = _word_end(side, b, last - tail)
         span += [start, end]
     return span
 

@@ -539,8 +539,7 @@ def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     Per text: (bounds, codes, lengths, kinds): bounds and kinds as in
     chunk_table (kinds as bytes), codes a str of one character per chunk,
     lengths the length of each key.  Compiled, the keys are compared by
-    hash and then character by character, and never made as strings
-    (fold_key makes the few that are needed)."""
+    hash and then character by character, and never made as strings."""
     if _speedups is not None:
         return _speedups.chunk_codes(old_text, "\r" in old_text, new_text, "\r" in new_text)
     return _chunk_codes(old_text, new_text)
@@ -552,13 +551,6 @@ def _chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     old_codes, new_codes = encode_keys(old_keys, new_keys)
     return ((old_bounds, old_codes, list(map(len, old_keys)), bytes(old_kinds)),
             (new_bounds, new_codes, list(map(len, new_keys)), bytes(new_kinds)))
-
-
-def fold_key(text: str, start: int, end: int) -> str:
-    """text[start:end] with its whitespace folded: " ".join(text[start:end].split())."""
-    if _speedups is not None:
-        return _speedups.fold(text, start, end)
-    return " ".join(text[start:end].split())
 
 
 def fold_chunks(chunks: list[str]) -> list[str]:

@@ -79,23 +79,13 @@ def test_chunk_codes_of_many_distinct_chunks_skip_surrogates():
     assert len(set(codes)) == len(codes) and not any("\ud800" <= c <= "\udfff" for c in codes)
 
 
-@settings(max_examples=1500, deadline=None)
-@given(st.one_of(texts, chunky_texts), st.data())
-def test_fold(text, data):
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, len(text)))
-    key = C.fold(text, start, end)
-    assert key == " ".join(text[start:end].split())
-    assert hash(key) == hash("".join(list(key)))
-
-
-def test_fold_and_chunk_codes_refuse_bad_arguments():
-    with pytest.raises(IndexError):
-        C.fold("abc", 2, 5)
-    with pytest.raises(IndexError):
-        C.fold("abc", 2, 1)
+def test_bad_arguments_are_refused():
     with pytest.raises(TypeError):
         C.chunk_codes(b"abc", False, "abc", False)
+    for call in (lambda: C.end_of_words("abc", 2, 5, 1), lambda: C.start_of_last_words("abc", 2, 1, 1),
+                 lambda: C.count_split_words("abc", -1, 2), lambda: C.shared_ends_at("abc", 0, 4, "abc", 0, 3)):
+        with pytest.raises(IndexError):
+            call()
 
 
 @settings(max_examples=1500, deadline=None)
@@ -123,10 +113,26 @@ def test_has_any_finds_what_the_full_pattern_check_finds(text):
        st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "x"]), max_size=4),
        st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "y"]), max_size=4),
        st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "."]), max_size=6))
-def test_shared_ends(head, mid_a, mid_b, tail):
-    a, b = " ".join(head + mid_a + tail), " ".join(head + mid_b + tail)
-    assert C.shared_ends(a, b) == diff_module._shared_ends_py(a, b)
-    assert C.shared_ends(b, a) == diff_module._shared_ends_py(b, a)
+def test_shared_ends_at(head, mid_a, mid_b, tail):
+    # the chunks as they stand in a text, their whitespace not yet folded
+    a, b = "\n".join(head + mid_a + tail), "  ".join(head + mid_b + tail)
+    text_a, text_b = f"x. {a}\u00a0y.", f"z.\t{b}\r\n"
+    a0, b0 = 3, 3
+    expected = diff_module._shared_ends_py(" ".join(a.split()), " ".join(b.split()))
+    assert C.shared_ends_at(text_a, a0, a0 + len(a), text_b, b0, b0 + len(b)) == expected
+    assert C.shared_ends_at(text_b, b0, b0 + len(b), text_a, a0, a0 + len(a)) == \
+        diff_module._shared_ends_py(" ".join(b.split()), " ".join(a.split()))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.integers(0, 8), st.data())
+def test_word_offsets_in_a_span(text, n, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    span = text[start:end]
+    assert C.end_of_words(text, start, end, n) == diff_module._end_of_words(span, n)
+    assert C.start_of_last_words(text, start, end, n) == diff_module._start_of_last_words(span, n)
+    assert C.count_split_words(text, start, end) == len(span.split())
 
 
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
