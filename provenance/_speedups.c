@@ -11,6 +11,8 @@
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
+ *   sparse_plain_tokens(text, plan)
+ *                               diff._sparse_tokens of a plain text, as lists
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   shared_ends_at(a, a0, a1, b, b0, b1)
  *                               diff._shared_ends_py of two chunks' keys
@@ -65,6 +67,16 @@ append_substring(PyObject *list, PyObject *text, Py_ssize_t start, Py_ssize_t en
         return -1;
     int r = PyList_Append(list, s);
     Py_DECREF(s);
+    return r;
+}
+
+static int
+append_new(PyObject *list, PyObject *item)  /* and let go of item */
+{
+    if (item == NULL)
+        return -1;
+    int r = PyList_Append(list, item);
+    Py_DECREF(item);
     return r;
 }
 
@@ -508,10 +520,39 @@ is_invisible(Py_UCS4 c)  /* tokens.INVISIBLE */
     return c == 0x00ad || c == 0x200b || c == 0x200c || c == 0x200d || c == 0x2060 || c == 0xfeff;
 }
 
-/* tokens._PLAIN_TOKEN_RE.split(text): [gap, token, gap, token, ..., tail].
- * A token is a word (\w+ with inner apostrophes or invisible joiners), a
- * dash run, "..", "...", an ellipsis or any other character but whitespace
- * and invisible ones, which make up the gaps. */
+/* Where the plain token that starts at i (not whitespace, not invisible)
+ * ends, no further than n.  A token is a word (\w+ with inner apostrophes
+ * or invisible joiners), a dash run, "..", "...", an ellipsis or any other
+ * character but whitespace and invisible ones, which make up the gaps. */
+static Py_ssize_t
+plain_token_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n)
+{
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    Py_ssize_t end = i + 1;
+    if (ISWORD(c)) {
+        for (;;) {
+            while (end < n && ISWORD(PyUnicode_READ(kind, data, end)))
+                end++;
+            if (end + 1 < n && is_joiner(PyUnicode_READ(kind, data, end)) && ISWORD(PyUnicode_READ(kind, data, end + 1)))
+                end++;
+            else
+                break;
+        }
+    }
+    else if (is_dash(c)) {
+        while (end < n && is_dash(PyUnicode_READ(kind, data, end)))
+            end++;
+    }
+    else if (c == '.') {
+        while (end < n && PyUnicode_READ(kind, data, end) == '.')
+            end++;
+    }
+    return end;
+}
+
+#define IS_GAP(c) (ISSPACE(c) || is_invisible(c))
+
+/* tokens._PLAIN_TOKEN_RE.split(text): [gap, token, gap, token, ..., tail]. */
 static PyObject *
 split_plain_tokens(PyObject *self, PyObject *text)
 {
@@ -526,30 +567,11 @@ split_plain_tokens(PyObject *self, PyObject *text)
     if (pieces == NULL)
         return NULL;
     while (i < n) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (ISSPACE(c) || is_invisible(c)) {
+        if (IS_GAP(PyUnicode_READ(kind, data, i))) {
             i++;
             continue;
         }
-        Py_ssize_t end = i + 1;
-        if (ISWORD(c)) {
-            for (;;) {
-                while (end < n && ISWORD(PyUnicode_READ(kind, data, end)))
-                    end++;
-                if (end + 1 < n && is_joiner(PyUnicode_READ(kind, data, end)) && ISWORD(PyUnicode_READ(kind, data, end + 1)))
-                    end++;
-                else
-                    break;
-            }
-        }
-        else if (is_dash(c)) {
-            while (end < n && is_dash(PyUnicode_READ(kind, data, end)))
-                end++;
-        }
-        else if (c == '.') {
-            while (end < n && PyUnicode_READ(kind, data, end) == '.')
-                end++;
-        }
+        Py_ssize_t end = plain_token_end(kind, data, i, n);
         if (append_substring(pieces, text, gap, i) < 0 || append_substring(pieces, text, i, end) < 0) {
             Py_DECREF(pieces);
             return NULL;
@@ -561,6 +583,99 @@ split_plain_tokens(PyObject *self, PyObject *text)
         return NULL;
     }
     return pieces;
+}
+
+/* What sparse_plain_tokens makes, one list per field of tokens.Tokens. */
+typedef struct {
+    PyObject *literals, *gaps, *starts, *ends, *placeholders, *word_prefix;
+    Py_ssize_t words;
+} Sparse;
+
+static int
+append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_ssize_t end, PyObject *literal,
+             int is_word)
+{
+    if (literal == NULL || append_new(out->literals, literal) < 0 ||
+        append_substring(out->gaps, text, gap, start) < 0 ||
+        append_new(out->starts, PyLong_FromSsize_t(start)) < 0 ||
+        append_new(out->ends, PyLong_FromSsize_t(end)) < 0)
+        return -1;
+    out->words += is_word;
+    return append_new(out->word_prefix, PyLong_FromSsize_t(out->words));
+}
+
+/* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
+ * plan with run None cut into plain tokens, each unchanged run one token
+ * "\0<run>" spanning it.  Returns (literals, gaps, starts, ends,
+ * placeholders, word_prefix): placeholders maps a token index to its run's
+ * (start, end); word_prefix[i] counts the word tokens before token i
+ * (tokens.Tokens.word_prefix). */
+static PyObject *
+sparse_plain_tokens(PyObject *self, PyObject *args)
+{
+    PyObject *text, *plan;
+    if (!PyArg_ParseTuple(args, "UO:sparse_plain_tokens", &text, &plan))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), prev_end = 0, planned = 0;  /* planned: end of the last stretch */
+    PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
+    if (seq == NULL)
+        return NULL;
+    Sparse out = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0), PyDict_New(), PyList_New(0), 0};
+    PyObject *result = NULL;
+    if (out.literals == NULL || out.gaps == NULL || out.starts == NULL || out.ends == NULL ||
+        out.placeholders == NULL || out.word_prefix == NULL || append_new(out.word_prefix, PyLong_FromLong(0)) < 0)
+        goto done;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
+        Py_ssize_t start, end;
+        PyObject *run;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "nnO", &start, &end, &run))
+            goto done;
+        if (start < planned || end < start || end > length) {
+            PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: plan out of order or out of range");
+            goto done;
+        }
+        planned = end;
+        if (run != Py_None) {  /* an unchanged run: one token */
+            Py_ssize_t n = PyLong_AsSsize_t(run);
+            if (n == -1 && PyErr_Occurred())
+                goto done;
+            PyObject *where = Py_BuildValue("nn", start, end);
+            PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(out.literals));
+            int r = where && index ? PyDict_SetItem(out.placeholders, index, where) : -1;
+            Py_XDECREF(where);
+            Py_XDECREF(index);
+            if (r < 0 || append_token(&out, text, prev_end, start, end, PyUnicode_FromFormat("%c%zd", 0, n), 0) < 0)
+                goto done;
+            prev_end = end;
+            continue;
+        }
+        Py_ssize_t i = start;
+        while (i < end) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (IS_GAP(c)) {
+                i++;
+                continue;
+            }
+            Py_ssize_t token_end = plain_token_end(kind, data, i, end);
+            if (append_token(&out, text, prev_end, i, token_end, PyUnicode_Substring(text, i, token_end),
+                             ISWORD(c) != 0) < 0)  /* tokens.is_word */
+                goto done;
+            prev_end = i = token_end;
+        }
+    }
+    result = Py_BuildValue("(OOOOOO)", out.literals, out.gaps, out.starts, out.ends, out.placeholders,
+                           out.word_prefix);
+done:
+    Py_DECREF(seq);
+    Py_XDECREF(out.literals);
+    Py_XDECREF(out.gaps);
+    Py_XDECREF(out.starts);
+    Py_XDECREF(out.ends);
+    Py_XDECREF(out.placeholders);
+    Py_XDECREF(out.word_prefix);
+    return result;
 }
 
 /* text[start:end] with its whitespace folded (" ".join(...split())), as
@@ -770,6 +885,7 @@ set_hash_mask(PyObject *self, PyObject *arg)
 
 static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
+    {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "diff._sparse_tokens of a plain text, as lists."},
     {"shared_ends_at", shared_ends_at, METH_VARARGS, "diff._shared_ends_py of the keys of a[a0:a1] and b[b0:b1]"},
     {"end_of_words", end_of_words, METH_VARARGS, "diff._end_of_words(text[start:end], n)"},
     {"start_of_last_words", start_of_last_words, METH_VARARGS, "diff._start_of_last_words(text[start:end], n)"},

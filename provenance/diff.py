@@ -1145,9 +1145,23 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     The stretches are cut in one go, joined with a NUL standing in for each
     run between them (a token of its own; whitespace stays with the stretch
     it is in): for thousands of short stretches that is quicker than a
-    tokenize call each."""
+    tokenize call each.  Compiled, plain text is cut stretch by stretch in
+    place, with the word prefix counted on the way."""
+    if plain and tk._speedups is not None:
+        literals, gaps, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(text, plan)
+        if sum(end - start for start, end, n in plan if n is None) >= tk.COMPACT_MIN_CHARS:  # as below
+            starts, ends = array("q", starts), array("q", ends)
+            literals = list(map(keyer.interned.setdefault, literals, literals))
+        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
+        toks.know_word_prefix(word_prefix)
+        return toks
     if "\x00" in text:
         return _sparse_tokens_by_stretch(text, plan, keyer, plain)
+    return _sparse_tokens_joined(text, plan, keyer, plain)
+
+
+def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
+    """_sparse_tokens in Python, for a text with no NUL in it."""
     joined = "".join([text[start:end] if n is None else "\x00" for start, end, n in plan])
     pieces = tk.token_pieces(joined, plain)  # [gap, token, gap, token, ..., tail]
     literals = pieces[1::2]

@@ -283,6 +283,11 @@ class Tokens:
             prefix = self.__dict__["_word_prefix"] = list(accumulate(word_flags(self.literals), initial=0))
         return prefix
 
+    def know_word_prefix(self, prefix: list[int]) -> None:
+        """Keep a word prefix the tokeniser counted on the way (what
+        word_prefix would build)."""
+        self.__dict__["_word_prefix"] = prefix
+
     def words_before(self, i: int) -> int:
         """How many word tokens come before token i."""
         return self.word_prefix()[i]

@@ -135,6 +135,31 @@ def test_word_offsets_in_a_span(text, n, data):
     assert C.count_split_words(text, start, end) == len(span.split())
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.data())
+def test_sparse_plain_tokens(text, data):
+    text = text.replace("\x00", "")
+    if not tk.is_plain(text):
+        text = "".join(c for c in text if not tk._needs_full_re().search(c))
+    # unchanged runs: some spans in order, as the chunk pass gives them
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    spans = [(a, b) for a, b in zip(cuts[0::2], cuts[1::2])]
+    plan = diff_module._plan_from_spans(spans, len(text))
+    keyer = tk.make_keyer()
+    got = diff_module._sparse_tokens(text, plan, keyer, True)
+    expected = diff_module._sparse_tokens_joined(text, plan, keyer, True)
+    assert (got.literals, got.gaps, got.keys, got.placeholders) == \
+        (expected.literals, expected.gaps, expected.keys, expected.placeholders)
+    assert (list(got.starts), list(got.ends)) == (list(expected.starts), list(expected.ends))
+    assert got.word_prefix() == expected.word_prefix()
+
+
+def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
+    for plan in ([(0, 3, None), (2, 4, 0)], [(0, 9, None)], [(2, 1, None)]):
+        with pytest.raises(ValueError):
+            C.sparse_plain_tokens("ab cd", plan)
+
+
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
     bits, full = tk._full_bitmap(), tk._needs_full_re()
     wrong = [c for c in range(0x110000)
