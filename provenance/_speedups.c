@@ -13,6 +13,7 @@
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
  *   sparse_plain_tokens(text, plan)
  *                               diff._sparse_tokens of a plain text, as lists
+ *   unique_anchors(a, b)        diff._unique_anchors(a, b)
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   shared_ends_at(a, a0, a1, b, b0, b1)
  *                               diff._shared_ends_py of two chunks' keys
@@ -846,6 +847,117 @@ count_split_words(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(words);
 }
 
+/* diff._unique_anchors(a, b): anchors for a diff of two strings of one
+ * character per token, as (i, j) pairs in the longest chain increasing in
+ * both.  Counting uses arrays indexed by character: the characters are
+ * codes from tokens.encode_keys, numbered from 1 up. */
+static PyObject *
+unique_anchors(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "UU:unique_anchors", &a, &b))
+        return NULL;
+    int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
+    const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
+    Py_ssize_t na = PyUnicode_GET_LENGTH(a), nb = PyUnicode_GET_LENGTH(b), i, j;
+    Py_UCS4 top = 0;
+    for (i = 0; i < na; i++)
+        if (PyUnicode_READ(ka, da, i) > top)
+            top = PyUnicode_READ(ka, da, i);
+    for (j = 0; j < nb; j++)
+        if (PyUnicode_READ(kb, db, j) > top)
+            top = PyUnicode_READ(kb, db, j);
+    Py_ssize_t size = (Py_ssize_t)top + 1, pairs_n = 0, chain_n = 0;
+    Py_ssize_t *count_a = PyMem_Calloc(size, sizeof(Py_ssize_t)), *count_b = PyMem_Calloc(size, sizeof(Py_ssize_t));
+    Py_ssize_t *first = PyMem_Calloc(size, sizeof(Py_ssize_t));  /* where a character's positions in b start */
+    Py_ssize_t *where_b = PyMem_New(Py_ssize_t, nb + 1), *pair_i = PyMem_New(Py_ssize_t, na + 1);
+    Py_ssize_t *pair_j = PyMem_New(Py_ssize_t, na + 1), *tails = PyMem_New(Py_ssize_t, na + 1);
+    Py_ssize_t *tail_index = PyMem_New(Py_ssize_t, na + 1), *back = PyMem_New(Py_ssize_t, na + 1);
+    PyObject *result = NULL;
+    if (!count_a || !count_b || !first || !where_b || !pair_i || !pair_j || !tails || !tail_index || !back) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < na; i++)
+        count_a[PyUnicode_READ(ka, da, i)]++;
+    for (j = 0; j < nb; j++)
+        count_b[PyUnicode_READ(kb, db, j)]++;
+    Py_ssize_t unique = 0, repeated = 0;
+    for (Py_ssize_t c = 0; c < size; c++) {
+        unique += count_a[c] == 1 && count_b[c] == 1;
+        repeated += count_a[c] >= 1 && count_a[c] <= 4 && count_b[c] == count_a[c];
+    }
+    /* Few unique tokens: the text repeats itself; pair the k-th occurrences
+     * of tokens that occur equally often, at most 4 times, in both. */
+    Py_ssize_t most = unique * 64 < (na < nb ? na : nb) && repeated > unique ? 4 : 1;
+    if (most == 1 && unique == 0)
+        goto chain;
+    Py_ssize_t offset = 0;  /* b's positions of the paired characters, grouped by character */
+    for (Py_ssize_t c = 0; c < size; c++) {
+        first[c] = offset;
+        if (count_a[c] >= 1 && count_a[c] <= most && count_b[c] == count_a[c])
+            offset += count_b[c];
+        else
+            count_a[c] = 0;  /* not paired */
+    }
+    for (j = 0; j < nb; j++) {
+        Py_UCS4 c = PyUnicode_READ(kb, db, j);
+        if (count_a[c])
+            where_b[first[c]++] = j;
+    }
+    for (Py_ssize_t c = 0, start = 0; c < size; c++) {  /* back to where each group starts */
+        Py_ssize_t next = first[c];
+        first[c] = start;
+        start = next;
+    }
+    for (i = 0; i < na; i++) {  /* the k-th occurrence in a with the k-th in b: in order of i */
+        Py_UCS4 c = PyUnicode_READ(ka, da, i);
+        if (count_a[c]) {
+            pair_i[pairs_n] = i;
+            pair_j[pairs_n++] = where_b[first[c]++];
+        }
+    }
+    /* The longest chain whose j's increase (diff._longest_chain). */
+    for (Py_ssize_t n = 0; n < pairs_n; n++) {
+        Py_ssize_t lo = 0, hi = chain_n;  /* bisect_left(tails, j) */
+        while (lo < hi) {
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (tails[mid] < pair_j[n])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        tails[lo] = pair_j[n];
+        tail_index[lo] = n;
+        back[n] = lo ? tail_index[lo - 1] : -1;
+        if (lo == chain_n)
+            chain_n++;
+    }
+chain:
+    result = PyList_New(chain_n);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t n = chain_n ? tail_index[chain_n - 1] : -1, k = chain_n - 1; n >= 0; n = back[n], k--) {
+        PyObject *pair = Py_BuildValue("nn", pair_i[n], pair_j[n]);
+        if (pair == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, k, pair);
+    }
+done:
+    PyMem_Free(count_a);
+    PyMem_Free(count_b);
+    PyMem_Free(first);
+    PyMem_Free(where_b);
+    PyMem_Free(pair_i);
+    PyMem_Free(pair_j);
+    PyMem_Free(tails);
+    PyMem_Free(tail_index);
+    PyMem_Free(back);
+    return result;
+}
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -890,6 +1002,7 @@ static PyMethodDef methods[] = {
     {"end_of_words", end_of_words, METH_VARARGS, "diff._end_of_words(text[start:end], n)"},
     {"start_of_last_words", start_of_last_words, METH_VARARGS, "diff._start_of_last_words(text[start:end], n)"},
     {"count_split_words", count_split_words, METH_VARARGS, "len(text[start:end].split())"},
+    {"unique_anchors", unique_anchors, METH_VARARGS, "diff._unique_anchors(a, b)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"chunk_codes", chunk_codes, METH_VARARGS, "tokens.chunk_codes(old, new), given whether each has a CR."},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},

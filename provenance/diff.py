@@ -275,7 +275,7 @@ def _common_prefix(a: str, b: str) -> int:
     return lo
 
 
-def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
+def _unique_anchors_py(a: str, b: str) -> list[tuple[int, int]]:
     """Positions (i, j) of tokens unique in both a and b, in the longest
     chain increasing in both (patience sorting)."""
     from collections import Counter
@@ -305,6 +305,9 @@ def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
     pos_b = dict(zip(b, range(len(b))))
     pairs = sorted((pos_a[c], pos_b[c]) for c in unique)
     return _longest_chain(pairs)
+
+
+_unique_anchors = tk._speedups.unique_anchors if tk._speedups is not None else _unique_anchors_py
 
 
 def _longest_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -160,6 +160,35 @@ def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
             C.sparse_plain_tokens("ab cd", plan)
 
 
+# Strings of one character per token, as the diff gets them: few distinct
+# tokens, each a few times, so that both ways of anchoring are taken (unique
+# tokens; k-th occurrences of repeated ones).
+token_strings = st.lists(st.integers(1, 40), max_size=300).map(lambda codes: "".join(map(chr, codes)))
+
+
+@st.composite
+def repetitive_strings(draw):
+    """Each token two to four times: no unique tokens."""
+    tokens = [chr(0x100 + k) for k in range(draw(st.integers(0, 60)))] * draw(st.integers(2, 4))
+    return "".join(draw(st.permutations(tokens)))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(token_strings, repetitive_strings()), token_strings, st.data())
+def test_unique_anchors(a, b, data):
+    if data.draw(st.booleans()):  # b an edited copy of a, as usual
+        cut = data.draw(st.integers(0, len(a)))
+        b = a[:cut] + b[:data.draw(st.integers(0, 5))] + a[cut + data.draw(st.integers(0, 5)):]
+    assert C.unique_anchors(a, b) == diff_module._unique_anchors_py(a, b)
+
+
+def test_unique_anchors_of_repetitive_text_pair_kth_occurrences():
+    a = "".join(chr(0x100 + k) for k in range(200)) * 3
+    b = a[:250] + "\u4e2d" + a[260:]
+    assert C.unique_anchors(a, b) == diff_module._unique_anchors_py(a, b)
+    assert len(C.unique_anchors(a, b)) > 500
+
+
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
     bits, full = tk._full_bitmap(), tk._needs_full_re()
     wrong = [c for c in range(0x110000)
