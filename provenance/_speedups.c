@@ -14,6 +14,9 @@
  *   sparse_plain_tokens(text, plan)
  *                               diff._sparse_tokens of a plain text, as lists
  *   unique_anchors(a, b)        diff._unique_anchors(a, b)
+ *   encode_keys(a_keys, b_keys) tokens.encode_keys
+ *   diff_stretches(a, b, a_marks, b_marks, diff)
+ *                               diff._diff_between_placeholders on encoded tokens
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   shared_ends_at(a, a0, a1, b, b0, b1)
  *                               diff._shared_ends_py of two chunks' keys
@@ -958,6 +961,240 @@ done:
     return result;
 }
 
+/* tokens.encode_keys(a_keys, b_keys): each distinct str as one character,
+ * in order of first appearance, skipping NUL and surrogates.  Keys are
+ * looked up by identity first (the keyer hands out one object per key). */
+typedef struct {
+    PyObject *key;  /* borrowed from the lists; NULL: empty slot */
+    Py_hash_t hash;
+    Py_UCS4 code;
+} KeySlot;
+
+static PyObject *
+encode_list(PyObject *keys, KeySlot *slots, size_t mask, Py_UCS4 *next, Py_UCS4 *buf)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
+            return NULL;
+        }
+        Py_hash_t hash = PyObject_Hash(key);
+        if (hash == -1)
+            return NULL;
+        size_t at = (size_t)hash & mask;
+        for (;;) {
+            KeySlot *slot = &slots[at];
+            if (slot->key == NULL) {
+                if (*next > 0x10FFFF) {
+                    PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
+                    return NULL;
+                }
+                *slot = (KeySlot){key, hash, *next};
+                *next = *next == 0xD7FF ? 0xE000 : *next + 1;
+                break;
+            }
+            if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
+                break;
+            at = (at + 1) & mask;
+        }
+        buf[k] = slots[at].code;
+    }
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);  /* made as narrow as it can be */
+}
+
+static PyObject *
+encode_keys(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "O!O!:encode_keys", &PyList_Type, &a, &PyList_Type, &b))
+        return NULL;
+    Py_ssize_t na = PyList_GET_SIZE(a), nb = PyList_GET_SIZE(b);
+    size_t size = 64;
+    while (size < 2 * (size_t)(na + nb))
+        size *= 2;
+    KeySlot *slots = PyMem_Calloc(size, sizeof(KeySlot));
+    Py_UCS4 *buf = PyMem_New(Py_UCS4, (na > nb ? na : nb) + 1);
+    PyObject *sa = NULL, *sb = NULL, *result = NULL;
+    Py_UCS4 next = 1;
+    if (slots == NULL || buf == NULL)
+        PyErr_NoMemory();
+    else if ((sa = encode_list(a, slots, size - 1, &next, buf)) != NULL &&
+             (sb = encode_list(b, slots, size - 1, &next, buf)) != NULL)
+        result = PyTuple_Pack(2, sa, sb);
+    Py_XDECREF(sa);
+    Py_XDECREF(sb);
+    PyMem_Free(slots);
+    PyMem_Free(buf);
+    return result;
+}
+
+/* diff._merge_ops as a stream: neighbouring operations of one kind joined,
+ * deletions before insertions within a run of changes. */
+typedef struct {
+    PyObject *ops;
+    Py_ssize_t equal, deleted, inserted;
+} Merger;
+
+static int
+merger_put(PyObject *ops, const char *op, Py_ssize_t n)
+{
+    return append_new(ops, Py_BuildValue("(sn)", op, n));
+}
+
+static int
+merger_add(Merger *m, char op, Py_ssize_t n)
+{
+    if (op == '=') {
+        if (m->deleted || m->inserted) {
+            if (m->deleted && merger_put(m->ops, "-", m->deleted) < 0)
+                return -1;
+            if (m->inserted && merger_put(m->ops, "+", m->inserted) < 0)
+                return -1;
+            m->deleted = m->inserted = 0;
+        }
+        m->equal += n;
+    }
+    else if (n) {
+        if (m->equal) {
+            if (merger_put(m->ops, "=", m->equal) < 0)
+                return -1;
+            m->equal = 0;
+        }
+        if (op == '-')
+            m->deleted += n;
+        else
+            m->inserted += n;
+    }
+    return 0;
+}
+
+static int
+merger_end(Merger *m)
+{
+    if (m->equal && merger_put(m->ops, "=", m->equal) < 0)
+        return -1;
+    if (m->deleted && merger_put(m->ops, "-", m->deleted) < 0)
+        return -1;
+    if (m->inserted && merger_put(m->ops, "+", m->inserted) < 0)
+        return -1;
+    return 0;
+}
+
+/* The diff of a[pa:ia] and b[pb:ib] when it needs no diff algorithm: what
+ * is left after their common prefix and suffix is empty on one side (and
+ * diff-match-patch would not shift it), or the two rests share no
+ * character (all of it deleted and inserted, which is what Myers gives
+ * once merged).  0 when done, 1 when it needs the algorithm, -1 on error. */
+static int
+simple_stretch(Merger *m, int ka, const void *da, Py_ssize_t pa, Py_ssize_t ia, int kb, const void *db,
+               Py_ssize_t pb, Py_ssize_t ib)
+{
+    Py_ssize_t p = 0, s = 0, la = ia - pa, lb = ib - pb;
+    while (p < la && p < lb && PyUnicode_READ(ka, da, pa + p) == PyUnicode_READ(kb, db, pb + p))
+        p++;
+    while (s < la - p && s < lb - p && PyUnicode_READ(ka, da, ia - 1 - s) == PyUnicode_READ(kb, db, ib - 1 - s))
+        s++;
+    Py_ssize_t ma = la - p - s, mb = lb - p - s;
+    if (p && s && (!ma || !mb) && (ma || mb)) {
+        /* A lone insertion or deletion between two equal runs is shifted by
+         * diff-match-patch's clean-up when it ends with the whole run before
+         * it or starts with the whole run after it: the diff call decides. */
+        int kd = ma ? ka : kb;
+        const void *dd = ma ? da : db;
+        Py_ssize_t e0 = (ma ? pa : pb) + p, e1 = e0 + (ma ? ma : mb), q;
+        if (e1 - e0 >= p) {
+            for (q = 0; q < p && PyUnicode_READ(kd, dd, e1 - p + q) == PyUnicode_READ(ka, da, pa + q); q++)
+                ;
+            if (q == p)
+                return 1;
+        }
+        if (e1 - e0 >= s) {
+            for (q = 0; q < s && PyUnicode_READ(kd, dd, e0 + q) == PyUnicode_READ(ka, da, ia - s + q); q++)
+                ;
+            if (q == s)
+                return 1;
+        }
+    }
+    if (ma && mb) {
+        if (ma * mb > 64)
+            return 1;  /* not worth looking: let the algorithm do it */
+        for (Py_ssize_t i = pa + p; i < ia - s; i++)
+            for (Py_ssize_t j = pb + p; j < ib - s; j++)
+                if (PyUnicode_READ(ka, da, i) == PyUnicode_READ(kb, db, j))
+                    return 1;
+    }
+    if (merger_add(m, '=', p) < 0 || merger_add(m, '-', ma) < 0 || merger_add(m, '+', mb) < 0 ||
+        merger_add(m, '=', s) < 0)
+        return -1;
+    return 0;
+}
+
+/* diff._diff_between_placeholders once the tokens are encoded: the stretches
+ * of a and b between paired placeholders (at the positions in a_marks and
+ * b_marks, each one token equal in both), each diffed by diff(a_stretch,
+ * b_stretch) unless simple_stretch can tell; the ops merged. */
+static PyObject *
+diff_stretches(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b, *a_marks, *b_marks, *diff;
+    if (!PyArg_ParseTuple(args, "UUO!O!O:diff_stretches", &a, &b, &PyList_Type, &a_marks, &PyList_Type, &b_marks, &diff))
+        return NULL;
+    int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
+    const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
+    Py_ssize_t na = PyUnicode_GET_LENGTH(a), nb = PyUnicode_GET_LENGTH(b), pa = 0, pb = 0;
+    Py_ssize_t marks = PyList_GET_SIZE(a_marks) < PyList_GET_SIZE(b_marks) ? PyList_GET_SIZE(a_marks) : PyList_GET_SIZE(b_marks);
+    Merger m = {PyList_New(0), 0, 0, 0};
+    if (m.ops == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k <= marks; k++) {
+        Py_ssize_t ia = na, ib = nb;
+        if (k < marks) {
+            ia = PyLong_AsSsize_t(PyList_GET_ITEM(a_marks, k));
+            ib = PyLong_AsSsize_t(PyList_GET_ITEM(b_marks, k));
+            if ((ia == -1 || ib == -1) && PyErr_Occurred())
+                goto fail;
+        }
+        if (ia < pa || ia >= na + (k == marks) || ib < pb || ib >= nb + (k == marks)) {
+            PyErr_SetString(PyExc_ValueError, "diff_stretches: marks out of order or out of range");
+            goto fail;
+        }
+        int r = simple_stretch(&m, ka, da, pa, ia, kb, db, pb, ib);
+        if (r < 0)
+            goto fail;
+        if (r == 1) {
+            PyObject *sa = PyUnicode_Substring(a, pa, ia), *sb = sa ? PyUnicode_Substring(b, pb, ib) : NULL;
+            PyObject *ops = sb ? PyObject_CallFunctionObjArgs(diff, sa, sb, NULL) : NULL;
+            Py_XDECREF(sa);
+            Py_XDECREF(sb);
+            PyObject *seq = ops ? PySequence_Fast(ops, "diff_stretches: diff must give a list of (op, n)") : NULL;
+            Py_XDECREF(ops);
+            if (seq == NULL)
+                goto fail;
+            for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+                const char *op;
+                Py_ssize_t n;
+                if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "sn", &op, &n) || merger_add(&m, op[0], n) < 0) {
+                    Py_DECREF(seq);
+                    goto fail;
+                }
+            }
+            Py_DECREF(seq);
+        }
+        if (k < marks && merger_add(&m, '=', 1) < 0)  /* the placeholders */
+            goto fail;
+        pa = ia + 1;
+        pb = ib + 1;
+    }
+    if (merger_end(&m) < 0)
+        goto fail;
+    return m.ops;
+fail:
+    Py_DECREF(m.ops);
+    return NULL;
+}
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -1003,6 +1240,9 @@ static PyMethodDef methods[] = {
     {"start_of_last_words", start_of_last_words, METH_VARARGS, "diff._start_of_last_words(text[start:end], n)"},
     {"count_split_words", count_split_words, METH_VARARGS, "len(text[start:end].split())"},
     {"unique_anchors", unique_anchors, METH_VARARGS, "diff._unique_anchors(a, b)"},
+    {"encode_keys", encode_keys, METH_VARARGS, "tokens.encode_keys(a_keys, b_keys)"},
+    {"diff_stretches", diff_stretches, METH_VARARGS,
+     "The merged diff of the stretches between placeholders (diff._diff_between_placeholders)."},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"chunk_codes", chunk_codes, METH_VARARGS, "tokens.chunk_codes(old, new), given whether each has a CR."},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},

@@ -1222,19 +1222,30 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
 
 def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None) -> list[tuple[str, int]]:
     """Token diff of each stretch between paired placeholders."""
-    old_marks = sorted(old_t.placeholders)
-    new_marks = sorted(new_t.placeholders)
-    ops: list[tuple[str, int]] = []
     # One encoding for all stretches: a diff depends only on which tokens
     # are equal, and one table costs less than thousands of small ones.
     old_s, new_s = _encode(old_t.keys, new_t.keys)
+    return _diff_stretches(old_s, new_s, sorted(old_t.placeholders), sorted(new_t.placeholders),
+                           lambda a, b: diff_strings(a, b, engine))
+
+
+def _diff_stretches_py(a: str, b: str, a_marks: list[int], b_marks: list[int], diff) -> list[tuple[str, int]]:
+    """The merged diff of the stretches of a and b between paired
+    placeholders (at a_marks and b_marks, one token each, equal in both),
+    each stretch diffed by diff(a_stretch, b_stretch)."""
+    ops: list[tuple[str, int]] = []
     pa = pb = 0
-    for ia, ib in [*zip(old_marks, new_marks), (len(old_t), len(new_t))]:
-        ops.extend(diff_strings(old_s[pa:ia], new_s[pb:ib], engine))
-        if ia < len(old_t):
+    for ia, ib in [*zip(a_marks, b_marks), (len(a), len(b))]:
+        ops.extend(diff(a[pa:ia], b[pb:ib]))
+        if ia < len(a):
             ops.append(("=", 1))
         pa, pb = ia + 1, ib + 1
     return _merge_ops(ops)
+
+
+# Compiled, the loop settles most stretches (one word replaced, inserted or
+# deleted) without calling diff.
+_diff_stretches = tk._speedups.diff_stretches if tk._speedups is not None else _diff_stretches_py
 
 
 def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:

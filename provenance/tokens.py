@@ -529,6 +529,12 @@ def encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
     """Both key lists as strings of one character per key, the same
     character for the same key (skipping NUL and surrogates), in order of
     first appearance: what the diff runs on."""
+    if _speedups is not None:
+        return _speedups.encode_keys(a_keys, b_keys)
+    return _encode_keys(a_keys, b_keys)
+
+
+def _encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
     vocab = dict.fromkeys(a_keys)
     vocab.update(dict.fromkeys(b_keys))
     if len(vocab) > 0x10F7FF:  # code points less NUL and surrogates
@@ -553,7 +559,7 @@ def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
 def _chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     old_bounds, old_keys, old_kinds = chunk_table(old_text)
     new_bounds, new_keys, new_kinds = chunk_table(new_text)
-    old_codes, new_codes = encode_keys(old_keys, new_keys)
+    old_codes, new_codes = _encode_keys(old_keys, new_keys)
     return ((old_bounds, old_codes, list(map(len, old_keys)), bytes(old_kinds)),
             (new_bounds, new_codes, list(map(len, new_keys)), bytes(new_kinds)))
 

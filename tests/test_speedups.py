@@ -189,6 +189,56 @@ def test_unique_anchors_of_repetitive_text_pair_kth_occurrences():
     assert len(C.unique_anchors(a, b)) > 500
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "\u00e9", "\u4e2d", "\U0001d400", "the", "The"]), max_size=40),
+       st.lists(st.sampled_from(["a", "b", "d", "\u00e9", "\U0001d401", "the", "\u2019"]), max_size=40))
+def test_encode_keys(a, b):
+    a = [sys.intern(k) if len(k) > 1 else k for k in a] + ["".join(["th", "e"])]  # equal keys, not one object
+    assert C.encode_keys(a, b) == tk._encode_keys(a, b)
+
+
+def test_encode_keys_refuses_what_is_not_a_list_of_str():
+    with pytest.raises(TypeError):
+        C.encode_keys(["a", 1], [])
+    with pytest.raises(TypeError):
+        C.encode_keys(("a",), [])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(token_strings, st.data())
+def test_diff_stretches(a, data):
+    # b: a edited, with the same number of placeholders (distinct tokens
+    # above the others, one per stretch) put into both at random places
+    b = list(a)
+    for _ in range(data.draw(st.integers(0, 6))):
+        at = data.draw(st.integers(0, len(b)))
+        b[at:at + data.draw(st.integers(0, 3))] = data.draw(st.lists(st.integers(1, 45).map(chr), max_size=3))
+    b = "".join(b)
+    a_marks = sorted(data.draw(st.lists(st.integers(0, len(a)), max_size=5)))
+    b_marks = sorted(data.draw(st.lists(st.integers(0, len(b)), min_size=len(a_marks), max_size=len(a_marks))))
+    for n, (i, j) in enumerate(reversed(list(zip(a_marks, b_marks)))):
+        a, b = a[:i] + chr(0x1000 + n) + a[i:], b[:j] + chr(0x1000 + n) + b[j:]
+    a_marks = [i + k for k, i in enumerate(a_marks)]
+    b_marks = [j + k for k, j in enumerate(b_marks)]
+    calls = []
+
+    def diff(x, y):
+        calls.append((x, y))
+        return diff_module.diff_strings(x, y, "pure")
+
+    expected = diff_module._diff_stretches_py(a, b, a_marks, b_marks, lambda x, y: diff_module.diff_strings(x, y, "pure"))
+    assert C.diff_stretches(a, b, a_marks, b_marks, diff) == expected
+    assert all(len(x) + len(y) > 0 for x, y in calls)
+
+
+def test_diff_stretches_settles_a_replaced_word_without_a_diff_call():
+    calls = []
+    ops = C.diff_stretches("abXcd\u1000ef", "abYcd\u1000eZf", [5], [5], lambda x, y: calls.append((x, y)) or [])
+    assert ops == [("=", 2), ("-", 1), ("+", 1), ("=", 4), ("+", 1), ("=", 1)] and calls == []
+    with pytest.raises(ValueError):
+        C.diff_stretches("ab", "ab", [5], [0], lambda x, y: [])
+
+
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
     bits, full = tk._full_bitmap(), tk._needs_full_re()
     wrong = [c for c in range(0x110000)
