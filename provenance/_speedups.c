@@ -27,6 +27,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pythread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -108,10 +109,10 @@ typedef struct {
 static void
 chunks_free(Chunks *t)
 {
-    PyMem_Free(t->bounds);
-    PyMem_Free(t->lengths);
-    PyMem_Free(t->kinds);
-    PyMem_Free(t->hashes);
+    PyMem_RawFree(t->bounds);  /* Raw: split_text runs without the GIL */
+    PyMem_RawFree(t->lengths);
+    PyMem_RawFree(t->kinds);
+    PyMem_RawFree(t->hashes);
     PyMem_Free(t->codes);
 }
 
@@ -164,11 +165,20 @@ emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t
 {
     if (t->n == t->cap) {
         Py_ssize_t cap = t->cap ? 2 * t->cap : 1024;
-        if (PyMem_Resize(t->bounds, Py_ssize_t, 2 * cap + 1) == NULL || PyMem_Resize(t->lengths, Py_ssize_t, cap) == NULL ||
-            PyMem_Resize(t->kinds, unsigned char, cap) == NULL || PyMem_Resize(t->hashes, uint64_t, cap) == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
+        void *bounds = PyMem_RawRealloc(t->bounds, (2 * cap + 1) * sizeof(Py_ssize_t));
+        if (bounds != NULL)
+            t->bounds = bounds;
+        void *lengths = PyMem_RawRealloc(t->lengths, cap * sizeof(Py_ssize_t));
+        if (lengths != NULL)
+            t->lengths = lengths;
+        void *kinds = PyMem_RawRealloc(t->kinds, cap);
+        if (kinds != NULL)
+            t->kinds = kinds;
+        void *hashes = PyMem_RawRealloc(t->hashes, cap * sizeof(uint64_t));
+        if (hashes != NULL)
+            t->hashes = hashes;
+        if (bounds == NULL || lengths == NULL || kinds == NULL || hashes == NULL)
+            return -1;  /* out of memory (no exception here: no GIL) */
         t->cap = cap;
     }
     Py_ssize_t k = t->n++;
@@ -425,24 +435,73 @@ fail:
     return NULL;
 }
 
+/* Texts at least this long (characters, each) are cut into chunks at the
+ * same time, the new one in a second thread: the work of one text touches
+ * no Python object. */
+#define PARALLEL_MIN_CHARS (256 * 1024)
+
+typedef struct {
+    Chunks *chunks;
+    int cr, status;
+    PyThread_type_lock done;  /* held until the thread has finished */
+} Job;
+
+static void
+split_text_job(void *arg)
+{
+    Job *job = arg;
+    job->status = split_text(job->chunks, job->cr);
+    PyThread_release_lock(job->done);
+}
+
+/* split_text of both texts, the new one in a second thread when both are
+ * long; -1 with an exception when out of memory. */
+static int
+split_texts(Chunks *old, int old_cr, Chunks *new, int new_cr)
+{
+    int old_status, new_status = 0, in_thread = 0;
+    Job job = {new, new_cr, 0, NULL};
+    if (PyUnicode_GET_LENGTH(old->text) >= PARALLEL_MIN_CHARS && PyUnicode_GET_LENGTH(new->text) >= PARALLEL_MIN_CHARS &&
+        (job.done = PyThread_allocate_lock()) != NULL) {
+        PyThread_acquire_lock(job.done, WAIT_LOCK);
+        in_thread = PyThread_start_new_thread(split_text_job, &job) != PYTHREAD_INVALID_THREAD_ID;
+        if (!in_thread)
+            PyThread_release_lock(job.done);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    old_status = split_text(old, old_cr);
+    if (in_thread) {
+        PyThread_acquire_lock(job.done, WAIT_LOCK);  /* the thread has finished */
+        PyThread_release_lock(job.done);
+        new_status = job.status;
+    }
+    else if (old_status == 0)
+        new_status = split_text(new, new_cr);
+    Py_END_ALLOW_THREADS
+    if (job.done != NULL)
+        PyThread_free_lock(job.done);
+    if (old_status < 0 || new_status < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 /* tokens.chunk_codes(old, new), given whether each text has a CR. */
 static PyObject *
 chunk_codes(PyObject *self, PyObject *args)
 {
     Chunks old = {0}, new = {0};
     Chunks *texts[2] = {&old, &new};
-    int cr[2];
-    if (!PyArg_ParseTuple(args, "UpUp:chunk_codes", &old.text, &cr[0], &new.text, &cr[1]))
+    int old_cr, new_cr;
+    if (!PyArg_ParseTuple(args, "UpUp:chunk_codes", &old.text, &old_cr, &new.text, &new_cr))
         return NULL;
     PyObject *result = NULL;
-    int s;
-    for (s = 0; s < 2; s++) {
+    for (int s = 0; s < 2; s++) {
         texts[s]->kind = PyUnicode_KIND(texts[s]->text);
         texts[s]->data = PyUnicode_DATA(texts[s]->text);
-        if (split_text(texts[s], cr[s]) < 0)
-            break;
     }
-    if (s == 2 && assign_codes(texts) == 0) {
+    if (split_texts(&old, old_cr, &new, new_cr) == 0 && assign_codes(texts) == 0) {
         PyObject *a = chunks_as_tuple(&old), *b = a ? chunks_as_tuple(&new) : NULL;
         if (b != NULL)
             result = PyTuple_Pack(2, a, b);

@@ -72,6 +72,17 @@ def test_chunk_codes_tell_keys_apart_when_their_hashes_collide(old, new):
         C._set_hash_mask(2 ** 64 - 1)
 
 
+def test_chunk_codes_of_long_texts_cut_in_two_threads():
+    # Both texts past the length from which the new one is cut in a second
+    # thread: the same as cutting both in turn, in Python.
+    words = ["Ab", "c.", "\u00e9t\u00e9", "d!", "e?\u201d", "\U0001d400", "f"]
+    old = " ".join(words[k * 7 % 9 % len(words)] + ("\n\n" if k % 37 == 0 else "") for k in range(90_000))
+    new = old.replace("c. ", "c.\n", 500).replace("d!", "x!", 300) + "\r\n\r\nEnd."
+    assert min(len(old), len(new)) >= 256 * 1024
+    _check_chunk_codes(old, new)
+    _check_chunk_codes(new, old)
+
+
 def test_chunk_codes_of_many_distinct_chunks_skip_surrogates():
     old = " ".join(f"w{n}." for n in range(0xD800 + 10))
     _check_chunk_codes(old, "w1. w2.")
