@@ -15,8 +15,8 @@
  *                               diff._sparse_tokens of a plain text, as lists
  *   unique_anchors(a, b)        diff._unique_anchors(a, b)
  *   encode_keys(a_keys, b_keys) tokens.encode_keys
- *   diff_stretches(a, b, a_marks, b_marks, diff)
- *                               diff._diff_between_placeholders on encoded tokens
+ *   diff_stretches(a, b, runs, diff)
+ *                               diff._diff_stretches
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   shared_ends_at(a, a0, a1, b, b0, b1)
  *                               diff._shared_ends_py of two chunks' keys
@@ -1190,33 +1190,29 @@ simple_stretch(Merger *m, int ka, const void *da, Py_ssize_t pa, Py_ssize_t ia, 
     return 0;
 }
 
-/* diff._diff_between_placeholders once the tokens are encoded: the stretches
- * of a and b between paired placeholders (at the positions in a_marks and
- * b_marks, each one token equal in both), each diffed by diff(a_stretch,
+/* diff._diff_stretches: a and b diffed around runs of tokens known to be
+ * equal, runs a list of (i, j, n) in order (a[i:i+n] == b[j:j+n]); each
+ * stretch before a run and after the last is diffed by diff(a_stretch,
  * b_stretch) unless simple_stretch can tell; the ops merged. */
 static PyObject *
 diff_stretches(PyObject *self, PyObject *args)
 {
-    PyObject *a, *b, *a_marks, *b_marks, *diff;
-    if (!PyArg_ParseTuple(args, "UUO!O!O:diff_stretches", &a, &b, &PyList_Type, &a_marks, &PyList_Type, &b_marks, &diff))
+    PyObject *a, *b, *runs, *diff;
+    if (!PyArg_ParseTuple(args, "UUO!O:diff_stretches", &a, &b, &PyList_Type, &runs, &diff))
         return NULL;
     int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
     const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
     Py_ssize_t na = PyUnicode_GET_LENGTH(a), nb = PyUnicode_GET_LENGTH(b), pa = 0, pb = 0;
-    Py_ssize_t marks = PyList_GET_SIZE(a_marks) < PyList_GET_SIZE(b_marks) ? PyList_GET_SIZE(a_marks) : PyList_GET_SIZE(b_marks);
+    Py_ssize_t count = PyList_GET_SIZE(runs);
     Merger m = {PyList_New(0), 0, 0, 0};
     if (m.ops == NULL)
         return NULL;
-    for (Py_ssize_t k = 0; k <= marks; k++) {
-        Py_ssize_t ia = na, ib = nb;
-        if (k < marks) {
-            ia = PyLong_AsSsize_t(PyList_GET_ITEM(a_marks, k));
-            ib = PyLong_AsSsize_t(PyList_GET_ITEM(b_marks, k));
-            if ((ia == -1 || ib == -1) && PyErr_Occurred())
-                goto fail;
-        }
-        if (ia < pa || ia >= na + (k == marks) || ib < pb || ib >= nb + (k == marks)) {
-            PyErr_SetString(PyExc_ValueError, "diff_stretches: marks out of order or out of range");
+    for (Py_ssize_t k = 0; k <= count; k++) {
+        Py_ssize_t ia = na, ib = nb, run = 0;
+        if (k < count && !PyArg_ParseTuple(PyList_GET_ITEM(runs, k), "nnn", &ia, &ib, &run))
+            goto fail;
+        if (ia < pa || ib < pb || run < 0 || ia + run > na || ib + run > nb) {
+            PyErr_SetString(PyExc_ValueError, "diff_stretches: runs out of order or out of range");
             goto fail;
         }
         int r = simple_stretch(&m, ka, da, pa, ia, kb, db, pb, ib);
@@ -1232,19 +1228,28 @@ diff_stretches(PyObject *self, PyObject *args)
             if (seq == NULL)
                 goto fail;
             for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-                const char *op;
-                Py_ssize_t n;
-                if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "sn", &op, &n) || merger_add(&m, op[0], n) < 0) {
+                PyObject *item = PySequence_Fast_GET_ITEM(seq, i), *op;
+                Py_ssize_t n = -1;
+                if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2 && PyUnicode_Check(op = PyTuple_GET_ITEM(item, 0)) &&
+                    PyUnicode_GET_LENGTH(op) == 1)
+                    n = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+                if (n < 0) {
+                    if (!PyErr_Occurred())
+                        PyErr_SetString(PyExc_ValueError, "diff_stretches: diff must give a list of (op, n)");
+                    Py_DECREF(seq);
+                    goto fail;
+                }
+                if (merger_add(&m, (char)PyUnicode_READ_CHAR(op, 0), n) < 0) {
                     Py_DECREF(seq);
                     goto fail;
                 }
             }
             Py_DECREF(seq);
         }
-        if (k < marks && merger_add(&m, '=', 1) < 0)  /* the placeholders */
+        if (merger_add(&m, '=', run) < 0)
             goto fail;
-        pa = ia + 1;
-        pb = ib + 1;
+        pa = ia + run;
+        pb = ib + run;
     }
     if (merger_end(&m) < 0)
         goto fail;
@@ -1301,7 +1306,7 @@ static PyMethodDef methods[] = {
     {"unique_anchors", unique_anchors, METH_VARARGS, "diff._unique_anchors(a, b)"},
     {"encode_keys", encode_keys, METH_VARARGS, "tokens.encode_keys(a_keys, b_keys)"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
-     "The merged diff of the stretches between placeholders (diff._diff_between_placeholders)."},
+     "The merged diff of a and b around runs known to be equal (diff._diff_stretches)."},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"chunk_codes", chunk_codes, METH_VARARGS, "tokens.chunk_codes(old, new), given whether each has a CR."},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},

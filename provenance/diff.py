@@ -364,19 +364,13 @@ def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
         ops.append(("=", prefix))
     mid_a, mid_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
     anchors = _unique_anchors(mid_a, mid_b) if mid_a and mid_b else []
-    pa = pb = 0
-    for ia, ib, run in [*_anchor_runs(anchors), (len(mid_a), len(mid_b), 0)]:
-        seg_a, seg_b = mid_a[pa:ia], mid_b[pb:ib]
-        if seg_a == seg_b:
-            if seg_a:
-                ops.append(("=", len(seg_a)))
-        elif anchors and depth < _MAX_ANCHOR_DEPTH and len(seg_a) + len(seg_b) > ANCHOR_MIN_TOKENS:
-            ops.extend(_anchored(seg_a, seg_b, engine, depth + 1))  # tokens unique within the stretch
-        else:
-            ops.extend(_myers(seg_a, seg_b, engine))
-        if run:
-            ops.append(("=", run))  # the anchors
-        pa, pb = ia + run, ib + run
+
+    def between(seg_a: str, seg_b: str) -> list[tuple[str, int]]:
+        if anchors and depth < _MAX_ANCHOR_DEPTH and len(seg_a) + len(seg_b) > ANCHOR_MIN_TOKENS:
+            return _anchored(seg_a, seg_b, engine, depth + 1)  # tokens unique within the stretch
+        return _myers(seg_a, seg_b, engine)
+
+    ops.extend(_diff_stretches(mid_a, mid_b, _anchor_runs(anchors), between))
     if suffix:
         ops.append(("=", suffix))
     return ops
@@ -1225,21 +1219,26 @@ def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str |
     # One encoding for all stretches: a diff depends only on which tokens
     # are equal, and one table costs less than thousands of small ones.
     old_s, new_s = _encode(old_t.keys, new_t.keys)
-    return _diff_stretches(old_s, new_s, sorted(old_t.placeholders), sorted(new_t.placeholders),
-                           lambda a, b: diff_strings(a, b, engine))
+    runs = [(i, j, 1) for i, j in zip(sorted(old_t.placeholders), sorted(new_t.placeholders))]
+    return _diff_stretches(old_s, new_s, runs, lambda a, b: diff_strings(a, b, engine))
 
 
-def _diff_stretches_py(a: str, b: str, a_marks: list[int], b_marks: list[int], diff) -> list[tuple[str, int]]:
-    """The merged diff of the stretches of a and b between paired
-    placeholders (at a_marks and b_marks, one token each, equal in both),
-    each stretch diffed by diff(a_stretch, b_stretch)."""
+def _diff_stretches_py(a: str, b: str, runs: list[tuple[int, int, int]], diff) -> list[tuple[str, int]]:
+    """The merged diff of a and b around runs of tokens known to be equal:
+    runs are (i, j, n) in order, a[i:i + n] == b[j:j + n]; the stretches
+    before each run and after the last are diffed by diff(a_part, b_part)."""
     ops: list[tuple[str, int]] = []
     pa = pb = 0
-    for ia, ib in [*zip(a_marks, b_marks), (len(a), len(b))]:
-        ops.extend(diff(a[pa:ia], b[pb:ib]))
-        if ia < len(a):
-            ops.append(("=", 1))
-        pa, pb = ia + 1, ib + 1
+    for i, j, n in [*runs, (len(a), len(b), 0)]:
+        seg_a, seg_b = a[pa:i], b[pb:j]
+        if seg_a == seg_b:
+            if seg_a:
+                ops.append(("=", len(seg_a)))
+        else:
+            ops.extend(diff(seg_a, seg_b))
+        if n:
+            ops.append(("=", n))
+        pa, pb = i + n, j + n
     return _merge_ops(ops)
 
 

@@ -218,36 +218,41 @@ def test_encode_keys_refuses_what_is_not_a_list_of_str():
 @settings(max_examples=2000, deadline=None)
 @given(token_strings, st.data())
 def test_diff_stretches(a, data):
-    # b: a edited, with the same number of placeholders (distinct tokens
-    # above the others, one per stretch) put into both at random places
+    # b: a edited; runs of distinct tokens (above the others) put into both
+    # at random places, as placeholders and anchors are
     b = list(a)
     for _ in range(data.draw(st.integers(0, 6))):
         at = data.draw(st.integers(0, len(b)))
         b[at:at + data.draw(st.integers(0, 3))] = data.draw(st.lists(st.integers(1, 45).map(chr), max_size=3))
     b = "".join(b)
-    a_marks = sorted(data.draw(st.lists(st.integers(0, len(a)), max_size=5)))
-    b_marks = sorted(data.draw(st.lists(st.integers(0, len(b)), min_size=len(a_marks), max_size=len(a_marks))))
-    for n, (i, j) in enumerate(reversed(list(zip(a_marks, b_marks)))):
-        a, b = a[:i] + chr(0x1000 + n) + a[i:], b[:j] + chr(0x1000 + n) + b[j:]
-    a_marks = [i + k for k, i in enumerate(a_marks)]
-    b_marks = [j + k for k, j in enumerate(b_marks)]
+    a_at = sorted(data.draw(st.lists(st.integers(0, len(a)), max_size=5)))
+    b_at = sorted(data.draw(st.lists(st.integers(0, len(b)), min_size=len(a_at), max_size=len(a_at))))
+    sizes = data.draw(st.lists(st.integers(1, 3), min_size=len(a_at), max_size=len(a_at)))
+    runs, shift = [], 0
+    for n, (i, j, size) in enumerate(zip(a_at, b_at, sizes)):
+        run = "".join(chr(0x1000 + 4 * n + k) for k in range(size))
+        i, j = i + shift, j + shift
+        a, b = a[:i] + run + a[i:], b[:j] + run + b[j:]
+        runs.append((i, j, size))
+        shift += size
     calls = []
 
     def diff(x, y):
         calls.append((x, y))
         return diff_module.diff_strings(x, y, "pure")
 
-    expected = diff_module._diff_stretches_py(a, b, a_marks, b_marks, lambda x, y: diff_module.diff_strings(x, y, "pure"))
-    assert C.diff_stretches(a, b, a_marks, b_marks, diff) == expected
-    assert all(len(x) + len(y) > 0 for x, y in calls)
+    expected = diff_module._diff_stretches_py(a, b, runs, lambda x, y: diff_module.diff_strings(x, y, "pure"))
+    assert C.diff_stretches(a, b, runs, diff) == expected
+    assert all(x != y for x, y in calls)
 
 
 def test_diff_stretches_settles_a_replaced_word_without_a_diff_call():
     calls = []
-    ops = C.diff_stretches("abXcd\u1000ef", "abYcd\u1000eZf", [5], [5], lambda x, y: calls.append((x, y)) or [])
+    ops = C.diff_stretches("abXcd\u1000ef", "abYcd\u1000eZf", [(5, 5, 1)], lambda x, y: calls.append((x, y)) or [])
     assert ops == [("=", 2), ("-", 1), ("+", 1), ("=", 4), ("+", 1), ("=", 1)] and calls == []
-    with pytest.raises(ValueError):
-        C.diff_stretches("ab", "ab", [5], [0], lambda x, y: [])
+    for runs in ([(5, 0, 1)], [(1, 1, 3)], [(1, 1, 1), (0, 0, 1)]):
+        with pytest.raises(ValueError):
+            C.diff_stretches("ab", "ab", runs, lambda x, y: [])
 
 
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
