@@ -18,12 +18,8 @@
  *   diff_stretches(a, b, runs, diff)
  *                               diff._diff_stretches
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
- *   shared_ends_at(a, a0, a1, b, b0, b1)
- *                               diff._shared_ends_py of two chunks' keys
- *   end_of_words(text, start, end, n), start_of_last_words(text, start, end, n)
- *                               diff._end_of_words, _start_of_last_words of text[start:end]
- *   count_split_words(text, start, end)
- *                               len(text[start:end].split())
+ *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
+ *                               diff._unchanged_spans_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -741,34 +737,40 @@ done:
     return result;
 }
 
-/* text[start:end] with its whitespace folded (" ".join(...split())), as
- * UCS4 into *out (PyMem_Free it); its length, or -1 with an exception. */
+/* diff._unchanged_spans: the unchanged runs of chunks grown over the words
+ * changed chunks share with their counterparts.  One text's side of it: */
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t *bounds;  /* tokens.chunk_codes' bounds */
+    const char *kinds;   /* and separator kinds */
+    Py_ssize_t chunks;
+    Py_UCS4 *key;        /* room for one chunk's folded key */
+} SpanSide;
+
+#define CHUNK_START(side, k) ((side)->bounds[2 * (k) + 1])
+#define CHUNK_END(side, k) ((side)->bounds[2 * (k) + 2])
+
+/* Chunk k with its whitespace folded (" ".join(chunk.split())) into
+ * side->key; its length. */
 static Py_ssize_t
-fold_to_ucs4(PyObject *text, Py_ssize_t start, Py_ssize_t end, Py_UCS4 **out)
+fold_chunk(SpanSide *side, Py_ssize_t k)
 {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_UCS4 *buf = PyMem_New(Py_UCS4, end - start + 1);
-    if (buf == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Py_ssize_t k = 0;
+    Py_ssize_t n = 0;
     int pending = 0;
-    for (Py_ssize_t i = start; i < end; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    for (Py_ssize_t i = CHUNK_START(side, k); i < CHUNK_END(side, k); i++) {
+        Py_UCS4 c = PyUnicode_READ(side->kind, side->data, i);
         if (ISSPACE(c)) {
-            pending = k > 0;
+            pending = n > 0;
             continue;
         }
         if (pending) {
-            buf[k++] = ' ';
+            side->key[n++] = ' ';
             pending = 0;
         }
-        buf[k++] = c;
+        side->key[n++] = c;
     }
-    *out = buf;
-    return k;
+    return n;
 }
 
 /* diff._shared_words on a[:la] and b[:lb] read forwards (dir 1) or
@@ -799,114 +801,251 @@ shared_words(const Py_UCS4 *a, Py_ssize_t la, const Py_UCS4 *b, Py_ssize_t lb, i
     return words + 1;
 }
 
-/* Check a span of text against its length, as slicing would not. */
-static int
-check_span(PyObject *text, Py_ssize_t start, Py_ssize_t end)
+/* diff._shared_ends_py of the keys of chunk i of old and chunk j of new:
+ * words shared at the start, then at the end of the rest. */
+static void
+shared_ends(SpanSide *old, Py_ssize_t i, SpanSide *new, Py_ssize_t j, Py_ssize_t *head, Py_ssize_t *tail)
 {
-    if (start < 0 || end > PyUnicode_GET_LENGTH(text) || start > end) {
-        PyErr_SetString(PyExc_IndexError, "span out of range");
+    Py_ssize_t la = fold_chunk(old, i), lb = fold_chunk(new, j), end, tail_end;
+    *head = shared_words(old->key, la, new->key, lb, 1, &end);
+    Py_ssize_t skip = *head ? end + 1 : 0;  /* the rest: after the space that follows the shared words */
+    Py_ssize_t skip_a = skip > la ? la : skip, skip_b = skip > lb ? lb : skip;
+    *tail = shared_words(old->key + skip_a, la - skip_a, new->key + skip_b, lb - skip_b, -1, &tail_end);
+}
+
+/* Offset in the text just past the n-th whitespace-separated word of chunk
+ * k (or its last word, if fewer; its start if none or n is 0): diff._word_end. */
+static Py_ssize_t
+word_end(SpanSide *side, Py_ssize_t k, Py_ssize_t n)
+{
+    Py_ssize_t i = CHUNK_START(side, k), end = CHUNK_END(side, k), last = i, count = 0;
+    while (count < n) {
+        while (i < end && ISSPACE(PyUnicode_READ(side->kind, side->data, i)))
+            i++;
+        if (i == end)
+            break;
+        while (i < end && !ISSPACE(PyUnicode_READ(side->kind, side->data, i)))
+            i++;
+        last = i;
+        count++;
+    }
+    return last;
+}
+
+/* Offset in the text of the first of the last n words of chunk k (of its
+ * first word, if fewer; its end if none or n is 0): diff._last_words_start. */
+static Py_ssize_t
+last_words_start(SpanSide *side, Py_ssize_t k, Py_ssize_t n)
+{
+    Py_ssize_t start = CHUNK_START(side, k), i = CHUNK_END(side, k), first = i, count = 0;
+    while (count < n) {
+        while (i > start && ISSPACE(PyUnicode_READ(side->kind, side->data, i - 1)))
+            i--;
+        if (i == start)
+            break;
+        while (i > start && !ISSPACE(PyUnicode_READ(side->kind, side->data, i - 1)))
+            i--;
+        first = i;
+        count++;
+    }
+    return first;
+}
+
+/* How many whitespace-separated words chunk k has: diff._chunk_words. */
+static Py_ssize_t
+chunk_words(SpanSide *side, Py_ssize_t k)
+{
+    Py_ssize_t words = 0;
+    int in_word = 0;
+    for (Py_ssize_t i = CHUNK_START(side, k); i < CHUNK_END(side, k); i++) {
+        int space = ISSPACE(PyUnicode_READ(side->kind, side->data, i)) != 0;
+        words += !in_word && !space;
+        in_word = !space;
+    }
+    return words;
+}
+
+typedef struct {
+    Py_ssize_t (*at)[4];  /* old_start, old_end, new_start, new_end */
+    Py_ssize_t n, cap;
+} Spans;
+
+static int
+spans_push(Spans *spans, const Py_ssize_t span[4])
+{
+    if (spans->n == spans->cap) {
+        Py_ssize_t cap = spans->cap ? 2 * spans->cap : 256;
+        void *at = PyMem_Realloc(spans->at, cap * sizeof(*spans->at));
+        if (at == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        spans->at = at;
+        spans->cap = cap;
+    }
+    memcpy(spans->at[spans->n++], span, 4 * sizeof(Py_ssize_t));
+    return 0;
+}
+
+static int
+follows(const Py_ssize_t span[4], const Spans *spans)  /* diff._follows */
+{
+    return spans->n == 0 || (span[0] >= spans->at[spans->n - 1][1] && span[2] >= spans->at[spans->n - 1][3]);
+}
+
+/* diff._span_across: the span of the `tail` words ending chunk pair
+ * (ia, ja) and the `head` words starting pair (ib, jb), less margin words
+ * at each end; 0 if nothing is left or it would cross a separator that is
+ * a paragraph break on one side only. */
+static int
+span_across(SpanSide *old, SpanSide *new, Py_ssize_t ia, Py_ssize_t ja, Py_ssize_t ib, Py_ssize_t jb,
+            Py_ssize_t tail, Py_ssize_t head, Py_ssize_t margin, Py_ssize_t span[4])
+{
+    Py_ssize_t total = tail + head, first = margin, last = total - margin;
+    if (total <= 2 * margin)
+        return 0;
+    if (first < tail && last > tail && old->kinds[ib] != new->kinds[jb])
+        return 0;
+    SpanSide *sides[2] = {old, new};
+    Py_ssize_t as[2] = {ia, ja}, bs[2] = {ib, jb};
+    for (int s = 0; s < 2; s++) {
+        SpanSide *side = sides[s];
+        Py_ssize_t a = as[s], b = bs[s];
+        span[2 * s] = first < tail ? last_words_start(side, a, tail - first)
+                                   : last_words_start(side, b, chunk_words(side, b) - (first - tail));
+        span[2 * s + 1] = last <= tail ? word_end(side, a, chunk_words(side, a) - (tail - last))
+                                       : word_end(side, b, last - tail);
+    }
+    return 1;
+}
+
+/* Read a side's arguments: text, bounds (a list of ints) and kinds (bytes). */
+static int
+span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
+{
+    Py_ssize_t n = PyList_GET_SIZE(bounds), longest = 0;
+    if (n % 2 != 1 || PyBytes_GET_SIZE(kinds) != n / 2) {
+        PyErr_SetString(PyExc_ValueError, "unchanged_spans: bounds and kinds do not match");
+        return -1;
+    }
+    side->kind = PyUnicode_KIND(text);
+    side->data = PyUnicode_DATA(text);
+    side->kinds = PyBytes_AS_STRING(kinds);
+    side->chunks = n / 2;
+    side->bounds = PyMem_New(Py_ssize_t, n);
+    if (side->bounds == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        side->bounds[i] = PyLong_AsSsize_t(PyList_GET_ITEM(bounds, i));
+        if (side->bounds[i] == -1 && PyErr_Occurred())
+            return -1;
+        if (side->bounds[i] < (i ? side->bounds[i - 1] : 0) || side->bounds[i] > PyUnicode_GET_LENGTH(text)) {
+            PyErr_SetString(PyExc_ValueError, "unchanged_spans: bounds out of order or out of range");
+            return -1;
+        }
+        if (i % 2 == 0 && i && side->bounds[i] - side->bounds[i - 1] > longest)
+            longest = side->bounds[i] - side->bounds[i - 1];
+    }
+    side->key = PyMem_New(Py_UCS4, longest + 1);
+    if (side->key == NULL) {
+        PyErr_NoMemory();
         return -1;
     }
     return 0;
 }
 
-/* diff._shared_ends_py of two chunks' keys, the chunks given as spans:
- * a[a0:a1] and b[b0:b1], their whitespace folded here. */
+/* diff._unchanged_spans_py(kept, (old_text, old_bounds, old_kinds),
+ * (new_text, new_bounds, new_kinds), margin). */
 static PyObject *
-shared_ends_at(PyObject *self, PyObject *args)
+unchanged_spans(PyObject *self, PyObject *args)
 {
-    PyObject *a, *b;
-    Py_ssize_t a0, a1, b0, b1;
-    if (!PyArg_ParseTuple(args, "UnnUnn:shared_ends_at", &a, &a0, &a1, &b, &b0, &b1) ||
-        check_span(a, a0, a1) < 0 || check_span(b, b0, b1) < 0)
+    PyObject *kept, *texts[2], *bounds[2], *kinds[2];
+    Py_ssize_t margin;
+    if (!PyArg_ParseTuple(args, "O!UO!SUO!Sn:unchanged_spans", &PyList_Type, &kept, &texts[0], &PyList_Type, &bounds[0],
+                          &kinds[0], &texts[1], &PyList_Type, &bounds[1], &kinds[1], &margin))
         return NULL;
-    Py_UCS4 *fa = NULL, *fb = NULL;
-    Py_ssize_t la = fold_to_ucs4(a, a0, a1, &fa), lb = la < 0 ? -1 : fold_to_ucs4(b, b0, b1, &fb);
-    if (lb < 0) {
-        PyMem_Free(fa);
-        return NULL;
+    SpanSide old = {0}, new = {0};
+    Spans spans = {NULL, 0, 0};
+    Py_ssize_t *heads = NULL, *tails = NULL, count = PyList_GET_SIZE(kept), (*runs)[4] = NULL;
+    PyObject *result = NULL;
+    if (span_side(&old, texts[0], bounds[0], kinds[0]) < 0 || span_side(&new, texts[1], bounds[1], kinds[1]) < 0)
+        goto done;
+    runs = PyMem_Malloc((count + 1) * sizeof(*runs));
+    heads = PyMem_New(Py_ssize_t, old.chunks + 2);
+    tails = PyMem_New(Py_ssize_t, old.chunks + 2);
+    if (runs == NULL || heads == NULL || tails == NULL) {
+        PyErr_NoMemory();
+        goto done;
     }
-    Py_ssize_t end, tail_end;
-    Py_ssize_t head = shared_words(fa, la, fb, lb, 1, &end);
-    Py_ssize_t skip = head ? end + 1 : 0;  /* the rest: after the space that follows the shared words */
-    if (skip > la) skip = la;
-    Py_ssize_t skip_b = head ? end + 1 : 0;
-    if (skip_b > lb) skip_b = lb;
-    Py_ssize_t tail = shared_words(fa + skip, la - skip, fb + skip_b, lb - skip_b, -1, &tail_end);
-    PyMem_Free(fa);
-    PyMem_Free(fb);
-    return Py_BuildValue("nn", head, tail);
-}
-
-/* diff._end_of_words(text[start:end], n): the offset, from start, just past
- * the n-th whitespace-separated word (or the last, if fewer). */
-static PyObject *
-end_of_words(PyObject *self, PyObject *args)
-{
-    PyObject *text;
-    Py_ssize_t start, end, n;
-    if (!PyArg_ParseTuple(args, "Unnn:end_of_words", &text, &start, &end, &n) || check_span(text, start, end) < 0)
-        return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t i = start, last = start, count = 0;
-    while (count < n) {
-        while (i < end && ISSPACE(PyUnicode_READ(kind, data, i)))
-            i++;
-        if (i == end)
-            break;
-        while (i < end && !ISSPACE(PyUnicode_READ(kind, data, i)))
-            i++;
-        last = i;
-        count++;
+    for (Py_ssize_t r = 0; r < count; r++) {  /* (i0, i1, j0, j1): unchanged runs of chunks, in order */
+        Py_ssize_t *run = runs[r];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(kept, r), "nnnn", &run[0], &run[1], &run[2], &run[3]))
+            goto done;
+        if (run[0] < (r ? runs[r - 1][1] : 0) || run[1] <= run[0] || run[1] > old.chunks ||
+            run[2] < (r ? runs[r - 1][3] : 0) || run[3] <= run[2] || run[3] > new.chunks) {
+            PyErr_SetString(PyExc_ValueError, "unchanged_spans: kept runs out of order or out of range");
+            goto done;
+        }
     }
-    return PyLong_FromSsize_t(last - start);
-}
-
-/* diff._start_of_last_words(text[start:end], n): the offset, from start, of
- * the first of the last n whitespace-separated words (or of the first word,
- * if fewer; the end if none or n is 0). */
-static PyObject *
-start_of_last_words(PyObject *self, PyObject *args)
-{
-    PyObject *text;
-    Py_ssize_t start, end, n;
-    if (!PyArg_ParseTuple(args, "Unnn:start_of_last_words", &text, &start, &end, &n) || check_span(text, start, end) < 0)
-        return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t i = end, first = end, count = 0;
-    while (count < n) {
-        while (i > start && ISSPACE(PyUnicode_READ(kind, data, i - 1)))
-            i--;
-        if (i == start)
-            break;
-        while (i > start && !ISSPACE(PyUnicode_READ(kind, data, i - 1)))
-            i--;
-        first = i;
-        count++;
+    for (Py_ssize_t r = 0; r <= count; r++) {
+        Py_ssize_t i0 = r ? runs[r - 1][1] : 0, j0 = r ? runs[r - 1][3] : 0;
+        Py_ssize_t i1 = r < count ? runs[r][0] : old.chunks, j1 = r < count ? runs[r][2] : new.chunks;
+        int changed = i1 > i0 && j1 > j0, even = i1 - i0 == j1 - j0;
+        Py_ssize_t pairs = even ? i1 - i0 : 2;
+        /* pair k: chunks i0 + k and j0 + k, or for an uneven stretch its first and last chunks */
+#define PAIR_I(k) (even ? i0 + (k) : (k) ? i1 - 1 : i0)
+#define PAIR_J(k) (even ? j0 + (k) : (k) ? j1 - 1 : j0)
+        if (changed) {
+            for (Py_ssize_t k = 0; k < pairs; k++)
+                shared_ends(&old, PAIR_I(k), &new, PAIR_J(k), &heads[k], &tails[k]);
+            if (r && heads[0] > margin) {  /* the run before grows into the first pair */
+                spans.at[spans.n - 1][1] = word_end(&old, PAIR_I(0), heads[0] - margin);
+                spans.at[spans.n - 1][3] = word_end(&new, PAIR_J(0), heads[0] - margin);
+            }
+            if (even)
+                for (Py_ssize_t k = 1; k < pairs; k++) {
+                    Py_ssize_t span[4];
+                    if (span_across(&old, &new, PAIR_I(k - 1), PAIR_J(k - 1), PAIR_I(k), PAIR_J(k), tails[k - 1], heads[k],
+                                    margin, span) && follows(span, &spans) && spans_push(&spans, span) < 0)
+                        goto done;
+                }
+        }
+        if (r < count) {
+            Py_ssize_t *run = runs[r];
+            Py_ssize_t span[4] = {old.bounds[2 * run[0] + 1], old.bounds[2 * run[1]], new.bounds[2 * run[2] + 1],
+                                  new.bounds[2 * run[3]]};
+            if (changed && tails[pairs - 1] > margin) {  /* it grows back into the last pair */
+                Py_ssize_t grown[4] = {last_words_start(&old, PAIR_I(pairs - 1), tails[pairs - 1] - margin), span[1],
+                                       last_words_start(&new, PAIR_J(pairs - 1), tails[pairs - 1] - margin), span[3]};
+                if (follows(grown, &spans))  /* (a chunk both first and last of an uneven stretch: not twice) */
+                    memcpy(span, grown, sizeof(span));
+            }
+            if (spans_push(&spans, span) < 0)
+                goto done;
+        }
+#undef PAIR_I
+#undef PAIR_J
     }
-    return PyLong_FromSsize_t(first - start);
-}
-
-/* len(text[start:end].split()) */
-static PyObject *
-count_split_words(PyObject *self, PyObject *args)
-{
-    PyObject *text;
-    Py_ssize_t start, end;
-    if (!PyArg_ParseTuple(args, "Unn:count_split_words", &text, &start, &end) || check_span(text, start, end) < 0)
-        return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t words = 0;
-    int in_word = 0;
-    for (Py_ssize_t i = start; i < end; i++) {
-        int space = ISSPACE(PyUnicode_READ(kind, data, i)) != 0;
-        words += in_word == 0 && !space;
-        in_word = !space;
+    result = PyList_New(spans.n);
+    for (Py_ssize_t k = 0; result != NULL && k < spans.n; k++) {
+        PyObject *span = Py_BuildValue("(nnnn)", spans.at[k][0], spans.at[k][1], spans.at[k][2], spans.at[k][3]);
+        if (span == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, k, span);
     }
-    return PyLong_FromSsize_t(words);
+done:
+    PyMem_Free(old.bounds);
+    PyMem_Free(old.key);
+    PyMem_Free(new.bounds);
+    PyMem_Free(new.key);
+    PyMem_Free(runs);
+    PyMem_Free(heads);
+    PyMem_Free(tails);
+    PyMem_Free(spans.at);
+    return result;
 }
 
 /* diff._unique_anchors(a, b): anchors for a diff of two strings of one
@@ -1299,10 +1438,7 @@ set_hash_mask(PyObject *self, PyObject *arg)
 static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
     {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "diff._sparse_tokens of a plain text, as lists."},
-    {"shared_ends_at", shared_ends_at, METH_VARARGS, "diff._shared_ends_py of the keys of a[a0:a1] and b[b0:b1]"},
-    {"end_of_words", end_of_words, METH_VARARGS, "diff._end_of_words(text[start:end], n)"},
-    {"start_of_last_words", start_of_last_words, METH_VARARGS, "diff._start_of_last_words(text[start:end], n)"},
-    {"count_split_words", count_split_words, METH_VARARGS, "len(text[start:end].split())"},
+    {"unchanged_spans", unchanged_spans, METH_VARARGS, "diff._unchanged_spans_py, the sides' fields and margin given one by one."},
     {"unique_anchors", unique_anchors, METH_VARARGS, "diff._unique_anchors(a, b)"},
     {"encode_keys", encode_keys, METH_VARARGS, "tokens.encode_keys(a_keys, b_keys)"},
     {"diff_stretches", diff_stretches, METH_VARARGS,

@@ -874,6 +874,18 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         tk.chunk_codes(old_text, new_text)
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
+    kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
+    return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
+            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+
+
+def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kinds: bytes, new_kinds: bytes,
+                 engine: str | None) -> list[tuple[int, int, int, int]]:
+    """The runs of chunks unchanged but for whitespace, (i0, i1, j0, j1):
+    old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
+    MIN_KEPT_CHARS long, and none with a paragraph break on one side only
+    inside it or at its edges."""
     old_key_ends = list(accumulate(old_lengths, initial=0))
     equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
     i = j = 0
@@ -903,9 +915,7 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
             s0, s1 = a + 1, b
             if s1 > s0 and old_key_ends[i + s1] - old_key_ends[i + s0] + (s1 - s0) >= MIN_KEPT_CHARS:
                 kept.append((i + s0, i + s1, j + s0, j + s1))
-    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
-    return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
-            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+    return kept
 
 
 # Words left to the word diff on each side of an edit in a changed chunk,
@@ -917,6 +927,13 @@ TRIM_MARGIN_WORDS = 2
 
 
 def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
+    """_unchanged_spans_py with TRIM_MARGIN_WORDS, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.unchanged_spans(kept, *old, *new, TRIM_MARGIN_WORDS)
+    return _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS)
+
+
+def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int, int]]:
     """The unchanged runs of chunks as character spans, grown over the
     words that changed chunks share with their counterparts, plus such
     shared words between two changed chunks.
@@ -927,15 +944,14 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
     first and last chunks do.  The words a pair shares at its start and at
     its end (whole words, literally equal but for whitespace; across a
     separator only when it is the same kind in both texts) need no tokens:
-    the word diff would find them equal.  TRIM_MARGIN_WORDS of them are
-    left next to each edit.
+    the word diff would find them equal.  `margin` of them are left next
+    to each edit.
 
     `old` and `new` are (text, bounds, kinds) of each text, bounds and
     kinds as tk.chunk_codes gives them.
     Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
     old_bounds, new_bounds = old[1], new[1]
-    margin = TRIM_MARGIN_WORDS
     spans: list[list[int]] = []
     for r in range(len(kept) + 1):
         i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
@@ -953,7 +969,7 @@ def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
                 spans[-1][3] = _word_end(new, j, shared[0][0] - margin)
             if i1 - i0 == j1 - j0:
                 for k in range(1, len(pairs)):
-                    span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new)
+                    span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new, margin)
                     if span and _follows(span, spans):
                         spans.append(span)
         if r < len(kept):
@@ -974,20 +990,20 @@ def _word_end(side, k: int, n: int) -> int:
     bounds, kinds) side."""
     text, bounds, _ = side
     start = bounds[2 * k + 1]
-    return start + _end_of_words_in(text, start, bounds[2 * k + 2], n)
+    return start + _end_of_words(text[start:bounds[2 * k + 2]], n)
 
 
 def _last_words_start(side, k: int, n: int) -> int:
     """Offset in the text of the first of the last n words of chunk k."""
     text, bounds, _ = side
     start = bounds[2 * k + 1]
-    return start + _start_of_last_words_in(text, start, bounds[2 * k + 2], n)
+    return start + _start_of_last_words(text[start:bounds[2 * k + 2]], n)
 
 
 def _chunk_words(side, k: int) -> int:
     """How many (whitespace-separated) words chunk k has."""
     text, bounds, _ = side
-    return _count_split_words(text, bounds[2 * k + 1], bounds[2 * k + 2])
+    return len(text[bounds[2 * k + 1]:bounds[2 * k + 2]].split())
 
 
 def _follows(span: list[int], spans: list[list[int]]) -> bool:
@@ -1004,35 +1020,16 @@ def _shared_ends_py(ka: str, kb: str) -> tuple[int, int]:
     return ka.count(" ", 0, end) + 1, _shared_words(ka[:end:-1], kb[:end:-1])
 
 
-def _shared_ends_at_py(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> tuple[int, int]:
+def _shared_ends_at(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> tuple[int, int]:
     """_shared_ends_py of the keys of chunks a[a0:a1] and b[b0:b1]."""
     return _shared_ends_py(" ".join(a[a0:a1].split()), " ".join(b[b0:b1].split()))
 
 
-if tk._speedups is not None:  # the same, on the chunks in place
-    _shared_ends_at = tk._speedups.shared_ends_at
-    _end_of_words_in = tk._speedups.end_of_words
-    _start_of_last_words_in = tk._speedups.start_of_last_words
-    _count_split_words = tk._speedups.count_split_words
-else:
-    _shared_ends_at = _shared_ends_at_py
-
-    def _end_of_words_in(text: str, start: int, end: int, n: int) -> int:
-        return _end_of_words(text[start:end], n)
-
-    def _start_of_last_words_in(text: str, start: int, end: int, n: int) -> int:
-        return _start_of_last_words(text[start:end], n)
-
-    def _count_split_words(text: str, start: int, end: int) -> int:
-        return len(text[start:end].split())
-
-
-def _span_across(before, after, tail: int, head: int, old, new) -> list[int] | None:
+def _span_across(before, after, tail: int, head: int, old, new, margin: int) -> list[int] | None:
     """The span of the `tail` words ending chunk pair `before` and the `head`
     words starting pair `after` (one run of shared words, with the
-    separator between), less TRIM_MARGIN_WORDS at each end; None if
-    nothing is left."""
-    margin = TRIM_MARGIN_WORDS
+    separator between), less `margin` words at each end; None if nothing
+    is left."""
     total = tail + head
     if total <= 2 * margin:
         return None

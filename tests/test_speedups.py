@@ -93,10 +93,15 @@ def test_chunk_codes_of_many_distinct_chunks_skip_surrogates():
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError):
         C.chunk_codes(b"abc", False, "abc", False)
-    for call in (lambda: C.end_of_words("abc", 2, 5, 1), lambda: C.start_of_last_words("abc", 2, 1, 1),
-                 lambda: C.count_split_words("abc", -1, 2), lambda: C.shared_ends_at("abc", 0, 4, "abc", 0, 3)):
-        with pytest.raises(IndexError):
-            call()
+    table = C.chunk_codes("Ab. Cd. Ef.", False, "Ab. Cd! Ef.", False)
+    (ob, _, _, ok), (nb, _, _, nk) = table
+    for kept in ([(0, 4, 0, 1)], [(1, 2, 1, 2), (0, 1, 0, 1)], [(0, 0, 0, 0)]):
+        with pytest.raises(ValueError):
+            C.unchanged_spans(kept, "Ab. Cd. Ef.", ob, ok, "Ab. Cd! Ef.", nb, nk, 2)
+    with pytest.raises(ValueError):
+        C.unchanged_spans([], "Ab. Cd. Ef.", ob[:-1], ok, "Ab. Cd! Ef.", nb, nk, 2)
+    with pytest.raises(ValueError):
+        C.unchanged_spans([], "Ab.", ob, ok, "Ab. Cd! Ef.", nb, nk, 2)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -119,31 +124,71 @@ def test_has_any_finds_what_the_full_pattern_check_finds(text):
     assert (not C.has_any(text, tk._full_bitmap())) == (text.isascii() or not tk._needs_full_re().search(text))
 
 
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "\U0001d400", ".", "'"]), max_size=6),
-       st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "x"]), max_size=4),
-       st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "y"]), max_size=4),
-       st.lists(st.sampled_from(["a", "b", "ab", "\u00e9", "\u4e2d", "."]), max_size=6))
-def test_shared_ends_at(head, mid_a, mid_b, tail):
-    # the chunks as they stand in a text, their whitespace not yet folded
-    a, b = "\n".join(head + mid_a + tail), "  ".join(head + mid_b + tail)
-    text_a, text_b = f"x. {a}\u00a0y.", f"z.\t{b}\r\n"
-    a0, b0 = 3, 3
-    expected = diff_module._shared_ends_py(" ".join(a.split()), " ".join(b.split()))
-    assert C.shared_ends_at(text_a, a0, a0 + len(a), text_b, b0, b0 + len(b)) == expected
-    assert C.shared_ends_at(text_b, b0, b0 + len(b), text_a, a0, a0 + len(a)) == \
-        diff_module._shared_ends_py(" ".join(b.split()), " ".join(a.split()))
+# Sentences of a few words, so that changed sentences share words with
+# their counterparts at their starts and ends.
+_SENTENCE_WORDS = ["a", "b", "ab", "\u00e9t\u00e9", "\u4e2d", "\U0001d400", "x'y", "c"]
+long_sentences = st.lists(st.sampled_from(_SENTENCE_WORDS), min_size=1, max_size=9).map(" ".join).map(lambda s: s + ".")
+
+
+@st.composite
+def edited_pairs(draw):
+    """A text of sentences and paragraphs, and the same edited: words
+    replaced, sentences added, dropped or doubled, lines re-wrapped,
+    paragraph breaks made or unmade."""
+    sentences = draw(st.lists(long_sentences, min_size=1, max_size=40))
+    seps = draw(st.lists(st.sampled_from([" ", "\n", "\n\n", "  ", "\r\n"]), min_size=len(sentences), max_size=len(sentences)))
+    old = "".join(s + sep for s, sep in zip(sentences, seps))
+    new_sentences = list(sentences)
+    for _ in range(draw(st.integers(0, 6))):
+        at = draw(st.integers(0, len(new_sentences)))
+        choice = draw(st.integers(0, 3))
+
+        def edited(sentence: str) -> str:
+            words = sentence.split(" ")
+            words[draw(st.integers(0, len(words) - 1))] = draw(st.sampled_from(_SENTENCE_WORDS))
+            return " ".join(words)
+        if choice == 0 and at < len(new_sentences):  # a word replaced
+            new_sentences[at] = edited(new_sentences[at])
+        elif choice == 3 and at < len(new_sentences):  # a sentence made two, each edited: one against two
+            new_sentences[at:at + 1] = [edited(new_sentences[at]), edited(new_sentences[at])]
+        elif choice == 1:
+            new_sentences.insert(at, draw(long_sentences))
+        elif new_sentences:
+            del new_sentences[min(at, len(new_sentences) - 1)]
+    new_seps = draw(st.lists(st.sampled_from([" ", "\n", "\n\n", "\t"]), min_size=len(new_sentences), max_size=len(new_sentences)))
+    new = "".join(s.replace(" ", draw(st.sampled_from([" ", "\n", "  "])), 1) + sep for s, sep in zip(new_sentences, new_seps))
+    return old, new
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.one_of(texts, chunky_texts), st.integers(0, 8), st.data())
-def test_word_offsets_in_a_span(text, n, data):
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, len(text)))
-    span = text[start:end]
-    assert C.end_of_words(text, start, end, n) == diff_module._end_of_words(span, n)
-    assert C.start_of_last_words(text, start, end, n) == diff_module._start_of_last_words(span, n)
-    assert C.count_split_words(text, start, end) == len(span.split())
+@given(edited_pairs(), st.integers(0, 3), st.integers(0, 200))
+def test_unchanged_spans(pair, margin, min_kept):
+    old, new = pair
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    saved = diff_module.MIN_KEPT_CHARS
+    diff_module.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
+    try:
+        kept = diff_module._kept_chunks(oc, nc, ol, ok, nk, "pure")
+    finally:
+        diff_module.MIN_KEPT_CHARS = saved
+    got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
+    assert got == diff_module._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
+
+
+def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
+    # One old sentence against two new ones: the run before grows into it
+    # over the words it shares with the first, the run after over those it
+    # shares with the second, and these overlap.
+    run = " ".join(f"k{i} m n o p q r s t u v w x y z." for i in range(20))
+    old = f"{run} a b c d e. {run.replace('k', 'j')}"
+    new = f"{run} a b c d X. Y b c d e. {run.replace('k', 'j')}"
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    kept = diff_module._kept_chunks(oc, nc, ol, ok, nk, "pure")
+    assert len(kept) == 2
+    for margin in range(4):
+        spans = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
+        assert spans == diff_module._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
+        assert all(a[1] <= b[0] and a[3] <= b[2] for a, b in zip(spans, spans[1:]))
 
 
 @settings(max_examples=1500, deadline=None)
