@@ -17,6 +17,8 @@
  *   encode_keys(a_keys, b_keys) tokens.encode_keys
  *   diff_stretches(a, b, runs, diff)
  *                               diff._diff_stretches
+ *   line_break_hyphens(text, ranges)
+ *                               tokens._line_break_hyphens
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
@@ -1398,6 +1400,60 @@ fail:
     return NULL;
 }
 
+/* tokens._line_break_hyphens: in each (start, end) of ranges, the matches
+ * of tokens._BREAK_RE, ([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w),
+ * searched as re does within the range, whose hyphen comes right after a
+ * letter or digit; each as (hyphen offset, match end, soft: a soft hyphen). */
+static PyObject *
+line_break_hyphens(PyObject *self, PyObject *args)
+{
+    PyObject *text, *ranges;
+    if (!PyArg_ParseTuple(args, "UO!:line_break_hyphens", &text, &PyList_Type, &ranges))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    PyObject *found = PyList_New(0);
+    if (found == NULL)
+        return NULL;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(ranges); r++) {
+        Py_ssize_t start, end;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(ranges, r), "nn", &start, &end)) {
+            Py_DECREF(found);
+            return NULL;
+        }
+        if (start < 0)
+            start = 0;
+        if (end > length)
+            end = length;
+        for (Py_ssize_t i = start; i < end; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c != '-' && c != 0x2010 && c != 0x00ad)
+                continue;
+            Py_ssize_t k = i + 1;
+            while (k < end) {  /* [^\S\r\n]* */
+                Py_UCS4 w = PyUnicode_READ(kind, data, k);
+                if (w == '\r' || w == '\n' || !ISSPACE(w))
+                    break;
+                k++;
+            }
+            if (k >= end || (PyUnicode_READ(kind, data, k) != '\r' && PyUnicode_READ(kind, data, k) != '\n'))
+                continue;
+            while (k < end && ISSPACE(PyUnicode_READ(kind, data, k)))  /* the line break and \s* */
+                k++;
+            if (k >= end || !ISWORD(PyUnicode_READ(kind, data, k)))
+                continue;  /* (?=\w) within the range */
+            if (i > 0 && Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, i - 1)) &&
+                append_new(found, Py_BuildValue("(nnO)", i, k, c == 0x00ad ? Py_True : Py_False)) < 0) {
+                Py_DECREF(found);
+                return NULL;
+            }
+            i = k - 1;  /* matches do not overlap: the search goes on at the end */
+        }
+    }
+    return found;
+}
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -1443,6 +1499,7 @@ static PyMethodDef methods[] = {
     {"encode_keys", encode_keys, METH_VARARGS, "tokens.encode_keys(a_keys, b_keys)"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal (diff._diff_stretches)."},
+    {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "tokens._line_break_hyphens(text, ranges)"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
     {"chunk_codes", chunk_codes, METH_VARARGS, "tokens.chunk_codes(old, new), given whether each has a CR."},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},

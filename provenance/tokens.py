@@ -396,6 +396,20 @@ def _tokenised_ranges(side: Tokens) -> list[tuple[int, int]]:
     return ranges
 
 
+def _line_break_hyphens_py(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """Hyphens at line ends in the ranges of text, right after a letter or
+    digit and before a word: (hyphen offset, end of the line break and the
+    whitespace after it, whether it is a soft hyphen)."""
+    return [(m.start(), m.end(), m.group(1) == "\u00ad") for start, end in ranges
+            for m in _BREAK_RE.finditer(text, start, end) if m.start() and text[m.start() - 1].isalnum()]
+
+
+def _line_break_hyphens(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    if _speedups is not None:
+        return _speedups.line_break_hyphens(text, ranges)
+    return _line_break_hyphens_py(text, ranges)
+
+
 def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
     """Merge words broken across lines ("govern-" / "ment") into one token.
 
@@ -406,11 +420,7 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
 
     Returns how many joins each side had: each makes two word tokens one.
     """
-    candidates = [
-        (side, [m for start, end in _tokenised_ranges(side) for m in _BREAK_RE.finditer(side.text, start, end)
-                if m.start() and side.text[m.start() - 1].isalnum()])
-        for side in (old, new)
-    ]
+    candidates = [(side, _line_break_hyphens(side.text, _tokenised_ranges(side))) for side in (old, new)]
     joins = [0, 0]
     if not any(found for _, found in candidates):
         return 0, 0
@@ -434,10 +444,8 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
         return found
     for n, (side, found) in enumerate(candidates):
         # Merge from the end so earlier indices stay valid.
-        for match in reversed(found):
-            hyphen_at = match.start(1)
+        for hyphen_at, match_end, soft in reversed(found):
             i = bisect.bisect_left(side.starts, hyphen_at)
-            soft = match.group(1) == "\u00ad"
             if soft:
                 # The soft hyphen sits in the gap before the next token.
                 first, last = i - 1, i
@@ -447,7 +455,7 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
                     continue
             if first < 0 or last >= len(side):
                 continue
-            if side.ends[first] != hyphen_at or side.starts[last] != match.end():
+            if side.ends[first] != hyphen_at or side.starts[last] != match_end:
                 continue  # not two tokens of this list (e.g. inside an unchanged run)
             if not side.literals[last][0].islower():
                 continue  # "Lavrov-" / "Zarif": a capital after the break is a real compound

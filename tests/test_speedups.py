@@ -300,6 +300,18 @@ def test_diff_stretches_settles_a_replaced_word_without_a_diff_call():
             C.diff_stretches("ab", "ab", runs, lambda x, y: [])
 
 
+_BREAK_PIECES = ["ab", "x1", "\u00e9", "_", "\u4e2d", "-", "\u2010", "\u00ad", "--", " ", "\t", "\u00a0", "\n", "\r", "\r\n",
+                 "\n\n", ".", "\u2028", "\u0301"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_BREAK_PIECES), max_size=40).map("".join), st.data())
+def test_line_break_hyphens(text, data):
+    cuts = sorted(data.draw(st.lists(st.integers(-2, len(text) + 2), max_size=6)))
+    ranges = list(zip(cuts[0::2], cuts[1::2])) or [(0, len(text))]
+    assert C.line_break_hyphens(text, ranges) == tk._line_break_hyphens_py(text, ranges)
+
+
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
     bits, full = tk._full_bitmap(), tk._needs_full_re()
     wrong = [c for c in range(0x110000)
