@@ -541,6 +541,10 @@ plain_words(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
     return count;
 }
 
+/* Spans at least this long (characters, all together) are counted without
+ * the GIL, so that another thread can go on meanwhile. */
+#define COUNT_NOGIL_MIN_CHARS (64 * 1024)
+
 static PyObject *
 count_plain_words(PyObject *self, PyObject *args)
 {
@@ -549,23 +553,42 @@ count_plain_words(PyObject *self, PyObject *args)
         return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), total = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), total = 0, chars = 0, count = 0;
     PyObject *seq = PySequence_Fast(spans, "count_plain_words: spans must be a sequence of (start, end)");
     if (seq == NULL)
         return NULL;
+    Py_ssize_t (*at)[2] = PyMem_Malloc((PySequence_Fast_GET_SIZE(seq) + 1) * sizeof(*at));
+    if (at == NULL) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         Py_ssize_t a, b;
         if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "nn", &a, &b)) {
             Py_DECREF(seq);
+            PyMem_Free(at);
             return NULL;
         }
         /* as slicing does */
         if (a < 0) a = 0;
         if (b > n) b = n;
-        if (a < b)
-            total += plain_words(kind, data, a, b);
+        if (a < b) {
+            at[count][0] = a;
+            at[count++][1] = b;
+            chars += b - a;
+        }
     }
     Py_DECREF(seq);
+    if (chars >= COUNT_NOGIL_MIN_CHARS) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t k = 0; k < count; k++)
+            total += plain_words(kind, data, at[k][0], at[k][1]);
+        Py_END_ALLOW_THREADS
+    }
+    else
+        for (Py_ssize_t k = 0; k < count; k++)
+            total += plain_words(kind, data, at[k][0], at[k][1]);
+    PyMem_Free(at);
     return PyLong_FromSsize_t(total);
 }
 

@@ -1248,13 +1248,15 @@ def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
     """Words in each text, as tk.count_words counts them.
 
     `info` is (old_plan, new_plan, old_plain, new_plain, old_known,
-    new_known): the chunk plans (None when the texts were tokenised whole),
-    each text's is_plain, and the word count of its tokenised stretches
-    when known from the tokens (else None).  Unchanged runs are counted
+    new_known, counting): the chunk plans (None when the texts were
+    tokenised whole), each text's is_plain, the word count of its tokenised
+    stretches when known from the tokens (else None), and a _Counting of
+    the unchanged runs' words when they are being counted (else None).
+    Unchanged runs are counted
     once: their chunks differ only in whitespace, which neither joins nor
     splits words, and every cut is at whitespace.
     """
-    old_plan, new_plan, old_plain, new_plain, old_known, new_known = info
+    old_plan, new_plan, old_plain, new_plain, old_known, new_known, counting = info
 
     def tokenised(text: str, side_plan, plain: bool, known: int | None) -> int:
         if known is not None:
@@ -1263,11 +1265,46 @@ def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
             return tk.count_words(text, plain)
         return tk.count_words_in(text, [(s, e) for s, e, run in side_plan if run is None], plain)
 
-    unchanged = 0
-    if old_plan is not None:
+    if counting is not None:
+        unchanged = counting.result()
+    elif old_plan is not None:
         unchanged = tk.count_words_in(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
+    else:
+        unchanged = 0
     return {"old": unchanged + tokenised(old_text, old_plan, old_plain, old_known),
             "new": unchanged + tokenised(new_text, new_plan, new_plain, new_known)}
+
+
+# From this length on (characters of the old text) its unchanged runs'
+# words are counted in a second thread (11 ms at 4 MB, 3 at 1 MB, against
+# some 0.1 ms to start a thread).
+COUNT_IN_THREAD_MIN_CHARS = 256 * 1024
+
+
+class _Counting:
+    """The words of a plain text's unchanged runs (a chunk plan's stretches
+    with a run number), counted in a thread; result() waits for it."""
+
+    def __init__(self, text: str, plan):
+        import threading
+
+        spans = [(s, e) for s, e, run in plan if run is not None]
+        self._outcome: list = []
+        self._thread = threading.Thread(target=self._count, args=(text, spans), daemon=True)
+        self._thread.start()
+
+    def _count(self, text: str, spans) -> None:
+        try:
+            self._outcome.append((True, tk.count_words_in(text, spans, True)))
+        except BaseException as error:  # raised again by result(), in the caller's thread
+            self._outcome.append((False, error))
+
+    def result(self) -> int:
+        self._thread.join()
+        ok, value = self._outcome[0]
+        if not ok:
+            raise value
+        return value
 
 
 def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
@@ -1289,6 +1326,11 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     plan = _plan_chunks(old_text, new_text, engine)
     old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
+    counting = None
+    if plan is not None and old_plain and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
+        # The unchanged runs' words are counted in a thread (the compiled
+        # count lets go of the GIL) while this one goes on.
+        counting = _Counting(old_text, plan[0])
     if plan is None:
         old_t = tk.tokenize_recent(old_text, keyer, old_plain)
         new_t = tk.tokenize_recent(new_text, keyer, new_plain)
@@ -1298,7 +1340,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
     old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t)
     words = (*plan, old_plain, new_plain, _tokenised_words(old_t, old_plain, old_joins),
-             _tokenised_words(new_t, new_plain, new_joins))
+             _tokenised_words(new_t, new_plain, new_joins), counting)
     if plan[0] is None:
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:

@@ -312,6 +312,29 @@ def test_line_break_hyphens(text, data):
     assert C.line_break_hyphens(text, ranges) == tk._line_break_hyphens_py(text, ranges)
 
 
+def test_long_texts_count_their_unchanged_words_in_a_thread(monkeypatch):
+    sample = open(os.path.join(os.path.dirname(__file__), "..", "docs", "samples", "article-web-capture.txt"),
+                  encoding="utf-8").read()
+    old = "\n\n".join(sample.replace("said", f"said{k % 7}") for k in range(60))
+    new = old.replace("said3", "told", 40).replace("Israel", "Israël", 25)
+    assert len(old) >= diff_module.COUNT_IN_THREAD_MIN_CHARS and tk.is_plain(old)
+    started = []
+    monkeypatch.setattr(diff_module._Counting, "__init__", _spy(diff_module._Counting.__init__, started))
+    cmp = diff_module.compare(old, new)
+    assert started and (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
+    # and what goes wrong in the thread is raised where the result is asked for
+    monkeypatch.setattr(tk, "count_words_in", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        diff_module.compare(old, new + " x").old_words
+
+
+def _spy(function, calls):
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+    return spy
+
+
 def test_the_bitmap_holds_exactly_the_characters_of_the_full_pattern_check():
     bits, full = tk._full_bitmap(), tk._needs_full_re()
     wrong = [c for c in range(0x110000)
