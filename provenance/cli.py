@@ -356,6 +356,8 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
                    f"({s['content_changes']} content, {s['formatting_changes']} formatting changes)")
     else:
         click.echo(text, nl=False)
+    global _teardown_needed
+    _teardown_needed = False  # all written: nothing left for the interpreter's teardown to do (see main)
     if exit_code and cmp.content_differs:
         ctx.exit(1)
 
@@ -384,8 +386,27 @@ def verify(ctx, doc_id, as_json, store_path):
         ctx.exit(1)
 
 
+# Whether the process must end the usual way.  A diff leaves millions of
+# small objects behind; freeing them one by one as the interpreter shuts down
+# takes 25 ms of a 0.43 s diff of 4 MB, and once its output is written there
+# is nothing else to do, so `diff` clears this and main() ends at once.
+_teardown_needed = True
+
+
 def main() -> None:
-    cli()
+    """The `provenance` command."""
+    try:
+        cli()
+    except SystemExit as done:
+        if _teardown_needed:
+            raise
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:  # output piped into `head`: not an error
+            code = 0
+        os._exit(code)
 
 
 if __name__ == "__main__":

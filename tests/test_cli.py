@@ -263,6 +263,26 @@ def test_main_job_through_a_real_subprocess(tmp_path):
     assert "Document: article" in log and "Version: 2" in log
 
 
+def test_a_diff_that_skips_the_teardown_still_writes_everything(tmp_path):
+    # `diff` ends the process at once when its output is written: the output
+    # must be whole, on a pipe and in a file, and the exit status right.
+    cmd = [sys.executable, "-m", "provenance.cli", "diff", str(PDF), str(WEB)]
+    long_old, long_new = tmp_path / "old.txt", tmp_path / "new.txt"
+    long_old.write_text(PDF.read_text(encoding="utf-8") * 40, encoding="utf-8")
+    long_new.write_text(WEB.read_text(encoding="utf-8") * 40, encoding="utf-8")
+    out = subprocess.run([*cmd[:-2], str(long_old), str(long_new), "--format", "json"], capture_output=True, text=True,
+                         env=_env(tmp_path))
+    assert out.returncode == 0 and json.loads(out.stdout)["stats"]["content_changes"] > 0
+    out = subprocess.run([*cmd, "--exit-code"], capture_output=True, text=True, env=_env(tmp_path))
+    assert out.returncode == 1 and out.stdout.endswith("\n") and "banner" in out.stdout
+    report = tmp_path / "r.json"
+    out = subprocess.run([*cmd, "-o", str(report)], capture_output=True, text=True, env=_env(tmp_path))
+    assert out.returncode == 0 and "json report written" in out.stdout
+    assert json.loads(report.read_text(encoding="utf-8"))["new"]["label"] == str(WEB)
+    head = subprocess.run(f"{' '.join(map(str, cmd))} | head -1", shell=True, capture_output=True, text=True)
+    assert head.returncode == 0 and head.stdout.startswith("---") and "Traceback" not in head.stderr
+
+
 def test_error_through_a_real_subprocess(tmp_path):
     out = subprocess.run([sys.executable, "-m", "provenance.cli", "--store", str(tmp_path / "s"), "show", "nothing"],
                          env=_env(tmp_path), capture_output=True, text=True)
