@@ -13,7 +13,7 @@
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
  *   sparse_plain_tokens(text, plan)
  *                               diff._sparse_tokens of a plain text, as lists
- *   unique_anchors(a, b)        diff._unique_anchors(a, b)
+ *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
  *   encode_keys(a_keys, b_keys) tokens.encode_keys
  *   diff_stretches(a, b, runs, diff)
  *                               diff._diff_stretches
@@ -1073,15 +1073,15 @@ done:
     return result;
 }
 
-/* diff._unique_anchors(a, b): anchors for a diff of two strings of one
- * character per token, as (i, j) pairs in the longest chain increasing in
- * both.  Counting uses arrays indexed by character: the characters are
+/* diff._anchor_runs(diff._unique_anchors_py(a, b)): anchors for a diff of
+ * two strings of one character per token, the longest chain of (i, j)
+ * pairs increasing in both, as runs (i, j, n) of consecutive ones.  Counting uses arrays indexed by character: the characters are
  * codes from tokens.encode_keys, numbered from 1 up. */
 static PyObject *
-unique_anchors(PyObject *self, PyObject *args)
+anchor_runs(PyObject *self, PyObject *args)
 {
     PyObject *a, *b;
-    if (!PyArg_ParseTuple(args, "UU:unique_anchors", &a, &b))
+    if (!PyArg_ParseTuple(args, "UU:anchor_runs", &a, &b))
         return NULL;
     int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
     const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
@@ -1160,16 +1160,18 @@ unique_anchors(PyObject *self, PyObject *args)
             chain_n++;
     }
 chain:
-    result = PyList_New(chain_n);
-    if (result == NULL)
-        goto done;
-    for (Py_ssize_t n = chain_n ? tail_index[chain_n - 1] : -1, k = chain_n - 1; n >= 0; n = back[n], k--) {
-        PyObject *pair = Py_BuildValue("nn", pair_i[n], pair_j[n]);
-        if (pair == NULL) {
+    /* The chain, in order (in tails: its pairs' indices), then grouped into
+     * runs of consecutive anchors (diff._anchor_runs). */
+    for (Py_ssize_t n = chain_n ? tail_index[chain_n - 1] : -1, k = chain_n - 1; n >= 0; n = back[n], k--)
+        tails[k] = n;
+    result = PyList_New(0);
+    for (Py_ssize_t k = 0; result != NULL && k < chain_n;) {
+        Py_ssize_t first = tails[k], run = 1;
+        while (k + run < chain_n && pair_i[tails[k + run]] == pair_i[first] + run && pair_j[tails[k + run]] == pair_j[first] + run)
+            run++;
+        if (append_new(result, Py_BuildValue("(nnn)", pair_i[first], pair_j[first], run)) < 0)
             Py_CLEAR(result);
-            goto done;
-        }
-        PyList_SET_ITEM(result, k, pair);
+        k += run;
     }
 done:
     PyMem_Free(count_a);
@@ -1518,7 +1520,7 @@ static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
     {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "diff._sparse_tokens of a plain text, as lists."},
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "diff._unchanged_spans_py, the sides' fields and margin given one by one."},
-    {"unique_anchors", unique_anchors, METH_VARARGS, "diff._unique_anchors(a, b)"},
+    {"anchor_runs", anchor_runs, METH_VARARGS, "diff._anchor_runs(diff._unique_anchors_py(a, b))"},
     {"encode_keys", encode_keys, METH_VARARGS, "tokens.encode_keys(a_keys, b_keys)"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal (diff._diff_stretches)."},

@@ -307,7 +307,13 @@ def _unique_anchors_py(a: str, b: str) -> list[tuple[int, int]]:
     return _longest_chain(pairs)
 
 
-_unique_anchors = tk._speedups.unique_anchors if tk._speedups is not None else _unique_anchors_py
+def _anchor_runs_of_py(a: str, b: str) -> list[tuple[int, int, int]]:
+    return _anchor_runs(_unique_anchors_py(a, b))
+
+
+# The anchors of a and b, as runs (compiled: counting in arrays indexed by
+# token code, the pairing and the longest chain in C).
+_anchor_runs_of = tk._speedups.anchor_runs if tk._speedups is not None else _anchor_runs_of_py
 
 
 def _longest_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -363,14 +369,14 @@ def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
     if prefix:
         ops.append(("=", prefix))
     mid_a, mid_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
-    anchors = _unique_anchors(mid_a, mid_b) if mid_a and mid_b else []
+    runs = _anchor_runs_of(mid_a, mid_b) if mid_a and mid_b else []
 
     def between(seg_a: str, seg_b: str) -> list[tuple[str, int]]:
-        if anchors and depth < _MAX_ANCHOR_DEPTH and len(seg_a) + len(seg_b) > ANCHOR_MIN_TOKENS:
+        if runs and depth < _MAX_ANCHOR_DEPTH and len(seg_a) + len(seg_b) > ANCHOR_MIN_TOKENS:
             return _anchored(seg_a, seg_b, engine, depth + 1)  # tokens unique within the stretch
         return _myers(seg_a, seg_b, engine)
 
-    ops.extend(_diff_stretches(mid_a, mid_b, _anchor_runs(anchors), between))
+    ops.extend(_diff_stretches(mid_a, mid_b, runs, between))
     if suffix:
         ops.append(("=", suffix))
     return ops
@@ -899,6 +905,12 @@ def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kin
             j += n
     kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     for i, j, n in equal_runs:
+        if old_kinds[i:i + n + 1] == new_kinds[j:j + n + 1]:
+            # The usual case: every separator of the run alike, and those
+            # before and after it; nothing to drop (what follows, in one test).
+            if old_key_ends[i + n] - old_key_ends[i] + n >= MIN_KEPT_CHARS:
+                kept.append((i, i + n, j, j + n))
+            continue
         # A separator that is a paragraph break on one side only is a
         # formatting change: tokenise the chunks on both sides of it.
         drop = set()

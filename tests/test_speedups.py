@@ -231,18 +231,19 @@ def repetitive_strings(draw):
 
 @settings(max_examples=2000, deadline=None)
 @given(st.one_of(token_strings, repetitive_strings()), token_strings, st.data())
-def test_unique_anchors(a, b, data):
+def test_anchor_runs(a, b, data):
     if data.draw(st.booleans()):  # b an edited copy of a, as usual
         cut = data.draw(st.integers(0, len(a)))
         b = a[:cut] + b[:data.draw(st.integers(0, 5))] + a[cut + data.draw(st.integers(0, 5)):]
-    assert C.unique_anchors(a, b) == diff_module._unique_anchors_py(a, b)
+    assert C.anchor_runs(a, b) == diff_module._anchor_runs(diff_module._unique_anchors_py(a, b))
 
 
-def test_unique_anchors_of_repetitive_text_pair_kth_occurrences():
+def test_anchor_runs_of_repetitive_text_pair_kth_occurrences():
     a = "".join(chr(0x100 + k) for k in range(200)) * 3
     b = a[:250] + "\u4e2d" + a[260:]
-    assert C.unique_anchors(a, b) == diff_module._unique_anchors_py(a, b)
-    assert len(C.unique_anchors(a, b)) > 500
+    runs = C.anchor_runs(a, b)
+    assert runs == diff_module._anchor_runs(diff_module._unique_anchors_py(a, b))
+    assert sum(n for _, _, n in runs) > 500
 
 
 @settings(max_examples=1500, deadline=None)
