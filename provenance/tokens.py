@@ -26,9 +26,9 @@ from itertools import accumulate, chain
 
 from ._marks import MARKS
 
-# Compiled versions of chunk_codes, the plain tokeniser and word count and
-# is_plain's scan (setup.py builds them where a C compiler is
-# found); the pure-Python code here gives the same results, slower.
+# Compiled versions of the hottest loops of this module and of diff.py
+# (setup.py builds them where a C compiler is found; their list is at the top
+# of _speedups.c); the pure-Python code gives the same results, slower.
 # PROVENANCE_SPEEDUPS=0 turns them off.
 try:
     from . import _speedups
