@@ -43,7 +43,7 @@ import os
 from array import array
 from contextlib import contextmanager
 from collections import defaultdict
-from itertools import accumulate, chain, compress
+from itertools import accumulate, compress
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
