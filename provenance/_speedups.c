@@ -669,9 +669,40 @@ split_plain_tokens(PyObject *self, PyObject *text)
     return pieces;
 }
 
-/* What sparse_plain_tokens makes, one list per field of tokens.Tokens. */
+/* Offsets and counts, one 64-bit integer each, handed to Python as bytes
+ * (for array("q")): a list would hold an int object for each. */
 typedef struct {
-    PyObject *literals, *gaps, *starts, *ends, *placeholders, *word_prefix;
+    int64_t *at;
+    Py_ssize_t n, cap;
+} Int64s;
+
+static int
+int64s_push(Int64s *v, int64_t x)
+{
+    if (v->n == v->cap) {
+        Py_ssize_t cap = v->cap ? 2 * v->cap : 1024;
+        int64_t *at = PyMem_Realloc(v->at, cap * sizeof(int64_t));
+        if (at == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->at = at;
+        v->cap = cap;
+    }
+    v->at[v->n++] = x;
+    return 0;
+}
+
+static PyObject *
+int64s_bytes(const Int64s *v)
+{
+    return PyBytes_FromStringAndSize((const char *)v->at, v->n * (Py_ssize_t)sizeof(int64_t));
+}
+
+/* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
+typedef struct {
+    PyObject *literals, *gaps, *placeholders;
+    Int64s starts, ends, word_prefix;
     Py_ssize_t words;
 } Sparse;
 
@@ -681,11 +712,10 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
 {
     if (literal == NULL || append_new(out->literals, literal) < 0 ||
         append_substring(out->gaps, text, gap, start) < 0 ||
-        append_new(out->starts, PyLong_FromSsize_t(start)) < 0 ||
-        append_new(out->ends, PyLong_FromSsize_t(end)) < 0)
+        int64s_push(&out->starts, start) < 0 || int64s_push(&out->ends, end) < 0)
         return -1;
     out->words += is_word;
-    return append_new(out->word_prefix, PyLong_FromSsize_t(out->words));
+    return int64s_push(&out->word_prefix, out->words);
 }
 
 /* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
@@ -693,7 +723,8 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
  * "\0<run>" spanning it.  Returns (literals, gaps, starts, ends,
  * placeholders, word_prefix): placeholders maps a token index to its run's
  * (start, end); word_prefix[i] counts the word tokens before token i
- * (tokens.Tokens.word_prefix). */
+ * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
+ * of 64-bit integers. */
 static PyObject *
 sparse_plain_tokens(PyObject *self, PyObject *args)
 {
@@ -706,10 +737,9 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0), PyDict_New(), PyList_New(0), 0};
+    Sparse out = {PyList_New(0), PyList_New(0), PyDict_New(), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0};
     PyObject *result = NULL;
-    if (out.literals == NULL || out.gaps == NULL || out.starts == NULL || out.ends == NULL ||
-        out.placeholders == NULL || out.word_prefix == NULL || append_new(out.word_prefix, PyLong_FromLong(0)) < 0)
+    if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || int64s_push(&out.word_prefix, 0) < 0)
         goto done;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         Py_ssize_t start, end;
@@ -749,16 +779,16 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             prev_end = i = token_end;
         }
     }
-    result = Py_BuildValue("(OOOOOO)", out.literals, out.gaps, out.starts, out.ends, out.placeholders,
-                           out.word_prefix);
+    result = Py_BuildValue("(OONNON)", out.literals, out.gaps, int64s_bytes(&out.starts), int64s_bytes(&out.ends),
+                           out.placeholders, int64s_bytes(&out.word_prefix));
 done:
     Py_DECREF(seq);
     Py_XDECREF(out.literals);
     Py_XDECREF(out.gaps);
-    Py_XDECREF(out.starts);
-    Py_XDECREF(out.ends);
     Py_XDECREF(out.placeholders);
-    Py_XDECREF(out.word_prefix);
+    PyMem_Free(out.starts.at);
+    PyMem_Free(out.ends.at);
+    PyMem_Free(out.word_prefix.at);
     return result;
 }
 

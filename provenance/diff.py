@@ -1156,10 +1156,11 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     if plain and tk._speedups is not None:
         literals, gaps, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(text, plan)
         if sum(end - start for start, end, n in plan if n is None) >= tk.COMPACT_MIN_CHARS:  # as below
-            starts, ends = array("q", starts), array("q", ends)
             literals = list(map(keyer.interned.setdefault, literals, literals))
-        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
-        toks.know_word_prefix(word_prefix)
+        # Offsets and counts in arrays: a few thousand of them are read,
+        # and an int object each would cost more to make than that.
+        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), array("q", starts), array("q", ends), placeholders)
+        toks.know_word_prefix(array("q", word_prefix))
         return toks
     if "\x00" in text:
         return _sparse_tokens_by_stretch(text, plan, keyer, plain)

@@ -207,7 +207,7 @@ def test_sparse_plain_tokens(text, data):
     assert (got.literals, got.gaps, got.keys, got.placeholders) == \
         (expected.literals, expected.gaps, expected.keys, expected.placeholders)
     assert (list(got.starts), list(got.ends)) == (list(expected.starts), list(expected.ends))
-    assert got.word_prefix() == expected.word_prefix()
+    assert list(got.word_prefix()) == expected.word_prefix()
 
 
 def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
