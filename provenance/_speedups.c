@@ -699,11 +699,92 @@ int64s_bytes(const Int64s *v)
     return PyBytes_FromStringAndSize((const char *)v->at, v->n * (Py_ssize_t)sizeof(int64_t));
 }
 
+/* One str object per distinct token text: a word met again is the same
+ * object (no new string, and dict look-ups of it match by identity). */
+typedef struct {
+    PyObject **at;  /* NULL: an empty slot */
+    uint64_t *hashes;
+    size_t size, used;
+} Interned;
+
+static void
+interned_free(Interned *t)
+{
+    for (size_t k = 0; k < t->size; k++)
+        Py_XDECREF(t->at[k]);
+    PyMem_Free(t->at);
+    PyMem_Free(t->hashes);
+}
+
+static int
+interned_grow(Interned *t)
+{
+    Interned bigger = {NULL, NULL, t->size ? 2 * t->size : 4096, t->used};
+    bigger.at = PyMem_Calloc(bigger.size, sizeof(PyObject *));
+    bigger.hashes = PyMem_New(uint64_t, bigger.size);
+    if (bigger.at == NULL || bigger.hashes == NULL) {
+        PyMem_Free(bigger.at);
+        PyMem_Free(bigger.hashes);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t k = 0; k < t->size; k++) {
+        if (t->at[k] == NULL)
+            continue;
+        size_t at = t->hashes[k] & (bigger.size - 1);
+        while (bigger.at[at] != NULL)
+            at = (at + 1) & (bigger.size - 1);
+        bigger.at[at] = t->at[k];
+        bigger.hashes[at] = t->hashes[k];
+    }
+    PyMem_Free(t->at);
+    PyMem_Free(t->hashes);
+    *t = bigger;
+    return 0;
+}
+
+/* text[start:end] as a str, the same object for the same characters (a new
+ * reference), or NULL with an exception. */
+static PyObject *
+interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    if (2 * (t->used + 1) > t->size && interned_grow(t) < 0)
+        return NULL;
+    uint64_t h = FNV_OFFSET;
+    for (Py_ssize_t i = start; i < end; i++)
+        h = (h ^ PyUnicode_READ(kind, data, i)) * FNV_PRIME;
+    h &= hash_mask;
+    size_t at = h & (t->size - 1);
+    for (; t->at[at] != NULL; at = (at + 1) & (t->size - 1)) {
+        PyObject *seen = t->at[at];
+        if (t->hashes[at] != h || PyUnicode_GET_LENGTH(seen) != end - start)
+            continue;
+        int seen_kind = PyUnicode_KIND(seen);
+        const void *seen_data = PyUnicode_DATA(seen);
+        Py_ssize_t i = 0;
+        while (i < end - start && PyUnicode_READ(seen_kind, seen_data, i) == PyUnicode_READ(kind, data, start + i))
+            i++;
+        if (i == end - start) {
+            Py_INCREF(seen);
+            return seen;
+        }
+    }
+    PyObject *token = PyUnicode_Substring(text, start, end);
+    if (token == NULL)
+        return NULL;
+    Py_INCREF(token);
+    t->at[at] = token;
+    t->hashes[at] = h;
+    t->used++;
+    return token;
+}
+
 /* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
 typedef struct {
     PyObject *literals, *gaps, *placeholders;
     Int64s starts, ends, word_prefix;
     Py_ssize_t words;
+    Interned interned;
 } Sparse;
 
 static int
@@ -737,7 +818,7 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PyDict_New(), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0};
+    Sparse out = {PyList_New(0), PyList_New(0), PyDict_New(), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
     if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || int64s_push(&out.word_prefix, 0) < 0)
         goto done;
@@ -773,7 +854,7 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
                 continue;
             }
             Py_ssize_t token_end = plain_token_end(kind, data, i, end);
-            if (append_token(&out, text, prev_end, i, token_end, PyUnicode_Substring(text, i, token_end),
+            if (append_token(&out, text, prev_end, i, token_end, interned_token(&out.interned, text, kind, data, i, token_end),
                              ISWORD(c) != 0) < 0)  /* tokens.is_word */
                 goto done;
             prev_end = i = token_end;
@@ -789,6 +870,7 @@ done:
     PyMem_Free(out.starts.at);
     PyMem_Free(out.ends.at);
     PyMem_Free(out.word_prefix.at);
+    interned_free(&out.interned);
     return result;
 }
 
@@ -1534,8 +1616,9 @@ has_any(PyObject *self, PyObject *args)
     return PyBool_FromLong(found);
 }
 
-/* For the tests: keep only these bits of each key's hash, so that different
- * keys share hashes and must be told apart character by character. */
+/* For the tests: keep only these bits of each chunk key's and token's hash,
+ * so that different ones share hashes and must be told apart character by
+ * character. */
 static PyObject *
 set_hash_mask(PyObject *self, PyObject *arg)
 {

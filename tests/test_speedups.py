@@ -208,6 +208,14 @@ def test_sparse_plain_tokens(text, data):
         (expected.literals, expected.gaps, expected.keys, expected.placeholders)
     assert (list(got.starts), list(got.ends)) == (list(expected.starts), list(expected.ends))
     assert list(got.word_prefix()) == expected.word_prefix()
+    seen: dict[str, str] = {}  # a token's text is one object however often it comes
+    assert all(seen.setdefault(literal, literal) is literal for literal in got.literals)
+    C._set_hash_mask(0)  # every token's hash the same: only the characters tell them apart
+    try:
+        again = diff_module._sparse_tokens(text, plan, keyer, True)
+    finally:
+        C._set_hash_mask(2 ** 64 - 1)
+    assert again.literals == expected.literals
 
 
 def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
