@@ -764,7 +764,9 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
     common prefix and suffix anyway).
 
     With no words left on either side (margin 0) an insertion or deletion
-    cannot slide to a better boundary, but the same words change.  (No word
+    cannot slide to a better boundary, but the same words change: an
+    insertion next to a word it repeats may be that word and the rest, or
+    the rest and that word.  (No word
     repeats within a sentence: an insertion in "the the the ..." may slide
     further than the words left.)"""
     rng = random.Random(seed)
@@ -795,10 +797,12 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
     assert_no_split_words(trimmed)
     assert (trimmed.old_words, trimmed.new_words) == (tk.count_words(old), tk.count_words(new))
     assert trimmed.stats == untrimmed.stats
-    assert [(c.kind, c.cls, c.old_text, c.new_text) for c in trimmed.changes] == \
-        [(c.kind, c.cls, c.old_text, c.new_text) for c in untrimmed.changes]
     if margin:
         assert trimmed.to_dict() == untrimmed.to_dict()
+    else:  # the same words change, though an insertion may sit a word or two further on ("“quoted” report" for "report “quoted”")
+        def words_changed(cmp):
+            return [(c.kind, c.cls, sorted(c.old_text.split()), sorted(c.new_text.split())) for c in cmp.changes]
+        assert words_changed(trimmed) == words_changed(untrimmed)
 
 
 def plan_with_chunk_pass(old, new):
