@@ -1155,10 +1155,9 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     place, with the word prefix counted on the way."""
     if plain and tk._speedups is not None:
         literals, gaps, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(text, plan)
-        if sum(end - start for start, end, n in plan if n is None) >= tk.COMPACT_MIN_CHARS:  # as below
-            literals = list(map(keyer.interned.setdefault, literals, literals))
-        # Offsets and counts in arrays: a few thousand of them are read,
-        # and an int object each would cost more to make than that.
+        # Compact already: one str object per distinct token, and offsets
+        # and counts in arrays (a few thousand of them are read, and an int
+        # object each would cost more to make than that).
         toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), array("q", starts), array("q", ends), placeholders)
         toks.know_word_prefix(array("q", word_prefix))
         return toks
