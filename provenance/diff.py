@@ -1264,9 +1264,9 @@ def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
     tokenised whole), each text's is_plain, the word count of its tokenised
     stretches when known from the tokens (else None), and a _Counting of
     the unchanged runs' words when they are being counted (else None).
-    Unchanged runs are counted
-    once: their chunks differ only in whitespace, which neither joins nor
-    splits words, and every cut is at whitespace.
+    Unchanged runs are counted once: their chunks differ only in
+    whitespace, which neither joins nor splits words, and every cut is at
+    whitespace.
     """
     old_plan, new_plan, old_plain, new_plain, old_known, new_known, counting = info
 
