@@ -63,17 +63,6 @@ paragraph_sep_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n, int cr
 }
 
 static int
-append_substring(PyObject *list, PyObject *text, Py_ssize_t start, Py_ssize_t end)
-{
-    PyObject *s = PyUnicode_Substring(text, start, end);
-    if (s == NULL)
-        return -1;
-    int r = PyList_Append(list, s);
-    Py_DECREF(s);
-    return r;
-}
-
-static int
 append_new(PyObject *list, PyObject *item)  /* and let go of item */
 {
     if (item == NULL)
@@ -81,6 +70,12 @@ append_new(PyObject *list, PyObject *item)  /* and let go of item */
     int r = PyList_Append(list, item);
     Py_DECREF(item);
     return r;
+}
+
+static int
+append_substring(PyObject *list, PyObject *text, Py_ssize_t start, Py_ssize_t end)
+{
+    return append_new(list, PyUnicode_Substring(text, start, end));
 }
 
 static int
@@ -1475,19 +1470,22 @@ simple_stretch(Merger *m, int ka, const void *da, Py_ssize_t pa, Py_ssize_t ia, 
 static PyObject *
 diff_stretches(PyObject *self, PyObject *args)
 {
-    PyObject *a, *b, *runs, *diff;
-    if (!PyArg_ParseTuple(args, "UUO!O:diff_stretches", &a, &b, &PyList_Type, &runs, &diff))
+    PyObject *a, *b, *given, *diff;
+    if (!PyArg_ParseTuple(args, "UUO!O:diff_stretches", &a, &b, &PyList_Type, &given, &diff))
         return NULL;
     int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b);
     const void *da = PyUnicode_DATA(a), *db = PyUnicode_DATA(b);
     Py_ssize_t na = PyUnicode_GET_LENGTH(a), nb = PyUnicode_GET_LENGTH(b), pa = 0, pb = 0;
-    Py_ssize_t count = PyList_GET_SIZE(runs);
-    Merger m = {PyList_New(0), 0, 0, 0};
-    if (m.ops == NULL)
+    PyObject *runs = PyList_AsTuple(given);  /* diff, Python code, could change the list */
+    Py_ssize_t count = runs ? PyTuple_GET_SIZE(runs) : 0;
+    Merger m = {runs ? PyList_New(0) : NULL, 0, 0, 0};
+    if (m.ops == NULL) {
+        Py_XDECREF(runs);
         return NULL;
+    }
     for (Py_ssize_t k = 0; k <= count; k++) {
         Py_ssize_t ia = na, ib = nb, run = 0;
-        if (k < count && !PyArg_ParseTuple(PyList_GET_ITEM(runs, k), "nnn", &ia, &ib, &run))
+        if (k < count && !PyArg_ParseTuple(PyTuple_GET_ITEM(runs, k), "nnn", &ia, &ib, &run))
             goto fail;
         if (ia < pa || ib < pb || run < 0 || ia + run > na || ib + run > nb) {
             PyErr_SetString(PyExc_ValueError, "diff_stretches: runs out of order or out of range");
@@ -1531,8 +1529,10 @@ diff_stretches(PyObject *self, PyObject *args)
     }
     if (merger_end(&m) < 0)
         goto fail;
+    Py_DECREF(runs);
     return m.ops;
 fail:
+    Py_DECREF(runs);
     Py_DECREF(m.ops);
     return NULL;
 }

@@ -307,6 +307,16 @@ def test_diff_stretches_settles_a_replaced_word_without_a_diff_call():
     for runs in ([(5, 0, 1)], [(1, 1, 3)], [(1, 1, 1), (0, 0, 1)]):
         with pytest.raises(ValueError):
             C.diff_stretches("ab", "ab", runs, lambda x, y: [])
+    # the runs are read as they were given, whatever diff does to the list
+    runs = [(3, 3, 1), (5, 5, 1)]
+
+    def diff(x, y):
+        runs.clear()
+        return diff_module.diff_strings(x, y, "pure")
+
+    assert C.diff_stretches("xyx\u1000b\u1001c", "yxy\u1000b\u1001d", runs, diff) == \
+        diff_module._diff_stretches_py("xyx\u1000b\u1001c", "yxy\u1000b\u1001d", [(3, 3, 1), (5, 5, 1)],
+                                       lambda x, y: diff_module.diff_strings(x, y, "pure"))
 
 
 _BREAK_PIECES = ["ab", "x1", "\u00e9", "_", "\u4e2d", "-", "\u2010", "\u00ad", "--", " ", "\t", "\u00a0", "\n", "\r", "\r\n",
