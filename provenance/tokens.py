@@ -283,7 +283,7 @@ class Tokens:
             prefix = self.__dict__["_word_prefix"] = list(accumulate(word_flags(self.literals), initial=0))
         return prefix
 
-    def know_word_prefix(self, prefix: list[int]) -> None:
+    def know_word_prefix(self, prefix: "list[int] | array[int]") -> None:
         """Keep a word prefix the tokeniser counted on the way (what
         word_prefix would build)."""
         self.__dict__["_word_prefix"] = prefix

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -332,8 +333,7 @@ def test_line_break_hyphens(text, data):
 
 
 def test_long_texts_count_their_unchanged_words_in_a_thread(monkeypatch):
-    sample = open(os.path.join(os.path.dirname(__file__), "..", "docs", "samples", "article-web-capture.txt"),
-                  encoding="utf-8").read()
+    sample = (Path(__file__).parent.parent / "docs" / "samples" / "article-web-capture.txt").read_text(encoding="utf-8")
     old = "\n\n".join(sample.replace("said", f"said{k % 7}") for k in range(60))
     new = old.replace("said3", "told", 40).replace("Israel", "Israël", 25)
     assert len(old) >= diff_module.COUNT_IN_THREAD_MIN_CHARS and tk.is_plain(old)
