@@ -1182,8 +1182,9 @@ done:
 
 /* diff._anchor_runs(diff._unique_anchors_py(a, b)): anchors for a diff of
  * two strings of one character per token, the longest chain of (i, j)
- * pairs increasing in both, as runs (i, j, n) of consecutive ones.  Counting uses arrays indexed by character: the characters are
- * codes from tokens.encode_keys, numbered from 1 up. */
+ * pairs increasing in both, as runs (i, j, n) of consecutive ones.
+ * Counting uses arrays indexed by character: the characters are codes from
+ * tokens.encode_keys, numbered from 1 up. */
 static PyObject *
 anchor_runs(PyObject *self, PyObject *args)
 {
