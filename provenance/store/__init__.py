@@ -36,9 +36,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from . import __version__
-from .errors import ProvenanceError
-from .extract import Extracted
+from .. import __version__
+from ..errors import ProvenanceError
+from ..extract import Extracted
 
 TOOL = f"provenance {__version__}"
 LAYOUT = "2"  # value of the `provenance.layout` config key that marks our stores
