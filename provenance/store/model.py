@@ -1,0 +1,126 @@
+"""The store's public data types: what goes in (Incoming) and what comes out
+(Version, IngestResult, DocumentSummary, VerifyReport).
+
+Owns only these plain values and their to_dict() forms (the JSON contract).
+Must never touch git, the disk or the store's caches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..extract import Extracted
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One version to ingest."""
+
+    document: str
+    raw: bytes
+    extracted: Extracted
+    source: str | None = None
+    captured_at: datetime | None = None  # aware; default: now (UTC)
+    note: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    ingested_by: str | None = None  # "Name <email>"; default: see Store.identity
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version, as read back."""
+
+    document: str
+    number: int
+    path: str  # the version folder inside the repository
+    commit: str  # hex sha of the commit that added it
+    content_sha256: str
+    text_sha256: str
+    bytes: int
+    text_chars: int
+    media_type: str
+    encoding: str
+    source: str | None
+    captured_at: str
+    ingested_at: str
+    ingested_by: str
+    tool: str
+    extractor: str
+    note: str | None
+    meta: dict
+    repeats: int | None
+    words_added: int | None
+    words_removed: int | None
+    snapshot: str
+    seen: tuple[str, ...] = ()  # captured_at of later observations, oldest first
+
+    def to_dict(self) -> dict:
+        return {
+            "document": self.document,
+            "version": self.number,  # the same key as in meta.json
+            "path": self.path,
+            "commit": self.commit,
+            "content_sha256": self.content_sha256,
+            "text_sha256": self.text_sha256,
+            "bytes": self.bytes,
+            "text_chars": self.text_chars,
+            "media_type": self.media_type,
+            "encoding": self.encoding,
+            "source": self.source,
+            "captured_at": self.captured_at,
+            "ingested_at": self.ingested_at,
+            "ingested_by": self.ingested_by,
+            "tool": self.tool,
+            "extractor": self.extractor,
+            "note": self.note,
+            "meta": dict(self.meta),
+            "repeats": self.repeats,
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+            "snapshot": self.snapshot,
+            "seen": list(self.seen),
+        }
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    version: Version
+    status: str  # "new" | "repeat" | "seen-again"
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    document: str
+    versions: int
+    last_captured_at: str  # latest capture: of the latest version or a later "seen again"
+    last_version: int
+
+    def to_dict(self) -> dict:
+        return {
+            "document": self.document,
+            "versions": self.versions,
+            "last_captured_at": self.last_captured_at,
+            "last_version": self.last_version,
+        }
+
+
+@dataclass
+class VerifyReport:
+    versions_checked: int = 0
+    commits_checked: int = 0
+    fsck_ok: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.fsck_ok and not self.problems
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "versions_checked": self.versions_checked,
+            "commits_checked": self.commits_checked,
+            "fsck_ok": self.fsck_ok,
+            "problems": list(self.problems),
+        }
