@@ -48,3 +48,18 @@ def test_text_without_pages_has_no_furniture_and_page_numbers_count_form_feeds()
     text = _paged(BODIES[:3])
     assert [page_of(text, text.index(b)) for b in BODIES[:3]] == [1, 2, 3]
     assert page_of(text, 0) == 1
+
+
+def test_paginated_corpus_text_yields_exactly_the_added_furniture():
+    from pathlib import Path
+    corpus = sorted((Path(__file__).resolve().parent.parent / "benchmarks" / "corpus").glob("*.txt"))
+    lines = corpus[0].read_text(encoding="utf-8").splitlines()[:400]
+    pages, added = [], []
+    for n in range(0, len(lines) // 40):
+        head = "A HANDBOOK OF TESTS" if n % 2 else f"Chapter {n + 1}: Part the {n}th"
+        foot = f"{n + 1}"
+        added += [head, foot]
+        pages.append("\n".join([head, *lines[n * 40:(n + 1) * 40], foot]) + "\n")
+    text = "\f".join(pages)
+    found = [f for f in (text[s:e] for s, e in furniture_spans(text)) if f != "\f"]
+    assert found == added
