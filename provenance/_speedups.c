@@ -594,9 +594,9 @@ is_dash(Py_UCS4 c)  /* tokens._DASHES */
 }
 
 static int
-is_invisible(Py_UCS4 c)  /* tokens.INVISIBLE */
+is_invisible(Py_UCS4 c)  /* tokens.SOFT_HYPHEN: the only invisible character in gaps */
 {
-    return c == 0x00ad || c == 0x200b || c == 0x200c || c == 0x200d || c == 0x2060 || c == 0xfeff;
+    return c == 0x00ad;
 }
 
 /* Where the plain token that starts at i (not whitespace, not invisible)

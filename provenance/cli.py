@@ -365,23 +365,65 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 @cli.command()
 @click.argument("doc_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--since-checkpoint", "since", metavar="ID",
+              help="Also prove the store only grew since this checkpoint (a commit id verify printed).")
+@click.option("--sign", is_flag=True, help="Sign the checkpoint with your git signing key (user.signingkey).")
 @_store_option
 @click.pass_context
-def verify(ctx, doc_id, as_json, store_path):
+def verify(ctx, doc_id, as_json, since, sign, store_path):
     """Re-check every stored version's hashes and the git history.
 
-    Exits 1 and lists every mismatch if anything does not check out.
+    Checks every trailer against meta.json and the stored bytes, that main's
+    history still holds every checkpoint and every value its reflog
+    recorded, and reports signatures.  When the whole store checks out, it
+    records a checkpoint (a commit id and date; keep it elsewhere and pass
+    it to --since-checkpoint later).  Exits 1 and lists every mismatch if
+    anything does not check out.
     """
+    from . import evidence
+
     with _open_store(ctx, store_path) as store:
         report = store.verify(doc_id)
+        tip = store._tip()
+        problems = evidence.check_checkpoints(store, tip) + evidence.check_reflog(store, tip)
+        problems += evidence.check_trailers(store, tip)
+        grown = None
+        if since is not None:
+            base = evidence.find_checkpoint(store, since)
+            if tip is not None and evidence.history_contains(store, base, tip):
+                grown = len(evidence._ingests_between(store, tip, base))
+            else:
+                problems.extend(evidence._lost(store, base, tip, f"checkpoint {since}"))
+        cps = evidence.checkpoints(store)
+        sigs = evidence.signature_status(store, tip, cps)
+        problems += sigs["bad"]
+        report.problems.extend(dict.fromkeys(p for p in problems if p not in report.problems))
+        checkpoint = None
+        if report.ok and doc_id is None and tip is not None:
+            known = [c for c in cps if c.commit == tip and (c.signed or not sign)]
+            checkpoint = known[-1] if known else evidence.record_checkpoint(
+                store, tip, versions=report.versions_checked, sign=sign)
     if as_json:
-        _dump(report.to_dict())
+        data = report.to_dict()
+        data["checkpoint"] = checkpoint.to_dict() if checkpoint else None
+        data["checkpoints"] = len(cps)
+        data["signatures"] = {k: v for k, v in sigs.items() if k != "bad"}
+        if since is not None:
+            data["since_checkpoint"] = {"checkpoint": since, "only_grew": grown is not None, "versions_added": grown}
+        _dump(data)
     else:
         click.echo(f"checked {report.versions_checked} versions in {report.commits_checked} commits; "
                    f"git fsck {'ok' if report.fsck_ok else 'FAILED'}")
         for problem in report.problems:
             click.echo(f"MISMATCH {problem}")
+        if sigs["commits_signed"] or sigs["checkpoints_signed"]:
+            click.echo(f"signatures: {sigs['commits_good']}/{sigs['commits_signed']} signed commits good, "
+                       f"{sigs['checkpoints_good']}/{sigs['checkpoints_signed']} signed checkpoints good")
+        if grown is not None:
+            click.echo(f"since checkpoint {since}: the store only grew ({grown} versions added)")
         click.echo("all hashes match" if report.ok else f"{len(report.problems)} problem(s) found")
+        if checkpoint is not None:
+            click.echo(f"checkpoint {checkpoint.commit} {checkpoint.date}")
     if not report.ok:
         ctx.exit(1)
 

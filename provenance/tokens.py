@@ -50,9 +50,15 @@ NO_SPACE_SCRIPTS = (
     "\uff66-\uff9f"  # half-width Katakana
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
-# Invisible characters: inside a word they join its parts, elsewhere they are
-# treated like whitespace.  Never part of a key.
+# Invisible characters that join a word's parts (ZWNJ inside a Persian word,
+# ZWJ in an emoji sequence, a soft hyphen).  Only the soft hyphen is
+# formatting: it is left out of keys and counts as whitespace between words.
+# The others are content (issue #13): adding or removing a zero-width space
+# or a bidi control changes what a reader sees, or what a program that
+# reads the text does, so they stay in keys, and outside a word they are
+# tokens of their own (provenance/visible.py shows them in reports).
 INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+SOFT_HYPHEN = "\u00ad"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
 # A word: letters and digits (not of the scripts above), with the combining
@@ -71,9 +77,9 @@ _TOKEN_PATTERN = rf"""( [{NO_SPACE_SCRIPTS}]                # one character of a
     | {_WORD}                                          # a word
     | [{_DASHES}]+                                     # a dash run: -, --, en dash, em dash
     | \.\.+ | \u2026                                   # an ellipsis
-    | [^\s{INVISIBLE}] )                              # any other single character"""
+    | [^\s{SOFT_HYPHEN}] )                            # any other single character"""
 _PLAIN_TOKEN_RE = re.compile(
-    rf"( {_PLAIN_WORD} | [{_DASHES}]+ | \.\.+ | \u2026 | [^\s{INVISIBLE}] )", re.VERBOSE)
+    rf"( {_PLAIN_WORD} | [{_DASHES}]+ | \.\.+ | \u2026 | [^\s{SOFT_HYPHEN}] )", re.VERBOSE)
 _PLAIN_WORD_RE = re.compile(_PLAIN_WORD)
 
 
@@ -149,7 +155,7 @@ _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
 })
-_DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
+_DROP_INVISIBLE = str.maketrans("", "", SOFT_HYPHEN)  # the only invisible character that is formatting
 _DASH_RUN_RE = re.compile(f"[{_DASHES}]+")
 
 
@@ -158,7 +164,7 @@ def typography_key(literal: str) -> str:
 
     NFKC (ligatures, full-width forms, composed vs decomposed accents, ...),
     curly vs straight quotes, any dash run as "-", "..." for an ellipsis,
-    invisible characters dropped.
+    soft hyphens dropped (other invisible characters are content: kept).
     """
     if literal.isascii():  # most tokens: NFKC and the quote map leave ASCII alone
         return "-" if literal[0] == "-" and not literal.strip("-") else literal

@@ -1,0 +1,106 @@
+"""Page furniture of paged text: running headers, footers, page numbers.
+
+Owns: finding, in a text whose pages are separated by form feeds ("\\f", as
+pdftotext and the PDF extractor write them; page N is the text after the
+(N-1)-th "\\f"), the character spans that are page furniture rather than
+content, and the page number of any offset.  The comparison gives those spans
+no comparison key (they are formatting); the stored text keeps them.
+
+Must never: change or drop text (it only reports spans), or call a line
+furniture on a page structure it cannot see (a text without "\\f" has none).
+
+How a line is recognised: the first and last two non-blank lines of each page
+are its edge lines.  An edge line that is a bare page number (`3`, `- 3 -`,
+`Page 3 of 12`, roman `iv`) is furniture.  Any other edge line, with its digit
+runs folded to one mark and its case and spacing folded (so `Chapter 2: Data
+3` and `Chapter 5: Models 41` stay different but `Report 2019 - page 3` and
+`... page 4` agree), is furniture when the same folded line is on the same edge
+of at least half of the pages, or of half of the odd or the even pages
+(running heads that alternate), and of at least two pages.  `Chapter N: ...`
+header lines, whose titles change with the chapter, are furniture at a page's
+top when most pages start with such a line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+
+FORM_FEED = "\f"
+_EDGE_LINES = 2
+_PAGE_NUMBER_RE = re.compile(
+    r"[-\u2013\u2014\s]*(?:page\s+|p\.\s*)?(?:\d+|[ivxlcdm]+)(?:\s*(?:of|/)\s*\d+)?[-\u2013\u2014\s]*",
+    re.IGNORECASE)
+_CHAPTER_RE = re.compile(r"(?:chapter|part|section|appendix)\s+[\divxlcdm]+[a-z]?\b", re.IGNORECASE)
+_LINE_RE = re.compile(r"[^\n\f]*")
+
+
+def _fold(line: str) -> str:
+    return " ".join(re.sub(r"\d+", "#", line).casefold().split())
+
+
+def _edges(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(top, bottom) edge lines of the page text[start:end], as spans."""
+    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text, start, end) if text[m.start():m.end()].strip()]
+    top = lines[:_EDGE_LINES]
+    bottom = [span for span in lines[-_EDGE_LINES:] if span not in top]
+    return top, bottom
+
+
+def pages(text: str) -> list[tuple[int, int]]:
+    """The (start, end) span of each page, form feeds excluded."""
+    out, start = [], 0
+    for m in re.finditer(FORM_FEED, text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return out
+
+
+def page_of(text_or_feeds, offset: int) -> int:
+    """Page number (1-based) of a character offset: 1 + the form feeds before it.
+    Takes the text, or the sorted offsets of its form feeds (page_breaks)."""
+    feeds = page_breaks(text_or_feeds) if isinstance(text_or_feeds, str) else text_or_feeds
+    return bisect.bisect_right(feeds, offset - 1) + 1 if offset else 1
+
+
+def page_breaks(text: str) -> list[int]:
+    return [m.start() for m in re.finditer(FORM_FEED, text)]
+
+
+def furniture_spans(text: str) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans of page furniture, form feeds included."""
+    spans = [(i, i + 1) for i in page_breaks(text)]
+    if not spans:
+        return []
+    page_spans = pages(text)
+    edges = [_edges(text, s, e) for s, e in page_spans]
+    n = len(page_spans)
+    counts = {"top": Counter(), "bottom": Counter()}
+    parity = {"top": Counter(), "bottom": Counter()}
+    chapter_tops = 0
+    for number, (top, bottom) in enumerate(edges):
+        for name, lines in (("top", top), ("bottom", bottom)):
+            folded = {_fold(text[s:e]) for s, e in lines}
+            counts[name].update(folded)
+            parity[name].update((number % 2, f) for f in folded)
+        if top and _CHAPTER_RE.match(text[top[0][0]:top[0][1]].strip()):
+            chapter_tops += 1
+    halves = ((n + 1) // 2, n // 2)  # pages with an even / odd index
+
+    def repeated(name: str, folded: str) -> bool:
+        if counts[name][folded] >= max(2, (n + 1) // 2):
+            return True
+        return any(parity[name][(p, folded)] >= max(2, (halves[p] + 1) // 2) for p in (0, 1))
+
+    for number, (top, bottom) in enumerate(edges):
+        for name, lines in (("top", top), ("bottom", bottom)):
+            for s, e in lines:
+                line = text[s:e]
+                if _PAGE_NUMBER_RE.fullmatch(line) or repeated(name, _fold(line)) or (
+                        name == "top" and (s, e) == top[0] and chapter_tops >= max(2, (n + 1) // 2)
+                        and _CHAPTER_RE.match(line.strip())):
+                    spans.append((s, e))
+    spans.sort()
+    return spans

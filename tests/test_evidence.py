@@ -1,0 +1,218 @@
+"""Tamper evidence (issue #13) through the command line, on real stores:
+every rewrite of a store is reported by `verify`, naming document, version
+and commit, with the local caches deleted as well (they are never evidence)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import cli
+
+
+@pytest.fixture
+def run(monkeypatch):
+    monkeypatch.setenv("PROVENANCE_USER", "Test Reporter <reporter@example.org>")
+    monkeypatch.delenv("PROVENANCE_STORE", raising=False)
+
+    def run(store, *args, expect=0):
+        result = CliRunner().invoke(cli, ["--store", str(store), *args], catch_exceptions=False)
+        assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
+        return result
+
+    return run
+
+
+def git(store, *args, input=None):
+    return subprocess.run(["git", "-C", str(store), *args], check=True, capture_output=True,
+                          input=input, text=True).stdout
+
+
+def make_store(run, tmp_path, name="store", texts=("first text", "second text", "third text")):
+    store = tmp_path / name
+    for i, text in enumerate(texts):
+        f = tmp_path / f"{name}-{i}.txt"
+        f.write_text(text + "\n")
+        run(store, "ingest", str(f), "--doc", "acme/terms", "--source", f"https://acme.example/{i}")
+    return store
+
+
+def drop_caches(store: Path):
+    shutil.rmtree(store / "provenance-index", ignore_errors=True)
+
+
+def drop_reflog(store: Path):
+    shutil.rmtree(store / "logs", ignore_errors=True)
+
+
+def checkpoint_of(result) -> str:
+    line = [l for l in result.output.splitlines() if l.startswith("checkpoint ")][-1]
+    return line.split()[1]
+
+
+def test_verify_records_a_checkpoint_once_per_tip(run, tmp_path):
+    store = make_store(run, tmp_path)
+    first = run(store, "verify")
+    tip = git(store, "rev-parse", "main").strip()
+    assert checkpoint_of(first) == tip
+    run(store, "verify")
+    refs = git(store, "for-each-ref", "--format=%(*objectname)", "refs/provenance/checkpoints/").split()
+    assert refs == [tip]
+    data = json.loads(run(store, "verify", "--json").output)
+    assert data["checkpoint"]["commit"] == tip and data["ok"]
+
+
+@pytest.mark.parametrize("keep_reflog", [True, False])
+def test_a_deleted_last_version_is_reported(run, tmp_path, keep_reflog):
+    store = make_store(run, tmp_path)
+    run(store, "verify")  # a checkpoint at v3
+    gone = git(store, "rev-parse", "main").strip()
+    git(store, "update-ref", "refs/heads/main", "main~1")
+    drop_caches(store)
+    if not keep_reflog:
+        drop_reflog(store)
+    out = run(store, "verify", expect=1).output
+    assert f"acme/terms v3 (commit {gone[:12]})" in out
+    assert "no longer in main's history" in out
+
+
+def test_a_reset_without_any_checkpoint_shows_in_the_reflog(run, tmp_path):
+    store = make_store(run, tmp_path)
+    gone = git(store, "rev-parse", "main").strip()
+    git(store, "update-ref", "refs/heads/main", "main~1")
+    drop_caches(store)
+    out = run(store, "verify", expect=1).output
+    assert f"acme/terms v3 (commit {gone[:12]})" in out
+    assert "moved backwards or rewritten" in out
+
+
+@pytest.mark.parametrize("keep_reflog", [True, False])
+def test_a_consistent_rewrite_is_reported(run, tmp_path, keep_reflog):
+    """Text, meta.json, hashes and trailers all rewritten together: every
+    check of the objects passes, only the record of what was verified shows it."""
+    store = make_store(run, tmp_path)
+    run(store, "verify")
+    forged = make_store(run, tmp_path, "forged", texts=("first text", "second text, improved", "third text"))
+    old_v2 = git(store, "rev-parse", "main~1").strip()
+    git(store, "fetch", "-q", "--no-write-fetch-head", str(forged), "+main:refs/heads/main")
+    drop_caches(store)
+    if not keep_reflog:
+        drop_reflog(store)
+    out = run(store, "verify", expect=1).output
+    assert f"acme/terms v2 (commit {old_v2[:12]})" in out
+    assert "no longer in main's history" in out
+    assert "index folder" not in out and "rm " not in out  # no advice that erases anything
+
+
+def test_a_rewritten_trailer_is_reported_without_cache_or_reflog(run, tmp_path):
+    store = make_store(run, tmp_path)
+    body = git(store, "cat-file", "commit", "main")
+    forged = body.replace("Source: https://acme.example/2", "Source: https://evil.example/")
+    forged = forged.replace("Ingested-By: Test Reporter", "Ingested-By: Someone Else")
+    assert forged != body
+    sha = git(store, "hash-object", "-t", "commit", "-w", "--stdin", input=forged).strip()
+    git(store, "update-ref", "refs/heads/main", sha)
+    drop_caches(store)
+    drop_reflog(store)
+    out = run(store, "verify", expect=1).output
+    assert f"acme/terms v3: trailer Source of commit {sha[:12]} is 'https://evil.example/'" in out
+    assert f"acme/terms v3: trailer Ingested-By of commit {sha[:12]}" in out
+
+
+def test_a_changed_blob_is_reported(run, tmp_path):
+    store = make_store(run, tmp_path)
+    path = git(store, "log", "-1", "--format=%(trailers:key=Path,valueonly)", "main").strip()
+    # Replace text.txt in a new commit on top: stored files must never change.
+    blob = git(store, "hash-object", "-w", "--stdin", input="forged text\n").strip()
+    tree = git(store, "rev-parse", "main^{tree}").strip()
+    idx = tmp_path / "index"
+    env_git = ["git", "-C", str(store)]
+    subprocess.run([*env_git, "read-tree", tree], check=True, env={"GIT_INDEX_FILE": str(idx), "PATH": "/usr/bin:/bin"})
+    subprocess.run([*env_git, "update-index", "--cacheinfo", f"100644,{blob},{path}/text.txt"], check=True,
+                   env={"GIT_INDEX_FILE": str(idx), "PATH": "/usr/bin:/bin"})
+    new_tree = subprocess.run([*env_git, "write-tree"], check=True, capture_output=True, text=True,
+                              env={"GIT_INDEX_FILE": str(idx), "PATH": "/usr/bin:/bin"}).stdout.strip()
+    commit = git(store, "commit-tree", new_tree, "-p", "main", "-m", "tidy up").strip()
+    git(store, "update-ref", "refs/heads/main", commit)
+    drop_caches(store)
+    out = run(store, "verify", expect=1).output
+    assert "acme/terms v3" in out and "text.txt" in out
+
+
+def test_since_checkpoint_proves_the_store_only_grew(run, tmp_path):
+    store = make_store(run, tmp_path)
+    cp = checkpoint_of(run(store, "verify"))
+    more = tmp_path / "more.txt"
+    more.write_text("fourth text\n")
+    run(store, "ingest", str(more), "--doc", "acme/terms")
+    out = run(store, "verify", "--since-checkpoint", cp).output
+    assert "only grew (1 versions added)" in out
+    # Someone deletes every checkpoint ref and the reflog, then rewinds main:
+    # the exported checkpoint id alone still shows it.
+    for ref in git(store, "for-each-ref", "--format=%(refname)", "refs/provenance/checkpoints/").split():
+        git(store, "update-ref", "-d", ref)
+    git(store, "update-ref", "refs/heads/main", "main~2")
+    drop_caches(store)
+    drop_reflog(store)
+    out = run(store, "verify", "--since-checkpoint", cp, expect=1).output
+    assert "acme/terms v3" in out
+
+
+def test_an_unknown_checkpoint_is_a_one_line_error(run, tmp_path):
+    store = make_store(run, tmp_path)
+    result = run(store, "verify", "--since-checkpoint", "deadbeef", expect=2)
+    assert len(result.stderr.strip().splitlines()) == 1 and "unknown checkpoint" in result.stderr
+
+
+@pytest.mark.xfail(reason="issue #13: the cache is rebuilt by verify once the store split lands", strict=True)
+def test_a_stale_cache_is_rebuilt_never_the_evidence(run, tmp_path):
+    store = make_store(run, tmp_path)
+    for shard in (store / "provenance-index").rglob("*"):
+        if shard.is_file() and shard.suffix != ".json":
+            text = shard.read_text()
+            shard.write_text(text.replace(text[-41:-1], "0" * 40) if len(text) > 41 else text)
+    out = run(store, "verify").output  # a cache is no evidence: rebuilt, reported, not a failure
+    assert "cache" in out and "rebuilt" in out
+    assert "index folder" not in out and "rm " not in out  # no advice that erases anything
+
+
+@pytest.fixture
+def ssh_signing(tmp_path, monkeypatch):
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed")
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(key)], check=True)
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"reporter@example.org {(tmp_path / 'key.pub').read_text()}")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[user]\n\tname = Test Reporter\n\temail = reporter@example.org\n\tsigningkey = {key}.pub\n"
+                      f"[gpg]\n\tformat = ssh\n[gpg \"ssh\"]\n\tallowedSignersFile = {allowed}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    return key
+
+
+def test_signed_checkpoint_is_verified(run, tmp_path, ssh_signing):
+    store = make_store(run, tmp_path)
+    out = run(store, "verify", "--sign").output
+    assert "1/1 signed checkpoints good" not in out  # reported from the next run on
+    out = run(store, "verify").output
+    assert "1/1 signed checkpoints good" in out
+    data = json.loads(run(store, "verify", "--json").output)
+    assert data["signatures"]["checkpoints_good"] == 1
+
+
+def test_a_forged_signed_checkpoint_is_reported(run, tmp_path, ssh_signing):
+    store = make_store(run, tmp_path)
+    run(store, "verify", "--sign")
+    ref = git(store, "for-each-ref", "--format=%(refname)", "refs/provenance/checkpoints/").split()[0]
+    tag = git(store, "cat-file", "tag", ref)
+    forged = tag.replace("all hashes match", "all hashes matched")
+    sha = git(store, "hash-object", "-t", "tag", "-w", "--stdin", input=forged).strip()
+    git(store, "update-ref", ref, sha)
+    out = run(store, "verify", expect=1).output
+    assert "bad or unverifiable signature" in out

@@ -1,0 +1,65 @@
+"""Page furniture found from the form-feed page structure (provenance.furniture)."""
+
+from provenance.furniture import furniture_spans, page_of
+
+
+def _paged(bodies, header=None, footer=None):
+    pages = []
+    for n, body in enumerate(bodies, 1):
+        lines = []
+        if header:
+            lines.append(header(n))
+        lines.append(body)
+        if footer:
+            lines.append(footer(n))
+        pages.append("\n".join(lines) + "\n")
+    return "\f".join(pages)
+
+
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november".split()
+# Bodies differ in their words, as real pages do (digits alone are folded away).
+BODIES = [f"Body text: {' '.join(WORDS[n:n + 5])} and more." for n in range(6)]
+
+
+def _found(text):
+    return [text[s:e] for s, e in furniture_spans(text)]
+
+
+def test_running_header_and_page_of_footer_are_furniture_and_body_is_not():
+    text = _paged(BODIES, header=lambda n: "Annual Report 2019", footer=lambda n: f"Page {n} of 6")
+    found = _found(text)
+    assert found.count("\f") == 5
+    assert found.count("Annual Report 2019") == 6
+    assert [f for f in found if f.startswith("Page")] == [f"Page {n} of 6" for n in range(1, 7)]
+    assert not any("Body text" in f for f in found)
+
+
+def test_alternating_heads_chapter_lines_and_dash_numbers():
+    text = _paged(BODIES, header=lambda n: "THE TITLE" if n % 2 else f"Chapter {n // 2 + 1}: Part {n}",
+                  footer=lambda n: f"- {n} -")
+    found = _found(text)
+    assert found.count("THE TITLE") == 3
+    assert sum(f.startswith("Chapter") for f in found) == 3
+    assert [f for f in found if f.startswith("-")] == [f"- {n} -" for n in range(1, 7)]
+
+
+def test_text_without_pages_has_no_furniture_and_page_numbers_count_form_feeds():
+    assert furniture_spans("Page 3 of 12\nA body line\n3\n") == []
+    text = _paged(BODIES[:3])
+    assert [page_of(text, text.index(b)) for b in BODIES[:3]] == [1, 2, 3]
+    assert page_of(text, 0) == 1
+
+
+def test_paginated_corpus_text_yields_exactly_the_added_furniture():
+    from pathlib import Path
+    corpus = sorted((Path(__file__).resolve().parent.parent / "benchmarks" / "corpus").glob("*.txt"))
+    lines = corpus[0].read_text(encoding="utf-8").splitlines()[:400]
+    pages, added = [], []
+    for n in range(0, len(lines) // 40):
+        head = "A HANDBOOK OF TESTS" if n % 2 else f"Chapter {n + 1}: Part the {n}th"
+        foot = f"{n + 1}"
+        added += [head, foot]
+        pages.append("\n".join([head, *lines[n * 40:(n + 1) * 40], foot]) + "\n")
+    text = "\f".join(pages)
+    found = [f for f in (text[s:e] for s, e in furniture_spans(text)) if f != "\f"]
+    assert found == added
