@@ -1,4 +1,4 @@
-"""Renderers (provenance/render.py): JSON contract, text word diff, HTML report.
+"""Renderers (provenance/render/): JSON contract, text word diff, HTML report.
 
 Fast tests, no browser: tests/test_browser.py drives the HTML in Chromium.
 """
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance import render as render_module
+from provenance.render import json as render_module
 from provenance.diff import Change, Side, compare
 from provenance.render import render_html, render_json, render_text
 
