@@ -171,7 +171,7 @@ def bench_quality_vs_exact(quick: bool) -> None:
     """Anchored diff against the plain Myers diff on the same pairs."""
     sys.path.insert(0, str(HERE.parent))
     from provenance import tokens as tk
-    from provenance.diff import _encode, diff_strings
+    from provenance.diff.myers import _encode, diff_strings
 
     print("\n## anchored vs exact (plain Myers) diff on the benchmark pairs\n")
     print(row("case", "exact", "anchored", "agree", widths=(34, 16, 16, 8)))

@@ -26,7 +26,7 @@ from itertools import accumulate, chain
 
 from ._marks import MARKS
 
-# Compiled versions of the hottest loops of this module and of diff.py
+# Compiled versions of the hottest loops of this module and of the diff package (provenance/diff/)
 # (setup.py builds them where a C compiler is found; their list is at the top
 # of _speedups.c); the pure-Python code gives the same results, slower.
 # PROVENANCE_SPEEDUPS=0 turns them off.
@@ -265,7 +265,7 @@ class Tokens:
     keys: list[str]
     starts: "array[int] | list[int]"
     ends: "array[int] | list[int]"
-    # Sparse token lists (diff.py's chunk pass): token index -> (start, end)
+    # Sparse token lists (the chunk pass, diff/chunks.py): token index -> (start, end)
     # of an unchanged run standing in as one token.
     placeholders: dict[int, tuple[int, int]] = field(default_factory=dict)
     _gap_kinds: list[int] | None = None

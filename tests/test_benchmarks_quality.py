@@ -215,9 +215,9 @@ def test_external_tool_output_maps_to_spans(tool, tmp_path):
 @pytest.mark.parametrize("chunk_pass", ["auto", "always"])
 def test_this_tool_meets_the_targets_on_a_quick_sample(chunk_pass, monkeypatch):
     if chunk_pass == "always":  # the coarse first pass on every pair, however short
-        import provenance.diff
+        import provenance.diff.chunks
 
-        monkeypatch.setattr(provenance.diff, "CHUNK_PASS_MIN_CHUNKS", 0)
+        monkeypatch.setattr(provenance.diff.chunks, "CHUNK_PASS_MIN_CHUNKS", 0)
     cases = quality.build_cases(quick=True, passages_per_text=1, edited_per_passage=3)
     assert {c.kind for c in cases} == {"formatting", "edited"}
     assert len({c.corpus for c in cases}) == len(quality.corpus_files()) >= 6

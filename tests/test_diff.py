@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance import diff as diff_module
+from provenance.diff import chunks, myers, pipeline
 from provenance import tokens as tk
 from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
 
@@ -308,14 +308,14 @@ def test_engines_agree_on_the_seed_pair():
 
 def compare_both_ways(old, new, **options):
     """The whole-text path (forced) and the chunk pass (forced on, even for short texts)."""
-    saved = diff_module.CHUNK_PASS_MIN_CHUNKS
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS
     try:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = 10**9
+        chunks.CHUNK_PASS_MIN_CHUNKS = 10**9
         whole = compare(old, new, **options)
-        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
+        chunks.CHUNK_PASS_MIN_CHUNKS = 0
         chunked = compare(old, new, **options)
     finally:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = saved
+        chunks.CHUNK_PASS_MIN_CHUNKS = saved
     return whole, chunked
 
 VOCAB = ["the", "government", "official", "said", "office", "final", "it's", "don't", "report", "Smith", "a",
@@ -451,7 +451,7 @@ def test_anchored_diff_is_close_to_exact_on_edited_prose():
     old = [rng.choice(words) for _ in range(20_000)]
     new = [w if rng.random() > 0.05 else rng.choice(words) for w in old]
     a_keys, b_keys = tk.tokenize(" ".join(old)).keys, tk.tokenize(" ".join(new)).keys
-    from provenance.diff import _encode
+    from provenance.diff.myers import _encode
 
     sa, sb = _encode(a_keys, b_keys)
     changed = lambda ops: sum(n for op, n in ops if op != "=")
@@ -491,7 +491,7 @@ def test_chunk_pass_on_a_long_document_matches_the_whole_text_path():
     old = "\n\n".join(paragraphs)
     new = "\n\n".join(edited).replace("'", "\u2019")
     whole, chunked = compare_both_ways(old, new)
-    assert len(tk.split_chunks(old)[0]) > diff_module.CHUNK_PASS_MIN_CHUNKS
+    assert len(tk.split_chunks(old)[0]) > chunks.CHUNK_PASS_MIN_CHUNKS
     for cmp in (whole, chunked):
         assert_lossless(cmp)
     assert whole.stats == chunked.stats
@@ -592,7 +592,7 @@ def test_a_series_of_versions_counts_as_fresh_comparisons_do():
     v3 = "The govern-\nment met on Monday. A well-\nknown fact was stated."
     series = [v1, v2, v3, v1, v3, v2]
     tk._RECENT.clear()
-    counted = [diff_module.word_change_counts(a, b) for a, b in zip(series, series[1:])]
+    counted = [pipeline.word_change_counts(a, b) for a, b in zip(series, series[1:])]
     fresh = []
     for a, b in zip(series, series[1:]):
         tk._RECENT.clear()
@@ -660,10 +660,10 @@ def test_the_chunk_pass_is_sampled_on_long_texts(rate, pays):
     a few edits, no when most sentences are edited.  Either way the
     comparison is whole, and its word totals are the texts' own."""
     old = AUSTEN.read_text(encoding="utf-8")
-    assert len(old) >= diff_module.SAMPLE_MIN_CHARS
+    assert len(old) >= chunks.SAMPLE_MIN_CHARS
     new = edited_copy(old, rate, seed=7)
-    assert diff_module._chunk_pass_pays(old, new) is pays
-    assert (diff_module._plan_chunks(old, new, None) is not None) is pays
+    assert chunks._chunk_pass_pays(old, new) is pays
+    assert (chunks._plan_chunks(old, new, None) is not None) is pays
     cmp = compare(old, new)
     assert_lossless(cmp)
     assert (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
@@ -690,13 +690,13 @@ def test_comparisons_pause_the_cyclic_gc_and_restore_it(monkeypatch):
     import gc
 
     seen = []
-    real_build = diff_module._build
+    real_build = pipeline._build
 
     def build(*args):
         seen.append(gc.isenabled())
         return real_build(*args)
 
-    monkeypatch.setattr(diff_module, "_build", build)
+    monkeypatch.setattr(pipeline, "_build", build)
     assert gc.isenabled()
     compare("a b c d", "a x c d")
     assert seen == [False] and gc.isenabled()
@@ -710,7 +710,7 @@ def test_comparisons_pause_the_cyclic_gc_and_restore_it(monkeypatch):
     def fail(*args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(diff_module, "_build", fail)
+    monkeypatch.setattr(pipeline, "_build", fail)
     with pytest.raises(RuntimeError):
         compare("a b", "a c")
     assert gc.isenabled()
@@ -730,9 +730,9 @@ def test_word_offsets_cut_text_at_whitespace_after_whole_words(words, spaces, ed
     if not edges:
         text = text.lstrip()
     n = data.draw(st.integers(1, len(words)))
-    end = diff_module._end_of_words(text, n)
+    end = chunks._end_of_words(text, n)
     assert text[:end].split() == words[:n] and not text[:end][-1:].isspace()
-    start = diff_module._start_of_last_words(text, n)
+    start = chunks._start_of_last_words(text, n)
     assert text[start:].split() == words[-n:] and not text[start:start + 1].isspace()
 
 
@@ -740,7 +740,7 @@ def test_word_offsets_cut_text_at_whitespace_after_whole_words(words, spaces, ed
 @given(st.lists(WORDS, max_size=8), st.lists(WORDS, max_size=8), st.lists(WORDS, max_size=8))
 def test_shared_words_are_the_whole_words_two_keys_begin_with(common, rest_a, rest_b):
     ka, kb = " ".join(common + rest_a), " ".join(common + rest_b)
-    n = diff_module._shared_words(ka, kb)
+    n = chunks._shared_words(ka, kb)
     assert ka.split()[:n] == kb.split()[:n]  # never more than they share
     assert n >= len(common)  # never less than what they were built with
     if n < min(len(ka.split()), len(kb.split())):
@@ -751,7 +751,7 @@ SENTENCE_VOCAB = ["the", "government", "official", "said", "office", "report", "
                   "it's", "don't", "twenty-one", "final", "a", "(see", "note)", "\u201cquoted\u201d", "files,"]
 
 
-@pytest.mark.parametrize("margin", [0, diff_module.TRIM_MARGIN_WORDS])
+@pytest.mark.parametrize("margin", [0, chunks.TRIM_MARGIN_WORDS])
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(SENTENCE_VOCAB), min_size=6, max_size=18, unique=True), min_size=20,
                 max_size=40),
@@ -784,15 +784,15 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
         else:
             edited[k] = edited[k].replace("'", "\u2019").replace("\u201c", '"')
     old, new = layout(words, rng, rng.randint(20, 70)), layout(edited, rng, rng.randint(20, 70))
-    saved = diff_module.CHUNK_PASS_MIN_CHUNKS, diff_module.TRIM_MARGIN_WORDS
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS, chunks.TRIM_MARGIN_WORDS
     try:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
-        diff_module.TRIM_MARGIN_WORDS = margin
+        chunks.CHUNK_PASS_MIN_CHUNKS = 0
+        chunks.TRIM_MARGIN_WORDS = margin
         trimmed = compare(old, new)
-        diff_module.TRIM_MARGIN_WORDS = 10**9  # nothing trimmed
+        chunks.TRIM_MARGIN_WORDS = 10**9  # nothing trimmed
         untrimmed = compare(old, new)
     finally:
-        diff_module.CHUNK_PASS_MIN_CHUNKS, diff_module.TRIM_MARGIN_WORDS = saved
+        chunks.CHUNK_PASS_MIN_CHUNKS, chunks.TRIM_MARGIN_WORDS = saved
     assert_lossless(trimmed)
     assert_no_split_words(trimmed)
     assert (trimmed.old_words, trimmed.new_words) == (tk.count_words(old), tk.count_words(new))
@@ -806,12 +806,12 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
 
 
 def plan_with_chunk_pass(old, new):
-    saved = diff_module.CHUNK_PASS_MIN_CHUNKS
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS
     try:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = 0
-        return diff_module._plan_chunks(old, new, None)
+        chunks.CHUNK_PASS_MIN_CHUNKS = 0
+        return chunks._plan_chunks(old, new, None)
     finally:
-        diff_module.CHUNK_PASS_MIN_CHUNKS = saved
+        chunks.CHUNK_PASS_MIN_CHUNKS = saved
 
 
 def test_changed_sentences_are_tokenised_only_around_their_edits():
@@ -831,7 +831,7 @@ def test_changed_sentences_are_tokenised_only_around_their_edits():
     assert len(stretches) == 5
     for stretch in stretches:
         assert "CHANGED" in stretch
-        assert len(stretch.split()) == 1 + 2 * diff_module.TRIM_MARGIN_WORDS
+        assert len(stretch.split()) == 1 + 2 * chunks.TRIM_MARGIN_WORDS
     changes = compare(old, new).changes
     assert [(c.cls, c.new_text) for c in changes] == [(CONTENT, "CHANGED")] * 5
 
@@ -905,7 +905,7 @@ def test_shared_ends_are_the_common_words_at_the_start_and_then_at_the_end(head,
     words_a, words_b = head + mid_a + tail, head + mid_b + more + tail
     starts = common(words_a, words_b)
     ends = common(words_a[starts:][::-1], words_b[starts:][::-1])
-    assert diff_module._shared_ends_py(" ".join(words_a), " ".join(words_b)) == (starts, ends)
+    assert chunks._shared_ends_py(" ".join(words_a), " ".join(words_b)) == (starts, ends)
 
 
 def _kth_occurrence_anchors(a, b):
@@ -921,7 +921,7 @@ def _kth_occurrence_anchors(a, b):
         pos_a[c].append(i)
     for j, c in enumerate(b):
         pos_b[c].append(j)
-    return diff_module._longest_chain(sorted(p for c in repeated for p in zip(pos_a[c], pos_b[c])))
+    return myers._longest_chain(sorted(p for c in repeated for p in zip(pos_a[c], pos_b[c])))
 
 
 @settings(max_examples=300, deadline=None)
@@ -936,7 +936,7 @@ def test_a_repetitive_text_is_anchored_on_kth_occurrences(unit, copies, data):
     unique = {c for c, n in count_a.items() if n == 1 and count_b.get(c) == 1}
     if len(unique) * 64 < min(len(a), len(b)) and \
             len({c for c, n in count_a.items() if n <= 4 and count_b.get(c) == n}) > len(unique):
-        assert diff_module._unique_anchors_py(a, b) == _kth_occurrence_anchors(a, b)
+        assert myers._unique_anchors_py(a, b) == _kth_occurrence_anchors(a, b)
     assert _apply(diff_strings(a, b), a, b) == b
 
 
@@ -955,8 +955,8 @@ def test_sparse_tokens_cut_in_one_go_equal_those_cut_stretch_by_stretch(sentence
         return
     keyer = tk.make_keyer()
     for text, plan in zip((old, new), plans):
-        one_go = diff_module._sparse_tokens(text, plan, keyer, tk.is_plain(text))
-        by_stretch = diff_module._sparse_tokens_by_stretch(text, plan, keyer, tk.is_plain(text))
+        one_go = chunks._sparse_tokens(text, plan, keyer, tk.is_plain(text))
+        by_stretch = chunks._sparse_tokens_by_stretch(text, plan, keyer, tk.is_plain(text))
         for name in ("literals", "gaps", "keys", "starts", "ends", "placeholders"):
             assert list(getattr(one_go, name)) == list(getattr(by_stretch, name)), name
 
@@ -976,7 +976,7 @@ def test_keys_are_encoded_one_character_each_skipping_surrogates():
     past the 55,295 characters below the surrogates too."""
     a = [f"w{i}" for i in range(60_000)]
     b = a[::-3] + ["new"]
-    sa, sb = diff_module._encode(a, b)
+    sa, sb = myers._encode(a, b)
     assert len(sa) == len(a) and len(sb) == len(b)
     assert len(set(sa)) == len(a) and "\x00" not in sa
     assert not any(0xD800 <= ord(c) < 0xE000 for c in sa + sb)

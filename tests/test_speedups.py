@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance import diff as diff_module
+from provenance.diff import chunks, myers, pipeline
 from provenance import tokens as tk
 
 if tk._speedups is None:
@@ -166,14 +166,14 @@ def edited_pairs(draw):
 def test_unchanged_spans(pair, margin, min_kept):
     old, new = pair
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    saved = diff_module.MIN_KEPT_CHARS
-    diff_module.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
+    saved = chunks.MIN_KEPT_CHARS
+    chunks.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
     try:
-        kept = diff_module._kept_chunks(oc, nc, ol, ok, nk, "pure")
+        kept = chunks._kept_chunks(oc, nc, ol, ok, nk, "pure")
     finally:
-        diff_module.MIN_KEPT_CHARS = saved
+        chunks.MIN_KEPT_CHARS = saved
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
-    assert got == diff_module._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
+    assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
 
 
 def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
@@ -184,11 +184,11 @@ def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
     old = f"{run} a b c d e. {run.replace('k', 'j')}"
     new = f"{run} a b c d X. Y b c d e. {run.replace('k', 'j')}"
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    kept = diff_module._kept_chunks(oc, nc, ol, ok, nk, "pure")
+    kept = chunks._kept_chunks(oc, nc, ol, ok, nk, "pure")
     assert len(kept) == 2
     for margin in range(4):
         spans = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
-        assert spans == diff_module._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
+        assert spans == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
         assert all(a[1] <= b[0] and a[3] <= b[2] for a, b in zip(spans, spans[1:]))
 
 
@@ -201,10 +201,10 @@ def test_sparse_plain_tokens(text, data):
     # unchanged runs: some spans in order, as the chunk pass gives them
     cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
     spans = [(a, b) for a, b in zip(cuts[0::2], cuts[1::2])]
-    plan = diff_module._plan_from_spans(spans, len(text))
+    plan = chunks._plan_from_spans(spans, len(text))
     keyer = tk.make_keyer()
-    got = diff_module._sparse_tokens(text, plan, keyer, True)
-    expected = diff_module._sparse_tokens_joined(text, plan, keyer, True)
+    got = chunks._sparse_tokens(text, plan, keyer, True)
+    expected = chunks._sparse_tokens_joined(text, plan, keyer, True)
     assert (got.literals, got.gaps, got.keys, got.placeholders) == \
         (expected.literals, expected.gaps, expected.keys, expected.placeholders)
     assert (list(got.starts), list(got.ends)) == (list(expected.starts), list(expected.ends))
@@ -213,7 +213,7 @@ def test_sparse_plain_tokens(text, data):
     assert all(seen.setdefault(literal, literal) is literal for literal in got.literals)
     C._set_hash_mask(0)  # every token's hash the same: only the characters tell them apart
     try:
-        again = diff_module._sparse_tokens(text, plan, keyer, True)
+        again = chunks._sparse_tokens(text, plan, keyer, True)
     finally:
         C._set_hash_mask(2 ** 64 - 1)
     assert again.literals == expected.literals
@@ -244,14 +244,14 @@ def test_anchor_runs(a, b, data):
     if data.draw(st.booleans()):  # b an edited copy of a, as usual
         cut = data.draw(st.integers(0, len(a)))
         b = a[:cut] + b[:data.draw(st.integers(0, 5))] + a[cut + data.draw(st.integers(0, 5)):]
-    assert C.anchor_runs(a, b) == diff_module._anchor_runs(diff_module._unique_anchors_py(a, b))
+    assert C.anchor_runs(a, b) == myers._anchor_runs(myers._unique_anchors_py(a, b))
 
 
 def test_anchor_runs_of_repetitive_text_pair_kth_occurrences():
     a = "".join(chr(0x100 + k) for k in range(200)) * 3
     b = a[:250] + "\u4e2d" + a[260:]
     runs = C.anchor_runs(a, b)
-    assert runs == diff_module._anchor_runs(diff_module._unique_anchors_py(a, b))
+    assert runs == myers._anchor_runs(myers._unique_anchors_py(a, b))
     assert sum(n for _, _, n in runs) > 500
 
 
@@ -294,9 +294,9 @@ def test_diff_stretches(a, data):
 
     def diff(x, y):
         calls.append((x, y))
-        return diff_module.diff_strings(x, y, "pure")
+        return myers.diff_strings(x, y, "pure")
 
-    expected = diff_module._diff_stretches_py(a, b, runs, lambda x, y: diff_module.diff_strings(x, y, "pure"))
+    expected = myers._diff_stretches_py(a, b, runs, lambda x, y: myers.diff_strings(x, y, "pure"))
     assert C.diff_stretches(a, b, runs, diff) == expected
     assert all(x != y for x, y in calls)
 
@@ -313,11 +313,11 @@ def test_diff_stretches_settles_a_replaced_word_without_a_diff_call():
 
     def diff(x, y):
         runs.clear()
-        return diff_module.diff_strings(x, y, "pure")
+        return myers.diff_strings(x, y, "pure")
 
     assert C.diff_stretches("xyx\u1000b\u1001c", "yxy\u1000b\u1001d", runs, diff) == \
-        diff_module._diff_stretches_py("xyx\u1000b\u1001c", "yxy\u1000b\u1001d", [(3, 3, 1), (5, 5, 1)],
-                                       lambda x, y: diff_module.diff_strings(x, y, "pure"))
+        myers._diff_stretches_py("xyx\u1000b\u1001c", "yxy\u1000b\u1001d", [(3, 3, 1), (5, 5, 1)],
+                                       lambda x, y: myers.diff_strings(x, y, "pure"))
 
 
 _BREAK_PIECES = ["ab", "x1", "\u00e9", "_", "\u4e2d", "-", "\u2010", "\u00ad", "--", " ", "\t", "\u00a0", "\n", "\r", "\r\n",
@@ -336,15 +336,15 @@ def test_long_texts_count_their_unchanged_words_in_a_thread(monkeypatch):
     sample = (Path(__file__).parent.parent / "docs" / "samples" / "article-web-capture.txt").read_text(encoding="utf-8")
     old = "\n\n".join(sample.replace("said", f"said{k % 7}") for k in range(60))
     new = old.replace("said3", "told", 40).replace("Israel", "Israël", 25)
-    assert len(old) >= diff_module.COUNT_IN_THREAD_MIN_CHARS and tk.is_plain(old)
+    assert len(old) >= pipeline.COUNT_IN_THREAD_MIN_CHARS and tk.is_plain(old)
     started = []
-    monkeypatch.setattr(diff_module._Counting, "__init__", _spy(diff_module._Counting.__init__, started))
-    cmp = diff_module.compare(old, new)
+    monkeypatch.setattr(pipeline._Counting, "__init__", _spy(pipeline._Counting.__init__, started))
+    cmp = pipeline.compare(old, new)
     assert started and (cmp.old_words, cmp.new_words) == (tk.count_words(old), tk.count_words(new))
     # and what goes wrong in the thread is raised where the result is asked for
     monkeypatch.setattr(tk, "count_words_in", lambda *args: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        diff_module.compare(old, new + " x").old_words
+        pipeline.compare(old, new + " x").old_words
 
 
 def _spy(function, calls):

@@ -1,0 +1,403 @@
+"""The sentence-level first pass of long texts (step 1): runs of sentences that
+are unchanged but for whitespace stand in as one token each, and only the
+rest is tokenised; a sample decides whether the pass pays.
+
+Owns: chunk plans, kept chunks, unchanged spans, sparse token lists,   Never: decides what a change is (the word diff does).
+Compiled twins (provenance/_speedups.c), each chosen next to its Python
+version: kept_chunks, unchanged_spans, shared_ends.
+"""
+
+from __future__ import annotations
+
+from array import array
+from itertools import accumulate
+
+from .. import tokens as tk
+from .myers import _common_prefix, _diff_stretches, _encode, diff_strings
+
+
+
+# Texts with fewer chunks than this are tokenised whole: the chunk pass only
+# pays off when there is unchanged text to skip.  (64 before: 16 makes the
+# word statistics of a 3.4 KB page with 3 edits 1.6x quicker, same results on
+# 2,000 such pairs; benchmarks/quality.py forces the pass on every pair.)
+CHUNK_PASS_MIN_CHUNKS = 16
+
+
+# An unchanged run shorter than this (characters, whitespace folded) is
+# tokenised anyway: short identical chunks ("Yes.", a lone heading letter)
+# can pair up differently at chunk level than at word level, which would turn
+# a formatting difference into a spurious deletion and insertion.
+MIN_KEPT_CHARS = 160
+
+
+def _plan_chunks(old_text: str, new_text: str, engine: str | None):
+    """Which chunks of each text need tokens, and how unchanged runs pair up.
+
+    Returns two lists of (start, end, run) per text, in order: a stretch to
+    tokenise (run None) or an unchanged run of chunks (run n, the same n in
+    both texts).  None when the texts are too short for this to pay.
+    """
+    if min(len(old_text), len(new_text)) < CHUNK_PASS_MIN_CHUNKS * 80:
+        return None  # under ~80 characters a chunk: too short for the pass to pay
+    if not _chunk_pass_pays(old_text, new_text):
+        return None
+    # Chunks are compared by their text with whitespace folded (keys), each
+    # key given as one character (codes).
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = \
+        tk.chunk_codes(old_text, new_text)
+    if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
+        return None
+    kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
+    return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
+            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+
+
+def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kinds: bytes, new_kinds: bytes,
+                 engine: str | None) -> list[tuple[int, int, int, int]]:
+    """The runs of chunks unchanged but for whitespace, (i0, i1, j0, j1):
+    old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
+    MIN_KEPT_CHARS long, and none with a paragraph break on one side only
+    inside it or at its edges."""
+    old_key_ends = list(accumulate(old_lengths, initial=0))
+    equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
+    i = j = 0
+    for op, n in diff_strings(old_codes, new_codes, engine):
+        if op == "=":
+            equal_runs.append((i, j, n))
+            i, j = i + n, j + n
+        elif op == "-":
+            i += n
+        else:
+            j += n
+    kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
+    for i, j, n in equal_runs:
+        if old_kinds[i:i + n + 1] == new_kinds[j:j + n + 1]:
+            # The usual case: every separator of the run alike, and those
+            # before and after it; nothing to drop (what follows, in one test).
+            if old_key_ends[i + n] - old_key_ends[i] + n >= MIN_KEPT_CHARS:
+                kept.append((i, i + n, j, j + n))
+            continue
+        # A separator that is a paragraph break on one side only is a
+        # formatting change: tokenise the chunks on both sides of it.
+        drop = set()
+        if old_kinds[i + 1:i + n] != new_kinds[j + 1:j + n]:
+            for k in range(1, n):
+                if old_kinds[i + k] != new_kinds[j + k]:
+                    drop.update((k - 1, k))
+        if i and j and old_kinds[i] != new_kinds[j]:
+            drop.add(0)
+        if i + n < len(old_kinds) and j + n < len(new_kinds) and old_kinds[i + n] != new_kinds[j + n]:
+            drop.add(n - 1)
+        bounds = [-1, *sorted(drop), n]
+        for a, b in zip(bounds, bounds[1:]):
+            s0, s1 = a + 1, b
+            if s1 > s0 and old_key_ends[i + s1] - old_key_ends[i + s0] + (s1 - s0) >= MIN_KEPT_CHARS:
+                kept.append((i + s0, i + s1, j + s0, j + s1))
+    return kept
+
+
+# Words left to the word diff on each side of an edit in a changed chunk,
+# so that a pure insertion or deletion can still slide to a natural
+# boundary (_align_to_boundaries) within its sentence.  (4 words cost 4 MB
+# at 1% edits 20-40 ms more; on the benchmark pairs the one change they
+# place differently is which "│" of a run in an ASCII-art table was deleted.)
+TRIM_MARGIN_WORDS = 2
+
+
+def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
+    """_unchanged_spans_py with TRIM_MARGIN_WORDS, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.unchanged_spans(kept, *old, *new, TRIM_MARGIN_WORDS)
+    return _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS)
+
+
+def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int, int]]:
+    """The unchanged runs of chunks as character spans, grown over the
+    words that changed chunks share with their counterparts, plus such
+    shared words between two changed chunks.
+
+    A sentence with one edited word is a changed chunk, but most of its
+    words are the same on both sides.  Where a changed stretch has as many
+    chunks in each text, its chunks pair up in order; otherwise only its
+    first and last chunks do.  The words a pair shares at its start and at
+    its end (whole words, literally equal but for whitespace; across a
+    separator only when it is the same kind in both texts) need no tokens:
+    the word diff would find them equal.  `margin` of them are left next
+    to each edit.
+
+    `old` and `new` are (text, bounds, kinds) of each text, bounds and
+    kinds as tk.chunk_codes gives them.
+    Returns (old_start, old_end, new_start, new_end) spans in text order.
+    """
+    old_bounds, new_bounds = old[1], new[1]
+    spans: list[list[int]] = []
+    for r in range(len(kept) + 1):
+        i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
+        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_bounds) // 2, len(new_bounds) // 2)
+        if i1 > i0 and j1 > j0:
+            if i1 - i0 == j1 - j0:
+                pairs = list(zip(range(i0, i1), range(j0, j1)))
+            else:
+                pairs = [(i0, j0), (i1 - 1, j1 - 1)]
+            shared = [_shared_ends_at(old[0], old_bounds[2 * i + 1], old_bounds[2 * i + 2],
+                                      new[0], new_bounds[2 * j + 1], new_bounds[2 * j + 2]) for i, j in pairs]
+            if r and shared[0][0] > margin:  # the run before grows into the first pair
+                i, j = pairs[0]
+                spans[-1][1] = _word_end(old, i, shared[0][0] - margin)
+                spans[-1][3] = _word_end(new, j, shared[0][0] - margin)
+            if i1 - i0 == j1 - j0:
+                for k in range(1, len(pairs)):
+                    span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new, margin)
+                    if span and _follows(span, spans):
+                        spans.append(span)
+        if r < len(kept):
+            c0, c1, d0, d1 = kept[r]
+            span = [old_bounds[2 * c0 + 1], old_bounds[2 * c1], new_bounds[2 * d0 + 1], new_bounds[2 * d1]]
+            if i1 > i0 and j1 > j0 and shared[-1][1] > margin:  # it grows back into the last pair
+                i, j = pairs[-1]
+                grown = [_last_words_start(old, i, shared[-1][1] - margin), span[1],
+                         _last_words_start(new, j, shared[-1][1] - margin), span[3]]
+                if _follows(grown, spans):  # (a chunk both first and last of an uneven stretch: not twice)
+                    span = grown
+            spans.append(span)
+    return [tuple(span) for span in spans]
+
+
+def _word_end(side, k: int, n: int) -> int:
+    """Offset in the text just past the n-th word of chunk k of a (text,
+    bounds, kinds) side."""
+    text, bounds, _ = side
+    start = bounds[2 * k + 1]
+    return start + _end_of_words(text[start:bounds[2 * k + 2]], n)
+
+
+def _last_words_start(side, k: int, n: int) -> int:
+    """Offset in the text of the first of the last n words of chunk k."""
+    text, bounds, _ = side
+    start = bounds[2 * k + 1]
+    return start + _start_of_last_words(text[start:bounds[2 * k + 2]], n)
+
+
+def _chunk_words(side, k: int) -> int:
+    """How many (whitespace-separated) words chunk k has."""
+    text, bounds, _ = side
+    return len(text[bounds[2 * k + 1]:bounds[2 * k + 2]].split())
+
+
+def _follows(span: list[int], spans: list[list[int]]) -> bool:
+    """Whether span starts after the last of spans ends, in both texts."""
+    return not spans or (span[0] >= spans[-1][1] and span[2] >= spans[-1][3])
+
+
+def _shared_ends_py(ka: str, kb: str) -> tuple[int, int]:
+    """(words shared at the start, words shared at the end of the rest) of two keys."""
+    end = _shared_end(ka, kb)
+    if end <= 0:
+        return 0, _shared_words(ka[::-1], kb[::-1])
+    # The rest: after the space that follows the shared words (at `end` in both).
+    return ka.count(" ", 0, end) + 1, _shared_words(ka[:end:-1], kb[:end:-1])
+
+
+def _shared_ends_at(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> tuple[int, int]:
+    """_shared_ends_py of the keys of chunks a[a0:a1] and b[b0:b1]."""
+    return _shared_ends_py(" ".join(a[a0:a1].split()), " ".join(b[b0:b1].split()))
+
+
+def _span_across(before, after, tail: int, head: int, old, new, margin: int) -> list[int] | None:
+    """The span of the `tail` words ending chunk pair `before` and the `head`
+    words starting pair `after` (one run of shared words, with the
+    separator between), less `margin` words at each end; None if nothing
+    is left."""
+    total = tail + head
+    if total <= 2 * margin:
+        return None
+    first, last = margin, total - margin  # the span is words first..last-1 of the run
+    if first < tail and last > tail and old[2][after[0]] != new[2][after[1]]:
+        return None  # across a separator that is a paragraph break on one side only
+    span = []
+    for side, a, b in ((old, before[0], after[0]), (new, before[1], after[1])):
+        if first < tail:
+            start = _last_words_start(side, a, tail - first)
+        else:
+            start = _last_words_start(side, b, _chunk_words(side, b) - (first - tail))
+        if last <= tail:
+            end = _word_end(side, a, _chunk_words(side, a) - (tail - last))
+        else:
+            end = _word_end(side, b, last - tail)
+        span += [start, end]
+    return span
+
+
+def _shared_end(ka: str, kb: str) -> int:
+    """Where the whole words two whitespace-folded keys share at the start
+    end (an offset into both: a space or the end of each), or 0 or -1 for none."""
+    p = _common_prefix(ka, kb)
+    if (p == len(ka) or ka[p] == " ") and (p == len(kb) or kb[p] == " "):
+        return p  # a word ends there in both
+    return ka.rfind(" ", 0, p)
+
+
+def _shared_words(ka: str, kb: str) -> int:
+    """How many whole words two whitespace-folded keys share at the start."""
+    end = _shared_end(ka, kb)
+    return ka.count(" ", 0, end) + 1 if end > 0 else 0
+
+
+def _end_of_words(text: str, n: int) -> int:
+    """Offset just past the n-th word (whitespace-separated) of text."""
+    parts = text.split(None, n)
+    if len(parts) > n:
+        return len(text[:len(text) - len(parts[n])].rstrip())
+    return len(text.rstrip())
+
+
+def _start_of_last_words(text: str, n: int) -> int:
+    """Offset of the first of the last n words (whitespace-separated) of text."""
+    parts = text.rsplit(None, n)
+    if len(parts) > n:
+        return len(text) - len(text[len(parts[0]):].lstrip())
+    return len(text) - len(text.lstrip())
+
+
+# The chunk pass costs about 100 ms per megabyte, and it pays only when much
+# of the text is in unchanged chunks; otherwise tokenising the whole texts is
+# quicker (1 MB with 20% of words edited: 0.17 s against 0.33 s).  Texts this
+# long are sampled first to see which way to go.
+SAMPLE_MIN_CHARS = 256 * 1024
+
+_SAMPLES = 4
+
+_SAMPLE_CHARS = 8 * 1024
+
+# Kept share of the sampled text from which the pass pays (break-even near
+# 45%, worked out from the times of each step on the 1 MB benchmark pairs).
+_MIN_KEPT_SHARE = 0.4
+
+
+def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
+    """Whether enough of the text is in unchanged chunks for the chunk pass
+    to pay: a few windows of the old text, cut into chunks, looked up among
+    the chunks of a wider window around the same relative place in the new
+    text.  Either answer gives a correct comparison; this only picks the
+    quicker way."""
+    n_old, n_new = len(old_text), len(new_text)
+    if min(n_old, n_new) < SAMPLE_MIN_CHARS:
+        return True
+    kept = total = 0
+    for k in range(_SAMPLES):
+        centre = (2 * k + 1) / (2 * _SAMPLES)
+        at = int(centre * n_old) - _SAMPLE_CHARS // 2
+        old_window = old_text[at:at + _SAMPLE_CHARS]
+        at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
+        (_, old_codes, old_lengths, _), (_, new_codes, _, _) = tk.chunk_codes(old_window, new_text[at:at + 3 * _SAMPLE_CHARS])
+        new_keys = set(new_codes)
+        for code, length in zip(old_codes[1:-1], old_lengths[1:-1]):  # whole chunks only
+            total += length
+            kept += length if code in new_keys else 0
+    return kept >= _MIN_KEPT_SHARE * total
+
+
+def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int, int | None]]:
+    """(start, end, run) stretches in text order: run None for text to
+    tokenise, else the number of the unchanged span."""
+    plan = []
+    done = 0  # text before this offset is planned
+    for run, (start, end) in enumerate(spans):
+        if start > done:  # changed text, or only the separator between two runs (no tokens)
+            plan.append((done, start, None))
+        plan.append((start, end, run))
+        done = end
+    if done < length:
+        plan.append((done, length, None))
+    return plan
+
+
+def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
+    """Tokens for the stretches to tokenise; one placeholder token per
+    unchanged run, whose key and literal are the same in both texts.
+    `plain`: tk.is_plain(text), found once for all its stretches.
+
+    The stretches are cut in one go, joined with a NUL standing in for each
+    run between them (a token of its own; whitespace stays with the stretch
+    it is in): for thousands of short stretches that is quicker than a
+    tokenize call each.  Compiled, plain text is cut stretch by stretch in
+    place, with the word prefix counted on the way."""
+    if plain and tk._speedups is not None:
+        literals, gaps, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(text, plan)
+        # Compact already: one str object per distinct token, and offsets
+        # and counts in arrays (a few thousand of them are read, and an int
+        # object each would cost more to make than that).
+        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), array("q", starts), array("q", ends), placeholders)
+        toks.know_word_prefix(array("q", word_prefix))
+        return toks
+    if "\x00" in text:
+        return _sparse_tokens_by_stretch(text, plan, keyer, plain)
+    return _sparse_tokens_joined(text, plan, keyer, plain)
+
+
+def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
+    """_sparse_tokens in Python, for a text with no NUL in it."""
+    joined = "".join([text[start:end] if n is None else "\x00" for start, end, n in plan])
+    pieces = tk.token_pieces(joined, plain)  # [gap, token, gap, token, ..., tail]
+    literals = pieces[1::2]
+    if not literals:
+        return tk.Tokens(text, [], [], [], [], [])
+    lengths = list(map(len, pieces))
+    placeholders: dict[int, tuple[int, int]] = {}
+    i = -1
+    for start, end, n in plan:
+        if n is not None:
+            i = literals.index("\x00", i + 1)
+            literals[i] = f"\x00{n}"
+            lengths[2 * i + 1] = end - start  # the run's length in the text
+            placeholders[i] = (start, end)
+    bounds = list(accumulate(lengths, initial=0))
+    starts, ends = bounds[1:-1:2], bounds[2::2]
+    if len(joined) >= tk.COMPACT_MIN_CHARS:  # what is tokenised is long (see tokenize)
+        starts, ends = array("q", starts), array("q", ends)
+        literals = list(map(keyer.interned.setdefault, literals, literals))
+    keys = keyer.keys(literals)
+    return tk.Tokens(text, literals, pieces[0:-1:2], keys, starts, ends, placeholders)
+
+
+def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
+    """_sparse_tokens for a text with NULs in it: one stretch at a time."""
+    literals: list[str] = []
+    gaps: list[str] = []
+    starts = array("q")
+    ends = array("q")
+    keys: list[str] = []
+    placeholders: dict[int, tuple[int, int]] = {}
+    compact = len(text) >= tk.COMPACT_MIN_CHARS  # as the whole text would be
+    prev_end = 0
+    for start, end, n in plan:
+        if n is not None:
+            marker = f"\x00{n}"
+            literals.append(marker)
+            keys.append(marker)
+            gaps.append(text[prev_end:start])
+            starts.append(start)
+            ends.append(end)
+            placeholders[len(literals) - 1] = (start, end)
+        else:
+            part = tk.tokenize(text[start:end], keyer, offset=start, compact=compact, plain=plain)
+            if part.literals:
+                part.gaps[0] = text[prev_end:start] + part.gaps[0]
+                literals.extend(part.literals)
+                gaps.extend(part.gaps)
+                keys.extend(part.keys)
+                starts.extend(part.starts)
+                ends.extend(part.ends)
+        prev_end = ends[-1] if ends else 0
+    return tk.Tokens(text, literals, gaps, keys, starts, ends, placeholders)
+
+
+def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None) -> list[tuple[str, int]]:
+    """Token diff of each stretch between paired placeholders."""
+    # One encoding for all stretches: a diff depends only on which tokens
+    # are equal, and one table costs less than thousands of small ones.
+    old_s, new_s = _encode(old_t.keys, new_t.keys)
+    runs = [(i, j, 1) for i, j in zip(sorted(old_t.placeholders), sorted(new_t.placeholders))]
+    return _diff_stretches(old_s, new_s, runs, lambda a, b: diff_strings(a, b, engine))
