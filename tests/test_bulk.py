@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import provenance.store as store_module
+from provenance.store import maintenance as store_maintenance, stats as store_stats
 from provenance.cli import cli
 from provenance.diff import word_change_counts
 from provenance.errors import ProvenanceError
@@ -357,7 +357,7 @@ def test_a_failure_while_writing_leaves_main_alone_and_no_crash_report(tmp_path)
 
 
 def test_parallel_change_stats_equal_sequential_ones(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(store_stats, "PARALLEL_MIN_CHARS", 1)
     texts = edited_versions(40, 2000)
     texts[10] = texts[8]  # a repeat inside the batch
     items = [Incoming(doc, t.encode(), decode(t.encode()), ingested_by=USER) for t in texts for doc in ("a", "b")]
@@ -384,7 +384,7 @@ def test_parallel_change_stats_equal_sequential_ones(tmp_path, monkeypatch):
 def test_change_stats_workers_of_two_batches_and_a_retry(monkeypatch):
     # Workers inherit the pairs of the batch that forked them; a later batch
     # (a retry on a new tip) sends its pairs; two at once keep theirs apart.
-    monkeypatch.setattr(store_module, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(store_stats, "PARALLEL_MIN_CHARS", 1)
     monkeypatch.setenv("PROVENANCE_JOBS", "2")
     texts = edited_versions(12, 300)
     first = list(zip(texts, texts[1:]))
@@ -394,7 +394,7 @@ def test_change_stats_workers_of_two_batches_and_a_retry(monkeypatch):
         added, removed = word_change_counts(old, new)
         return removed + 1000, added
 
-    a, b = store_module._ChangeStats(word_change_counts), store_module._ChangeStats(swapped)
+    a, b = store_stats._ChangeStats(word_change_counts), store_stats._ChangeStats(swapped)
     try:
         a.start(first)
         b.start(later)
@@ -406,11 +406,11 @@ def test_change_stats_workers_of_two_batches_and_a_retry(monkeypatch):
     finally:
         a.close()
         b.close()
-    assert id(a) not in store_module._STATS_JOBS and id(b) not in store_module._STATS_JOBS
+    assert id(a) not in store_stats._STATS_JOBS and id(b) not in store_stats._STATS_JOBS
 
 
 def test_bad_provenance_jobs_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(store_stats, "PARALLEL_MIN_CHARS", 1)
     monkeypatch.setenv("PROVENANCE_JOBS", "many")
     texts = edited_versions(5, 500)
     with Store.init(tmp_path / "s") as s:
@@ -483,19 +483,19 @@ def test_the_store_maintains_itself(tmp_path):
         for k in range(60):
             s.add([Incoming(f"doc{k % 7}", b"small %d" % k, decode(b"small %d" % k), ingested_by=USER)])
         loose = int(re.search(r"^count: (\d+)", git(s.path, "count-objects", "-v"), re.M).group(1))
-        assert loose < store_module.LOOSE_LIMIT
+        assert loose < store_maintenance.LOOSE_LIMIT
         # Bulk adds leave a pack each; past PACK_LIMIT the small ones are rolled up (geometric repack).
-        for k in range(2 * store_module.PACK_LIMIT):
+        for k in range(2 * store_maintenance.PACK_LIMIT):
             s.add([Incoming(f"bulk{k}-{j}", b"bulk %d %d" % (k, j), decode(b"bulk %d %d" % (k, j)), ingested_by=USER)
                    for j in range(40)])
         packs = list((s.path / "objects" / "pack").glob("*.pack"))
-        assert 1 <= len(packs) < store_module.PACK_LIMIT
+        assert 1 <= len(packs) < store_maintenance.PACK_LIMIT
         assert (s.path / "objects" / "pack" / "multi-pack-index").exists()
         assert not (s.path / "objects" / "provenance-maintenance.lock").exists()
         # The commit-graph grew with them (git maintenance keeps the Bloom filters).
         layers = (s.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain").read_text().split()
         assert layers and {"BIDX", "BDAT"} <= commit_graph_chunks(s.path)
-        assert len(git(s.path, "rev-list", "main").split()) == 1 + 60 + 2 * store_module.PACK_LIMIT * 40
+        assert len(git(s.path, "rev-list", "main").split()) == 1 + 60 + 2 * store_maintenance.PACK_LIMIT * 40
         git(s.path, "commit-graph", "verify")
         git(s.path, "fsck", "--no-progress")
         assert s.verify().ok
@@ -509,7 +509,7 @@ def test_one_maintainer_at_a_time_and_a_stale_maintenance_lock_is_taken_over(tmp
         lock.write_text("")
         s.add([Incoming("d", b"one", decode(b"one"), ingested_by=USER)])
         assert lock.exists() and not graph.exists()  # another process is maintaining: skipped
-        old = lock.stat().st_mtime - store_module.MAINTENANCE_LOCK_STALE - 1
+        old = lock.stat().st_mtime - store_maintenance.MAINTENANCE_LOCK_STALE - 1
         os.utime(lock, (old, old))
         s.add([Incoming("d", b"two", decode(b"two"), ingested_by=USER)])
         assert graph.exists() and not lock.exists()  # a crashed maintainer's lock: taken over, then removed

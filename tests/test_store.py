@@ -26,10 +26,10 @@ from provenance.store import (
     Store,
     Version,
     VerifyReport,
-    _dump_json,
     document_folder,
     validate_doc_id,
 )
+from provenance.store.records import _dump_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))

@@ -1,0 +1,196 @@
+"""History queries: documents, versions, resolving ID@N, a version's text and raw bytes.
+
+Owns: read-only answers about what the store holds.  Never: writes, and
+never trusts a cache over the objects for what it returns as evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from ..errors import ProvenanceError
+from .model import DocumentSummary, Version
+from .layout import _version_number, document_folder, validate_doc_id
+from .objects import _parse_tree_object
+from .records import _later, _parse_json_many, _version_from_meta
+
+
+
+class _History:
+    """History queries (history.py): documents, versions, resolve, text and raw bytes."""
+
+    def documents(self) -> list[DocumentSummary]:
+        """Every document, sorted by id (one ls-tree, one cat-file)."""
+        tip = self._tip()
+        if tip is None:
+            return []
+        proc = self._git("ls-tree", "-r", "-d", "-z", f"{tip}:documents", check=False)
+        if proc.returncode != 0:
+            return []
+        docs: dict[str, dict] = {}
+        for line in proc.stdout.split(b"\0"):
+            if not line:
+                continue
+            info, _, rel = line.partition(b"\t")
+            parts = rel.decode("utf-8", "surrogateescape").split("/")
+            if len(parts) == 5 and parts[2] == "versions":
+                n = _version_number(parts[4])
+                if n is None:
+                    continue
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d["count"] += 1
+                d["latest"] = max(d["latest"], (n, rel.decode("utf-8", "surrogateescape")))
+            elif len(parts) == 6 and parts[2] == "versions" and parts[5] == "seen":
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d["seen"]["/".join(parts[:5])] = info.split()[2].decode()
+        keys = [k for k, d in docs.items() if d["count"]]
+        names = [f"{tip}:documents/{docs[k]['latest'][1]}/meta.json" for k in keys]
+        seen_trees = {k: docs[k]["seen"].get(docs[k]["latest"][1]) for k in keys}
+        names += [sha for sha in seen_trees.values() if sha]
+        objects = self._cat_all(names)
+        latest_seen: dict[str, str] = {}
+        for k, sha in seen_trees.items():
+            if sha and objects.get(sha):
+                entries = sorted(e[1] for e in _parse_tree_object(objects[sha]))
+                if entries:
+                    latest_seen[k] = f"{tip}:documents/{docs[k]['latest'][1]}/seen/{entries[-1]}"
+        seen_objects = self._cat_all(latest_seen.values())
+        out = []
+        for k in keys:
+            d = docs[k]
+            try:
+                meta = json.loads(objects.get(f"{tip}:documents/{d['latest'][1]}/meta.json") or b"{}")
+            except ValueError:
+                meta = {}
+            captured = str(meta.get("captured_at", ""))
+            if k in latest_seen:
+                try:
+                    seen_at = str(json.loads(seen_objects.get(latest_seen[k]) or b"{}").get("captured_at", ""))
+                except ValueError:
+                    seen_at = ""
+                if seen_at and (not captured or _later(seen_at, captured)):
+                    captured = seen_at
+            doc = urllib.parse.unquote(k.split("/", 1)[1])
+            out.append(DocumentSummary(doc, d["count"], captured, d["latest"][0]))
+        out.sort(key=lambda s: s.document)
+        return out
+
+    def versions(self, doc_id: str) -> list[Version]:
+        """Every version of a document, oldest first.
+
+        Bucket by bucket (`<bucket>/` holds 100 versions), each read with
+        pipelined requests to the persistent cat-file (no process per
+        document); a full bucket never changes, so what was read from it is
+        kept in the local index under the bucket's tree id and read back
+        with one JSON parse.  The commits come from the local index (see
+        `_commits_for`).
+        """
+        doc = validate_doc_id(doc_id)
+        tip = self._tip()
+        folder = document_folder(doc)
+        versions_tree = self._tree_at(tip, f"{folder}/versions") if tip is not None else None
+        buckets = sorted((int(name), name, sha) for name, (mode, sha) in (versions_tree or {}).items()
+                         if name.isdigit() and mode.startswith("40"))
+        rows: list[tuple[str, Any, tuple[str, ...]]] = []  # (version folder, meta, seen)
+        for i, (_, name, sha) in enumerate(buckets):
+            full = i < len(buckets) - 1  # only the last bucket still grows or gets seen/ files
+            entries = self._bucket_cache_read(sha) if full else None
+            if entries is None:
+                entries = self._read_bucket(sha)
+                if full:
+                    self._bucket_cache_write(sha, entries)
+            rows.extend((f"{folder}/versions/{name}/{entry[0]}", entry[1], tuple(entry[2])) for entry in entries)
+        if not rows:
+            raise ProvenanceError(f"unknown document: {doc}")
+        commits = self._commits_for(tip, {path for path, _, _ in rows}, [folder])
+        out = []
+        for path, meta, seen in rows:
+            if not isinstance(meta, dict):
+                raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)")
+            out.append(_version_from_meta(meta, path, commits.get(path, ""), seen))
+        out.sort(key=lambda v: (v.number, v.path))
+        return out
+
+    def all_versions(self) -> list[Version]:
+        """Every version of every document, by document id, oldest first: what
+        versions() gives for each document, read in one go for a whole
+        store.  One `ls-tree` of the tip, the meta.json and seen files in one
+        `cat-file`, the commits from the local index: 10,000 documents took
+        8.8 s document by document."""
+        tip = self._tip()
+        if tip is None:
+            return []
+        proc = self._git("ls-tree", "-r", "-z", f"{tip}:documents", check=False)
+        if proc.returncode != 0:
+            return []
+        metas: dict[str, str] = {}  # version folder -> its meta.json's blob
+        seen: dict[str, list[tuple[str, str]]] = {}  # version folder -> [(seen file name, blob)]
+        for line in proc.stdout.split(b"\0"):
+            info, _, rel = line.partition(b"\t")
+            # <shard>/<document>/versions/<bucket>/<version>/meta.json, or .../<version>/seen/<file>
+            parts = rel.decode("utf-8", "surrogateescape").split("/")
+            if len(parts) < 6 or parts[2] != "versions" or _version_number(parts[4]) is None:
+                continue
+            folder = "documents/" + "/".join(parts[:5])
+            if len(parts) == 6 and parts[5] == "meta.json":
+                metas[folder] = info.split()[2].decode()
+            elif len(parts) == 7 and parts[5] == "seen":
+                seen.setdefault(folder, []).append((parts[6], info.split()[2].decode()))
+        for files in seen.values():
+            files.sort()
+        data = self._cat_all([*metas.values(), *(blob for files in seen.values() for _, blob in files)])
+        folders = sorted(metas)
+        commits = self._commits_for(tip, set(folders), ["documents"])
+        out = []
+        for folder, meta in zip(folders, _parse_json_many([data.get(metas[f]) for f in folders])):
+            if not isinstance(meta, dict):
+                raise ProvenanceError(f"unreadable {folder}/meta.json in {self.path} (run `provenance verify`)")
+            observed = tuple(str(obs.get("captured_at", "")) if isinstance(obs, dict) else ""
+                             for obs in _parse_json_many([data.get(blob) for _, blob in seen.get(folder, [])]))
+            out.append(_version_from_meta(meta, folder, commits.get(folder, ""), observed))
+        out.sort(key=lambda v: (v.document, v.number, v.path))
+        return out
+
+    def resolve(self, doc_id: str, spec: int | None = None) -> Version:
+        """None: latest; N >= 1: version N; -K: K versions before the latest."""
+        doc = validate_doc_id(doc_id)
+        tip = self._tip()
+        folder = document_folder(doc)
+        versions_tree = self._tree_at(tip, f"{folder}/versions")
+        latest = self._latest_entry(versions_tree) if versions_tree is not None else None
+        if latest is None:
+            raise ProvenanceError(f"unknown document: {doc}")
+        latest_n = latest[3]
+        if spec is not None and (isinstance(spec, bool) or not isinstance(spec, int)):
+            raise ProvenanceError(f"version must be a whole number, not {spec!r}")
+        if spec is None:
+            n = latest_n
+        elif spec > 0:
+            n = spec
+        elif spec < 0:
+            n = latest_n + spec
+        else:
+            n = 0
+        plural = "version" if latest_n == 1 else "versions"
+        if n < 1 or n > latest_n:
+            raise ProvenanceError(f"{doc} has {latest_n} {plural}; there is no version {spec}")
+        if n == latest_n:
+            path = f"{folder}/versions/{latest[0]}/{latest[1]}"
+        else:
+            bucket = self._tree_at(tip, f"{folder}/versions/{n // self.bucket_size:03d}")
+            names = [name for name in bucket if _version_number(name) == n] if bucket is not None else []
+            if not names:
+                raise ProvenanceError(f"{doc} version {n} is missing from the store (run `provenance verify`)")
+            path = f"{folder}/versions/{n // self.bucket_size:03d}/{sorted(names)[-1]}"
+        meta = self._load_meta(tip, path)
+        seen = tuple(c for _, c in self._load_seen(tip, path))
+        commit = self._commits_for(tip, {path}).get(path, "")
+        return _version_from_meta(meta, path, commit, seen)
+
+    def text(self, version: Version) -> str:
+        return self._blob(version, "text.txt", "the text").decode("utf-8")
+
+    def raw(self, version: Version) -> bytes:
+        return self._blob(version, version.snapshot, "the snapshot")
