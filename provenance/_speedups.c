@@ -1631,19 +1631,19 @@ set_hash_mask(PyObject *self, PyObject *arg)
 }
 
 static PyMethodDef methods[] = {
-    {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text)"},
-    {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "diff._sparse_tokens of a plain text, as lists."},
-    {"unchanged_spans", unchanged_spans, METH_VARARGS, "diff._unchanged_spans_py, the sides' fields and margin given one by one."},
-    {"anchor_runs", anchor_runs, METH_VARARGS, "diff._anchor_runs(diff._unique_anchors_py(a, b))"},
-    {"encode_keys", encode_keys, METH_VARARGS, "tokens.encode_keys(a_keys, b_keys)"},
+    {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},
+    {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "_sparse_tokens of a plain text, as lists. Python twin: provenance.diff.chunks._sparse_tokens"},
+    {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},
+    {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
+    {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
-     "The merged diff of a and b around runs known to be equal (diff._diff_stretches)."},
-    {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "tokens._line_break_hyphens(text, ranges)"},
-    {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap."},
-    {"chunk_codes", chunk_codes, METH_VARARGS, "tokens.chunk_codes(old, new), given whether each has a CR."},
+     "The merged diff of a and b around runs known to be equal. Python twin: provenance.diff.myers._diff_stretches_py"},
+    {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.tokens._line_break_hyphens"},
+    {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
+    {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
     {"count_plain_words", count_plain_words, METH_VARARGS,
-     "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them."},
+     "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them. Python twin: provenance.tokens.count_words"},
     {NULL, NULL, 0, NULL},
 };
 

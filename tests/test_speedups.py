@@ -398,3 +398,24 @@ def test_comparisons_are_the_same_with_and_without_the_speedups(tmp_path):
     compiled = [compare(old, new).to_dict() for old, new in pairs]
     assert json.loads(pure) == json.loads(json.dumps(compiled))
     assert compiled[1]["stats"]["content_changes"] > 100  # the long pair went through the chunk pass with edits
+
+
+def test_every_compiled_function_names_its_python_twin_and_the_twin_chooses_it():
+    """The pairing is visible both ways: each compiled function's docstring
+    names its Python twin (module:function), and the module holding that
+    twin is where the compiled one is chosen, so a change to one visibly
+    calls for the other."""
+    import importlib
+    import re
+
+    exported = sorted(name for name in dir(C) if not name.startswith("_") and callable(getattr(C, name)))
+    assert exported, "the compiled module exports nothing"
+    for name in exported:
+        doc = getattr(C, name).__doc__ or ""
+        m = re.search(r"Python twin: ([\w.]+)", doc)
+        assert m, f"_speedups.{name} does not name its Python twin"
+        module_name, _, attr = m.group(1).rpartition(".")
+        module = importlib.import_module(module_name)
+        assert hasattr(module, attr), f"_speedups.{name} names {m.group(1)}, which does not exist"
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert f"_speedups.{name}" in source, f"{module_name} holds the twin of _speedups.{name} but does not choose it"
