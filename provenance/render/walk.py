@@ -78,6 +78,15 @@ def _leading_ws(text: str, start: int) -> str:
     return m.group() if m else ""
 
 
+# Reading order as display events, shared by the text and HTML renderers.
+#
+#   ("text", seg, a, b, lead)  new.text[a:b] of an equal segment; `lead`, if
+#                              not None, replaces its leading whitespace
+#                              (GLUED: drop it, SPACE, PARAGRAPH)
+#   ("ws", kind)               whitespace the display rules add
+#   ("change", seg)            a change segment (index into cmp.segments)
+
+
 def _is_deletion(seg: Segment) -> bool:
     return seg.kind in ("delete", "move-from")
 
