@@ -14,10 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from provenance.store import maintenance as store_maintenance, stats as store_stats
-from provenance.cli import cli
 from provenance.diff import word_change_counts
 from provenance.errors import ProvenanceError
 from provenance.extract import decode
@@ -44,19 +42,6 @@ def git(store: Path, *args: str, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)}: {proc.stderr.decode()}")
     return proc.stdout.decode("utf-8")
-
-
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("PROVENANCE_USER", USER)
-    monkeypatch.delenv("PROVENANCE_STORE", raising=False)
-
-    def run(store, *args, expect=0):
-        result = CliRunner().invoke(cli, ["--store", str(store), *args], catch_exceptions=False)
-        assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
-        return result
-
-    return run
 
 
 def paragraphs(n: int, start: int = 300) -> list[str]:

@@ -10,22 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from provenance.cli import cli
-
-
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("PROVENANCE_USER", "Test Reporter <reporter@example.org>")
-    monkeypatch.delenv("PROVENANCE_STORE", raising=False)
-
-    def run(store, *args, expect=0):
-        result = CliRunner().invoke(cli, ["--store", str(store), *args], catch_exceptions=False)
-        assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
-        return result
-
-    return run
 
 
 def git(store, *args, input=None):
