@@ -768,7 +768,10 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
     insertion next to a word it repeats may be that word and the rest, or
     the rest and that word.  (No word
     repeats within a sentence: an insertion in "the the the ..." may slide
-    further than the words left.)"""
+    further than the words left.)  When a whole sentence repeats word for
+    word, an edit may align with either copy, trimmed or not, so there only
+    losslessness is checked (CI found twenty copies of one sentence whose
+    two diffs were different and both correct)."""
     rng = random.Random(seed)
     words = [w for s in sentences for w in (*s[:-1], s[-1] + rng.choice(".!?"))]
     edited = list(words)
@@ -796,6 +799,8 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
     assert_lossless(trimmed)
     assert_no_split_words(trimmed)
     assert (trimmed.old_words, trimmed.new_words) == (tk.count_words(old), tk.count_words(new))
+    if len({tuple(s) for s in sentences}) < len(sentences):
+        return  # a sentence repeated word for word: an edit may align with either copy, and both diffs are right
     assert trimmed.stats == untrimmed.stats
     if margin:
         assert trimmed.to_dict() == untrimmed.to_dict()
