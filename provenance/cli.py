@@ -105,7 +105,7 @@ def init(ctx: click.Context, store_path: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
+@click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR|URL...")
 @click.option("--doc", "doc_id", help="Document id, e.g. 'acme/terms' (no '@', no '..').")
 @click.option("--doc-from-path", "from_path", is_flag=True,
               help="Many documents at once: every file under each DIR (recursively) is a document named after "
@@ -115,18 +115,35 @@ def init(ctx: click.Context, store_path: str | None) -> None:
 @click.option("--note", help="Free text recorded with each version.")
 @click.option("--meta", "meta", multiple=True, metavar="KEY=VALUE", help="Extra metadata; repeatable.")
 @click.option("--by", "ingested_by", help="Who ingests (default: $PROVENANCE_USER, then git's user.name/email).")
-@click.option("--encoding", help="Decode with this encoding instead of detecting it.")
+@click.option("--encoding", help="Decode text and HTML with this encoding instead of the declared or detected one.")
+@click.option("--format", "input_format", type=click.Choice(["pdf", "html", "docx", "text"]),
+              help="Read every input as this format (default: recognised from its content).")
+@click.option("--whole-page", is_flag=True,
+              help="HTML: keep all visible text, navigation and footers included, not only the main content.")
+@click.option("--max-bytes", type=click.IntRange(1), default=None,
+              help="URLs: refuse a response larger than this (default: $PROVENANCE_MAX_BYTES or 50 MB).")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
+              help="URLs: seconds to wait to connect and between bytes received (default: 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @_store_option
 @click.pass_context
-def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, ingested_by, encoding, as_json, store_path):
+def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, ingested_by, encoding, input_format,
+           whole_page, max_bytes, timeout, as_json, store_path):
     """Store files as successive versions of a document, or many documents at once.
 
     \b
-      provenance ingest page.html --doc acme/terms           # one version
+      provenance ingest report.pdf page.html --doc acme/terms  # PDF, web page, DOCX, text
+      provenance ingest https://acme.example/terms --doc acme/terms  # fetched now
       provenance ingest v1.txt v2.txt - --doc acme/terms     # three; - is standard input
       provenance ingest captures/ --doc acme/terms           # a folder's files, by name
       provenance ingest --doc-from-path crawl-01/ crawl-02/  # every file, named by path
+
+    Each input's format is recognised from its content (--format overrides):
+    a PDF's text is read page by page, an HTML page's main content (all of
+    it with --whole-page), a Word file's body.  The raw bytes are stored
+    untouched beside the text.  A URL is fetched; the bytes received, the
+    final URL, the HTTP status and evidence headers and the fetch time (the
+    capture time) are recorded.
 
     With --doc, a folder stands for its files sorted by name (not its
     subfolders, not hidden files).  With --doc-from-path, each DIR is walked
@@ -174,7 +191,8 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
         # Read and decode everything first: bad input stops here, before a
         # store is even created.
         items = read_versions(files, source=source, captured_at=when, note=note, meta=meta_dict,
-                              ingested_by=ingested_by, encoding=encoding, stdin=sys.stdin.buffer,
+                              ingested_by=ingested_by, encoding=encoding, format=input_format,
+                              whole_page=whole_page, max_bytes=max_bytes, timeout=timeout, stdin=sys.stdin.buffer,
                               read_progress=step("reading"))
         with _open_store(ctx, store_path, create=True) as store:
             results = store_versions(store, items, progress=step("storing"))

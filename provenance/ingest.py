@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Sequence
 
 from .errors import ProvenanceError
-from .extract import decode
+from .extract import extract
 
 if TYPE_CHECKING:  # imported where used: `show` needs neither the diff nor the store's writing code
     from .diff import Side
@@ -154,28 +154,53 @@ def read_versions(
     meta: dict[str, str] | None = None,
     ingested_by: str | None = None,
     encoding: str | None = None,
+    format: str | None = None,
+    whole_page: bool = False,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
     stdin: BinaryIO | None = None,
     read_progress: Callable[[int], None] | None = None,
 ) -> list["Incoming"]:
-    """Read and decode (document id, file or "-") pairs into the versions
-    `Store.add` takes.  Nothing touches a store here, so bad input (a missing
-    file, bytes that are not text, a bad id) fails before anything is
-    written.  `read_progress(1)` is called per file read."""
+    """Read and extract (document id, file, "-" or URL) pairs into the
+    versions `Store.add` takes.  Nothing touches a store here, so bad input (a
+    missing file, a damaged PDF, a failed download, a bad id) fails before
+    anything is written.  `format` overrides sniffing ("pdf", "html", "docx",
+    "text"); `whole_page` keeps all of an HTML page's visible text; a URL is
+    fetched (`max_bytes`, `timeout`: see provenance.extract.capture) and its
+    capture time is the fetch time.  `read_progress(1)` is called per input."""
+    from .extract.capture import is_url
     from .store import Incoming
 
     items = []
     for doc_id, path in files:
         validate_doc_id(doc_id)
-        raw = read_input(path, stdin)
+        capture = None
+        when = captured_at
+        headers = None
+        if is_url(path):
+            from .extract.capture import evidence_properties, fetch
+
+            if captured_at is not None:
+                raise ProvenanceError(f"{path}: a URL's capture time is when it is fetched; "
+                                      f"--captured-at is for files")
+            fetched = fetch(path, max_bytes=max_bytes, **({"timeout": timeout} if timeout else {}))
+            raw, when, headers = fetched.raw, fetched.fetched_at, fetched.headers
+            capture = evidence_properties(fetched)
+            default_source = path
+        else:
+            raw = read_input(path, stdin)
+            default_source = "stdin" if path == "-" else f"file:{path}"
         items.append(Incoming(
             document=doc_id,
             raw=raw,
-            extracted=decode(raw, name=path, encoding=encoding),
-            source=source or ("stdin" if path == "-" else f"file:{path}"),
-            captured_at=captured_at,
+            extracted=extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding,
+                              headers=headers),
+            source=source or default_source,
+            captured_at=when,
             note=note,
             meta=dict(meta or {}),
             ingested_by=ingested_by,
+            capture=capture,
         ))
         if read_progress:
             read_progress(1)
@@ -214,15 +239,18 @@ def ingest_folders(store: "Store", folders: Sequence[str], **options: Any) -> li
     return ingest_files(store, documents_in_folders(folders), **options)
 
 
-def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None = None) -> "Side":
+def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None = None,
+                  format: str | None = None, whole_page: bool = False) -> "Side":
+    """A file (or "-") as one side of a comparison: its extracted text, as
+    ingest would store it (a PDF's text, an HTML page's main content)."""
     from .diff import Side
 
     raw = read_input(path, stdin)
-    extracted = decode(raw, name=path, encoding=encoding)
+    extracted = extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding)
     text = extracted.text
     content_sha256 = sha256(raw)
     # Strictly decoded UTF-8 without a BOM encodes back to the same bytes.
-    utf8 = extracted.encoding == "utf-8"
+    utf8 = extracted.encoding == "utf-8" and extracted.media_type.startswith("text/plain")
     return Side(
         text=text,
         label=path,

@@ -52,7 +52,8 @@ STORE_CONFIG = (
 # (the project ships store/README.md in the default location).
 _INIT_ALLOWED = {"README.md", "README", ".gitignore", ".gitkeep"}
 
-_SNAPSHOT_EXT = {"text/plain": "txt", "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf"}
+_SNAPSHOT_EXT = {"text/plain": "txt", "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
 
 _VERSION_DIR_RE = re.compile(r"^(\d{6,})-([0-9a-f]{12})$")
 

@@ -25,6 +25,9 @@ class Incoming:
     note: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     ingested_by: str | None = None  # "Name <email>"; default: see Store.identity
+    # A URL capture's evidence: final URL, HTTP status and headers, fetch time
+    # (provenance.extract.capture.evidence_properties).
+    capture: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class Version:
     words_removed: int | None
     snapshot: str
     seen: tuple[str, ...] = ()  # captured_at of later observations, oldest first
+    # How the text was extracted beyond the extractor's name: its settings,
+    # what the document states about itself, its page count (empty for text).
+    extraction: dict = field(default_factory=dict)
+    capture: dict = field(default_factory=dict)  # a URL capture's HTTP evidence
 
     def to_dict(self) -> dict:
         return {
@@ -80,6 +87,8 @@ class Version:
             "words_removed": self.words_removed,
             "snapshot": self.snapshot,
             "seen": list(self.seen),
+            "extraction": dict(self.extraction),
+            "capture": dict(self.capture),
         }
 
 

@@ -261,7 +261,8 @@ def _version_from_meta(meta: dict, path: str, commit: str, seen: tuple[str, ...]
             ingested_by=meta["ingested_by"], tool=meta["tool"], extractor=meta["extractor"],
             note=meta.get("note"), meta=dict(meta.get("meta") or {}), repeats=meta.get("repeats"),
             words_added=meta.get("words_added"), words_removed=meta.get("words_removed"),
-            snapshot=meta["snapshot"], seen=seen,
+            snapshot=meta["snapshot"], seen=seen, extraction=dict(meta.get("extraction") or {}),
+            capture=dict(meta.get("capture") or {}),
         )
         return version
     except (KeyError, TypeError, ValueError) as exc:

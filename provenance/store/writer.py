@@ -511,6 +511,11 @@ class _Writer:
                 "meta": dict(p.meta), "repeats": repeats, "words_added": words_added,
                 "words_removed": words_removed, "snapshot": p.snapshot,
             }
+            extraction = _extraction_record(ex)
+            if extraction:  # plain text has none: its meta.json stays as it always was
+                meta["extraction"] = extraction
+            if p.item.capture:
+                meta["capture"] = dict(p.item.capture)
             meta_bytes = _dump_json(meta)
             path = version_folder(doc, number, hashlib.sha256(meta_bytes).hexdigest()[:12], self.bucket_size, p.folder)
             trailers = [
@@ -521,7 +526,7 @@ class _Writer:
                 ("Ingested-At", ingested_at), ("Ingested-By", p.ident), ("Tool", TOOL),
                 ("Extractor", meta["extractor"]), ("Repeats", repeats),
                 ("Words-Added", words_added), ("Words-Removed", words_removed),
-            ] + [("Meta", f"{k}={v}") for k, v in p.meta.items()]
+            ] + _extraction_trailers(meta) + [("Meta", f"{k}={v}") for k, v in p.meta.items()]
             message = _message(f"Ingest {doc} v{number}", p.note, trailers)
             files = [(f"{path}/{p.snapshot}", p.blob_id), (f"{path}/text.txt", p.text_blob_id), (f"{path}/meta.json", meta_bytes)]
             write(_fi_commit(ref, mark, p, committer_date, message, tip if first else None, files))
@@ -612,3 +617,36 @@ def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: 
             out += [b"M 100644 inline %s\n" % path.encode("utf-8"), b"data %d\n" % len(data), data, b"\n"]
     out.append(b"\n")
     return b"".join(out)
+
+
+def _extraction_record(ex: Extracted) -> dict:
+    """meta.json's "extraction": the extractor's settings, what the document
+    states about itself (title, canonical URL, dates...), its page count."""
+    record: dict = {}
+    if ex.settings:
+        record["settings"] = dict(ex.settings)
+    if ex.properties:
+        record["properties"] = dict(ex.properties)
+    if ex.pages is not None:
+        record["pages"] = ex.pages
+    return record
+
+
+def _trailer_value(value) -> str:
+    # JSON for what is not a string, so true/false/numbers read back as such;
+    # one line always (a trailer cannot hold a line break).
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return " ".join(text.split())
+
+
+def _extraction_trailers(meta: dict) -> list[tuple[str, str]]:
+    """One trailer per extractor setting, document property and piece of
+    capture evidence, so `git log` shows how a text was obtained."""
+    extraction, capture = meta.get("extraction") or {}, meta.get("capture") or {}
+    out = []
+    if "pages" in extraction:
+        out.append(("Pages", str(extraction["pages"])))
+    out += [("Extractor-Setting", f"{k}={_trailer_value(v)}") for k, v in (extraction.get("settings") or {}).items()]
+    out += [("Property", f"{k}={_trailer_value(v)}") for k, v in (extraction.get("properties") or {}).items()]
+    out += [("Capture", f"{k}={_trailer_value(v)}") for k, v in capture.items()]
+    return out

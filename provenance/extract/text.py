@@ -1,16 +1,17 @@
-"""Turning received bytes into text.
+"""Plain text: decoding received bytes (today's `decode`).
 
-The raw bytes are always stored untouched; this module only decides how to
-read them as text and records how it did so (encoding, media type, extractor
-name and version), so that any extracted text can be traced back and redone.
+Owns the choice of a text encoding (BOM, strict UTF-8, a detector, or what the
+user forces) and the shared `_detect` other formats fall back on.  It never
+parses markup or binary formats (see sniff, html, pdf, docx) and never
+changes the characters it decodes.
 """
 
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 
-from .errors import ProvenanceError
+from ..errors import ProvenanceError
+from .result import Extracted
 
 EXTRACTOR = "provenance-decode"
 EXTRACTOR_VERSION = "1"
@@ -35,17 +36,6 @@ _BINARY_SIGNATURES = (
     (b"\xd0\xcf\x11\xe0", "an MS Office document"),
     (b"\x7fELF", "an executable"),
 )
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """Text read from raw bytes, with how it was read."""
-
-    text: str
-    encoding: str  # e.g. "utf-8", "utf-8-sig", "utf-16-le", "windows-1252"
-    media_type: str  # e.g. "text/plain; charset=utf-8"
-    extractor: str = EXTRACTOR
-    extractor_version: str = EXTRACTOR_VERSION
 
 
 def _media_type(text: str, encoding: str) -> str:
@@ -83,7 +73,7 @@ def decode(data: bytes, name: str = "input", encoding: str | None = None) -> Ext
             return Extracted(text, label, _media_type(text, label))
     for signature, what in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise ProvenanceError(f"{name}: looks like {what}, not text (PDF and other binary formats are not supported yet)")
+            raise ProvenanceError(f"{name}: looks like {what}, not text (give --format pdf|html|docx if it is one of those)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
