@@ -11,14 +11,16 @@ furniture on a page structure it cannot see (a text without "\\f" has none).
 
 How a line is recognised: the first and last two non-blank lines of each page
 are its edge lines.  An edge line that is a bare page number (`3`, `- 3 -`,
-`Page 3 of 12`, roman `iv`) is furniture.  Any other edge line, with its digit
+`Page 3 of 12`, lower-case roman `iv`) is furniture.  Any other edge line, with its digit
 runs folded to one mark and its case and spacing folded (so `Chapter 2: Data
 3` and `Chapter 5: Models 41` stay different but `Report 2019 - page 3` and
 `... page 4` agree), is furniture when the same folded line is on the same edge
 of at least half of the pages, or of half of the odd or the even pages
 (running heads that alternate), and of at least two pages.  `Chapter N: ...`
 header lines, whose titles change with the chapter, are furniture at a page's
-top when most pages start with such a line.
+top when most pages start with such a line.  On the first page a top line
+that repeats the running head is kept as content: there it is the title
+(a headline set in large type that later pages repeat as their header).
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from collections import Counter
 
 FORM_FEED = "\f"
 _EDGE_LINES = 2
+# Roman page numbers only in lower case (front matter: "iv"): a bare "V" or
+# "C" on a page's edge is more often a glossary's letter heading.
 _PAGE_NUMBER_RE = re.compile(
-    r"[-\u2013\u2014\s]*(?:page\s+|p\.\s*)?(?:\d+|[ivxlcdm]+)(?:\s*(?:of|/)\s*\d+)?[-\u2013\u2014\s]*",
-    re.IGNORECASE)
+    r"[-\u2013\u2014\s]*(?:(?:[Pp][Aa][Gg][Ee]\s+|[Pp]\.\s*)?\d+|(?:[Pp]age\s+)?[ivxlcdm]+)"
+    r"(?:\s*(?:[Oo][Ff]|/)\s*\d+)?[-\u2013\u2014\s]*")
 _CHAPTER_RE = re.compile(r"(?:chapter|part|section|appendix)\s+[\divxlcdm]+[a-z]?\b", re.IGNORECASE)
 _LINE_RE = re.compile(r"[^\n\f]*")
 
@@ -98,7 +102,9 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
         for name, lines in (("top", top), ("bottom", bottom)):
             for s, e in lines:
                 line = text[s:e]
-                if _PAGE_NUMBER_RE.fullmatch(line) or repeated(name, _fold(line)) or (
+                # The first page's top lines are its headline when they repeat
+                # the running head (a title page): content, unless a page number.
+                if _PAGE_NUMBER_RE.fullmatch(line) or (repeated(name, _fold(line)) and (number or name == "bottom")) or (
                         name == "top" and (s, e) == top[0] and chapter_tops >= max(2, (n + 1) // 2)
                         and _CHAPTER_RE.match(line.strip())):
                     spans.append((s, e))

@@ -148,8 +148,10 @@ def _patterns(text: str, plain: bool | None = None) -> tuple[re.Pattern, re.Patt
 _BREAK_RE = re.compile(r"([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)")
 _PARAGRAPH_RE = re.compile(r"\n[^\S\n]*\n|\u2029")
 
-# Gap kinds: what whitespace between two tokens means.
-GLUED, SPACE, PARAGRAPH = 0, 1, 2
+# Gap kinds: what whitespace between two tokens means.  FURNITURE: the gap
+# holds page furniture (a running header, a page number) that the
+# comparison took out of the token list (drop_spans).
+GLUED, SPACE, PARAGRAPH, FURNITURE = 0, 1, 2, 3
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -308,6 +310,8 @@ class Tokens:
 def gap_kind(gap: str) -> int:
     if not gap:
         return GLUED
+    if not gap.isspace():
+        return FURNITURE
     if _PARAGRAPH_RE.search(gap.replace("\r\n", "\n").replace("\r", "\n")):
         return PARAGRAPH
     return SPACE
@@ -384,6 +388,53 @@ def tokenize_recent(text: str, keyer: Keyer, plain: bool | None = None) -> Token
             del _RECENT[next(iter(_RECENT))]
     _RECENT[key] = found
     return Tokens(text, found.literals[:], found.gaps[:], found.keys[:], found.starts[:], found.ends[:])
+
+
+def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
+    """Take the tokens lying wholly inside `spans` (sorted, non-overlapping
+    character spans: page furniture) out of the list, in place; their text
+    joins the gap before the next token, whose gap kind becomes FURNITURE.
+    Placeholders (unchanged runs) always stay.  Returns how many word tokens
+    went (the caller's word counts must not come from the list then)."""
+    if not spans or not side.literals:
+        return 0
+    starts, ends, text = side.starts, side.ends, side.text
+    keep: list[int] = []
+    j, n_spans = 0, len(spans)
+    placeholders = side.placeholders
+    for i in range(len(side.literals)):
+        s = starts[i]
+        while j < n_spans and spans[j][1] <= s:
+            j += 1
+        if j < n_spans and spans[j][0] <= s and ends[i] <= spans[j][1] and i not in placeholders:
+            continue
+        keep.append(i)
+    if len(keep) == len(side.literals):
+        return 0
+    dropped_words = sum(word_flags([side.literals[i] for i in set(range(len(side.literals))) - set(keep)]))
+    gaps = []
+    previous = -1
+    for i in keep:
+        if i == previous + 1:
+            gaps.append(side.gaps[i])
+        elif previous >= 0:
+            gaps.append(text[ends[previous]:starts[i]])
+        else:  # the first tokens went: the leading gap, then their text
+            gaps.append(side.gaps[0] + text[starts[0]:starts[i]])
+        previous = i
+    side.literals = [side.literals[i] for i in keep]
+    side.keys = [side.keys[i] for i in keep]
+    side.gaps = gaps
+    new_starts, new_ends = [starts[i] for i in keep], [ends[i] for i in keep]
+    if isinstance(starts, array):
+        new_starts, new_ends = array("q", new_starts), array("q", new_ends)
+    side.starts, side.ends = new_starts, new_ends
+    if placeholders:
+        index = {old: new for new, old in enumerate(keep)}
+        side.placeholders = {index[k]: v for k, v in placeholders.items()}
+    side._gap_kinds = None
+    side.__dict__.pop("_word_prefix", None)
+    return dropped_words
 
 
 def _tokenised_ranges(side: Tokens) -> list[tuple[int, int]]:

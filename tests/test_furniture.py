@@ -29,7 +29,8 @@ def test_running_header_and_page_of_footer_are_furniture_and_body_is_not():
     text = _paged(BODIES, header=lambda n: "Annual Report 2019", footer=lambda n: f"Page {n} of 6")
     found = _found(text)
     assert found.count("\f") == 5
-    assert found.count("Annual Report 2019") == 6
+    # Page 1's top line repeats the running head: there it is the title, content.
+    assert found.count("Annual Report 2019") == 5 and furniture_spans(text)[0][0] > 0
     assert [f for f in found if f.startswith("Page")] == [f"Page {n} of 6" for n in range(1, 7)]
     assert not any("Body text" in f for f in found)
 
@@ -38,7 +39,7 @@ def test_alternating_heads_chapter_lines_and_dash_numbers():
     text = _paged(BODIES, header=lambda n: "THE TITLE" if n % 2 else f"Chapter {n // 2 + 1}: Part {n}",
                   footer=lambda n: f"- {n} -")
     found = _found(text)
-    assert found.count("THE TITLE") == 3
+    assert found.count("THE TITLE") == 2  # pages 3 and 5; on page 1 it is the title
     assert sum(f.startswith("Chapter") for f in found) == 3
     assert [f for f in found if f.startswith("-")] == [f"- {n} -" for n in range(1, 7)]
 

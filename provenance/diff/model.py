@@ -138,6 +138,32 @@ class Comparison:
             "new_words": self.new_words,
         }
 
+    def page(self, side: str, offset: int) -> int | None:
+        """Page number (1-based) of an offset into side "old" or "new", for
+        a paged text (a PDF's: pages separated by form feeds); else None."""
+        cache = self.__dict__.setdefault("_page_breaks", {})
+        if side not in cache:
+            from ..furniture import FORM_FEED, page_breaks
+
+            text = getattr(self, side).text
+            cache[side] = page_breaks(text) if FORM_FEED in text else None
+        breaks = cache[side]
+        if breaks is None:
+            return None
+        from ..furniture import page_of
+
+        return page_of(breaks, offset)
+
+    def pages_of(self, change: Change) -> dict[str, int]:
+        """{"old_page": N, "new_page": M} for the paged sides of a change
+        (where it starts); empty when neither text is paged."""
+        out = {}
+        for side, offset in (("old", change.old_start), ("new", change.new_start)):
+            n = self.page(side, offset)
+            if n is not None:
+                out[f"{side}_page"] = n
+        return out
+
     @property
     def content_differs(self) -> bool:
         return any(c.cls == CONTENT for c in self.changes)
@@ -152,7 +178,7 @@ class Comparison:
             "stats": self.stats,
         }
         if changes:
-            d["changes"] = [c.to_dict() for c in self.changes]
+            d["changes"] = [{**c.to_dict(), **self.pages_of(c)} for c in self.changes]
         return d
 
 

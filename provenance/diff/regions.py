@@ -53,7 +53,7 @@ def _boundary_score(toks: tk.Tokens, i: int) -> int:
     if i <= 0 or i >= len(toks):
         return 6
     kind = toks.gap_kinds[i]
-    if kind == tk.PARAGRAPH:
+    if kind == tk.PARAGRAPH or kind == tk.FURNITURE:  # a page's edge is a paragraph's at least
         return 5
     before = toks.keys[i - 1]
     if kind == tk.GLUED:

@@ -222,6 +222,15 @@ class _HtmlBody:
         return (f'<details class="unchanged" data-words="{c.words}"><summary title="Show the unchanged text">'
                 f'<span class="unchanged-label">… {label}{fmt} …</span></summary><span class="unchanged-text">')
 
+    def _page_attrs(self, ch) -> str:
+        """data-old-page/data-new-page and a title saying the pages, for paged texts."""
+        pages = self.cmp.pages_of(ch)
+        if not pages:
+            return ""
+        where = ", ".join(f"{side.split('_')[0]} p. {n}" for side, n in pages.items())
+        data = "".join(f' data-{side.replace("_", "-")}="{n}"' for side, n in pages.items())
+        return f'{data} title="{where}"'
+
     def change(self, seg: Segment) -> str:
         esc = self._esc
         i = seg.change
@@ -253,7 +262,7 @@ class _HtmlBody:
             return (f'<ins class="chg move move-to" id="c{i}-to" data-class="content" data-kind="move"{nav}>'
                     f'<a class="move-link" href="#c{i}-from" title="Go to where this passage was">'
                     f'moved from {arrow}{note}</a>{"".join(inner)}</ins>')
-        attrs = f'id="c{i}" data-class="content" data-kind="{ch.kind}"{nav}'
+        attrs = f'id="c{i}" data-class="content" data-kind="{ch.kind}"{nav}{self._page_attrs(ch)}'
         if ch.kind == "insert":
             return f'<ins class="chg" {attrs}>{esc(ch.new_text)}</ins>'
         if ch.kind == "delete":

@@ -23,7 +23,11 @@ def render_json(cmp: Comparison) -> str:
     head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]  # without "\n}"
     if not cmp.changes:
         return head + ',\n  "changes": []\n}\n'
-    return head + ',\n  "changes": [\n    ' + ",\n    ".join(map(_change_json, cmp.changes)) + "\n  ]\n}\n"
+    if cmp.page("old", 0) is not None or cmp.page("new", 0) is not None:  # a paged text: changes say their page
+        changes = (_encode_json({**c.to_dict(), **cmp.pages_of(c)}) for c in cmp.changes)
+    else:
+        changes = map(_change_json, cmp.changes)
+    return head + ',\n  "changes": [\n    ' + ",\n    ".join(changes) + "\n  ]\n}\n"
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode

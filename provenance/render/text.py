@@ -224,6 +224,17 @@ class _TextRenderer:
         new_off = chunk.locator[2]
         return self.old_lines.at(_old_offset(self.cmp, seg, new_off)), self.new_lines.at(new_off)
 
+    def pages(self, chunk: _Chunk) -> tuple[str, str]:
+        """(" p. N" or "", likewise for new): the page where a chunk starts, in a paged text."""
+        seg = self.cmp.segments[chunk.locator[1]]
+        if chunk.locator[0] == "chg":
+            old_off, new_off = seg.old_start, seg.new_start
+        else:
+            new_off = chunk.locator[2]
+            old_off = _old_offset(self.cmp, seg, new_off)
+        old_page, new_page = self.cmp.page("old", old_off), self.cmp.page("new", new_off)
+        return (f" p. {old_page}" if old_page else "", f" p. {new_page}" if new_page else "")
+
     def render(self) -> str:
         cmp, p = self.cmp, self.paint
         lines = [p(p.BOLD, _side_line("---", cmp.old, "old")), p(p.BOLD, _side_line("+++", cmp.new, "new"))]
@@ -235,7 +246,8 @@ class _TextRenderer:
         for hunk in self.hunks():
             count += 1
             old_line, new_line = self.position(hunk[0])
-            lines.append(p(p.CYAN, f"@@ old line {old_line}, new line {new_line} @@"))
+            old_page, new_page = self.pages(hunk[0])
+            lines.append(p(p.CYAN, f"@@ old line {old_line}{old_page}, new line {new_line}{new_page} @@"))
             body = []
             for k, chunk in enumerate(hunk):
                 if k:
