@@ -57,7 +57,8 @@ def _hyphen_point(word: str) -> int | None:
 
 
 def _ligatures(word: str) -> str:
-    return word.replace("ffi", "\ufb03").replace("ffl", "\ufb04").replace("fi", "\ufb01").replace("fl", "\ufb02")
+    # Vera has the fi and fl glyphs (not ffi, ffl: reportlab would drop those).
+    return word.replace("fi", "\ufb01").replace("fl", "\ufb02")
 
 
 def layout_lines(paragraphs: Paragraphs, width: float, size: float, rng: random.Random,

@@ -8,6 +8,8 @@ bytes: the store keeps them unchanged beside the text returned here.
 
 from __future__ import annotations
 
+import os
+
 from .result import EXTRACTOR, EXTRACTOR_VERSION, Extracted
 from .sniff import FORMATS, sniff
 from .text import decode
@@ -30,8 +32,10 @@ def extract(data: bytes, name: str = "input", format: str | None = None, whole_p
     if format is not None and format not in FORMATS:
         raise ProvenanceError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
     kind = format or sniff(data, name, headers.get("content-type"))
-    if not data and kind != "text":  # an empty text file stays what it was: an empty version
-        raise ProvenanceError(f"{name}: is empty (0 bytes), not a {kind.upper()} file")
+    if not data:  # an empty text file stays what it was: an empty version
+        named = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}.get(os.path.splitext(name)[1].lower())
+        if kind != "text" or named:
+            raise ProvenanceError(f"{name}: is empty (0 bytes), not a {(named or kind).upper()} file")
     if kind == "pdf":
         from .pdf import extract_pdf
 
