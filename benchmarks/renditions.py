@@ -102,9 +102,12 @@ def layout_lines(paragraphs: Paragraphs, width: float, size: float, rng: random.
 
 
 def to_pdf(paragraphs: Paragraphs, rng: random.Random, title: str = "", *, size: float = 10.5,
-           header: bool = True, footer: str = "page-of", ligatures: bool = False, headline: bool = True) -> bytes:
+           header: bool = True, footer: str = "page-of", ligatures: bool = False, headline: bool = True,
+           running_head: str | None = None) -> bytes:
     """The paragraphs typeset as a justified A4 PDF (see the module docstring).
-    `footer`: "page-of" ("Page 3 of 12"), "number" ("3") or "none"."""
+    `footer`: "page-of" ("Page 3 of 12"), "number" ("3") or "none"; the
+    headline (the title, wrapped) opens page 1, the running head (default:
+    the title) tops the others."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
@@ -112,10 +115,17 @@ def to_pdf(paragraphs: Paragraphs, rng: random.Random, title: str = "", *, size:
     width = PAGE_W - 2 * MARGIN
     leading = size * 1.35
     laid = layout_lines(paragraphs, width, size, rng)
+    big = size * 1.6
+    head_lines = [w for w, _ in layout_lines([title.split()], width, big, rng, hyphenate=False)[0]] \
+        if headline and title else []
+    running_head = title if running_head is None else running_head
     # Pages as lists of (y, words, justified) before drawing: the footer needs the page count.
     pages: list[list[tuple[float, list[str], bool, float]]] = [[]]
-    top = PAGE_H - MARGIN - (size * 2.2 if headline and title else 0)
-    y = top
+    y = PAGE_H - MARGIN
+    for line in head_lines:
+        pages[0].append((y, line, False, big))
+        y -= big * 1.3
+    y -= size if head_lines else 0
     for lines in laid:
         for words, last in lines:
             if y < MARGIN + leading:
@@ -130,12 +140,9 @@ def to_pdf(paragraphs: Paragraphs, rng: random.Random, title: str = "", *, size:
     c.setAuthor("provenance test corpus")
     n = len(pages)
     for number, page in enumerate(pages, 1):
-        if number == 1 and headline and title:
-            c.setFont(font, size * 1.6)
-            c.drawString(MARGIN, PAGE_H - MARGIN, title)
-        elif header and title:
+        if header and running_head and not (number == 1 and head_lines):
             c.setFont(font, size * 0.8)
-            c.drawString(MARGIN, PAGE_H - MARGIN * 0.6, title)
+            c.drawString(MARGIN, PAGE_H - MARGIN * 0.6, running_head)
         for y, words, justify, sz in page:
             shown = [_ligatures(w) if ligatures else w for w in words]
             t = c.beginText(MARGIN, y)

@@ -373,3 +373,31 @@ def test_diff_of_a_pdf_file_and_a_web_page_file(tmp_path, run):
     r = run("diff", str(tmp_path / "a.pdf"), str(tmp_path / "a.html"), "--format", "json", "--exit-code")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["stats"]["content_changes"] == 0
+
+
+# --- the shipped samples --------------------------------------------------------
+
+SAMPLES = ROOT / "docs" / "samples"
+
+
+def test_the_shipped_pdf_and_web_page_differ_by_the_headline_alone():
+    pdf = extract((SAMPLES / "article.pdf").read_bytes(), "article.pdf")
+    page = extract((SAMPLES / "article.html").read_bytes(), "article.html")
+    assert pdf.pages >= 2 and page.properties["canonical_url"].startswith("https://www.al-monitor.com/")
+    content = [c for c in compare(pdf.text, page.text).changes if c.cls == "content"]
+    assert [(" ".join(c.old_text.split()), c.new_text) for c in content] == [
+        ("TEHRAN, MOSCOW DIFFER ON SYRIA, BUT SHARE INTERESTS ELSEWHERE", "banner")]
+
+
+def test_the_samples_are_rebuilt_byte_for_byte_by_their_script(tmp_path):
+    import shutil
+
+    for name in ("build.py", "article-pdf-extract.txt", "article-web-capture.txt"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    (tmp_path / "benchmarks").mkdir()
+    script = tmp_path / "build.py"
+    # the script finds benchmarks/ two folders up; point it at the repository's
+    script.write_text(script.read_text().replace('HERE.parent.parent / "benchmarks"', f'Path({str(ROOT / "benchmarks")!r})'))
+    subprocess.run([sys.executable, str(script)], check=True, capture_output=True)
+    for name in ("article.pdf", "article.html"):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
