@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -250,19 +251,27 @@ def _change_size(v) -> str:
 @_store_option
 @click.pass_context
 def log(ctx, doc_id, as_json, store_path):
-    """List versions, newest first: of one document, or of all."""
+    """List versions, newest first: of one document, or of all.
+
+    For one document, a version whose text was re-extracted shows as ID@N:K,
+    K being the extraction diff and show use (see reextract)."""
     with _open_store(ctx, store_path) as store:
         if doc_id:
             versions = store.versions(doc_id)
         else:
             versions = store.all_versions()
+        # Which extraction diff and show use: the latest (one document's log only:
+        # it costs a tree read per version).
+        extractions = {v.path: store.latest_extraction(v) for v in versions} if doc_id else {}
     versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
     if as_json:
-        _dump([v.to_dict() for v in versions])
+        _dump([{**v.to_dict(), **({"extraction": extractions[v.path]} if doc_id else {})} for v in versions])
         return
     lines = []
     for v in versions:
         label = f"{v.document}@{v.number}"
+        if extractions.get(v.path, 1) > 1:
+            label += f":{extractions[v.path]}"
         seen = f"  seen {len(v.seen)} more time" + ("s" if len(v.seen) != 1 else "") if v.seen else ""
         lines.append(f"{label}  {_short(v.content_sha256)}  {v.captured_at}  {_change_size(v):>10}  {v.source or '-'}{seen}")
     if lines:
@@ -272,10 +281,12 @@ def log(ctx, doc_id, as_json, store_path):
 @cli.command()
 @click.argument("ref")
 @click.option("--raw", is_flag=True, help="Print the raw bytes as received instead of the text.")
-@click.option("--json", "as_json", is_flag=True, help="Print metadata and text as JSON.")
+@click.option("--extraction", type=click.IntRange(1), default=None,
+              help="Which extraction of the text (1: the one stored at ingest; default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print metadata, extractions and text as JSON.")
 @_store_option
 @click.pass_context
-def show(ctx, ref, raw, as_json, store_path):
+def show(ctx, ref, raw, extraction, as_json, store_path):
     """Print a version's text: REF is ID (latest), ID@N or ID@-K."""
     from .ingest import parse_ref
 
@@ -283,31 +294,80 @@ def show(ctx, ref, raw, as_json, store_path):
     with _open_store(ctx, store_path) as store:
         version = store.resolve(doc_id, spec)
         if as_json:
-            _dump({**version.to_dict(), "text": store.text(version)})
+            extractions = store.extractions(version)
+            n = extraction or extractions[-1].number
+            _dump({**version.to_dict(), "extractions": [e.to_dict() for e in extractions],
+                   "text_extraction": n, "text": store.text(version, n)})
         elif raw:
             out = sys.stdout.buffer
             out.write(store.raw(version))
             out.flush()
         else:
-            click.echo(store.text(version), nl=False)
+            click.echo(store.text(version, extraction), nl=False)
 
 
-def _load_side(ctx, arg: str, store_path: str | None, stores: dict):
+@cli.command()
+@click.argument("ref")
+@click.option("--format", "input_format", type=click.Choice(["pdf", "html", "docx", "text"]),
+              help="Read the raw bytes as this format (default: recognised from their content).")
+@click.option("--whole-page", is_flag=True, help="HTML: keep all visible text (default: as at ingest).")
+@click.option("--encoding", help="Decode with this encoding instead of the declared or detected one.")
+@click.option("--note", help="Why it was re-extracted; recorded with the extraction.")
+@click.option("--by", "ingested_by", help="Who re-extracts (default: $PROVENANCE_USER, then git's user.name/email).")
+@click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON.")
+@_store_option
+@click.pass_context
+def reextract(ctx, ref, input_format, whole_page, encoding, note, ingested_by, as_json, store_path):
+    """Extract a stored version's text again from its raw bytes.
+
+    \b
+      provenance reextract acme/terms@3              # today's extractor
+      provenance reextract acme/terms --whole-page   # all of the page's text
+
+    The new text is recorded as the next extraction of the same capture (one
+    commit adding extractions/N/ to the version folder), never as a new
+    version: a better extractor does not fabricate a document change.  diff
+    and show use the latest extraction unless told otherwise, and say which.
+    Nothing is written when the latest extraction already holds this text
+    from this extractor with these settings.
+    """
+    from .ingest import parse_ref, reextract as run_reextract
+
+    doc_id, spec = parse_ref(ref)
+    with _open_store(ctx, store_path) as store:
+        version = store.resolve(doc_id, spec)
+        done, written = run_reextract(store, version, format=input_format, whole_page=whole_page,
+                                      encoding=encoding, ingested_by=ingested_by, note=note)
+    if as_json:
+        _dump({"written": written, **done.to_dict()})
+        return
+    head = f"{version.document} v{version.number} extraction {done.number}  {_short(done.text_sha256)}  {done.extractor}"
+    click.echo(head if written else f"{head}  unchanged: the latest extraction already gives this text")
+
+
+def _load_side(ctx, arg: str, store_path: str | None, stores: dict, original: bool = False, whole_page: bool = False):
     """A path to a file, or a document reference in the store."""
     from .ingest import parse_ref, side_for_file, side_for_version
 
     if arg == "-" or Path(arg).is_file():
-        return side_for_file(arg, sys.stdin.buffer)
+        return side_for_file(arg, sys.stdin.buffer, whole_page=whole_page)
     if Path(arg).is_dir():
         raise ProvenanceError(f"{arg}: is a directory, not a file or document")
     path = _store_path(ctx, store_path)
     if not path.exists():
         raise ProvenanceError(f"{arg}: no such file, and no store at {path} to look it up as a document")
+    extraction = 1 if original else None
+    picked = re.fullmatch(r"(.+@-?\d+):(\d+)", arg)  # ID@N:K, extraction K of version N
+    if picked:
+        arg, extraction = picked.group(1), int(picked.group(2))
     doc_id, spec = parse_ref(arg)
     if "store" not in stores:
         stores["store"] = _open_store(ctx, store_path)
     store = stores["store"]
-    return side_for_version(store, store.resolve(doc_id, spec))
+    version = store.resolve(doc_id, spec)
+    if extraction is not None:
+        store._extraction_number(version, extraction)  # a clear error for one that does not exist
+    return side_for_version(store, version, extraction)
 
 
 def _format_for(output: str | None, fmt: str | None) -> str:
@@ -334,13 +394,19 @@ def _format_for(output: str | None, fmt: str | None) -> str:
 @click.option("--formatting/--no-formatting", "show_formatting", default=True,
               help="Text output: mark formatting changes (default) or show them as plain text.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a terminal).")
+@click.option("--original", is_flag=True,
+              help="Stored versions: compare the texts stored at ingest, not their latest re-extractions.")
+@click.option("--whole-page", is_flag=True, help="HTML files: compare all visible text, not only the main content.")
 @_store_option
 @click.pass_context
-def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, full, show_formatting, color, store_path):
+def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, full, show_formatting, color,
+         original, whole_page, store_path):
     """Compare OLD and NEW word by word.
 
     Each is a file path, or a stored version: ID (latest), ID@N, or ID@-K
-    (K before the latest; ID@-1 is the one before the latest).  Whitespace and
+    (K before the latest; ID@-1 is the one before the latest); ID@N:K is
+    extraction K of version N (see reextract; default: the latest).  PDF,
+    HTML and DOCX files are compared as the text ingest would store.  Whitespace and
     line wrapping are never changes; typography and line-break hyphenation are
     formatting; everything else is content.
     """
@@ -349,8 +415,8 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 
     stores: dict = {}
     try:
-        old_side = _load_side(ctx, old, store_path, stores)
-        new_side = _load_side(ctx, new, store_path, stores)
+        old_side = _load_side(ctx, old, store_path, stores, original, whole_page)
+        new_side = _load_side(ctx, new, store_path, stores, original, whole_page)
     finally:
         for store in stores.values():
             store.close()

@@ -260,19 +260,43 @@ def side_for_file(path: str, stdin: BinaryIO | None = None, encoding: str | None
     )
 
 
-def side_for_version(store: "Store", version: "Version") -> "Side":
+def side_for_version(store: "Store", version: "Version", extraction: int | None = None) -> "Side":
+    """A stored version as one side of a comparison: its latest extraction
+    (or extraction N); the label says which when there is more than one."""
     from .diff import Side
 
+    latest = store.latest_extraction(version)
+    n = latest if extraction is None else extraction
+    text = store.text(version, n)
+    label = f"{version.document}@{version.number}"
+    if latest > 1:
+        label += f" (extraction {n} of {latest})"
     return Side(
-        text=store.text(version),
-        label=f"{version.document}@{version.number}",
+        text=text,
+        label=label,
         document=version.document,
         version=version.number,
         content_sha256=version.content_sha256,
-        text_sha256=version.text_sha256,
+        text_sha256=version.text_sha256 if n == 1 else sha256(text.encode("utf-8")),
         captured_at=version.captured_at,
         source=version.source,
     )
+
+
+def reextract(store: "Store", version: "Version", *, format: str | None = None, whole_page: bool = False,
+              encoding: str | None = None, ingested_by: str | None = None, note: str | None = None):
+    """Run today's extractor (or the one `format` names) on a stored
+    version's raw bytes and record the text as its next extraction (see
+    Store.reextract).  Returns (Extraction, written)."""
+    raw = store.raw(version)
+    name = f"{version.document}@{version.number}"
+    # The capture's own Content-Type still counts (its charset), as when it was fetched.
+    headers = {"content-type": version.capture["http_content_type"]} if version.capture.get("http_content_type") else None
+    if format is None and not whole_page and encoding is None:
+        settings = (version.extraction.get("settings") or {})
+        whole_page = bool(settings.get("whole_page", False))
+    extracted = extract(raw, name=name, format=format, whole_page=whole_page, encoding=encoding, headers=headers)
+    return store.reextract(version, extracted, ingested_by=ingested_by, note=note)
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:

@@ -401,3 +401,38 @@ def test_the_samples_are_rebuilt_byte_for_byte_by_their_script(tmp_path):
     subprocess.run([sys.executable, str(script)], check=True, capture_output=True)
     for name in ("article.pdf", "article.html"):
         assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
+
+
+# --- re-extraction --------------------------------------------------------------
+
+def test_reextraction_is_a_new_extraction_of_the_same_capture_never_a_new_version(tmp_path, run):
+    store = tmp_path / "store"
+    (tmp_path / "page.html").write_bytes(PAGE)
+    # ingested as its markup (an old tool, or the wrong choice), then read again as HTML
+    assert run("ingest", str(tmp_path / "page.html"), "--doc", "p", "--format", "text", "--encoding", "cp1252",
+               "--store", str(store)).exit_code == 0
+    r = run("reextract", "p@1", "--format", "html", "--note", "read as HTML", "--store", str(store), "--json")
+    assert r.exit_code == 0, r.output
+    done = json.loads(r.output)
+    assert done["written"] and done["extraction"] == 2 and done["extractor"].startswith("provenance-html")
+    assert done["properties"]["lang"] == "fr"
+    again = run("reextract", "p@1", "--format", "html", "--store", str(store), "--json")
+    assert json.loads(again.output)["written"] is False  # the same text from the same extractor: nothing written
+    with Store.open(store) as s:
+        assert len(s.versions("p")) == 1  # no new capture
+        v = s.resolve("p")
+        assert s.raw(v) == PAGE
+        assert "<nav>" in s.text(v, 1) and "<nav>" not in s.text(v) and s.text(v) == extract(PAGE, "p").text
+        assert [e.number for e in s.extractions(v)] == [1, 2] and s.extractions(v)[1].note == "read as HTML"
+        assert s.verify().ok
+    assert run("log", "p", "--store", str(store)).output.startswith("p@1:2 ")
+    d = run("diff", "p@1:1", "p@1:2", "--format", "json", "--store", str(store))
+    data = json.loads(d.output)
+    assert data["old"]["label"] == "p@1 (extraction 1 of 2)" and data["new"]["label"] == "p@1 (extraction 2 of 2)"
+    assert data["stats"]["content_changes"] > 0
+    latest = json.loads(run("diff", "p@1", "p@1:2", "--format", "json", "--store", str(store)).output)
+    assert latest["stats"]["changes"] == 0  # the latest extraction by default
+    bad = run("diff", "p@1:3", "p@1", "--store", str(store))
+    assert bad.exit_code == 2 and "no extraction 3" in bad.stderr
+    log = subprocess.run(["git", "-C", str(store), "log", "-1", "--format=%B"], capture_output=True, text=True).stdout
+    assert log.startswith("Re-extract p v1 (extraction 2)") and "Extraction: 2" in log and "Property: lang=fr" in log

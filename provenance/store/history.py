@@ -11,7 +11,7 @@ import urllib.parse
 from typing import Any
 
 from ..errors import ProvenanceError
-from .model import DocumentSummary, Version
+from .model import DocumentSummary, Extraction, Version
 from .layout import _version_number, document_folder, validate_doc_id
 from .objects import _parse_tree_object
 from .records import _later, _parse_json_many, _version_from_meta
@@ -189,8 +189,49 @@ class _History:
         commit = self._commits_for(tip, {path}).get(path, "")
         return _version_from_meta(meta, path, commit, seen)
 
-    def text(self, version: Version) -> str:
-        return self._blob(version, "text.txt", "the text").decode("utf-8")
+    def text(self, version: Version, extraction: int | None = None) -> str:
+        """The version's text: its latest extraction (None), or extraction N
+        (1: the text stored at ingest)."""
+        if extraction is None:
+            extraction = self.latest_extraction(version)
+        if extraction == 1:
+            return self._blob(version, "text.txt", "the text").decode("utf-8")
+        return self._blob(version, f"extractions/{self._extraction_number(version, extraction)}/text.txt",
+                          f"extraction {extraction}").decode("utf-8")
+
+    def latest_extraction(self, version: Version) -> int:
+        """The number of the version's latest extraction (1 if never re-extracted)."""
+        tree = self._tree_at(self._tip(), f"{version.path}/extractions")
+        return max((int(name) for name in tree if name.isdigit()), default=1) if tree else 1
+
+    def _extraction_number(self, version: Version, n: int) -> int:
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.latest_extraction(version):
+            raise ProvenanceError(f"{version.document} v{version.number} has no extraction {n} "
+                                  f"(it has {self.latest_extraction(version)})")
+        return n
+
+    def extractions(self, version: Version) -> list[Extraction]:
+        """Every extraction of the version's raw bytes, the first (the text
+        stored at ingest) first."""
+        first = Extraction(1, f"{version.path}/text.txt", version.text_sha256, version.text_chars,
+                           version.extractor, version.ingested_at, version.ingested_by,
+                           dict(version.extraction), None)
+        tip = self._tip()
+        tree = self._tree_at(tip, f"{version.path}/extractions")
+        numbers = sorted(int(name) for name in tree if name.isdigit()) if tree else []
+        metas = self._cat_all(f"{tip}:{version.path}/extractions/{n}/meta.json" for n in numbers)
+        out = [first]
+        for n in numbers:
+            raw = metas.get(f"{tip}:{version.path}/extractions/{n}/meta.json")
+            try:
+                m = json.loads(raw)
+                out.append(Extraction(n, f"{version.path}/extractions/{n}/text.txt", m["text_sha256"],
+                                      int(m["text_chars"]), m["extractor"], m["extracted_at"], m["extracted_by"],
+                                      dict(m.get("extraction") or {}), m.get("note")))
+            except (TypeError, ValueError, KeyError) as exc:
+                raise ProvenanceError(f"{version.path}/extractions/{n}/meta.json lacks or garbles {exc} "
+                                      f"(run `provenance verify`)") from None
+        return out
 
     def raw(self, version: Version) -> bytes:
         return self._blob(version, version.snapshot, "the snapshot")

@@ -93,6 +93,29 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Extraction:
+    """One extraction of a version's raw bytes.  Extraction 1 is the text
+    stored at ingest (text.txt); later ones come from `Store.reextract`, a
+    newer or different extractor run on the same stored bytes.  They are
+    extractions of the same capture, never new versions."""
+
+    number: int
+    path: str  # the text's path in the tree (".../text.txt", ".../extractions/2/text.txt")
+    text_sha256: str
+    text_chars: int
+    extractor: str
+    extracted_at: str  # for extraction 1, the ingest time
+    extracted_by: str
+    extraction: dict = field(default_factory=dict)  # settings, properties, pages
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"extraction": self.number, "path": self.path, "text_sha256": self.text_sha256,
+                "text_chars": self.text_chars, "extractor": self.extractor, "extracted_at": self.extracted_at,
+                "extracted_by": self.extracted_by, **self.extraction, "note": self.note}
+
+
+@dataclass(frozen=True)
 class IngestResult:
     version: Version
     status: str  # "new" | "repeat" | "seen-again"

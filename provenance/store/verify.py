@@ -185,9 +185,16 @@ class _Verify:
         if parts[4] != f"{n // self.bucket_size:03d}":
             problems.append(f"{label}: in bucket {parts[4]}, expected {n // self.bucket_size:03d}")
         meta_bytes, raw, text_bytes = objs
+        extraction_files = {}
         for f in files:
-            if f not in ("meta.json", "text.txt") and not f.startswith("snapshot.") and not (f.startswith("seen/") and f.count("/") == 1):
+            parts_f = f.split("/")
+            if len(parts_f) == 3 and parts_f[0] == "extractions" and parts_f[1].isdigit() and int(parts_f[1]) >= 2 \
+                    and parts_f[2] in ("text.txt", "meta.json"):
+                extraction_files.setdefault(int(parts_f[1]), {})[parts_f[2]] = files[f]
+            elif f not in ("meta.json", "text.txt") and not f.startswith("snapshot.") and not (f.startswith("seen/") and f.count("/") == 1):
                 problems.append(f"{label}: unexpected file {folder}/{f}")
+        if extraction_files:
+            problems.extend(self._check_extractions(label, folder, extraction_files))
         if meta_bytes is None:
             return problems + [f"{label}: meta.json is missing"]
         try:
@@ -242,4 +249,28 @@ class _Verify:
                 continue
             if not got or got[0] != _one_line(value).strip():
                 problems.append(f"{label}: trailer {key} of commit {commit[:12]} is {got[0] if got else 'missing'!r}, expected {value!r}")
+        return problems
+
+    def _check_extractions(self, label: str, folder: str, found: dict[int, dict[str, str]]) -> list[str]:
+        """Re-extractions (extractions/N/): numbered 2.. without gaps, each
+        text's hash and length as its meta.json says."""
+        problems = []
+        if sorted(found) != list(range(2, len(found) + 2)):
+            problems.append(f"{label}: extractions are not 2..{len(found) + 1} without gaps: {sorted(found)}")
+        objects = self._cat_all(sha for files in found.values() for sha in files.values())
+        for n, files in sorted(found.items()):
+            where = f"{label} extraction {n}"
+            if set(files) != {"text.txt", "meta.json"}:
+                problems.append(f"{where}: needs text.txt and meta.json in {folder}/extractions/{n}")
+                continue
+            try:
+                meta = json.loads(objects.get(files["meta.json"]) or b"")
+            except ValueError:
+                problems.append(f"{where}: meta.json is not valid JSON")
+                continue
+            text = objects.get(files["text.txt"]) or b""
+            if not isinstance(meta, dict) or meta.get("number") != n:
+                problems.append(f"{where}: meta.json does not say extraction {n}")
+            elif hashlib.sha256(text).hexdigest() != meta.get("text_sha256"):
+                problems.append(f"{where}: text.txt sha256 does not match its meta.json text_sha256 (rewritten)")
         return problems

@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import ProvenanceError
 from ..extract import Extracted
-from .model import Incoming, IngestResult
+from .model import Extraction, Incoming, IngestResult, Version
 from .layout import INCOMING, MAIN, TOOL, ZERO_SHA, _version_number, document_folder, snapshot_name, validate_doc_id, version_folder
 from .records import _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
 from .stats import _ChangeStats
@@ -540,6 +540,73 @@ class _Writer:
             if progress:
                 progress(1)
         return ops, marks
+
+    def reextract(self, version: Version, extracted: Extracted, *, ingested_by: str | None = None,
+                  note: str | None = None) -> tuple[Extraction, bool]:
+        """Record `extracted` (the same raw bytes read again, by a newer or
+        different extractor) as the next extraction of `version`: one commit
+        adding `extractions/N/text.txt` and `meta.json` to the version folder,
+        nothing else touched.  Returns (the extraction, True), or (the latest
+        extraction, False) when it already holds this text from this
+        extractor with these settings (nothing is written)."""
+        if not isinstance(extracted, Extracted):
+            raise ProvenanceError("extracted must come from provenance.extract.extract")
+        text = extracted.text[1:] if extracted.text.startswith("\ufeff") else extracted.text
+        text_bytes = text.encode("utf-8")
+        text_sha = hashlib.sha256(text_bytes).hexdigest()
+        name, email = _parse_ident_cached(ingested_by or self.identity())
+        record = _extraction_record(extracted)
+        label = f"{extracted.extractor} {extracted.extractor_version}"
+        for attempt in range(self.max_attempts):
+            self._check_stale_locks()
+            old = self._tip()
+            latest = self.extractions(version)[-1]
+            if latest.text_sha256 == text_sha and latest.extractor == label and latest.extraction == record:
+                return latest, False
+            n = latest.number + 1
+            now = datetime.now(timezone.utc).replace(microsecond=0)
+            meta = {"document": version.document, "version": version.number, "number": n,
+                    "content_sha256": version.content_sha256, "text_sha256": text_sha,
+                    "text_chars": len(text), "media_type": extracted.media_type, "encoding": extracted.encoding,
+                    "extractor": label, "extracted_at": _iso(now), "extracted_by": f"{name} <{email}>",
+                    "tool": TOOL, "note": note}
+            if record:
+                meta["extraction"] = record
+            folder = f"{version.path}/extractions/{n}"
+            meta_bytes = _dump_json(meta)
+            trailers = [("Document", version.document), ("Version", version.number), ("Extraction", n),
+                        ("Path", folder), ("Content-SHA256", version.content_sha256), ("Text-SHA256", text_sha),
+                        ("Extracted-At", meta["extracted_at"]), ("Extracted-By", meta["extracted_by"]),
+                        ("Tool", TOOL), ("Extractor", label)] + _extraction_trailers(meta)
+            message = _message(f"Re-extract {version.document} v{version.number} (extraction {n})", note, trailers)
+            ident = f"{name} <{email}>".encode("utf-8")
+            date = _git_date(now).encode()
+            temp = f"{INCOMING}{os.urandom(16).hex()}"
+            stream = b"".join([
+                b"commit %s\n" % temp.encode(), b"mark :1\n",
+                b"author %s %s\ncommitter %s %s\n" % (ident, date, ident, date),
+                b"data %d\n" % len(message), message, b"\n", b"from %s\n" % old.encode(),
+                b"M 100644 inline %s\ndata %d\n" % (f"{folder}/text.txt".encode("utf-8"), len(text_bytes)),
+                text_bytes, b"\n",
+                b"M 100644 inline %s\ndata %d\n" % (f"{folder}/meta.json".encode("utf-8"), len(meta_bytes)),
+                meta_bytes, b"\n\nget-mark :1\ndone\n",
+            ])
+            try:
+                proc = self._start_fast_import()
+                out, err = proc.communicate(stream)
+                if proc.returncode != 0:
+                    self._remove_crash_report(proc.pid)
+                    raise ProvenanceError(f"git fast-import failed in {self.path}: {_first_line(err)}")
+                new = out.decode().split()[-1]
+                try:
+                    self._compare_and_swap(new, old)
+                except _Busy:
+                    time.sleep(random.uniform(0.02, 0.2))
+                    continue
+            finally:
+                self._delete_ref(temp)
+            return self.extractions(version)[n - 1], True
+        raise ProvenanceError(f"store {self.path} is too busy: other writers kept moving main; try again")
 
     def _compare_and_swap(self, new: str, old: str | None) -> None:
         """Move main from `old` to `new`, or raise _Busy if someone else got there first."""
