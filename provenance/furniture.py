@@ -73,6 +73,49 @@ def page_breaks(text: str) -> list[int]:
     return [m.start() for m in re.finditer(FORM_FEED, text)]
 
 
+# List bullets (a PDF's or a plain text's list; HTML and DOCX lists carry
+# theirs in markup) wherever they stand, since re-wrapping moves them off a
+# line's start; dashes, asterisks and numbers ("1.", "(a)") are never marks:
+# dashes are punctuation, and renumbered clauses are content.  And a table of
+# contents' dot leaders with the page number they point to.
+_BULLETS = "\u2022\u25e6\u25aa\u25ab\u2023\u2043\u2219\u25cf\u25cb\u25a0\u25a1\u27a2\u25ba"
+_BULLET_RE = re.compile(f"(?:(?<=\\s)|^)[{_BULLETS}](?=\\s|$)")
+_PAGE_REF = r"[^\S\n]*(?:\d+|[ivxlcdm]+)(?=\s|$)"
+_LEADERS = {"....": re.compile(r"\.\.\.\.\.*" + _PAGE_REF), ". . . .": re.compile(r"\. \. \. \.(?: \.)*" + _PAGE_REF),
+            "\u2026\u2026": re.compile("\u2026\u2026\u2026*" + _PAGE_REF)}
+
+
+def layout_marks(text: str, ranges: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Sorted spans of list bullets and of table-of-contents
+    leaders with their page numbers ("Methods ........ 7"): marks of a
+    layout, not words, in any text.  `ranges`: look only inside these
+    (start, end) stretches (the comparison's tokenised ones)."""
+    spans: list[tuple[int, int]] = []
+    hints = [pattern for hint, pattern in _LEADERS.items() if hint in text]
+    if any(b in text for b in _BULLETS):
+        hints.append(_BULLET_RE)
+    for start, end in ranges if ranges is not None else [(0, len(text))]:
+        for pattern in hints:
+            spans += [m.span() for m in pattern.finditer(text, start, end)]
+    return sorted(set(spans))
+
+
+def comparison_marks(text: str, ranges: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Everything the comparison gives no key: page furniture of a paged
+    text and layout marks (inside `ranges`, see layout_marks), merged into
+    sorted, non-overlapping spans."""
+    spans = layout_marks(text, ranges)
+    if FORM_FEED in text:
+        spans = sorted(spans + furniture_spans(text))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def furniture_spans(text: str) -> list[tuple[int, int]]:
     """Sorted, non-overlapping spans of page furniture, form feeds included."""
     spans = [(i, i + 1) for i in page_breaks(text)]

@@ -392,39 +392,49 @@ def tokenize_recent(text: str, keyer: Keyer, plain: bool | None = None) -> Token
 
 def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
     """Take the tokens lying wholly inside `spans` (sorted, non-overlapping
-    character spans: page furniture) out of the list, in place; their text
-    joins the gap before the next token, whose gap kind becomes FURNITURE.
-    Placeholders (unchanged runs) always stay.  Returns how many word tokens
-    went (the caller's word counts must not come from the list then)."""
-    if not spans or not side.literals:
+    character spans: page furniture, layout marks) out of the list, in
+    place; their text joins the gap before the next token, whose gap kind
+    becomes FURNITURE.  Placeholders (unchanged runs) always stay.  Returns
+    how many word tokens went (the caller's word counts must not come from
+    the list then).  Costs a binary search per span when nothing goes."""
+    n = len(side.literals)
+    if not spans or not n:
         return 0
-    starts, ends, text = side.starts, side.ends, side.text
-    keep: list[int] = []
-    j, n_spans = 0, len(spans)
-    placeholders = side.placeholders
-    for i in range(len(side.literals)):
-        s = starts[i]
-        while j < n_spans and spans[j][1] <= s:
-            j += 1
-        if j < n_spans and spans[j][0] <= s and ends[i] <= spans[j][1] and i not in placeholders:
-            continue
-        keep.append(i)
-    if len(keep) == len(side.literals):
+    starts, ends, text, placeholders = side.starts, side.ends, side.text, side.placeholders
+    drop: list[int] = []
+    for s, e in spans:
+        i = bisect.bisect_left(starts, s)
+        while i < n and ends[i] <= e:
+            if i not in placeholders:
+                drop.append(i)
+            i += 1
+    if not drop:
         return 0
-    dropped_words = sum(word_flags([side.literals[i] for i in set(range(len(side.literals))) - set(keep)]))
-    gaps = []
+    dropped_words = sum(word_flags([side.literals[i] for i in drop]))
+    gone = set(drop)
+    keep = [i for i in range(n) if i not in gone] if len(drop) > n // 8 else None
+    if keep is None:  # few dropped: keep the runs between them as slices
+        keep = []
+        previous = 0
+        for i in sorted(gone):
+            keep.extend(range(previous, i))
+            previous = i + 1
+        keep.extend(range(previous, n))
+    gaps = side.gaps
+    new_gaps = []
     previous = -1
     for i in keep:
         if i == previous + 1:
-            gaps.append(side.gaps[i])
+            new_gaps.append(gaps[i])
         elif previous >= 0:
-            gaps.append(text[ends[previous]:starts[i]])
+            new_gaps.append(text[ends[previous]:starts[i]])
         else:  # the first tokens went: the leading gap, then their text
-            gaps.append(side.gaps[0] + text[starts[0]:starts[i]])
+            new_gaps.append(gaps[0] + text[starts[0]:starts[i]])
         previous = i
-    side.literals = [side.literals[i] for i in keep]
-    side.keys = [side.keys[i] for i in keep]
-    side.gaps = gaps
+    literals, keys = side.literals, side.keys
+    side.literals = [literals[i] for i in keep]
+    side.keys = [keys[i] for i in keep]
+    side.gaps = new_gaps
     new_starts, new_ends = [starts[i] for i in keep], [ends[i] for i in keep]
     if isinstance(starts, array):
         new_starts, new_ends = array("q", new_starts), array("q", new_ends)

@@ -142,14 +142,39 @@ class _Builder:
             self._emit("replace", x0, x1, y0, y1, self._change("replace", FORMATTING, x0, x1, y0, y1))
             i = done = j
 
+    def _edge(self, os_: int, oe: int, ns: int, ne: int) -> None:
+        """The text before the first token or after the last, when page
+        furniture or layout marks left the token list there (a running head
+        before the first word): a formatting change, so no renderer drops it."""
+        if os_ > self.pos_old or ns > self.pos_new:
+            self.segments.append(Segment("equal", self.pos_old, os_, self.pos_new, ns))
+        old_text, new_text = self.old.text[os_:oe], self.new.text[ns:ne]
+        self.changes.append(Change("replace", FORMATTING, os_, oe, ns, ne, old_text, new_text))
+        self.segments.append(Segment("replace", os_, oe, ns, ne, len(self.changes) - 1))
+        self.pos_old, self.pos_new = oe, ne
+
+    def lead(self) -> None:
+        old, new = self.old, self.new
+        oe = old.starts[0] if len(old) else len(old.text)
+        ne = new.starts[0] if len(new) else len(new.text)
+        if old.text[:oe] != new.text[:ne] and (not old.text[:oe].isspace() and oe or not new.text[:ne].isspace() and ne):
+            self._edge(0, oe, 0, ne)
+
     def finish(self) -> None:
-        end_old, end_new = len(self.old.text), len(self.new.text)
+        old, new = self.old, self.new
+        end_old, end_new = len(old.text), len(new.text)
+        os_ = max(self.pos_old, old.ends[-1] if len(old) else 0)
+        ns = max(self.pos_new, new.ends[-1] if len(new) else 0)
+        tail_old, tail_new = old.text[os_:], new.text[ns:]
+        if tail_old != tail_new and (tail_old and not tail_old.isspace() or tail_new and not tail_new.isspace()):
+            self._edge(os_, end_old, ns, end_new)
         if end_old > self.pos_old or end_new > self.pos_new:
             self.segments.append(Segment("equal", self.pos_old, end_old, self.pos_new, end_new))
 
 
 def _build(regions: list[list], moves: list[_Move], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> _Builder:
     builder = _Builder(old, new, engine)
+    builder.lead()
     from_by_region: dict[int, list[_Move]] = defaultdict(list)
     to_by_region: dict[int, list[_Move]] = defaultdict(list)
     for move in moves:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from .. import tokens as tk
-from ..furniture import FORM_FEED, furniture_spans
+from ..furniture import comparison_marks
 from .build import _build
 from .chunks import _diff_between_placeholders, _plan_chunks, _sparse_tokens
 from .model import Comparison, Segment, Side, gc_paused
@@ -117,10 +117,11 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     else:
         old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
         new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
-    # Page furniture (running headers, page numbers) of paged texts leaves
-    # the token lists: it is formatting, and never matched as words.
-    old_furniture = tk.drop_spans(old_t, furniture_spans(old_text)) if FORM_FEED in old_text else 0
-    new_furniture = tk.drop_spans(new_t, furniture_spans(new_text)) if FORM_FEED in new_text else 0
+    # Page furniture (running heads, page numbers) of paged texts and layout
+    # marks (list bullets, contents leaders) leave the token lists: they are
+    # formatting, and never matched as words.
+    old_furniture = tk.drop_spans(old_t, comparison_marks(old_text, tk._tokenised_ranges(old_t)))
+    new_furniture = tk.drop_spans(new_t, comparison_marks(new_text, tk._tokenised_ranges(new_t)))
     old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t)
     words = (*plan, old_plain, new_plain,
              None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
