@@ -2,7 +2,7 @@
 
 Owns: finding, in a text whose pages are separated by form feeds ("\\f", as
 pdftotext and the PDF extractor write them; page N is the text after the
-(N-1)-th "\\f"), the character spans that are page furniture rather than
+(N-1)-th "\\f"; a final "\\f" ends the last page), the character spans that are page furniture rather than
 content, and the page number of any offset.  The comparison gives those spans
 no comparison key (they are formatting); the stored text keeps them.
 
@@ -11,7 +11,9 @@ furniture on a page structure it cannot see (a text without "\\f" has none).
 
 How a line is recognised: the first and last two non-blank lines of each page
 are its edge lines.  An edge line that is a bare page number (`3`, `- 3 -`,
-`Page 3 of 12`, lower-case roman `iv`) is furniture.  Any other edge line, with its digit
+`Page 3 of 12`, lower-case roman `iv`) is furniture; a bare arabic number
+only when it counts with the pages (its value less the page's place is the
+offset most such lines share).  Any other edge line, with its digit
 runs folded to one mark and its case and spacing folded (so `Chapter 2: Data
 3` and `Chapter 5: Models 41` stay different but `Report 2019 - page 3` and
 `... page 4` agree), is furniture when the same folded line is on the same edge
@@ -58,7 +60,8 @@ def pages(text: str) -> list[tuple[int, int]]:
     for m in re.finditer(FORM_FEED, text):
         out.append((start, m.start()))
         start = m.end()
-    out.append((start, len(text)))
+    if start < len(text) or not out:  # a final form feed ends the last page, it does not open one
+        out.append((start, len(text)))
     return out
 
 
@@ -141,13 +144,37 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
             return True
         return any(parity[name][(p, folded)] >= max(2, (halves[p] + 1) // 2) for p in (0, 1))
 
+    # A bare number on a page's edge is its page number only when it counts
+    # with the pages: its value minus the page's place is the offset most
+    # such lines share ("404" in a glossary's last line is not page 404).
+    offsets = Counter()
+    for number, (top, bottom) in enumerate(edges):
+        for s, e in top + bottom:
+            m = _PAGE_NUMBER_RE.fullmatch(text[s:e])
+            digits = re.search(r"\d+", text[s:e]) if m else None
+            if digits:
+                offsets[int(digits.group()) - number] += 1
+    usual = offsets.most_common(1)[0][0] if offsets else None
+    # A page whose number is spelt out ("Page 3 of 12") has no bare one too.
+    spelt = {number for number, (top, bottom) in enumerate(edges) for s, e in top + bottom
+             if _PAGE_NUMBER_RE.fullmatch(text[s:e]) and re.search(r"[Pp]|of|/", text[s:e])}
+
+    def page_number(line: str, number: int) -> bool:
+        if not _PAGE_NUMBER_RE.fullmatch(line):
+            return False
+        digits = re.search(r"\d+", line)
+        if digits is None or re.search(r"[Pp]|of|/", line):  # roman, "Page 3", "3 of 12", "3/12"
+            return True
+        return number not in spelt and int(digits.group()) - number == usual
+
     for number, (top, bottom) in enumerate(edges):
         for name, lines in (("top", top), ("bottom", bottom)):
             for s, e in lines:
                 line = text[s:e]
                 # The first page's top lines are its headline when they repeat
                 # the running head (a title page): content, unless a page number.
-                if _PAGE_NUMBER_RE.fullmatch(line) or (repeated(name, _fold(line)) and (number or name == "bottom")) or (
+                bare = _PAGE_NUMBER_RE.fullmatch(line) is not None  # decided by page_number alone
+                if page_number(line, number) or (not bare and repeated(name, _fold(line)) and (number or name == "bottom")) or (
                         name == "top" and (s, e) == top[0] and chapter_tops >= max(2, (n + 1) // 2)
                         and _CHAPTER_RE.match(line.strip())):
                     spans.append((s, e))

@@ -431,6 +431,7 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
         else:  # the first tokens went: the leading gap, then their text
             new_gaps.append(gaps[0] + text[starts[0]:starts[i]])
         previous = i
+    side.__dict__["_furniture_gaps"] = [j for j, i in enumerate(keep) if j and keep[j - 1] != i - 1]
     literals, keys = side.literals, side.keys
     side.literals = [literals[i] for i in keep]
     side.keys = [keys[i] for i in keep]
@@ -445,6 +446,20 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
     side._gap_kinds = None
     side.__dict__.pop("_word_prefix", None)
     return dropped_words
+
+
+def _hyphens_across_furniture(side: Tokens) -> list[tuple[int, int, bool]]:
+    """Line-end hyphens whose word goes on after page furniture ("argu-" /
+    running head / page number / "ments"), in _line_break_hyphens' form: the
+    furniture left the token list, so the hyphen token is followed by the
+    word's second half across a FURNITURE gap that starts with a line break."""
+    found = []
+    for i in side.__dict__.get("_furniture_gaps", ()):
+        gap = side.gaps[i]
+        if 1 < i < len(side.literals) and side.literals[i - 1] in ("-", "\u2010") and "\n" in gap.split("\f", 1)[0] \
+                and not gap[:1].strip() and side.text[side.starts[i - 1] - 1:side.starts[i - 1]].isalnum():
+            found.append((side.starts[i - 1], side.starts[i], False))
+    return found
 
 
 def _tokenised_ranges(side: Tokens) -> list[tuple[int, int]]:
@@ -487,7 +502,10 @@ def join_line_break_hyphens(old: Tokens, new: Tokens) -> tuple[int, int]:
 
     Returns how many joins each side had: each makes two word tokens one.
     """
-    candidates = [(side, _line_break_hyphens(side.text, _tokenised_ranges(side))) for side in (old, new)]
+    candidates = [(side, _line_break_hyphens(side.text, _tokenised_ranges(side)) + _hyphens_across_furniture(side))
+                  for side in (old, new)]
+    for _, found in candidates:
+        found.sort()
     joins = [0, 0]
     if not any(found for _, found in candidates):
         return 0, 0

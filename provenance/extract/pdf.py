@@ -1,7 +1,9 @@
-"""PDF: the text of each page, pages separated by form feeds.
+"""PDF: the text of each page, each page ending with a form feed.
 
 Owns reading PDFs with pypdfium2 (PDFium's text layer, page by page).  The
-contract with the comparison: page N is the text after the (N-1)-th "\\f";
+contract with the comparison: every page ends with "\\f", as pdftotext writes
+it (so a one-page PDF is paged too), and page N is the text after the
+(N-1)-th "\\f";
 running headers, footers and page numbers stay in the text, and so do
 ligatures, soft hyphens and words broken at line ends.  Only PDFium's
 line-break hyphen hint becomes a plain "-" and a line break so the text reads as
@@ -50,17 +52,17 @@ def extract_pdf(data: bytes, name: str = "input") -> Extracted:
     if not any(p.strip() for p in pages):
         raise ProvenanceError(f"{name}: no extractable text in {len(pages)} page(s), probably a scan; "
                               f"run OCR first (e.g. ocrmypdf) and ingest its output")
-    properties = {"pages": len(pages)}
+    properties = {}
     for key in ("title", "author", "creationdate", "moddate", "producer"):
         if info.get(key):
             properties[key] = str(info[key])
     return Extracted(
-        text="\f".join(pages),
+        text="".join(page + "\f" for page in pages),
         encoding="binary",
         media_type=MEDIA_TYPE,
         extractor="pypdfium2",
         extractor_version=f"{pdfium_version.PYPDFIUM_INFO} (pdfium {pdfium_version.PDFIUM_INFO.build})",
-        settings={"page_separator": "\f", "hyphen_hint": "-", "text": "FPDFText_GetText, whole page"},
+        settings={"page_end": "\f", "hyphen_hint": "-", "text": "FPDFText_GetText, whole page"},
         properties=properties,
         pages=len(pages),
     )
