@@ -451,3 +451,33 @@ def test_reextraction_is_a_new_extraction_of_the_same_capture_never_a_new_versio
     assert bad.exit_code == 2 and "no extraction 3" in bad.stderr
     log = subprocess.run(["git", "-C", str(store), "log", "-1", "--format=%B"], capture_output=True, text=True).stdout
     assert log.startswith("Re-extract p v1 (extraction 2)") and "Extraction: 2" in log and "Property: lang=fr" in log
+
+
+def test_an_untrusted_tls_certificate_is_refused(tmp_path, run):
+    import shutil
+    import ssl
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    _Handler.routes = {"/": (200, {"Content-Type": "text/plain"}, b"secret words", 0)}
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        store = tmp_path / "store"
+        r = run("ingest", f"https://127.0.0.1:{httpd.server_address[1]}/", "--doc", "tls", "--store", str(store))
+        assert r.exit_code == 2 and "TLS error" in r.stderr and r.stderr.count("\n") == 1
+        assert not store.exists() or store_tip(store) is None
+    finally:
+        httpd.shutdown()
+
+
+def test_a_pdf_and_a_word_file_of_one_text_differ_by_no_content():
+    pdf = extract(make_pdf(seed=9, footer="number"), "a.pdf")
+    docx = extract(renditions.to_docx(ARTICLE, TITLE), "a.docx")
+    assert compare(pdf.text, docx.text).stats["content_changes"] == 0

@@ -64,3 +64,36 @@ def test_paginated_corpus_text_yields_exactly_the_added_furniture():
     text = "\f".join(pages)
     found = [f for f in (text[s:e] for s, e in furniture_spans(text)) if f != "\f"]
     assert found == added
+
+
+def test_a_bare_number_on_a_page_edge_is_a_page_number_only_when_it_counts_with_the_pages():
+    bodies = [f"Entry {w}\nmore text {w}\n404" if n == 2 else f"Entry {w}\nmore text {w}" for n, w in enumerate(WORDS[:5])]
+    text = _paged(bodies, footer=lambda n: str(n + 10))  # pages numbered from 11
+    found = _found(text)
+    assert [f for f in found if f.strip("\f")] == [str(n + 10) for n in range(1, 6)]  # "404" is content
+
+
+def test_a_page_that_spells_out_its_number_has_no_bare_one_and_a_final_form_feed_ends_a_page():
+    text = "Title line\nBody words here\n1\nPage 1 of 1\n\f"
+    assert _found(text) == ["Page 1 of 1", "\f"]  # the "1" above is content (a list entry, say)
+    assert page_of(text, text.index("Body")) == 1
+
+
+def test_layout_marks_bullets_anywhere_and_contents_leaders_not_dashes_or_numbers():
+    from provenance.furniture import layout_marks
+
+    text = "• first item\nsecond • item\n- a dash line\n1. Numbered clause\nMethods ........ 7\nWait... 3 of them\n"
+    assert [text[s:e] for s, e in layout_marks(text)] == ["•", "•", "........ 7"]
+
+
+def test_bullets_leaders_and_page_furniture_are_formatting_in_a_comparison():
+    from provenance.diff import compare
+
+    old = "Contents\nIntroduction ........ 1\nMethods ........ 2\n\f" + "\f".join(
+        f"Report 2024\n• point {w} is made\n{n}\n" for n, w in enumerate(WORDS[:4], 2)) + "\f"
+    new = "Contents\nIntroduction\nMethods\n\n" + "\n".join(f"point {w} is made" for w in WORDS[:4]) + "\n"
+    cmp = compare(old, new)
+    assert cmp.stats["content_changes"] == 0, [c.to_dict() for c in cmp.changes if c.cls == "content"]
+    edited = compare(old, new.replace("bravo", "zulu"))
+    assert [(c.old_text, c.new_text) for c in edited.changes if c.cls == "content"] == [("bravo", "zulu")]
+    assert edited.pages_of([c for c in edited.changes if c.cls == "content"][0]) == {"old_page": 3}
