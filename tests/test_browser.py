@@ -53,6 +53,10 @@ def reports(tmp_path_factory):
         "move": compare(moved + "\n\n" + filler + "\n\nThe end.", filler + "\n\nThe end.\n\n" + moved.replace("heated", "bitter")),
         "hostile": compare(Side(hostile, label="<script>alert(3)</script>", source="javascript:alert(4)"),
                            Side(hostile.replace("more", "much more"), label="v2")),
+        # "Trojan Source": U+202E makes "LIVE" display as "EVIL"; U+200B hides in a word.
+        "bidi": compare(Side("Pay the account LIVE today. Total due: 100.", label="v1"),
+                        Side("Pay the account \u202eLIVE\u202c today. Total du\u200be: 100. <script>alert(5)</script>",
+                             label="v2 \u2067evil\u2069")),
     }
     paths = {}
     for name, cmp in pages.items():
@@ -236,6 +240,33 @@ def test_document_content_is_shown_literally_and_never_runs(open_report):
     assert r.page.locator("#doc script, #doc img, header script").count() == 0
     assert r.page.locator("a[href^='javascript']").count() == 0
     assert r.dialogs == [] and r.errors == []
+
+
+def test_bidi_controls_and_zero_width_characters_show_as_inert_visible_marks(open_report):
+    r = open_report("bidi")
+    r.page.wait_for_load_state("load")
+    text = r.page.inner_text("#doc")
+    # shown in logical order with each control named, never applied
+    assert "U+202ELIVEU+202C" in text.replace(" ", "") and "duU+200Be" in text.replace(" ", "")
+    assert "<script>alert(5)</script>" in text and r.dialogs == [] and r.errors == []
+    marks = r.page.locator("#doc .cf")
+    assert marks.count() == 3 and marks.first.get_attribute("title") == "U+202E RIGHT-TO-LEFT OVERRIDE"
+    # the marks are content changes (an inserted control is never hidden as formatting)
+    assert r.page.locator("#doc [data-class=content] .cf").count() == 3
+    assert "U+2067" in r.page.inner_text("header")
+    # on screen "LIVE" reads left to right: its "L" is left of its "E" (an override would swap them)
+    left_of = r.page.evaluate("""() => {
+        const walker = document.createTreeWalker(document.getElementById('doc'), NodeFilter.SHOW_TEXT);
+        let node;
+        while ((node = walker.nextNode())) {
+            const i = node.data.indexOf('LIVE');
+            if (i < 0) continue;
+            const box = k => { const r = document.createRange(); r.setStart(node, i + k); r.setEnd(node, i + k + 1);
+                               return r.getBoundingClientRect().left; };
+            return box(0) < box(3);
+        }
+        return null; }""")
+    assert left_of is True
 
 
 def test_screenshot_of_the_sample_report(open_report, tmp_path):

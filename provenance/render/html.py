@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__, tokens as tk
 from ..diff import Comparison, FORMATTING, Segment, gc_paused
+from ..visible import escape_html, escape_text
 from .walk import GLUED, PARAGRAPH, SPACE, _WS_RE, _kind_counts, _label, _move_pieces, _no_space_char_re, _normalize, _plural, _sha256_text, _stats_line, _visible, _walk
 
 
@@ -164,8 +165,9 @@ class _HtmlBody:
                 self.order[(seg.change, seg.kind)] = k
 
     def _esc(self, text: str) -> str:
-        """Document text, whitespace as displayed, escaped."""
-        return str(self._escape(_normalize(text, "\n\n")))
+        """Document text, whitespace as displayed, escaped; invisible format
+        characters (bidi controls, zero-width) as visible, inert marks."""
+        return escape_html(_normalize(text, "\n\n"), self._escape)
 
     def render(self) -> str:
         cmp, new = self.cmp, self.cmp.new.text
@@ -238,7 +240,7 @@ class _HtmlBody:
         nav = " data-nav" if i not in self.seen else ""
         self.seen.add(i)
         if ch.cls == FORMATTING:
-            was = str(self._escape(_visible(ch.old_text)))
+            was = escape_html(_visible(ch.old_text), self._escape)
             return (f'<span class="chg fmt" id="c{i}" data-class="formatting" data-kind="{ch.kind}"'
                     f' title="formatting: was “{was}”"{nav}><s class="fmt-old">{was}</s>'
                     f'<span class="fmt-new">{esc(ch.new_text)}</span></span>')
@@ -326,6 +328,11 @@ def _environment():
                 loader = jinja2.FileSystemLoader(str(Path(__file__).resolve().parents[2] / "templates"))
         _ENV = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        from markupsafe import Markup
+
+        # Labels, titles and sources come from documents and file names too.
+        _ENV.filters["visible"] = lambda value: Markup(escape_html(str(value)))
+        _ENV.filters["visible_text"] = lambda value: escape_text(str(value))
     return _ENV
 
 

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from .. import tokens as tk
 from ..diff import Comparison, FORMATTING, Segment
+from ..visible import escape_text
 from .walk import GLUED, PARAGRAPH, _NEWLINE_RE, _RUN_RE, _WS_RE, _label, _move_pieces, _normalize, _plural, _sha256_text, _stats_line, _visible, _walk, _ws_kind
 
 
@@ -240,7 +241,7 @@ class _TextRenderer:
         lines = [p(p.BOLD, _side_line("---", cmp.old, "old")), p(p.BOLD, _side_line("+++", cmp.new, "new"))]
         if not cmp.changes:
             lines.append("no differences")
-            return "\n".join(lines) + "\n"
+            return escape_text("\n".join(lines) + "\n")
         lines.append(_stats_line(cmp))
         count = 0
         for hunk in self.hunks():
@@ -257,7 +258,8 @@ class _TextRenderer:
         if not count:
             hidden = cmp.stats["formatting_changes"]
             lines.append(f"no content differences ({_plural(hidden, 'formatting change')} not shown)")
-        return "\n".join(lines) + "\n"
+        # Bidi controls and zero-width characters as <U+202E>: never raw on a terminal.
+        return escape_text("\n".join(lines) + "\n")
 
 
 _VISIBLE_RUN_RE = re.compile(rf"[^\s{tk.INVISIBLE}]+")
