@@ -500,6 +500,8 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
                    f"git fsck {'ok' if report.fsck_ok else 'FAILED'}")
         for problem in report.problems:
             click.echo(f"MISMATCH {problem}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
         if sigs["commits_signed"] or sigs["checkpoints_signed"]:
             click.echo(f"signatures: {sigs['commits_good']}/{sigs['commits_signed']} signed commits good, "
                        f"{sigs['checkpoints_good']}/{sigs['checkpoints_signed']} signed checkpoints good")

@@ -143,6 +143,7 @@ class VerifyReport:
     commits_checked: int = 0
     fsck_ok: bool = True
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # caches found stale and rebuilt: not evidence, not problems
 
     @property
     def ok(self) -> bool:
@@ -155,4 +156,5 @@ class VerifyReport:
             "commits_checked": self.commits_checked,
             "fsck_ok": self.fsck_ok,
             "problems": list(self.problems),
+            "notes": list(self.notes),
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import urllib.parse
 
@@ -135,10 +136,13 @@ class _Verify:
         index: dict[str, str] = {}
         for shard in sorted({f.split("/")[1] for f in folders}):
             index.update(self._index_shard(shard))
+        # A cache is no evidence: what disagrees with the history is reported
+        # as a note and the cache rebuilt from the objects, never the reverse.
+        stale = []
         for folder in sorted(folders):
             if folder in index and folder in ingests and index[folder] != ingests[folder][0]:
-                problems.append(f"local index {self._index_dir()} says {folder} was added by {index[folder][:12]}, "
-                                f"history says {ingests[folder][0][:12]}; delete the index folder to rebuild it")
+                stale.append(f"local index said {folder} was added by {index[folder][:12]}, "
+                             f"the history says {ingests[folder][0][:12]}")
         # So must the bucket cache: what it holds for a bucket tree is what that tree holds.
         for cached in sorted((self._index_dir() / "buckets").glob("*.json")):
             sha = cached.stem
@@ -146,8 +150,10 @@ class _Verify:
                 continue  # not one of this store's trees: never read
             entries = self._bucket_cache_read(sha)
             if entries is not None and entries != self._read_bucket(sha):
-                problems.append(f"local bucket cache {cached} does not match bucket tree {sha[:12]}; "
-                                f"delete the index folder to rebuild it")
+                stale.append(f"local bucket cache {cached.name} did not match bucket tree {sha[:12]}")
+        if stale:
+            self._rebuild_caches(tip)
+            report.notes.extend(f"{what}: cache rebuilt from the history" for what in stale)
         # 3. Every version folder: hashes against meta.json and the commit's trailers.
         numbers: dict[str, list[int]] = {}
         order = sorted(folders)
@@ -274,3 +280,19 @@ class _Verify:
             elif hashlib.sha256(text).hexdigest() != meta.get("text_sha256"):
                 problems.append(f"{where}: text.txt sha256 does not match its meta.json text_sha256 (rewritten)")
         return problems
+
+    def _rebuild_caches(self, tip: str) -> None:
+        """Replace provenance-index/ (the commit index and the bucket cache, a
+        cache only) by one built afresh from the history: the new one is built
+        aside and swapped in by rename, so a crash leaves one or the other."""
+        import shutil
+
+        index = self._index_dir()
+        old = index.with_name(index.name + f".stale-{os.getpid()}")
+        if index.exists():
+            os.replace(index, old)
+        self._index_tip = None
+        try:
+            self._index_catch_up(tip)
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
