@@ -410,39 +410,30 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
             i += 1
     if not drop:
         return 0
-    dropped_words = sum(word_flags([side.literals[i] for i in drop]))
-    gone = set(drop)
-    keep = [i for i in range(n) if i not in gone] if len(drop) > n // 8 else None
-    if keep is None:  # few dropped: keep the runs between them as slices
-        keep = []
-        previous = 0
-        for i in sorted(gone):
-            keep.extend(range(previous, i))
-            previous = i + 1
-        keep.extend(range(previous, n))
-    gaps = side.gaps
-    new_gaps = []
-    previous = -1
-    for i in keep:
-        if i == previous + 1:
-            new_gaps.append(gaps[i])
-        elif previous >= 0:
-            new_gaps.append(text[ends[previous]:starts[i]])
-        else:  # the first tokens went: the leading gap, then their text
-            new_gaps.append(gaps[0] + text[starts[0]:starts[i]])
-        previous = i
-    side.__dict__["_furniture_gaps"] = [j for j, i in enumerate(keep) if j and keep[j - 1] != i - 1]
-    literals, keys = side.literals, side.keys
-    side.literals = [literals[i] for i in keep]
-    side.keys = [keys[i] for i in keep]
-    side.gaps = new_gaps
-    new_starts, new_ends = [starts[i] for i in keep], [ends[i] for i in keep]
-    if isinstance(starts, array):
-        new_starts, new_ends = array("q", new_starts), array("q", new_ends)
-    side.starts, side.ends = new_starts, new_ends
+    drop = sorted(set(drop))
+    literals, keys, gaps = side.literals, side.keys, side.gaps
+    dropped_words = sum(word_flags([literals[i] for i in drop]))
+    # Runs of dropped tokens, each followed by the token whose gap takes their text.
+    runs: list[tuple[int, int]] = []
+    for i in drop:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    # From the end, so earlier indices stay valid; del is a memmove in C.
+    for first, end in reversed(runs):
+        if end < n:
+            gaps[end] = (gaps[first] + text[starts[first]:starts[end]]) if first == 0 else text[ends[first - 1]:starts[end]]
+        del literals[first:end], keys[first:end], gaps[first:end], starts[first:end], ends[first:end]
+    removed_before = 0
+    furniture_gaps = []
+    for first, end in runs:
+        removed_before += end - first
+        if end < n:
+            furniture_gaps.append(end - removed_before)
+    side.__dict__["_furniture_gaps"] = [j for j in furniture_gaps if j > 0]
     if placeholders:
-        index = {old: new for new, old in enumerate(keep)}
-        side.placeholders = {index[k]: v for k, v in placeholders.items()}
+        side.placeholders = {k - bisect.bisect_left(drop, k): v for k, v in placeholders.items()}
     side._gap_kinds = None
     side.__dict__.pop("_word_prefix", None)
     return dropped_words

@@ -82,8 +82,9 @@ def test_a_page_that_spells_out_its_number_has_no_bare_one_and_a_final_form_feed
 def test_layout_marks_bullets_anywhere_and_contents_leaders_not_dashes_or_numbers():
     from provenance.furniture import layout_marks
 
-    text = "• first item\nsecond • item\n- a dash line\n1. Numbered clause\nMethods ........ 7\nWait... 3 of them\n"
+    text = "• first item\nsecond • item\n- a dash line\n1. Numbered clause\nMethods ........ 7\nWait... 3 of them\n\f"
     assert [text[s:e] for s, e in layout_marks(text)] == ["•", "•", "........ 7"]
+    assert [text[s:e] for s, e in layout_marks(text.rstrip("\f"))] == ["•", "•"]  # leaders: paged texts only
 
 
 def test_bullets_leaders_and_page_furniture_are_formatting_in_a_comparison():

@@ -53,6 +53,8 @@ def extract(data: bytes, name: str = "input", format: str | None = None, whole_p
 
 
 def _charset(content_type: str | None) -> str | None:
-    from .html import charset_of
+    if not content_type:
+        return None
+    from .html import charset_of  # (only then: text input need not load the HTML extractor)
 
-    return charset_of(content_type) if content_type else None
+    return charset_of(content_type)

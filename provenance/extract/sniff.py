@@ -7,9 +7,7 @@ extracts text and never trusts the extension over the content.
 
 from __future__ import annotations
 
-import io
 import os
-import zipfile
 
 from ..errors import ProvenanceError
 
@@ -63,6 +61,9 @@ def sniff(data: bytes, name: str = "input", content_type: str | None = None) -> 
 
 
 def _zip_kind(data: bytes, name: str) -> str:
+    import io
+    import zipfile  # (with bz2 and lzma: 5 ms that text and PDF input need not pay)
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = set(z.namelist())
