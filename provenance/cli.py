@@ -122,7 +122,7 @@ def init(ctx: click.Context, store_path: str | None) -> None:
 @click.option("--whole-page", is_flag=True,
               help="HTML: keep all visible text, navigation and footers included, not only the main content.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None,
-              help="URLs: refuse a response larger than this (default: $PROVENANCE_MAX_BYTES or 50 MB).")
+              help="Refuse a file or a URL's response larger than this (default: $PROVENANCE_MAX_BYTES or 100 MiB).")
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
               help="URLs: seconds to wait to connect and between bytes received (default: 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")

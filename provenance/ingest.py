@@ -59,15 +59,31 @@ def parse_meta(pairs: Iterable[str]) -> dict[str, str]:
     return meta
 
 
-def read_input(path: str, stdin: BinaryIO | None = None) -> bytes:
-    """Bytes of a file, or of standard input for "-"."""
+def read_input(path: str, stdin: BinaryIO | None = None, max_bytes: int | None = None) -> bytes:
+    """Bytes of a file, or of standard input for "-"; more than `max_bytes`
+    (default: provenance.extract.capture's limit) is refused before the
+    file is read (standard input: as soon as the limit is passed)."""
+    from .extract.capture import max_bytes_default
+
+    limit = max_bytes if max_bytes is not None else max_bytes_default()
+    over = (f"is over the {limit:,}-byte input limit (--max-bytes or PROVENANCE_MAX_BYTES raise it); "
+            f"nothing stored")
     if path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return stream.read()
+        data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise ProvenanceError(f"standard input {over}")
+        return data
     try:
         # Unbuffered: one read of the whole file (half the time of Path.read_bytes).
         with open(path, "rb", buffering=0) as f:
-            return f.readall()
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise ProvenanceError(f"{path}: {size:,} bytes {over}")
+            data = f.readall()
+            if len(data) > limit:  # (a file that grew while read)
+                raise ProvenanceError(f"{path}: more than {limit:,} bytes {over}")
+            return data
     except FileNotFoundError:
         raise ProvenanceError(f"{path}: no such file") from None
     except OSError as exc:
@@ -188,7 +204,7 @@ def read_versions(
             capture = evidence_properties(fetched)
             default_source = path
         else:
-            raw = read_input(path, stdin)
+            raw = read_input(path, stdin, max_bytes)
             default_source = "stdin" if path == "-" else f"file:{path}"
         items.append(Incoming(
             document=doc_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import pty
 import re
 import subprocess
@@ -498,6 +499,34 @@ def test_one_maintainer_at_a_time_and_a_stale_maintenance_lock_is_taken_over(tmp
         os.utime(lock, (old, old))
         s.add([Incoming("d", b"two", decode(b"two"), ingested_by=USER)])
         assert graph.exists() and not lock.exists()  # a crashed maintainer's lock: taken over, then removed
+
+
+def test_a_maintenance_lock_whose_owner_is_gone_is_taken_over_at_once_and_leftovers_cleaned(tmp_path):
+    import json as _json
+    import subprocess as _subprocess
+
+    with Store.init(tmp_path / "s") as s:
+        s.add([Incoming("d", b"one", decode(b"one"), ingested_by=USER)])
+        lock = s.path / "objects" / "provenance-maintenance.lock"
+        dead = _subprocess.Popen(["true"])
+        dead.wait()  # a pid that was a process and is gone
+        from provenance import locks
+
+        owner = {**locks.me(), "pid": dead.pid, "start": "1"}
+        lock.write_text(_json.dumps(owner))
+        leftover_ref = s.path / "refs" / "provenance" / "incoming" / ("ab" * 16)
+        leftover_ref.parent.mkdir(parents=True, exist_ok=True)
+        leftover_ref.write_text(git(s.path, "rev-parse", "main"))
+        tmp_pack = s.path / "objects" / "pack" / "tmp_pack_XYZ"
+        tmp_pack.write_bytes(b"partial")
+        old = time.time() - store_maintenance.LEFTOVER_SECONDS - 5
+        for f in (leftover_ref, tmp_pack):
+            os.utime(f, (old, old))
+        s.add([Incoming("d", b"two", decode(b"two"), ingested_by=USER)])
+        assert not lock.exists() and not leftover_ref.exists() and not tmp_pack.exists()
+        log = (s.path / "provenance-repairs.log").read_text()
+        assert "took over provenance-maintenance.lock" in log and "tmp_pack_XYZ" in log and "incoming" in log
+        assert s.verify().ok
 
 
 def test_maintenance_is_finished_and_unlocked_even_if_the_add_fails_after_moving_main(tmp_path, monkeypatch):

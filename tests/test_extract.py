@@ -481,3 +481,16 @@ def test_a_pdf_and_a_word_file_of_one_text_differ_by_no_content():
     pdf = extract(make_pdf(seed=9, footer="number"), "a.pdf")
     docx = extract(renditions.to_docx(ARTICLE, TITLE), "a.docx")
     assert compare(pdf.text, docx.text).stats["content_changes"] == 0
+
+
+def test_an_input_over_the_size_limit_is_refused_before_it_is_read(tmp_path, run, monkeypatch):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 400)  # 2,000 bytes
+    store = tmp_path / "store"
+    r = run("ingest", str(big), "--doc", "d", "--max-bytes", "1000", "--store", str(store))
+    assert r.exit_code == 2 and "over the 1,000-byte input limit" in r.stderr and not store.exists()
+    monkeypatch.setenv("PROVENANCE_MAX_BYTES", "1500")
+    r = run("ingest", str(big), "--doc", "d", "--store", str(store))
+    assert r.exit_code == 2 and "1,500-byte" in r.stderr
+    monkeypatch.setenv("PROVENANCE_MAX_BYTES", "5000")
+    assert run("ingest", str(big), "--doc", "d", "--store", str(store)).exit_code == 0

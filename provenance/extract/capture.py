@@ -16,7 +16,10 @@ from datetime import datetime, timezone
 
 from ..errors import ProvenanceError
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # PROVENANCE_MAX_BYTES or --max-bytes changes it
+# The largest input read, from a URL or a file (PROVENANCE_MAX_BYTES or
+# --max-bytes changes it): a document is held whole in memory, with its text
+# and their comparison beside it.
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds, to connect and between bytes received
 EVIDENCE_HEADERS = ("Content-Type", "Date", "Last-Modified", "ETag")
 

@@ -7,10 +7,14 @@ points to.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Callable
+
+from ..locks import describe, log_repair, me, owner_gone, read_owner
 
 from .writer import _lock_age
 
@@ -65,19 +69,24 @@ class _Maintenance:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            age = _lock_age(lock)
-            if age is None or age < MAINTENANCE_LOCK_STALE:
+            # The owner is written inside (as git's gc.pid): a lock whose owner
+            # is provably gone is taken over at once, and the repair logged;
+            # one without a readable owner only after MAINTENANCE_LOCK_STALE.
+            owner, age = read_owner(lock), _lock_age(lock)
+            if age is None or not (owner_gone(owner) or (owner is None and age >= MAINTENANCE_LOCK_STALE)):
                 return  # someone else is maintaining the store
-            try:  # left by a crashed process: take it over
-                os.utime(lock)
-                fd = os.open(lock, os.O_WRONLY)
+            try:
+                fd = os.open(lock, os.O_WRONLY | os.O_TRUNC)
             except OSError:
                 return
+            log_repair(self.path, f"took over {lock.name} from {describe(owner)}, which is gone")
         except OSError:
             return  # a read-only store
         graph: subprocess.Popen | None = None
         try:
+            os.write(fd, json.dumps(me()).encode())
             os.close(fd)
+            self._clean_leftovers()
             if not (info / "commit-graph").exists() and not (info / "commit-graphs" / "commit-graph-chain").exists():
                 # Later writes (by git maintenance) keep the Bloom filters of the existing graph.
                 args = ["commit-graph", "write", "--reachable", "--split", "--changed-paths", "--no-progress"]
@@ -97,6 +106,26 @@ class _Maintenance:
 
         return finish
 
+    def _clean_leftovers(self) -> None:
+        """Incoming refs (refs/provenance/incoming/*) and temporary packs
+        (objects/pack/tmp_pack_*) that killed writers left, once older than
+        LEFTOVER_SECONDS; each removal logged.  Run holding the maintenance lock."""
+        now = time.time()
+        for folder, pattern in ((self.path / "refs" / "provenance" / "incoming", "*"),
+                                (self.path / "objects" / "pack", "tmp_*")):
+            try:
+                found = list(folder.glob(pattern))
+            except OSError:
+                continue
+            for leftover in found:
+                try:
+                    if not leftover.is_file() or now - leftover.stat().st_mtime < LEFTOVER_SECONDS:
+                        continue
+                    leftover.unlink()
+                except OSError:
+                    continue
+                log_repair(self.path, f"removed {leftover.relative_to(self.path)}, left by a killed writer")
+
     def _end_maintenance(self, lock: Path, graph: subprocess.Popen | None, objects: Path | None = None) -> None:
         try:
             if graph is not None:
@@ -115,6 +144,11 @@ class _Maintenance:
                 lock.unlink()
             except OSError:
                 pass
+
+
+# Leftovers of killed writers older than this are removed by maintenance:
+# a live writer deletes its incoming ref within seconds of making it.
+LEFTOVER_SECONDS = 3600.0
 
 
 def _count_loose(objects: Path, limit: int) -> int:

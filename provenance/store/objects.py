@@ -78,7 +78,7 @@ class _CatFile:
         except (BrokenPipeError, ValueError, OSError):
             header = b""
         if not header:
-            raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)")
+            raise ProvenanceError(_damaged(self.path, "git cat-file stopped answering; git >= 2.36 is needed"))
         parts = header.rstrip(b"\n").split(b" ")
         if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
             return None
@@ -92,7 +92,7 @@ class _CatFile:
             self.proc.stdin.write("".join([*(f"{command} {name}\n" for name in names), "flush\n"]).encode("utf-8", "surrogateescape"))
             self.proc.stdin.flush()
         except (BrokenPipeError, ValueError, OSError):
-            raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)") from None
+            raise ProvenanceError(_damaged(self.path, "git cat-file stopped answering; git >= 2.36 is needed")) from None
 
     def info(self, name: str) -> tuple[str, int] | None:
         """(type, size), or None if there is no such object."""
@@ -109,7 +109,7 @@ class _CatFile:
             except (ValueError, OSError):
                 headers = [b""]
             if not all(headers):
-                raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)")
+                raise ProvenanceError(_damaged(self.path, "git cat-file stopped answering; git >= 2.36 is needed"))
             for name, header in zip(part, headers):
                 fields = header.rstrip(b"\n").split(b" ")
                 ok = len(fields) == 3 and fields[-1] not in (b"missing", b"ambiguous")
@@ -124,7 +124,7 @@ class _CatFile:
         kind, size = found
         data = self.proc.stdout.read(size + 1)  # the contents and a LF
         if len(data) != size + 1:
-            raise ProvenanceError(f"git cat-file ended early in {self.path}")
+            raise ProvenanceError(_damaged(self.path, "git cat-file ended early"))
         return kind, data[:-1]
 
     def contents_many(self, names: Sequence[str]) -> dict[str, tuple[str, bytes] | None]:
@@ -136,7 +136,7 @@ class _CatFile:
             for name in part:
                 header = self.proc.stdout.readline()
                 if not header:
-                    raise ProvenanceError(f"git cat-file stopped answering in {self.path} (needs git >= 2.36)")
+                    raise ProvenanceError(_damaged(self.path, "git cat-file stopped answering; git >= 2.36 is needed"))
                 fields = header.rstrip(b"\n").split(b" ")
                 if len(fields) != 3 or fields[-1] in (b"missing", b"ambiguous"):
                     out[name] = None
@@ -144,7 +144,7 @@ class _CatFile:
                 size = int(fields[2])
                 data = self.proc.stdout.read(size + 1)
                 if len(data) != size + 1:
-                    raise ProvenanceError(f"git cat-file ended early in {self.path}")
+                    raise ProvenanceError(_damaged(self.path, "git cat-file ended early"))
                 out[name] = (fields[1].decode(), data[:-1])
         return out
 
@@ -225,7 +225,7 @@ class _Objects:
     def _object(self, sha: str) -> bytes:
         found = self.objects.contents(sha)
         if found is None:
-            raise ProvenanceError(f"object {sha} is missing from {self.path} (run `provenance verify`)")
+            raise ProvenanceError(_damaged(self.path, f"object {sha} is missing or unreadable"))
         return found[1]
 
     def _tree(self, sha: str) -> dict[str, tuple[str, str]]:
@@ -366,7 +366,7 @@ class _Objects:
             for name in names:
                 header = out.readline()
                 if not header:
-                    raise ProvenanceError(f"git cat-file ended early in {self.path}")
+                    raise ProvenanceError(_damaged(self.path, "git cat-file ended early"))
                 parts = header.rstrip(b"\n").split(b" ")
                 if parts[-1] == b"missing" or parts[-1] == b"ambiguous" or len(parts) != 3:
                     yield name, None, None
@@ -397,7 +397,7 @@ class _Objects:
         for name in names:
             eol = out.find(b"\n", pos)
             if eol < 0:
-                raise ProvenanceError(f"git cat-file ended early in {self.path}: {_first_line(proc.stderr)}")
+                raise ProvenanceError(_damaged(self.path, f"git cat-file ended early: {_first_line(proc.stderr)}"))
             parts = out[pos:eol].split(b" ")
             if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
                 result[name] = None
@@ -432,3 +432,9 @@ def _base_env() -> dict[str, str]:
     if "glibc.malloc.trim_threshold" not in tunables:
         env["GLIBC_TUNABLES"] = f"{tunables}:{_MALLOC_TRIM}" if tunables else _MALLOC_TRIM
     return env
+
+
+def _damaged(path, detail: str) -> str:
+    """The one-line error for a store whose objects cannot be read."""
+    return (f"the store at {path} looks damaged ({detail}); "
+            f"run `provenance verify --store {path}` to see what is wrong")

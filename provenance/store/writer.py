@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import ProvenanceError
 from ..extract import Extracted
+from ..locks import OwnedLock, log_repair
 from .model import Extraction, Incoming, IngestResult, Version
 from .layout import INCOMING, MAIN, TOOL, ZERO_SHA, _version_number, document_folder, snapshot_name, validate_doc_id, version_folder
 from .records import _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
@@ -613,8 +614,15 @@ class _Writer:
         env = dict(self._env)
         env["GIT_COMMITTER_NAME"] = "provenance"
         env["GIT_COMMITTER_EMAIL"] = "provenance@localhost"
-        proc = self._git("update-ref", "-m", "provenance: ingest", MAIN, new, old or ZERO_SHA,
-                         check=False, env=env)
+        # Held shared while git holds main.lock: a writer that finds main.lock
+        # with nobody holding this knows the lock's owner died (see _clear_orphaned_locks).
+        inside = OwnedLock(self.path / WRITERS_LOCK, shared=True)
+        inside.acquire(timeout=self.busy_timeout)
+        try:
+            proc = self._git("update-ref", "-m", "provenance: ingest", MAIN, new, old or ZERO_SHA,
+                             check=False, env=env)
+        finally:
+            inside.release()
         if proc.returncode == 0:
             return
         if self._tip() != old:
@@ -627,6 +635,8 @@ class _Writer:
             age = _lock_age(lock)
             if age is None:
                 continue
+            if age >= ORPHAN_AFTER_SECONDS and self._clear_orphaned_locks():
+                raise _Busy()  # cleared: try again at once
             if age >= self.stale_lock_seconds:
                 raise ProvenanceError(_stale_message(lock, age, self.stale_lock_seconds, self.path))
             raise _Busy(lock, age)
@@ -646,10 +656,39 @@ class _Writer:
         return [self.path / "refs" / "heads" / "main.lock", self.path / "packed-refs.lock", self.path / "HEAD.lock"]
 
     def _check_stale_locks(self) -> None:
-        for lock in self._lock_paths():
-            age = _lock_age(lock)
+        locks = [(lock, _lock_age(lock)) for lock in self._lock_paths()]
+        if any(age is not None and age >= ORPHAN_AFTER_SECONDS for _, age in locks):
+            self._clear_orphaned_locks()
+            locks = [(lock, _lock_age(lock)) for lock in self._lock_paths()]
+        for lock, age in locks:
             if age is not None and age >= self.stale_lock_seconds:
                 raise ProvenanceError(_stale_message(lock, age, self.stale_lock_seconds, self.path))
+
+    def _clear_orphaned_locks(self) -> bool:
+        """Remove ref locks git left behind when its process was killed: a
+        lock at least ORPHAN_AFTER_SECONDS old while no provenance writer is
+        inside a ref update (the writers' lock is free: its holders die with
+        their locks, flock(2)).  Done holding that lock exclusively, so no
+        writer can start an update meanwhile; each removal is logged in the
+        store's repair log.  True if one was removed."""
+        guard = OwnedLock(self.path / WRITERS_LOCK)
+        if not guard.try_acquire():
+            return False  # a live writer is inside: its lock is not orphaned
+        cleared = False
+        try:
+            for lock in self._lock_paths():
+                age = _lock_age(lock)
+                if age is not None and age >= ORPHAN_AFTER_SECONDS:
+                    try:
+                        lock.unlink()
+                    except FileNotFoundError:
+                        continue
+                    cleared = True
+                    log_repair(self.path, f"removed {lock.name} left {age:.0f} s ago by a killed git process "
+                                          f"(no provenance writer was updating refs)")
+        finally:
+            guard.release()
+        return cleared
 
 
 def _lock_age(lock: Path) -> float | None:
@@ -660,9 +699,14 @@ def _lock_age(lock: Path) -> float | None:
 
 
 def _stale_message(lock: Path, age: float, limit: float, store: Path) -> str:
-    return (f"stale lock file {lock} is {age:.0f} s old (limit {limit:.0f} s): a git or provenance process "
-            f"probably crashed while writing; if no other provenance/git process is writing to {store}, "
-            f"remove it by hand (rm '{lock}') and try again")
+    return (f"lock file {lock} has been held for {age:.0f} s (limit {limit:.0f} s) while a provenance writer "
+            f"is updating {store}'s refs; it is not removed while that writer lives: try again when it is done")
+
+
+# A ref lock this old, with no provenance writer inside a ref update, was
+# left by a killed git process (git holds one for milliseconds).
+ORPHAN_AFTER_SECONDS = 2.0
+WRITERS_LOCK = "provenance-writers.lock"
 
 
 def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: bytes, parent: str | None,
