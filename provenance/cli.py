@@ -521,6 +521,37 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
 _teardown_needed = True
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print what was fixed and what is left as JSON.")
+@_store_option
+@click.pass_context
+def doctor(ctx, as_json, store_path):
+    """Repair what a crash can leave behind, safely, and say what is left.
+
+    Removes ref locks no live provenance writer holds, takes over a
+    maintenance lock whose owner is gone, removes incoming refs and
+    temporary packs of killed writers (once an hour old), rebuilds stale
+    caches, then verifies.  Never touches a version, a commit or main;
+    every removal is logged in the store's provenance-repairs.log.
+    """
+    with _open_store(ctx, store_path) as store:
+        result = store.doctor()
+    if as_json:
+        _dump(result)
+    else:
+        for path in result["fixed"]:
+            click.echo(f"fixed: removed {path}")
+        for note in result["caches_rebuilt"]:
+            click.echo(f"fixed: {note}")
+        for path in result["left"]:
+            click.echo(f"left: {path} ({result['why_left']})")
+        for problem in result["problems"]:
+            click.echo(f"MISMATCH {problem}")
+        click.echo("store verified" if result["verify_ok"] else "verify found problems: see `provenance verify`")
+    if not result["verify_ok"]:
+        ctx.exit(1)
+
+
 def main() -> None:
     """The `provenance` command."""
     try:

@@ -217,3 +217,20 @@ def test_a_damaged_store_says_so_and_names_verify(run, tmp_path):
     r = run(store, "show", "acme/terms", expect=2)
     assert "damaged" in r.stderr and "provenance verify" in r.stderr and r.stderr.count("\n") == 1
     assert "Traceback" not in r.output
+
+
+def test_doctor_fixes_what_a_crash_left_and_verify_names_leftovers(run, tmp_path):
+    store = make_store(run, tmp_path)
+    lock = store / "refs" / "heads" / "main.lock"
+    lock.write_text("")
+    old = __import__("time").time() - 7200
+    __import__("os").utime(lock, (old, old))
+    young = store / "objects" / "pack" / "tmp_pack_recent"
+    young.write_bytes(b"x")
+    out = run(store, "verify").output
+    assert "leftover refs/heads/main.lock" in out and "leftover objects/pack/tmp_pack_recent" in out
+    out = run(store, "doctor").output
+    assert "fixed: removed refs/heads/main.lock" in out
+    assert "left: objects/pack/tmp_pack_recent (" in out and "store verified" in out
+    assert not lock.exists() and young.exists()
+    assert "removed main.lock" in (store / "provenance-repairs.log").read_text()

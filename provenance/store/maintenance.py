@@ -106,6 +106,34 @@ class _Maintenance:
 
         return finish
 
+    def leftovers(self) -> list[str]:
+        """What killed processes may have left: ref locks, the maintenance
+        lock, incoming refs, temporary packs (paths inside the store)."""
+        found = [p for p in self._lock_paths() if p.exists()]
+        lock = self.path / "objects" / "provenance-maintenance.lock"
+        if lock.exists():
+            found.append(lock)
+        found += [p for p in (self.path / "refs" / "provenance" / "incoming").glob("*") if p.is_file()]
+        found += list((self.path / "objects" / "pack").glob("tmp_*"))
+        return [str(p.relative_to(self.path)) for p in sorted(found)]
+
+    def doctor(self) -> dict:
+        """Fix what is safe to fix after a crash, and say what is left and why:
+        ref locks no live writer holds, a maintenance lock whose owner is
+        gone, leftovers older than LEFTOVER_SECONDS, stale caches (rebuilt
+        by verify).  Never touches a version, a commit or main."""
+        before = set(self.leftovers())
+        self._clear_orphaned_locks()
+        maintained = self._start_maintenance()  # takes over a dead owner's lock, cleans leftovers
+        if maintained is not None:
+            maintained()
+        report = self.verify()
+        left = self.leftovers()
+        return {"fixed": sorted(before - set(left)), "left": left,
+                "why_left": "held by a live process, or too recent to be a crash's "
+                            f"(leftovers go after {LEFTOVER_SECONDS / 60:.0f} minutes)" if left else "",
+                "caches_rebuilt": list(report.notes), "verify_ok": report.ok, "problems": list(report.problems)}
+
     def _clean_leftovers(self) -> None:
         """Incoming refs (refs/provenance/incoming/*) and temporary packs
         (objects/pack/tmp_pack_*) that killed writers left, once older than

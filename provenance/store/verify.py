@@ -37,6 +37,9 @@ class _Verify:
                 report.problems.append(f"the history cannot be read: {exc}")
         if doc_id is not None and report.versions_checked == 0 and report.commits_checked == 0:
             raise ProvenanceError(f"unknown document: {doc_id}")
+        if doc_id is None:
+            report.notes.extend(f"leftover {path} (a killed process's: `provenance doctor` removes it once safe)"
+                                for path in self.leftovers())
         report.fsck_ok, lines = self._fsck()
         if not report.fsck_ok:
             report.problems.extend(f"git fsck: {line}" for line in lines[:20] if line.strip())
