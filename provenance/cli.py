@@ -522,6 +522,39 @@ _teardown_needed = True
 
 
 @cli.command()
+@click.argument("doc_id")
+@click.option("--prov", "prov_path", type=click.Path(dir_okay=False), help="Write W3C PROV of the history to FILE.")
+@click.option("--prov-format", type=click.Choice(["json", "provn"]), default="json", show_default=True,
+              help="PROV-JSON or PROV-N.")
+@click.option("--bagit", "bag_path", type=click.Path(file_okay=False),
+              help="Write a BagIt bag (SHA-256 manifests) of every version to DIR (new or empty).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole history (versions, extractions) as JSON.")
+@_store_option
+@click.pass_context
+def export(ctx, doc_id, prov_path, prov_format, bag_path, as_json, store_path):
+    """Hand a document's history to other systems: W3C PROV, BagIt, JSON.
+
+    \b
+      provenance export acme/terms --prov terms.prov.json
+      provenance export acme/terms --bagit terms-bag/   # validates with bagit
+      provenance export acme/terms --json > terms.json
+    """
+    from . import export as exporter
+
+    if not (prov_path or bag_path or as_json):
+        raise click.UsageError("say what to export: --prov FILE, --bagit DIR or --json")
+    with _open_store(ctx, store_path) as store:
+        if as_json:
+            _dump(exporter.history(store, doc_id))
+        if prov_path:
+            exporter.write_prov(store, doc_id, prov_path, prov_format)
+            click.echo(f"PROV ({prov_format}) written to {Path(prov_path).resolve()}", err=as_json)
+        if bag_path:
+            bag = exporter.write_bag(store, doc_id, bag_path)
+            click.echo(f"BagIt bag written to {bag.resolve()}", err=as_json)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print what was fixed and what is left as JSON.")
 @_store_option
 @click.pass_context
