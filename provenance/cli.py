@@ -522,6 +522,35 @@ _teardown_needed = True
 
 
 @cli.command()
+@click.argument("doc_ids", nargs=-1, metavar="[ID]...")
+@click.option("-o", "--output", type=click.Path(file_okay=False), required=True, help="The site's folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@_store_option
+@click.pass_context
+def report(ctx, doc_ids, output, as_json, store_path):
+    """Write a static site of the store's documents (or of ID...) to a folder.
+
+    \b
+      provenance report -o site/            # every document
+      provenance report acme/terms -o site/ # one; open site/index.html
+
+    An index of documents (filterable), per document a timeline of its
+    versions, their texts, raw snapshots and metadata with hashes and commit
+    ids, a diff page per pair of versions and a picker.  It opens from the
+    file system.  Run again on a grown store, only what changed is written.
+    """
+    from .site import write_site
+
+    with _open_store(ctx, store_path) as store:
+        result = write_site(store, output, list(doc_ids) or None)
+    if as_json:
+        _dump(result.to_dict())
+        return
+    click.echo(f"site of {result.documents} document(s) at {(Path(output) / 'index.html').resolve()}  "
+               f"({len(result.written)} files written, {result.unchanged} unchanged)")
+
+
+@cli.command()
 @click.argument("doc_id")
 @click.option("--prov", "prov_path", type=click.Path(dir_okay=False), help="Write W3C PROV of the history to FILE.")
 @click.option("--prov-format", type=click.Choice(["json", "provn"]), default="json", show_default=True,

@@ -294,3 +294,57 @@ def test_find_chromium_looks_on_path(monkeypatch, tmp_path):
     monkeypatch.setenv("CI", "true")
     assert find_chromium() == str(exe)  # found: nothing to install
     assert os.access(exe, os.X_OK)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A report site of a store with two documents, one of five versions."""
+    import os
+
+    from provenance.site import write_site
+    from provenance.store import Store
+    from provenance.ingest import ingest_paths
+
+    os.environ.setdefault("PROVENANCE_USER", "Test Archivist <archivist@example.org>")
+    tmp = tmp_path_factory.mktemp("site")
+    files = []
+    base = (SAMPLES / "article-web-capture.txt").read_text(encoding="utf-8")
+    for n, edit in enumerate(["", "Jerusalem|Haifa", "Russian|Soviet", "", "talks|meetings"]):
+        text = base
+        if edit:
+            old, new = edit.split("|")
+            text = text.replace(old, new)
+        f = tmp / f"v{n}.txt"
+        f.write_text(text if n != 3 else text.replace("Israeli", "Israeli\u2019s"), encoding="utf-8")
+        files.append(str(f))
+    from datetime import datetime, timedelta, timezone
+
+    with Store.open(tmp / "store", create=True) as store:
+        for k, path in enumerate(files):
+            ingest_paths(store, "al-monitor/article", [path],
+                         captured_at=datetime(2019, 2, 4, tzinfo=timezone.utc) + timedelta(days=k * k))
+        ingest_paths(store, "acme/terms", [str(SAMPLES / "article.pdf")])
+        write_site(store, tmp / "out")
+    return tmp / "out"
+
+
+def test_site_index_filters_and_the_timeline_has_a_point_per_version(browser, site):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((site / "index.html").as_uri())
+    assert page.locator("#documents tbody tr").count() == 2
+    page.fill("#filter", "acme")
+    assert page.locator("#documents tbody tr:not([hidden])").count() == 1 and page.inner_text("#shown") == "1"
+    page.fill("#filter", "")
+    page.click("text=al-monitor/article")
+    assert page.locator("#timeline circle.point").count() == 5
+    assert sorted(int(x) for x in page.eval_on_selector_all("#timeline circle.point", "ps => ps.map(p => p.dataset.version)")) == [1, 2, 3, 4, 5]
+    # the picker opens the chosen pair's diff report
+    page.select_option("#picker select[name=a]", "2")
+    page.select_option("#picker select[name=b]", "5")
+    page.click("#picker button")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/diff/2-5.html")
+    assert "v2 → v5" in page.inner_text("h1") and errors == []
+    page.close()

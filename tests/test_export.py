@@ -86,3 +86,30 @@ def test_export_needs_a_target_and_a_known_document(store):
     assert r.exit_code == 2 and "--prov FILE, --bagit DIR or --json" in r.stderr
     r = invoke(store, "export", "nobody/here", "--json")
     assert r.exit_code == 2 and "unknown document" in r.stderr
+
+
+def test_the_site_states_hashes_and_rewrites_only_what_a_grown_store_changed(store, tmp_path, monkeypatch):
+    from provenance.site import write_site
+    from provenance.store import Store
+
+    out = tmp_path / "site"
+    with Store.open(store) as s:
+        first = write_site(s, out)
+        versions = s.versions("al-monitor/article")
+    assert first.documents == 1 and first.unchanged == 0
+    page = (out / "d" / "al-monitor_2Farticle" / "index.html").read_text()
+    for v in versions:
+        assert v.content_sha256 in page and v.commit in page and v.text_sha256 in page
+    assert (out / "d" / "al-monitor_2Farticle" / "v" / "2.raw.html.txt").read_bytes() == (SAMPLES / "article.html").read_bytes()
+    with Store.open(store) as s:
+        again = write_site(s, out)
+    assert again.written == [] and again.unchanged == len(first.written)
+    (tmp_path / "v3.txt").write_text("A third version of the article, short.\n")
+    assert invoke(store, "ingest", str(tmp_path / "v3.txt"), "--doc", "al-monitor/article").exit_code == 0
+    with Store.open(store) as s:
+        grown = write_site(s, out)
+    base = "d/al-monitor_2Farticle"
+    assert sorted(grown.written) == sorted([f"{base}/v/3.txt", f"{base}/v/3.raw.txt", f"{base}/v/3.json",
+                                            f"{base}/diff/1-3.html", f"{base}/diff/2-3.html",
+                                            f"{base}/index.html", "index.html"])
+    assert grown.unchanged == len(first.written) - 2  # all but the two index pages
