@@ -331,3 +331,12 @@ def test_bad_input_does_not_create_a_store(tmp_path, monkeypatch):
         result = CliRunner().invoke(cli, ["--store", str(fresh), "ingest", *args])
         assert result.exit_code == 2
         assert not fresh.exists()
+
+
+@pytest.mark.parametrize("ident", ["<>", "Ada <>", "Ada <ada@x.org> <b@y>"])
+def test_an_identity_without_an_email_is_refused(tmp_path, ident):
+    f = tmp_path / "a.txt"
+    f.write_text("text\n")
+    r = CliRunner().invoke(cli, ["--store", str(tmp_path / "s"), "ingest", str(f), "--doc", "d", "--by", ident])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "identity" in r.stderr
+    assert not (tmp_path / "s" / "refs" / "heads" / "main").exists()  # nothing stored

@@ -130,6 +130,8 @@ def _parse_ident(value: str) -> tuple[str, str]:
     m = re.fullmatch(r"([^<>]*?)\s*<([^<>]*)>", text)
     if m:
         name, email = m.group(1).strip(), m.group(2).strip()
+        if not email or not name and "@" not in email:
+            raise ProvenanceError(f"identity {value!r} has no email address; use 'Name <email>'")
         if not name:
             name = email.split("@", 1)[0] or "unknown"
         return name, email
