@@ -2,6 +2,7 @@
 """Diff quality benchmark: formatting-only pairs and known word edits.
 
     python benchmarks/quality.py [--quick] [--seed N] [--text NAME] [--no-external]
+    python benchmarks/quality.py --cross-format   # one text as PDF, web page, DOCX (crossformat.py)
 
 Cases are built from passages of the real texts in benchmarks/corpus/ (see
 transforms.py for the renderings):
@@ -570,7 +571,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--failures", type=int, default=10, help="how many failing cases of this tool to print")
     ap.add_argument("--dump-failures", metavar="DIR", type=Path,
                     help="write the old and new text of each case where this tool fails to DIR")
+    ap.add_argument("--cross-format", action="store_true",
+                    help="the cross-format cases instead: one text as PDF, web page and DOCX (benchmarks/crossformat.py)")
     args = ap.parse_args(argv)
+    if args.cross_format:
+        import crossformat
+
+        return crossformat.main(["--quick"] if args.quick else [])
     t0 = time.perf_counter()
     cases = build_cases(quick=args.quick, seed=args.seed, texts=args.text)
     built = time.perf_counter() - t0

@@ -82,27 +82,37 @@ def page_breaks(text: str) -> list[int]:
 # dashes are punctuation, and renumbered clauses are content.  And a table of
 # contents' dot leaders with the page number they point to.
 _BULLETS = "\u2022\u25e6\u25aa\u25ab\u2023\u2043\u2219\u25cf\u25cb\u25a0\u25a1\u27a2\u25ba"
+# Table rules an extractor writes between cells ("| a | b |"), standing alone.
+_RULES = "|\u2502\u00a6"
+# A back-of-book index's page references at a line's end ("Lavrov, 3, 17-19"),
+# marks only in a run of at least three such lines: one prose line ending in
+# ", 2019" is not an index.
+_INDEX_LINE_RE = re.compile(r"(?m)^[^\n]*?[^\s,](,[^\S\n]*\d+(?:[-\u2013]\d+)?(?:,[^\S\n]*\d+(?:[-\u2013]\d+)?)*)[^\S\n]*$")
+_INDEX_RUN = 3
 _PAGE_REF = r"[^\S\n]*(?:\d+|[ivxlcdm]+)(?=\s|$)"
 _LEADERS = {"....": re.compile(r"\.\.\.\.\.*" + _PAGE_REF), ". . . .": re.compile(r"\. \. \. \.(?: \.)*" + _PAGE_REF),
             "\u2026\u2026": re.compile("\u2026\u2026\u2026*" + _PAGE_REF)}
 
 
 def layout_marks(text: str, ranges: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-    """Sorted spans of list bullets (in any text) and of table-of-contents
-    leaders with their page numbers ("Methods ........ 7", in paged texts):
-    marks of a layout, not words.  `ranges`: only those inside these sorted (start,
+    """Sorted spans of list bullets and standalone table rules ("|") in any
+    text, and in paged texts of table-of-contents leaders with their page
+    numbers ("Methods ........ 7") and of index page references (the
+    ", 3, 17-19" of three or more index lines in a row): marks of a layout,
+    not words.  `ranges`: only those inside these sorted (start,
     end) stretches (the comparison's tokenised ones)."""
     spans: list[tuple[int, int]] = []
-    for bullet in _BULLETS:  # str.find runs in C; a regex would test every character
+    for bullet in _BULLETS + _RULES:  # str.find runs in C; a regex would test every character
         i = text.find(bullet)
         while i >= 0:
             if (i == 0 or text[i - 1].isspace()) and (i + 1 == len(text) or text[i + 1].isspace()):
                 spans.append((i, i + 1))
             i = text.find(bullet, i + 1)
-    if FORM_FEED in text:  # contents pages belong to paged texts (a PDF's, an RFC's); the search costs
+    if FORM_FEED in text:  # contents and index pages belong to paged texts (a PDF's, an RFC's); the search costs
         for hint, pattern in _LEADERS.items():
             if hint in text:
                 spans += [m.span() for m in pattern.finditer(text)]
+        spans += _index_references(text)
     if not spans:
         return []
     spans.sort()
@@ -115,6 +125,24 @@ def layout_marks(text: str, ranges: list[tuple[int, int]] | None = None) -> list
         if k >= 0 and e <= ranges[k][1]:
             inside.append((s, e))
     return inside
+
+
+def _index_references(text: str) -> list[tuple[int, int]]:
+    """The ", 3, 17-19" of index lines, in runs of at least _INDEX_RUN
+    consecutive index lines."""
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    last_end = -2
+    for m in _INDEX_LINE_RE.finditer(text):
+        if text.count("\n", last_end, m.start()) > 1 or last_end < 0:  # not the next line: a new run
+            if len(run) >= _INDEX_RUN:
+                out += run
+            run = []
+        run.append(m.span(1))
+        last_end = m.end()
+    if len(run) >= _INDEX_RUN:
+        out += run
+    return out
 
 
 def comparison_marks(text: str, ranges: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:

@@ -98,3 +98,29 @@ def test_bullets_leaders_and_page_furniture_are_formatting_in_a_comparison():
     edited = compare(old, new.replace("bravo", "zulu"))
     assert [(c.old_text, c.new_text) for c in edited.changes if c.cls == "content"] == [("bravo", "zulu")]
     assert edited.pages_of([c for c in edited.changes if c.cls == "content"][0]) == {"old_page": 3}
+
+
+def test_index_page_references_and_table_rules_are_formatting_but_a_lone_date_is_not():
+    from provenance.diff import compare
+    from provenance.furniture import layout_marks
+
+    pdf = ("Body text here.\n\f" "Index\nLavrov, Sergey, 3, 17-19\nMoscow, 2, 5\nNetanyahu, 4\n\f"
+           "| Party | Role |\n| Acme | Seller |\n\f")
+    web = "Body text here.\n\nIndex\n\nLavrov, Sergey\nMoscow\nNetanyahu\n\nParty\tRole\nAcme\tSeller\n"
+    cmp = compare(pdf, web)
+    assert cmp.stats["content_changes"] == 0, [c.to_dict() for c in cmp.changes if c.cls == "content"]
+    one = "It was signed in Paris, 2019\nand ratified later.\n\f"
+    assert layout_marks(one) == []  # a single line ending in ", 2019" is prose
+
+
+def test_a_footnote_set_at_the_page_foot_in_one_edition_and_the_end_in_the_other_is_one_move():
+    from provenance.diff import compare
+
+    body = [f"Paragraph {w} of the report discusses the {w} findings at some length and in detail." for w in WORDS[:6]]
+    note = "1 The figures for the northern region were revised after the audit in March."
+    pdf = "\n\n".join(body[:3]) + "\n\n" + note + "\n\f" + "\n\n".join(body[3:]) + "\n\f"
+    web = "\n\n".join(body) + "\n\nNotes\n\n" + note + "\n"
+    cmp = compare(pdf, web)
+    moves = [c for c in cmp.changes if c.kind == "move"]
+    assert len(moves) == 1 and "northern region" in moves[0].old_text and not moves[0].edits
+    assert [c.new_text for c in cmp.changes if c.cls == "content" and c.kind != "move"] == ["Notes"]
