@@ -288,6 +288,16 @@ def check_trailers(store: "Store", tip: str | None) -> list[str]:
         want_meta = [f"{k}={' '.join(str(v).split())}" for k, v in (meta.get("meta") or {}).items()]
         if sorted(want_meta) != sorted(m.strip() for m in trailers.get("Meta", [])):
             problems.append(f"{label}: Meta trailers of commit {sha[:12]} do not match meta.json (rewritten)")
+        # The extraction's and the capture's trailers (Pages, Extractor-Setting,
+        # Property, Capture): exactly what meta.json says, as the writer made them.
+        from .store.writer import _extraction_trailers
+
+        want_extra = sorted(f"{k}: {v}" for k, v in _extraction_trailers(meta))
+        got_extra = sorted(f"{k}: {' '.join(v.split())}" for k in ("Pages", "Extractor-Setting", "Property", "Capture")
+                           for v in trailers.get(k, []))
+        if want_extra != got_extra:
+            problems.append(f"{label}: extraction or capture trailers of commit {sha[:12]} do not match "
+                            f"meta.json (rewritten)")
         note = meta.get("note")
         if note and " ".join(str(note).split()) not in " ".join(body.split()):
             problems.append(f"{label}: the note in commit {sha[:12]}'s message does not match meta.json (rewritten)")

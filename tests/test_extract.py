@@ -217,24 +217,15 @@ def _docx_with_tracked_change() -> bytes:
     d = docx.Document()
     d.add_heading("Agreement", level=1)
     p = d.add_paragraph("The fee is ")
-    ins = OxmlElement("w:ins")
-    ins.set(qn("w:id"), "1")
-    ins.set(qn("w:author"), "Counsel")
-    run = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.text = "ten"
-    run.append(t)
-    ins.append(run)
-    p._p.append(ins)
-    deleted = OxmlElement("w:del")
-    deleted.set(qn("w:id"), "2")
-    deleted.set(qn("w:author"), "Counsel")
-    run = OxmlElement("w:r")
-    dt = OxmlElement("w:delText")
-    dt.text = "five"
-    run.append(dt)
-    deleted.append(run)
-    p._p.append(deleted)
+    for n, (tag, text_tag, text) in enumerate((("w:ins", "w:t", "ten"), ("w:del", "w:delText", "five")), 1):
+        change = OxmlElement(tag)  # a tracked insertion, then a tracked deletion
+        change.set(qn("w:id"), str(n))
+        change.set(qn("w:author"), "Counsel")
+        run, t = OxmlElement("w:r"), OxmlElement(text_tag)
+        t.text = text
+        run.append(t)
+        change.append(run)
+        p._p.append(change)
     p.add_run(" euros.")
     d.add_paragraph("First item", style="List Bullet")
     d.add_paragraph("Second item", style="List Bullet")
@@ -494,3 +485,21 @@ def test_an_input_over_the_size_limit_is_refused_before_it_is_read(tmp_path, run
     assert r.exit_code == 2 and "1,500-byte" in r.stderr
     monkeypatch.setenv("PROVENANCE_MAX_BYTES", "5000")
     assert run("ingest", str(big), "--doc", "d", "--store", str(store)).exit_code == 0
+
+
+def test_a_rewritten_extraction_trailer_is_reported(tmp_path, run):
+    (tmp_path / "page.html").write_bytes(PAGE)
+    store = tmp_path / "store"
+    assert run("ingest", str(tmp_path / "page.html"), "--doc", "p", "--store", str(store)).exit_code == 0
+    assert run("verify", "--store", str(store)).exit_code == 0
+    body = subprocess.run(["git", "-C", str(store), "log", "-1", "--format=%B"], capture_output=True, text=True).stdout
+    forged = body.replace("Property: lang=fr", "Property: lang=en")
+    assert forged != body
+    tree = subprocess.run(["git", "-C", str(store), "rev-parse", "main^{tree}"], capture_output=True, text=True).stdout.strip()
+    env = {"GIT_AUTHOR_NAME": "x", "GIT_AUTHOR_EMAIL": "x@y", "GIT_COMMITTER_NAME": "x", "GIT_COMMITTER_EMAIL": "x@y",
+           "PATH": __import__("os").environ["PATH"]}
+    commit = subprocess.run(["git", "-C", str(store), "commit-tree", tree, "-m", forged], capture_output=True,
+                            text=True, env=env).stdout.strip()
+    subprocess.run(["git", "-C", str(store), "update-ref", "refs/heads/main", commit], check=True)
+    r = run("verify", "--store", str(store))
+    assert r.exit_code == 1 and "extraction or capture trailers" in r.output

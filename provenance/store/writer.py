@@ -558,7 +558,7 @@ class _Writer:
         name, email = _parse_ident_cached(ingested_by or self.identity())
         record = _extraction_record(extracted)
         label = f"{extracted.extractor} {extracted.extractor_version}"
-        for attempt in range(self.max_attempts):
+        for _ in range(self.max_attempts):
             self._check_stale_locks()
             old = self._tip()
             latest = self.extractions(version)[-1]
