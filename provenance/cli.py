@@ -125,11 +125,13 @@ def init(ctx: click.Context, store_path: str | None) -> None:
               help="Refuse a file or a URL's response larger than this (default: $PROVENANCE_MAX_BYTES or 100 MiB).")
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
               help="URLs: seconds to wait to connect and between bytes received (default: 30).")
+@click.option("--sign", is_flag=True,
+              help="Sign each commit with your git signing key (always, if the store sets provenance.sign).")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @_store_option
 @click.pass_context
 def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, ingested_by, encoding, input_format,
-           whole_page, max_bytes, timeout, as_json, store_path):
+           whole_page, max_bytes, timeout, sign, as_json, store_path):
     """Store files as successive versions of a document, or many documents at once.
 
     \b
@@ -196,6 +198,8 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
                               whole_page=whole_page, max_bytes=max_bytes, timeout=timeout, stdin=sys.stdin.buffer,
                               read_progress=step("reading"))
         with _open_store(ctx, store_path, create=True) as store:
+            if sign:
+                store.sign = True
             results = store_versions(store, items, progress=step("storing"))
     finally:
         if bars:
@@ -314,10 +318,12 @@ def show(ctx, ref, raw, extraction, as_json, store_path):
 @click.option("--encoding", help="Decode with this encoding instead of the declared or detected one.")
 @click.option("--note", help="Why it was re-extracted; recorded with the extraction.")
 @click.option("--by", "ingested_by", help="Who re-extracts (default: $PROVENANCE_USER, then git's user.name/email).")
+@click.option("--sign", is_flag=True,
+              help="Sign the commit with your git signing key (always, if the store sets provenance.sign).")
 @click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON.")
 @_store_option
 @click.pass_context
-def reextract(ctx, ref, input_format, whole_page, encoding, note, ingested_by, as_json, store_path):
+def reextract(ctx, ref, input_format, whole_page, encoding, note, ingested_by, sign, as_json, store_path):
     """Extract a stored version's text again from its raw bytes.
 
     \b
@@ -335,6 +341,8 @@ def reextract(ctx, ref, input_format, whole_page, encoding, note, ingested_by, a
 
     doc_id, spec = parse_ref(ref)
     with _open_store(ctx, store_path) as store:
+        if sign:
+            store.sign = True
         version = store.resolve(doc_id, spec)
         done, written = run_reextract(store, version, format=input_format, whole_page=whole_page,
                                       encoding=encoding, ingested_by=ingested_by, note=note)
@@ -452,9 +460,11 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 @click.option("--since-checkpoint", "since", metavar="ID",
               help="Also prove the store only grew since this checkpoint (a commit id verify printed).")
 @click.option("--sign", is_flag=True, help="Sign the checkpoint with your git signing key (user.signingkey).")
+@click.option("--signatures", is_flag=True,
+              help="Check every commit's signature with git (good, bad, unknown key, unsigned); a bad one fails.")
 @_store_option
 @click.pass_context
-def verify(ctx, doc_id, as_json, since, sign, store_path):
+def verify(ctx, doc_id, as_json, since, sign, signatures, store_path):
     """Re-check every stored version's hashes and the git history.
 
     Checks every trailer against meta.json and the stored bytes, that main's
@@ -463,6 +473,11 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
     records a checkpoint (a commit id and date; keep it elsewhere and pass
     it to --since-checkpoint later).  Exits 1 and lists every mismatch if
     anything does not check out.
+
+    \b
+      provenance verify
+      provenance verify --signatures --json   # git's verdict on each signed commit
+      provenance verify --since-checkpoint 1a2b3c4d5e6f
     """
     from . import evidence
 
@@ -479,7 +494,7 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
             else:
                 problems.extend(evidence._lost(store, base, tip, f"checkpoint {since}"))
         cps = evidence.checkpoints(store)
-        sigs = evidence.signature_status(store, tip, cps)
+        sigs = evidence.signature_status(store, tip, cps, commits=signatures)
         problems += sigs["bad"]
         report.problems.extend(dict.fromkeys(p for p in problems if p not in report.problems))
         checkpoint = None
@@ -491,7 +506,7 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
         data = report.to_dict()
         data["checkpoint"] = checkpoint.to_dict() if checkpoint else None
         data["checkpoints"] = len(cps)
-        data["signatures"] = {k: v for k, v in sigs.items() if k != "bad"}
+        data["signatures"] = {k: v for k, v in sigs.items() if k != "bad"}  # (the bad are in problems)
         if since is not None:
             data["since_checkpoint"] = {"checkpoint": since, "only_grew": grown is not None, "versions_added": grown}
         _dump(data)
@@ -502,9 +517,13 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
             click.echo(f"MISMATCH {problem}")
         for note in report.notes:
             click.echo(f"note: {note}")
-        if sigs["commits_signed"] or sigs["checkpoints_signed"]:
-            click.echo(f"signatures: {sigs['commits_good']}/{sigs['commits_signed']} signed commits good, "
-                       f"{sigs['checkpoints_good']}/{sigs['checkpoints_signed']} signed checkpoints good")
+        for s in sigs.get("commits", []):
+            click.echo(f"signature {s['status']}: {s['subject']} (commit {s['commit'][:12]})"
+                       + (f", key {s['key']}" if s["key"] else "") + (f", {s['signer']}" if s["signer"] else ""))
+        if "commit_counts" in sigs:
+            click.echo("signatures of commits: " + ", ".join(f"{n} {k}" for k, n in sigs["commit_counts"].items()))
+        if sigs["checkpoints_signed"]:
+            click.echo(f"signatures: {sigs['checkpoints_good']}/{sigs['checkpoints_signed']} signed checkpoints good")
         if grown is not None:
             click.echo(f"since checkpoint {since}: the store only grew ({grown} versions added)")
         click.echo("all hashes match" if report.ok else f"{len(report.problems)} problem(s) found")

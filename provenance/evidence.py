@@ -304,19 +304,13 @@ def check_trailers(store: "Store", tip: str | None) -> list[str]:
     return problems
 
 
-def signature_status(store: "Store", tip: str | None, cps: list[Checkpoint]) -> dict:
-    """How many ingest commits and checkpoints carry a good signature."""
-    out = {"commits_signed": 0, "commits_good": 0, "checkpoints_signed": 0, "checkpoints_good": 0, "bad": []}
-    if tip is not None:
-        proc = _git(store, "log", "--format=%H %G?", tip)
-        for line in proc.stdout.decode().splitlines():
-            sha, _, status = line.partition(" ")
-            if status != "N":
-                out["commits_signed"] += 1
-                if status in ("G", "U"):
-                    out["commits_good"] += 1
-                else:
-                    out["bad"].append(f"commit {sha[:12]}: signature status {status}")
+def signature_status(store: "Store", tip: str | None, cps: list[Checkpoint], commits: bool = False) -> dict:
+    """Signed checkpoints and how many check out (always: there are few);
+    with `commits`, git's verdict on every commit of main (see
+    signing.commit_signatures: good, bad, unknown key, unsigned...).
+    "bad" lists the problems: a bad signature means a signed object was
+    changed after it was signed."""
+    out: dict = {"checkpoints_signed": 0, "checkpoints_good": 0, "bad": []}
     for c in cps:
         if c.signed:
             out["checkpoints_signed"] += 1
@@ -324,4 +318,17 @@ def signature_status(store: "Store", tip: str | None, cps: list[Checkpoint]) -> 
                 out["checkpoints_good"] += 1
             else:
                 out["bad"].append(f"checkpoint {c.ref[len(CHECKPOINTS):]}: bad or unverifiable signature")
+    if commits:
+        from .signing import commit_signatures
+
+        found = commit_signatures(store._env, tip)
+        out["commits"] = [s.to_dict() for s in found]
+        counts: dict[str, int] = {}
+        for s in found:
+            kind = "good" if s.status.startswith("good") else "bad" if s.status.startswith("bad") else s.status
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "bad":
+                out["bad"].append(f"{s.subject} (commit {s.commit[:12]}): {s.status} signature "
+                                  "(the commit was changed after it was signed)")
+        out["commit_counts"] = {k: counts.get(k, 0) for k in ("good", "bad", "unknown key", "unsigned")}
     return out

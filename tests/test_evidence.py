@@ -234,3 +234,97 @@ def test_doctor_fixes_what_a_crash_left_and_verify_names_leftovers(run, tmp_path
     assert "left: objects/pack/tmp_pack_recent (" in out and "store verified" in out
     assert not lock.exists() and young.exists()
     assert "removed main.lock" in (store / "provenance-repairs.log").read_text()
+
+
+# -- signed ingest commits
+
+
+def _commits(store) -> list[str]:
+    return git(store, "rev-list", "--reverse", "main").split()
+
+
+def test_ingest_sign_signs_every_commit_with_content_unchanged(run, tmp_path, ssh_signing):
+    from provenance.signing import unsigned_form
+
+    store = tmp_path / "store"
+    files = []
+    for i, text in enumerate(["first text", "second text", "second text"]):  # the third is seen again
+        files.append(tmp_path / f"v{i}.txt")
+        files[-1].write_text(text + "\n")
+    run(store, "ingest", *map(str, files), "--doc", "acme/terms", "--sign", "--note", "signed batch")
+    commits = _commits(store)
+    assert len(commits) == 3
+    for i, sha in enumerate(commits):
+        raw = git(store, "cat-file", "commit", sha)
+        assert "\ngpgsig -----BEGIN SSH SIGNATURE-----" in raw
+        subprocess.run(["git", "-C", str(store), "verify-commit", sha], check=True, capture_output=True)
+        # Apart from the signature, the commit is an ordinary ingest commit on
+        # the previous signed one (sign_chain checks it byte for byte).
+        head = unsigned_form(raw.encode()).decode().split("\n\n")[0].split("\n")
+        assert [line.split(" ")[0] for line in head] == ["tree"] + (["parent"] if i else []) + ["author", "committer"]
+        assert head[1] == f"parent {commits[i - 1]}" if i else True
+        assert head[-1].startswith("committer Test Reporter <reporter@example.org> ")
+    data = json.loads(run(store, "verify", "--signatures", "--json").output)
+    assert data["ok"] and data["signatures"]["commit_counts"] == {"good": 3, "bad": 0, "unknown key": 0, "unsigned": 0}
+    assert [c["commit"] for c in data["signatures"]["commits"]] == commits
+    assert {c["signer"] for c in data["signatures"]["commits"]} == {"reporter@example.org"}
+    out = run(store, "verify", "--signatures").output
+    assert f"signature good: Ingest acme/terms v1 (commit {commits[0][:12]})" in out
+    assert "signatures of commits: 3 good, 0 bad, 0 unknown key, 0 unsigned" in out
+
+
+def test_the_store_setting_signs_bulk_ingest_and_reextract(run, tmp_path, ssh_signing):
+    store = tmp_path / "store"
+    run(store, "init")
+    f = tmp_path / "plain.txt"
+    f.write_text("an unsigned first version\n")
+    run(store, "ingest", str(f), "--doc", "acme/terms")
+    git(store, "config", "provenance.sign", "true")
+    crawl = tmp_path / "crawl"
+    (crawl / "acme").mkdir(parents=True)
+    (crawl / "acme" / "terms.txt").write_text("a second version\n")
+    (crawl / "acme" / "privacy.html").write_text("<html><body><main><p>Privacy.</p></main></body></html>")
+    run(store, "ingest", "--doc-from-path", str(crawl))
+    run(store, "reextract", "acme/privacy", "--whole-page")
+    data = json.loads(run(store, "verify", "--signatures", "--json").output)
+    statuses = [(c["subject"], c["status"]) for c in data["signatures"]["commits"]]
+    assert statuses[0] == ("Ingest acme/terms v1", "unsigned")
+    assert all(s == "good" for _, s in statuses[1:]) and len(statuses) == 4
+    assert statuses[-1][0].startswith("Re-extract acme/privacy v1")
+    # Without a key git can check, the signatures are "unknown key", never "unsigned" or "good".
+    config = Path(__import__("os").environ["GIT_CONFIG_GLOBAL"])
+    config.write_text(config.read_text().replace("allowedSignersFile", "allowedSignersFileOff"))
+    data = json.loads(run(store, "verify", "--signatures", "--json").output)
+    assert data["ok"] and data["signatures"]["commit_counts"] == {"good": 0, "bad": 0, "unknown key": 3, "unsigned": 1}
+
+
+def test_a_tampered_signed_commit_is_reported_as_bad(run, tmp_path, ssh_signing):
+    store = make_store(run, tmp_path)
+    git(store, "config", "provenance.sign", "true")
+    more = tmp_path / "more.txt"
+    more.write_text("fourth text\n")
+    run(store, "ingest", str(more), "--doc", "acme/terms", "--source", "https://acme.example/3")
+    body = git(store, "cat-file", "commit", "main")
+    assert "gpgsig" in body
+    forged = body.replace("Source: https://acme.example/3", "Source: https://evil.example/")
+    sha = git(store, "hash-object", "-t", "commit", "-w", "--stdin", input=forged).strip()
+    git(store, "update-ref", "refs/heads/main", sha)
+    drop_caches(store)
+    drop_reflog(store)
+    out = run(store, "verify", "--signatures", expect=1).output
+    assert f"MISMATCH Ingest acme/terms v4 (commit {sha[:12]}): bad signature" in out
+    assert "signatures of commits: 0 good, 1 bad, 0 unknown key, 3 unsigned" in out
+
+
+def test_signing_without_a_usable_key_is_a_one_line_error_and_moves_nothing(run, tmp_path, ssh_signing):
+    store = make_store(run, tmp_path)
+    tip = git(store, "rev-parse", "main")
+    config = Path(__import__("os").environ["GIT_CONFIG_GLOBAL"])
+    config.write_text(config.read_text().replace(f"signingkey = {ssh_signing}.pub", f"signingkey = {tmp_path}/nokey.pub"))
+    more = tmp_path / "more.txt"
+    more.write_text("fourth text\n")
+    r = run(store, "ingest", str(more), "--doc", "acme/terms", "--sign", expect=2)
+    assert r.stderr.count("\n") == 1 and "cannot sign" in r.stderr and "Traceback" not in r.output
+    assert git(store, "rev-parse", "main") == tip
+    assert not git(store, "for-each-ref", "refs/provenance/incoming/")
+

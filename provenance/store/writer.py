@@ -99,6 +99,17 @@ class _Busy(Exception):
 class _Writer:
     """Writing (writer.py): planning a batch, fast-import, compare-and-swap of main, locks."""
 
+    # Sign every commit with the user's git signing key (see provenance.signing);
+    # None: as the store's `provenance.sign` setting says.
+    sign: bool | None = None
+
+    def _signs(self) -> bool:
+        if self.sign is None:
+            from ..signing import wanted
+
+            self.sign = wanted(self._env)
+        return self.sign
+
     def identity(self) -> str:
         """Default ingester: $PROVENANCE_USER, else git's user.name/user.email, else user@host."""
         if self._identity is None:
@@ -374,6 +385,10 @@ class _Writer:
         shas = out.decode().split()
         if len(shas) != len(marks) or not marks or not all(re.fullmatch(r"[0-9a-f]{40,64}", sha) for sha in shas):
             raise ProvenanceError(f"git fast-import gave unexpected output in {self.path}")
+        if self._signs():  # the same commits, signed (fast-import cannot sign)
+            from ..signing import sign_chain
+
+            shas = sign_chain(self._env, shas)
         return ops, marks, shas
 
     def _start_fast_import(self) -> subprocess.Popen:
@@ -599,6 +614,10 @@ class _Writer:
                     self._remove_crash_report(proc.pid)
                     raise ProvenanceError(f"git fast-import failed in {self.path}: {_first_line(err)}")
                 new = out.decode().split()[-1]
+                if self._signs():
+                    from ..signing import sign_chain
+
+                    new = sign_chain(self._env, [new])[0]
                 try:
                     self._compare_and_swap(new, old)
                 except _Busy:
