@@ -7,6 +7,10 @@ git's gc.pid) so that waiting writers can say who holds it, and a lock left
 on another host can be told apart.  Owns `owner_gone`, the test that a
 recorded owner is provably gone, and the log of every lock cleared.
 
+Owns as well the other ways a leftover names its owner: `owned_name` (a
+temporary ref's name carrying its writer's boot, pid and start time) and
+`in_use` (whether any process has a file open, from /proc).
+
 It must never remove a lock whose owner may be alive, and never decide
 what the lock protects (the store's writer and maintenance do).
 """
@@ -74,6 +78,81 @@ def owner_gone(owner: dict | None) -> bool:
     if start is None:
         return True
     return bool(start and owner.get("start") and start != owner["start"])
+
+
+def create_owned(path: Path) -> bool:
+    """Create the lock file `path` with our identity already inside, or
+    return False if it exists.  Written aside and linked into place, so a
+    lock file never exists without its owner (a kill between creating and
+    writing it would leave a lock nobody could prove dead)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
+    tmp.write_text(json.dumps(me()))
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def owned_name(prefix: str = "") -> str:
+    """A unique name that says who made it: boot id, pid, process start,
+    random (`boot-pid-start-random`), for leftovers of a process that may be
+    killed (see `name_owner_gone`)."""
+    return f"{prefix}{_boot_id()[:8] or 'noboot'}-{os.getpid()}-{process_start(os.getpid()) or 0}-{os.urandom(6).hex()}"
+
+
+def name_owner_gone(name: str) -> bool:
+    """True when the process that made `name` (by owned_name) is provably
+    gone: same boot of this machine, and its pid is free or reused.  False
+    for names in another form, from another boot or machine, or alive."""
+    parts = name.rsplit("/", 1)[-1].split("-")
+    if len(parts) != 4 or not parts[1].isdigit() or not _boot_id() or parts[0] != _boot_id()[:8]:
+        return False
+    start = process_start(int(parts[1]))
+    return start is None or bool(start and start != parts[2])
+
+
+def in_use(paths: list[Path]) -> set[Path]:
+    """Those of `paths` that some process may have open: found in
+    /proc/*/fd, or not ours to judge.  A file another user created may be
+    held by that user's processes, whose files we cannot see, so it counts
+    as in use; so does everything when there is no /proc."""
+    mine = os.getuid()
+    wanted, unknown = {}, set()
+    for p in paths:
+        try:
+            owner = os.stat(p).st_uid
+        except OSError:
+            continue  # gone
+        if owner == mine or mine == 0:
+            wanted[os.path.realpath(p)] = p
+        else:
+            unknown.add(p)
+    if not wanted:
+        return unknown
+    try:
+        pids = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return unknown | set(wanted.values())
+    found = set(unknown)
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue  # ended meanwhile, or another user's: our files are held by our processes
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target in wanted:
+                found.add(wanted[target])
+    return found
 
 
 def describe(owner: dict | None) -> str:

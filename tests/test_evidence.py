@@ -328,3 +328,84 @@ def test_signing_without_a_usable_key_is_a_one_line_error_and_moves_nothing(run,
     assert git(store, "rev-parse", "main") == tip
     assert not git(store, "for-each-ref", "refs/provenance/incoming/")
 
+
+# -- what a killed writer leaves, cleaned by the next one
+
+
+def _dead_process_name(prefix: str) -> str:
+    """A name made by locks.owned_name in a process that has ended."""
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", f"from provenance.locks import owned_name; print(owned_name({prefix!r}))"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    return out
+
+
+def _age(path: Path, seconds: float = 10) -> None:
+    old = __import__("time").time() - seconds
+    __import__("os").utime(path, (old, old))
+
+
+def test_a_packed_refs_lock_left_by_a_killed_git_is_cleared_by_the_next_ingest(run, tmp_path):
+    """git takes packed-refs.lock to delete any ref (the writer deletes its
+    temporary ref after each add): one left by a killed `git update-ref -d`
+    used to make each later add wait 5 s and stay behind."""
+    store = make_store(run, tmp_path)
+    more = tmp_path / "more.txt"
+    more.write_text("fourth text\n")
+    lock = store / "packed-refs.lock"
+    lock.write_text("")  # new: too young for the check before the add, met when the temporary ref goes
+    run(store, "ingest", str(more), "--doc", "acme/terms")
+    assert not lock.exists()
+    assert not git(store, "for-each-ref", "refs/provenance/incoming/")  # its temporary ref went too
+    assert "removed packed-refs.lock" in (store / "provenance-repairs.log").read_text()
+
+
+def test_leftovers_of_a_dead_writer_go_with_the_next_ingest_and_a_live_ones_stay(run, tmp_path):
+    store = make_store(run, tmp_path)
+    tip = git(store, "rev-parse", "main").strip()
+    dead_ref = _dead_process_name("refs/provenance/incoming/")
+    git(store, "update-ref", dead_ref, tip)
+    live_ref = __import__("provenance.locks", fromlist=["owned_name"]).owned_name("refs/provenance/incoming/")
+    git(store, "update-ref", live_ref, tip)  # (this process: alive)
+    packs = store / "objects" / "pack"
+    packs.mkdir(exist_ok=True)
+    orphan, held = packs / "tmp_pack_orphan", packs / "tmp_pack_held"
+    orphan.write_bytes(b"PACK")
+    held.write_bytes(b"PACK")
+    _age(orphan)
+    _age(held)
+    lock = store / "objects" / "provenance-maintenance.lock"
+    lock.write_text(__import__("json").dumps({"pid": 2 ** 22 + 1, "host": __import__("socket").gethostname(),
+                                             "start": "1", "boot": ""}))
+    out = run(store, "verify").output
+    assert f"leftover {dead_ref}" in out and "leftover objects/pack/tmp_pack_orphan" in out
+    with open(held, "rb"):  # a live process has it open: never removed
+        more = tmp_path / "more.txt"
+        more.write_text("fourth text\n")
+        run(store, "ingest", str(more), "--doc", "acme/terms")
+        assert held.exists()
+    refs = git(store, "for-each-ref", "--format=%(refname)", "refs/provenance/incoming/").split()
+    assert refs == [live_ref]
+    assert not orphan.exists() and not lock.exists()
+    log = (store / "provenance-repairs.log").read_text()
+    assert "took over provenance-maintenance.lock" in log and "tmp_pack_orphan" in log and dead_ref.split("/")[-1] in log
+
+
+def test_a_killed_maintenance_never_leaves_a_lock_without_its_owner(tmp_path):
+    """The lock is linked into place with its owner inside: killed at any
+    moment, what is left names a dead owner and is taken over at once."""
+    import signal
+    import sys
+
+    from provenance.locks import create_owned, owner_gone, read_owner
+
+    lock = tmp_path / "provenance-maintenance.lock"
+    code = ("import os, sys, signal; from pathlib import Path; from provenance.locks import create_owned\n"
+            "assert create_owned(Path(sys.argv[1])); os.kill(os.getpid(), signal.SIGKILL)")
+    proc = subprocess.run([sys.executable, "-c", code, str(lock)])
+    assert proc.returncode == -signal.SIGKILL
+    owner = read_owner(lock)
+    assert owner is not None and owner_gone(owner)
+    assert not create_owned(lock)  # (it exists: not created twice)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [lock.name]

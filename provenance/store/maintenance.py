@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ..locks import describe, log_repair, me, owner_gone, read_owner
+from ..locks import create_owned, describe, in_use, log_repair, me, name_owner_gone, owner_gone, read_owner
 
-from .writer import _lock_age
+from .writer import ORPHAN_AFTER_SECONDS, _lock_age
 
 
 
@@ -67,25 +67,23 @@ class _Maintenance:
         info = objects / "info"
         lock = objects / "provenance-maintenance.lock"
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            # The owner is written inside (as git's gc.pid): a lock whose owner
-            # is provably gone is taken over at once, and the repair logged;
-            # one without a readable owner only after MAINTENANCE_LOCK_STALE.
-            owner, age = read_owner(lock), _lock_age(lock)
-            if age is None or not (owner_gone(owner) or (owner is None and age >= MAINTENANCE_LOCK_STALE)):
-                return  # someone else is maintaining the store
-            try:
-                fd = os.open(lock, os.O_WRONLY | os.O_TRUNC)
-            except OSError:
-                return
-            log_repair(self.path, f"took over {lock.name} from {describe(owner)}, which is gone")
+            # Created, or taken over, with its owner already inside (see
+            # create_owned): a kill never leaves a lock without an owner.
+            if not create_owned(lock):
+                # A lock whose owner is provably gone is taken over at once,
+                # and the repair logged; one without a readable owner only
+                # after MAINTENANCE_LOCK_STALE.
+                owner, age = read_owner(lock), _lock_age(lock)
+                if age is None or not (owner_gone(owner) or (owner is None and age >= MAINTENANCE_LOCK_STALE)):
+                    return  # someone else is maintaining the store
+                tmp = lock.with_name(f"{lock.name}.{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(me()))
+                os.replace(tmp, lock)
+                log_repair(self.path, f"took over {lock.name} from {describe(owner)}, which is gone")
         except OSError:
             return  # a read-only store
         graph: subprocess.Popen | None = None
         try:
-            os.write(fd, json.dumps(me()).encode())
-            os.close(fd)
             self._clean_leftovers()
             if not (info / "commit-graph").exists() and not (info / "commit-graphs" / "commit-graph-chain").exists():
                 # Later writes (by git maintenance) keep the Bloom filters of the existing graph.
@@ -136,23 +134,37 @@ class _Maintenance:
 
     def _clean_leftovers(self) -> None:
         """Incoming refs (refs/provenance/incoming/*) and temporary packs
-        (objects/pack/tmp_pack_*) that killed writers left, once older than
-        LEFTOVER_SECONDS; each removal logged.  Run holding the maintenance lock."""
+        (objects/pack/tmp_*) that killed processes left; each removal logged.
+        Run holding the maintenance lock.  At once when provably orphaned:
+        an incoming ref whose name says its writer is gone (see
+        locks.owned_name), a temporary pack no process has open and nobody
+        wrote to for ORPHAN_AFTER_SECONDS (git renames a finished one within
+        milliseconds of its last write).  Otherwise once older than
+        LEFTOVER_SECONDS (a live writer drops its own within seconds)."""
         now = time.time()
-        for folder, pattern in ((self.path / "refs" / "provenance" / "incoming", "*"),
-                                (self.path / "objects" / "pack", "tmp_*")):
+        refs = self.path / "refs" / "provenance" / "incoming"
+        packs = self.path / "objects" / "pack"
+        found = []
+        for folder, pattern in ((refs, "*"), (packs, "tmp_*")):
             try:
-                found = list(folder.glob(pattern))
+                found += [(p, now - p.stat().st_mtime) for p in folder.glob(pattern) if p.is_file()]
             except OSError:
                 continue
-            for leftover in found:
-                try:
-                    if not leftover.is_file() or now - leftover.stat().st_mtime < LEFTOVER_SECONDS:
-                        continue
-                    leftover.unlink()
-                except OSError:
-                    continue
-                log_repair(self.path, f"removed {leftover.relative_to(self.path)}, left by a killed writer")
+        quiet = [p for p, age in found if p.parent == packs and ORPHAN_AFTER_SECONDS <= age < LEFTOVER_SECONDS]
+        held = in_use(quiet) if quiet else set()
+        for leftover, age in found:
+            if leftover.parent == refs:
+                dead = not leftover.name.endswith(".lock") and name_owner_gone(leftover.name)
+            else:
+                dead = leftover in quiet and leftover not in held
+            if not dead and age < LEFTOVER_SECONDS:
+                continue
+            try:
+                leftover.unlink()
+            except OSError:
+                continue
+            why = "its writer is gone" if dead else f"over {LEFTOVER_SECONDS / 60:.0f} minutes old"
+            log_repair(self.path, f"removed {leftover.relative_to(self.path)}, left by a killed process ({why})")
 
     def _end_maintenance(self, lock: Path, graph: subprocess.Popen | None, objects: Path | None = None) -> None:
         try:

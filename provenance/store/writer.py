@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import ProvenanceError
 from ..extract import Extracted
-from ..locks import OwnedLock, log_repair
+from ..locks import OwnedLock, log_repair, owned_name
 from .model import Extraction, Incoming, IngestResult, Version
 from .layout import INCOMING, MAIN, TOOL, ZERO_SHA, _version_number, document_folder, snapshot_name, validate_doc_id, version_folder
 from .records import _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
@@ -168,7 +168,7 @@ class _Writer:
             attempts += 1
             self._check_stale_locks()
             old = self._tip()
-            temp = f"{INCOMING}{os.urandom(16).hex()}"
+            temp = owned_name(INCOMING)  # (maintenance removes it at once if we are killed)
             try:
                 ops, marks, shas = self._write(prepared, old, temp, stats, report)
                 report = None  # progress is reported once, on the first attempt
@@ -597,7 +597,7 @@ class _Writer:
             message = _message(f"Re-extract {version.document} v{version.number} (extraction {n})", note, trailers)
             ident = f"{name} <{email}>".encode("utf-8")
             date = _git_date(now).encode()
-            temp = f"{INCOMING}{os.urandom(16).hex()}"
+            temp = owned_name(INCOMING)  # (maintenance removes it at once if we are killed)
             stream = b"".join([
                 b"commit %s\n" % temp.encode(), b"mark :1\n",
                 b"author %s %s\ncommitter %s %s\n" % (ident, date, ident, date),
@@ -664,11 +664,22 @@ class _Writer:
         raise ProvenanceError(f"cannot update main in {self.path}: {_first_line(proc.stderr)}")
 
     def _delete_ref(self, ref: str) -> None:
+        """Delete a temporary ref.  git takes packed-refs.lock to delete any
+        ref: one a killed git left behind is cleared (see
+        _clear_orphaned_locks) instead of waited on, so it neither slows this
+        add nor outlives it.  Inside the writers' lock, like every ref update."""
         deadline = time.monotonic() + 5.0
         while True:
-            proc = self._git("update-ref", "-d", ref, check=False)
+            inside = OwnedLock(self.path / WRITERS_LOCK, shared=True)
+            inside.acquire(timeout=self.busy_timeout)
+            try:
+                proc = self._git("-c", "core.packedRefsTimeout=0", "update-ref", "-d", ref, check=False)
+            finally:
+                inside.release()
             if proc.returncode == 0 or time.monotonic() > deadline:
                 return  # a leftover temporary ref only keeps garbage alive; never fail an ingest for it
+            if _LOCK_RE.search(proc.stderr.decode("utf-8", "replace")):
+                self._clear_orphaned_locks()
             time.sleep(random.uniform(0.01, 0.1))
 
     def _lock_paths(self) -> list[Path]:
