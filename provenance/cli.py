@@ -65,7 +65,9 @@ def _store_path(ctx: click.Context, store_path: str | None) -> Path:
 def _open_store(ctx: click.Context, store_path: str | None, create: bool = False):
     from .store import Store
 
-    return Store.open(_store_path(ctx, store_path), create=create)
+    store = Store.open(_store_path(ctx, store_path), create=create)
+    store.on_busy = lambda message: click.echo(f"provenance: {message}", err=True)
+    return store
 
 
 def _dump(data) -> None:

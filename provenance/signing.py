@@ -17,6 +17,7 @@ main, by compare-and-swap, to the tip `sign_chain` returns.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -40,6 +41,24 @@ def wanted(env: dict[str, str]) -> bool:
     if proc.returncode not in (0, 1):
         raise ProvenanceError(f"{SETTING} must be true or false: {_first(proc.stderr)}")
     return proc.stdout.strip() == b"true"
+
+
+def check_key(env: dict[str, str]) -> None:
+    """Refuse, before anything is written, to sign with no key at all: an
+    SSH format without user.signingkey (or gpg.ssh.defaultKeyCommand), or a
+    key file that is not there.  (GPG finds its key by the committer's
+    identity; whether gpg can use it shows when git signs.)"""
+    proc = subprocess.run(["git", "config", "-z", "--get-regexp", r"^(gpg\.format|user\.signingkey|gpg\.ssh\.defaultkeycommand)$"],
+                          capture_output=True, env=env)
+    values = dict(entry.split("\n", 1) for entry in proc.stdout.decode("utf-8", "replace").split("\0") if "\n" in entry)
+    key = values.get("user.signingkey", "").strip()
+    if values.get("gpg.format", "openpgp") == "ssh":
+        if not key and not values.get("gpg.ssh.defaultkeycommand"):
+            raise ProvenanceError("cannot sign: gpg.format is ssh but no user.signingkey is set "
+                                  "(git config user.signingkey ~/.ssh/id_ed25519.pub)")
+        literal = key.startswith(("key::", "ssh-", "ecdsa-", "sk-"))
+        if key and not literal and not os.path.exists(os.path.expanduser(key)):
+            raise ProvenanceError(f"cannot sign: the signing key {key} (user.signingkey) does not exist")
 
 
 def _first(data: bytes) -> str:

@@ -323,6 +323,13 @@ def test_signing_without_a_usable_key_is_a_one_line_error_and_moves_nothing(run,
     config.write_text(config.read_text().replace(f"signingkey = {ssh_signing}.pub", f"signingkey = {tmp_path}/nokey.pub"))
     more = tmp_path / "more.txt"
     more.write_text("fourth text\n")
+    objects = git(store, "count-objects", "-v")
+    r = run(store, "ingest", str(more), "--doc", "acme/terms", "--sign", expect=2)
+    assert r.stderr.count("\n") == 1 and "cannot sign" in r.stderr and "does not exist" in r.stderr
+    assert "Traceback" not in r.output
+    assert git(store, "rev-parse", "main") == tip and git(store, "count-objects", "-v") == objects
+    # A key git cannot use (here: not a key at all) fails when git signs: main unmoved all the same.
+    (tmp_path / "nokey.pub").write_text("not a key\n")
     r = run(store, "ingest", str(more), "--doc", "acme/terms", "--sign", expect=2)
     assert r.stderr.count("\n") == 1 and "cannot sign" in r.stderr and "Traceback" not in r.output
     assert git(store, "rev-parse", "main") == tip

@@ -751,3 +751,29 @@ def test_all_versions_names_an_unreadable_meta_json(store):
     assert git(store.path, "rev-parse", "main").strip() != tip
     with pytest.raises(ProvenanceError, match=r"^unreadable .*/meta\.json in .*\(run `provenance verify`\)$"):
         Store.open(store.path).all_versions()
+
+
+def test_waiting_on_a_live_writers_lock_says_so(store):
+    store.add([inc("nda", b"one")])
+    lock = store.path / "refs" / "heads" / "main.lock"
+    lock.write_text("0" * 40 + "\n")
+    told = []
+    store.on_busy = told.append
+    from provenance.locks import OwnedLock
+    from provenance.store import writer
+
+    live = OwnedLock(store.path / writer.WRITERS_LOCK, shared=True)  # the writer inside update-ref
+    assert live.try_acquire()
+
+    def done():
+        live.release()
+        lock.unlink()
+
+    timer = threading.Timer(1.5, done)
+    timer.start()
+    try:
+        (r,) = store.add([inc("nda", b"two")])
+    finally:
+        timer.join()
+    assert r.version.number == 2
+    assert len(told) == 1 and "waiting for another writer: main.lock" in told[0]

@@ -102,12 +102,20 @@ class _Writer:
     # Sign every commit with the user's git signing key (see provenance.signing);
     # None: as the store's `provenance.sign` setting says.
     sign: bool | None = None
+    # Told (once per add) when the add waits on a live writer's lock; the CLI prints it.
+    on_busy: Callable[[str], None] | None = None
+    _key_checked = False
 
     def _signs(self) -> bool:
         if self.sign is None:
             from ..signing import wanted
 
             self.sign = wanted(self._env)
+        if self.sign and not self._key_checked:
+            from ..signing import check_key
+
+            check_key(self._env)  # (before anything is written)
+            self._key_checked = True
         return self.sign
 
     def identity(self) -> str:
@@ -143,6 +151,7 @@ class _Writer:
         if not items:
             return []
         prepared = [self._prepare(item) for item in items]
+        self._signs()  # (a signing setting without a key fails here, before anything is written)
         stats = _ChangeStats(change_stats) if change_stats is not None else None
         maintained: Callable[[], None] | None = None
         try:
@@ -164,6 +173,7 @@ class _Writer:
         started = time.monotonic()
         attempts = 0
         report = progress
+        told = False
         while True:
             attempts += 1
             self._check_stale_locks()
@@ -187,6 +197,10 @@ class _Writer:
                         raise ProvenanceError(
                             f"store {self.path} is too busy: other writers kept moving main; gave up after {attempts} attempts in {elapsed:.0f} s, try again") from None
                     if busy.lock is not None:
+                        if not told and self.on_busy is not None and elapsed >= 1.0:
+                            told = True  # (once: a live writer's lock, so we wait, and say so)
+                            self.on_busy(f"waiting for another writer: {busy.lock.name} in {self.path} has been "
+                                         f"held for {busy.age:.0f} s (it counts as stale after {self.stale_lock_seconds:.0f} s)")
                         time.sleep(random.uniform(0.05, 0.25))
                     else:
                         time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** min(attempts, 8))))
@@ -573,6 +587,7 @@ class _Writer:
         name, email = _parse_ident_cached(ingested_by or self.identity())
         record = _extraction_record(extracted)
         label = f"{extracted.extractor} {extracted.extractor_version}"
+        self._signs()  # (a signing setting without a key fails here, before anything is written)
         for _ in range(self.max_attempts):
             self._check_stale_locks()
             old = self._tip()
