@@ -10,7 +10,7 @@ Suites, each driving the installed `provenance` through fresh processes:
   document, half on a document of their own; counts versions lost
   (acknowledged by an exit 0, missing from `provenance log`) and failures.
 - kills: K trials, each a SIGKILL (of the whole process group: provenance
-  and its git children, as a power cut would) at a random moment of an
+  and its git children, fast-import included, as a power cut would) at a random moment of an
   ingest of a batch, or of maintenance; then `provenance verify` and a fresh
   ingest, which must succeed at once (a "blocked" ingest is one that fails
   or takes over BLOCKED_SECONDS).  A blocked store is unblocked by hand
@@ -18,7 +18,11 @@ Suites, each driving the installed `provenance` through fresh processes:
   counted, never hidden.
 - tamper: a verified store, rewritten in each way the issue lists (a blob,
   a trailer, a consistent rewrite, the last version deleted, a reset with
-  the cache removed, and so on); `provenance verify` must exit 1.
+  the cache removed, and so on), and more (meta.json changed in place, a
+  stored object deleted, every checkpoint and the reflog erased with only
+  an exported checkpoint id left, a signed commit rewritten with its
+  signature kept, checked by `verify --signatures`); `provenance verify`
+  must exit 1.
 - hostile: 50+ hostile inputs (document ids, files, options, references,
   stores); each must give a one-line error, exit status 2, no traceback, and
   leave the store as it was.
@@ -50,11 +54,15 @@ _bin = Path(sys.executable).parent / "provenance"
 PROVENANCE = [str(_bin)] if _bin.exists() else [shutil.which("provenance") or "provenance"]
 
 
+SIGNING: dict[str, str] = {}  # GIT_CONFIG_GLOBAL with an SSH signing key, while the signed tamper trials run
+
+
 def env() -> dict[str, str]:
     e = dict(os.environ)
     e["PROVENANCE_USER"] = USER
     e.pop("PROVENANCE_STORE", None)
     e["GIT_CONFIG_NOSYSTEM"] = "1"
+    e.update(SIGNING)
     return e
 
 
@@ -144,6 +152,24 @@ def unblock(store: Path) -> None:
             pass
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (from /proc), whatever its session."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 MAINTAIN = ("import sys; from provenance.store import Store\n"
             "with Store.open(sys.argv[1]) as s: s.maintain()\n")
 
@@ -156,8 +182,10 @@ def suite_kills(k: int, seed: int) -> dict:
     rng = random.Random(seed)
     counts = {"trials": k, "ingest_kills": 0, "maintenance_kills": 0, "verify_failures": 0, "corrupt": 0,
               "blocked": 0, "fresh_ingest_failures": 0, "leftovers_after_next_ingest": 0,
+              "other_leftovers_after_next_ingest": 0,
               "verify_silent_on_leftovers": 0, "slowest_fresh_ingest_s": 0.0}
     examples: list[str] = []
+    fresh_times: list[float] = []
     batch = []
     for i in range(20):
         f = files / f"batch-{i}.txt"
@@ -187,16 +215,26 @@ def suite_kills(k: int, seed: int) -> dict:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(),
                                 start_new_session=True)
         time.sleep(delay)
+        # Everything the command started dies at once, as in a power cut:
+        # its process group, and children in sessions of their own (git
+        # fast-import), which would otherwise live on and tidy up.
+        doomed = descendants(proc.pid)
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        for pid in doomed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         proc.wait()
         left = leftovers(store)
         verify = prov(store, "verify", "--json")
-        problems = []
+        problems, notes = [], []
         try:
-            problems = json.loads(verify.stdout).get("problems", [])
+            report = json.loads(verify.stdout)
+            problems, notes = report.get("problems", []), report.get("notes", [])
         except ValueError:
             pass
         if verify.returncode != 0:
@@ -204,8 +242,13 @@ def suite_kills(k: int, seed: int) -> dict:
             if any("lock" not in p and "incoming" not in p and "tmp_" not in p for p in problems) or not problems:
                 counts["corrupt"] += 1
                 examples.append(f"trial {trial}: verify: {(problems or [verify.stderr.decode()[:200]])[0]}")
-        elif left and not problems:
+        # Every leftover still there after verify must be named in its report
+        # (as a problem or a note: a leftover is not damage).
+        said = " ".join(problems + notes)
+        unnamed = [x for x in set(left) & set(leftovers(store)) if x not in said]
+        if unnamed:
             counts["verify_silent_on_leftovers"] += 1
+            examples.append(f"trial {trial}: verify did not name {unnamed}")
         f = files / f"fresh-{trial}.txt"
         f.write_text(words(100, seed * 99 + trial))
         t = time.monotonic()
@@ -215,6 +258,7 @@ def suite_kills(k: int, seed: int) -> dict:
         except subprocess.TimeoutExpired:
             rc, err = -1, "timed out"
         took = time.monotonic() - t
+        fresh_times.append(took)
         counts["slowest_fresh_ingest_s"] = round(max(counts["slowest_fresh_ingest_s"], took), 2)
         if rc != 0 or took > BLOCKED_SECONDS:
             counts["blocked"] += 1
@@ -223,11 +267,20 @@ def suite_kills(k: int, seed: int) -> dict:
             examples.append(f"trial {trial}: fresh ingest {'failed' if rc else 'slow'} after {took:.1f} s "
                             f"(leftovers {left}): {err[:160]}")
             unblock(store)
-        if any(x.endswith(".lock") for x in leftovers(store)):
+        after = leftovers(store)
+        locks = [x for x in after if x.endswith(".lock")]
+        if locks:
             counts["leftovers_after_next_ingest"] += 1
+            examples.append(f"trial {trial}: after the next ingest, {locks} (before it: {left})")
+        if set(left) & set(after):
+            counts["other_leftovers_after_next_ingest"] += 1
+            examples.append(f"trial {trial}: still there after the next ingest: {sorted(set(left) & set(after))}")
+        if took > 2:
+            examples.append(f"trial {trial}: next ingest took {took:.1f} s (leftovers before it: {left})")
     final = prov(store, "verify")
     counts["final_verify_ok"] = final.returncode == 0
-    counts["examples"] = examples[:6]
+    counts["median_fresh_ingest_s"] = round(sorted(fresh_times)[len(fresh_times) // 2], 2) if fresh_times else 0.0
+    counts["examples"] = examples[:20]
     return counts
 
 
@@ -236,6 +289,8 @@ def suite_kills(k: int, seed: int) -> dict:
 
 def _ingest_three(store: Path, tag: str, texts=("first text", "second text", "third text")) -> None:
     prov(store, "init")
+    if SIGNING:
+        git(store, "config", "provenance.sign", "true")
     for i, text in enumerate(texts):
         f = DATA / f"tamper-{tag}-{i}.txt"
         f.write_text(text + "\n")
@@ -303,6 +358,48 @@ def _t_deleted_tip(store: Path) -> None:
     git(store, "update-ref", "refs/heads/main", "main~1")
 
 
+def _t_meta_in_place(store: Path) -> None:
+    """The last commit rewritten with a changed meta.json (same message)."""
+    path = git(store, "log", "-1", "--format=%(trailers:key=Path,valueonly)", "main").strip()
+    meta = json.loads(git(store, "cat-file", "blob", f"main:{path}/meta.json"))
+    meta["source"] = "https://evil.example/"
+    blob = git(store, "hash-object", "-w", "--stdin", input=json.dumps(meta).encode()).strip()
+    index = store.parent / f"{store.name}.index"
+    e = dict(os.environ, GIT_INDEX_FILE=str(index), GIT_DIR=str(store))
+    subprocess.run(["git", "read-tree", "main"], check=True, env=e)
+    subprocess.run(["git", "update-index", "--cacheinfo", f"100644,{blob},{path}/meta.json"], check=True, env=e)
+    tree = subprocess.run(["git", "write-tree"], check=True, env=e, capture_output=True, text=True).stdout.strip()
+    body = git(store, "cat-file", "commit", "main")
+    sha = git(store, "hash-object", "-t", "commit", "-w", "--stdin",
+              input=f"tree {tree}\n{body.partition(chr(10))[2]}".encode()).strip()
+    git(store, "update-ref", "refs/heads/main", sha)
+
+
+def _t_object_deleted(store: Path) -> None:
+    """The first version's stored text deleted from the object database."""
+    path = git(store, "log", "--reverse", "--format=%(trailers:key=Path,valueonly)", "main").split()[0]
+    sha = git(store, "rev-parse", f"main:{path}/text.txt").strip()
+    loose = store / "objects" / sha[:2] / sha[2:]
+    assert loose.exists(), "the tamper store should still hold loose objects"
+    loose.chmod(0o644)
+    loose.unlink()
+
+
+def _t_checkpoints_erased(store: Path) -> None:
+    """Every checkpoint ref deleted and main reset: only the checkpoint id
+    exported before (handed to verify --since-checkpoint) is left."""
+    for ref in git(store, "for-each-ref", "--format=%(refname)", "refs/provenance/checkpoints/").split():
+        git(store, "update-ref", "-d", ref)
+    git(store, "update-ref", "refs/heads/main", "main~1")
+
+
+def _t_signed_rewritten(store: Path) -> None:
+    """A signed commit's trailer changed, its signature kept."""
+    body = git(store, "cat-file", "commit", "main")
+    assert "gpgsig" in body
+    _rewrite_last_message(store, "Source: https://acme.example/2", "Source: https://evil.example/")
+
+
 TAMPERS = [
     # (name, tamper, verified first (a checkpoint exists), drop cache, drop reflog)
     ("blob changed in a new commit", _t_blob, True, False, False),
@@ -317,22 +414,50 @@ TAMPERS = [
     ("last version deleted", _t_deleted_tip, True, False, False),
     ("reset to parent, cache removed, no checkpoint", _t_deleted_tip, False, True, False),
     ("reset to parent, cache and reflog removed", _t_deleted_tip, True, True, True),
+    ("meta.json changed in place, cache and reflog removed", _t_meta_in_place, False, True, True),
+    ("a stored object deleted", _t_object_deleted, True, False, False),
+    ("checkpoints and reflog erased, main reset (exported checkpoint)", _t_checkpoints_erased, True, True, True),
+    ("signed commit rewritten, signature kept, cache and reflog removed", _t_signed_rewritten, False, True, True),
 ]
+# Trials that need more than `provenance verify`: a signing store, verify's options.
+SIGNED = {"signed commit rewritten, signature kept, cache and reflog removed"}
+VERIFY_ARGS = {"signed commit rewritten, signature kept, cache and reflog removed": ["--signatures"]}
+
+
+def _signing_config() -> dict[str, str]:
+    """An SSH key made by ssh-keygen and a git config that signs with it."""
+    folder = DATA / "signing"
+    folder.mkdir(exist_ok=True)
+    key = folder / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "stress", "-f", str(key)], check=True)
+    (folder / "allowed").write_text(f"stress@example.org {(folder / 'key.pub').read_text()}")
+    config = folder / "gitconfig"
+    config.write_text(f"[user]\n\tsigningkey = {key}.pub\n[gpg]\n\tformat = ssh\n"
+                      f"[gpg \"ssh\"]\n\tallowedSignersFile = {folder / 'allowed'}\n")
+    return {"GIT_CONFIG_GLOBAL": str(config)}
 
 
 def suite_tamper() -> dict:
     out = {"trials": 0, "detected": 0, "missed": []}
     for i, (name, tamper, verified, drop_cache, drop_reflog) in enumerate(TAMPERS):
         store = DATA / f"tamper-{i}"
+        SIGNING.clear()
+        if name in SIGNED:
+            SIGNING.update(_signing_config())
         _ingest_three(store, str(i))
+        args = list(VERIFY_ARGS.get(name, []))
         if verified:
-            assert prov(store, "verify").returncode == 0
+            first = prov(store, "verify")
+            assert first.returncode == 0
+            if tamper is _t_checkpoints_erased:  # the checkpoint id the user exported
+                args += ["--since-checkpoint", first.stdout.decode().split("checkpoint ")[-1].split()[0]]
         tamper(store)
         if drop_cache:
             _drop_cache(store)
         if drop_reflog:
             _drop_reflog(store)
-        proc = prov(store, "verify")
+        proc = prov(store, "verify", *args)
+        SIGNING.clear()
         out["trials"] += 1
         if proc.returncode == 1:
             out["detected"] += 1
@@ -402,6 +527,16 @@ def suite_hostile() -> dict:
         ("show ref option injection", ["show", "--output=/tmp/x"]),
         ("diff -o into a missing folder", ["diff", str(ok), str(ok), "-o", str(h / "no" / "such" / "r.html")]),
     ]
+    nokey = h / "gitconfig-ssh-without-key"
+    nokey.write_text("[gpg]\n\tformat = ssh\n")
+    missing = h / "gitconfig-ssh-missing-key"
+    missing.write_text(f"[gpg]\n\tformat = ssh\n[user]\n\tsigningkey = {h / 'no-such-key.pub'}\n")
+    cases += [
+        ("ingest --sign with no signing key", ["ingest", str(ok), "--doc", "acme/terms", "--sign"]),
+        ("ingest --sign with a missing key file", ["ingest", str(ok), "--doc", "acme/terms", "--sign"]),
+    ]
+    case_env = {"ingest --sign with no signing key": {"GIT_CONFIG_GLOBAL": str(nokey)},
+                "ingest --sign with a missing key file": {"GIT_CONFIG_GLOBAL": str(missing)}}
     not_a_store = h / "not-a-store"
     not_a_store.mkdir()
     (not_a_store / "junk").write_text("x")
@@ -419,7 +554,8 @@ def suite_hostile() -> dict:
     out = {"inputs": len(cases), "one_line_errors": 0, "store_changed": 0, "failures": []}
     for name, args in cases:
         extra = [] if args[0] == "--store" else ["--store", str(store)]
-        proc = subprocess.run([*PROVENANCE, *extra, *args], capture_output=True, env=env(), timeout=60)
+        proc = subprocess.run([*PROVENANCE, *extra, *args], capture_output=True, env={**env(), **case_env.get(name, {})},
+                              timeout=60)
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         good = (proc.returncode == 2 and len(err) == 1 and err[0].startswith("provenance: error:")
                 and b"Traceback" not in proc.stderr + proc.stdout)
@@ -436,6 +572,7 @@ def suite_hostile() -> dict:
 
 
 def main() -> None:
+    global DATA
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="writers,kills,tamper,hostile")
@@ -443,7 +580,9 @@ def main() -> None:
     ap.add_argument("--ingests", type=int)
     ap.add_argument("--kills", type=int)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--data", type=Path, help="Work folder, rebuilt (default: benchmarks/.data/stress)")
     args = ap.parse_args()
+    DATA = (args.data or DATA).resolve()
     n = args.writers or (4 if args.quick else 8)
     m = args.ingests or (10 if args.quick else 50)
     k = args.kills if args.kills is not None else (20 if args.quick else 200)
@@ -463,7 +602,9 @@ def main() -> None:
               f"maintenance): {r['corrupt']} corrupt, {r['blocked']} blocked ingests "
               f"({r['fresh_ingest_failures']} failed), verify failures {r['verify_failures']}, "
               f"verify silent on leftovers {r['verify_silent_on_leftovers']}, locks left after the next ingest "
-              f"{r['leftovers_after_next_ingest']}, slowest next ingest {r['slowest_fresh_ingest_s']} s, "
+              f"{r['leftovers_after_next_ingest']}, other leftovers (incoming refs, temporary packs) left after "
+              f"the next ingest {r['other_leftovers_after_next_ingest']}, slowest next ingest {r['slowest_fresh_ingest_s']} s "
+              f"(median {r['median_fresh_ingest_s']} s), "
               f"final verify {'ok' if r['final_verify_ok'] else 'FAILED'}")
         for e in r["examples"]:
             print(f"  {e}")

@@ -163,7 +163,8 @@ class _Maintenance:
                 leftover.unlink()
             except OSError:
                 continue
-            why = "its writer is gone" if dead else f"over {LEFTOVER_SECONDS / 60:.0f} minutes old"
+            why = (f"over {LEFTOVER_SECONDS / 60:.0f} minutes old" if not dead else
+                   "its writer is gone" if leftover.parent == refs else "no process has it open")
             log_repair(self.path, f"removed {leftover.relative_to(self.path)}, left by a killed process ({why})")
 
     def _end_maintenance(self, lock: Path, graph: subprocess.Popen | None, objects: Path | None = None) -> None:
