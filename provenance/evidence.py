@@ -251,57 +251,110 @@ def _trailers(text: str) -> dict[str, list[str]]:
     return out
 
 
+def _norm(value) -> str | None:
+    return None if value is None else " ".join(str(value).split())
+
+
+def _held(problems: list[str], label: str, sha: str, trailers: dict[str, list[str]], expected: dict,
+          where: str) -> None:
+    """Each trailer in `expected` is what the file `where` says (None: absent)."""
+    for key, want in expected.items():
+        got = trailers.get(key)
+        want_s, got_s = _norm(want), _norm(got[0]) if got else None
+        if want_s != got_s:
+            problems.append(f"{label}: trailer {key} of commit {sha[:12]} is {got_s!r}, {where} says {want_s!r} (rewritten)")
+
+
+def _load(raw: bytes | None) -> dict | None:
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def check_trailers(store: "Store", tip: str | None) -> list[str]:
-    """Each ingest commit's trailers and message against the meta.json it
-    added (in that commit's own tree, read from the objects)."""
+    """Every commit's trailers and message against the files it added (in
+    that commit's own tree, read from the objects): an ingest's against its
+    meta.json, an observation's ("seen again") against its seen/ record and
+    the version's meta.json, a re-extraction's against its extraction's
+    meta.json."""
     if tip is None:
         return []
+    from .store.writer import _extraction_trailers
+
     proc = _git(store, "log", "-z", "--format=%H%x02%s%x02%b%x02%(trailers:only,unfold)", tip)
-    commits = []
+    ingests, observations, extractions = [], [], []
     for record in proc.stdout.decode("utf-8", "replace").split("\0"):
         if not record.strip():
             continue
         sha, subject, body, trailer_text = (record.split("\x02") + ["", "", ""])[:4]
         trailers = _trailers(trailer_text)
-        if not subject.startswith("Ingest ") or "Observation" in trailers or len(trailers.get("Path", [])) != 1:
-            continue  # store.verify reports commits without a single Path
-        commits.append((sha, trailers, body))
-    metas = store._cat_all(f"{sha}:{t['Path'][0]}/meta.json" for sha, t, _ in commits)
-    problems = []
-    for sha, trailers, body in commits:
-        raw = metas.get(f"{sha}:{trailers['Path'][0]}/meta.json")
+        if len(trailers.get("Path", [])) != 1:
+            continue  # store.verify reports ingest commits without a single Path
+        path = trailers["Path"][0]
+        if subject.startswith("Ingest ") and "Observation" not in trailers:
+            ingests.append((sha, trailers, body, f"{path}/meta.json"))
+        elif "Observation" in trailers and "/seen/" in path:
+            observations.append((sha, trailers, body, path, f"{path.rsplit('/seen/', 1)[0]}/meta.json"))
+        elif subject.startswith("Re-extract ") and "Extraction" in trailers:
+            extractions.append((sha, trailers, body, f"{path}/meta.json"))
+    files = store._cat_all([f"{c[0]}:{c[3]}" for c in ingests + extractions]
+                           + [f"{c[0]}:{name}" for c in observations for name in c[3:5]])
+    problems: list[str] = []
+    for sha, trailers, body, name in ingests:
         label = f"{trailers.get('Document', ['?'])[0]} v{trailers.get('Version', ['?'])[0]}"
-        try:
-            meta = json.loads(raw) if raw is not None else None
-        except ValueError:
-            meta = None
-        if not isinstance(meta, dict):
+        meta = _load(files.get(f"{sha}:{name}"))
+        if meta is None:
             continue  # store.verify reports a missing or broken meta.json
-        for key, field_name in TRAILER_FIELDS.items():
-            want = meta.get(field_name)
-            got = trailers.get(key)
-            want_s = None if want is None else " ".join(str(want).split())
-            got_s = " ".join(got[0].split()) if got else None
-            if want_s != got_s:
-                problems.append(f"{label}: trailer {key} of commit {sha[:12]} is {got_s!r}, "
-                                f"meta.json says {want_s!r} (rewritten)")
+        _held(problems, label, sha, trailers, {k: meta.get(f) for k, f in TRAILER_FIELDS.items()}, "meta.json")
         want_meta = [f"{k}={' '.join(str(v).split())}" for k, v in (meta.get("meta") or {}).items()]
         if sorted(want_meta) != sorted(m.strip() for m in trailers.get("Meta", [])):
             problems.append(f"{label}: Meta trailers of commit {sha[:12]} do not match meta.json (rewritten)")
         # The extraction's and the capture's trailers (Pages, Extractor-Setting,
         # Property, Capture): exactly what meta.json says, as the writer made them.
-        from .store.writer import _extraction_trailers
-
         want_extra = sorted(f"{k}: {v}" for k, v in _extraction_trailers(meta))
         got_extra = sorted(f"{k}: {' '.join(v.split())}" for k in ("Pages", "Extractor-Setting", "Property", "Capture")
                            for v in trailers.get(k, []))
         if want_extra != got_extra:
             problems.append(f"{label}: extraction or capture trailers of commit {sha[:12]} do not match "
                             f"meta.json (rewritten)")
-        note = meta.get("note")
-        if note and " ".join(str(note).split()) not in " ".join(body.split()):
-            problems.append(f"{label}: the note in commit {sha[:12]}'s message does not match meta.json (rewritten)")
+        _note(problems, label, sha, body, meta.get("note"), "meta.json")
+    for sha, trailers, body, path, meta_name in observations:
+        seen, meta = _load(files.get(f"{sha}:{path}")), _load(files.get(f"{sha}:{meta_name}"))
+        label = f"{trailers.get('Document', ['?'])[0]} v{trailers.get('Version', ['?'])[0]} (seen again)"
+        if seen is None or meta is None:
+            problems.append(f"{label}: commit {sha[:12]} names {path}, which it does not hold as written (rewritten)")
+            continue
+        _held(problems, label, sha, trailers, {
+            "Document": meta.get("document"), "Version": meta.get("version"),
+            "Content-SHA256": meta.get("content_sha256"), "Captured-At": seen.get("captured_at"),
+            "Ingested-At": seen.get("ingested_at"), "Ingested-By": seen.get("ingested_by"),
+            "Source": seen.get("source")}, "its seen record")
+        _note(problems, label, sha, body, seen.get("note"), "its seen record")
+    for sha, trailers, body, name in extractions:
+        meta = _load(files.get(f"{sha}:{name}"))
+        label = (f"{trailers.get('Document', ['?'])[0]} v{trailers.get('Version', ['?'])[0]} "
+                 f"extraction {trailers.get('Extraction', ['?'])[0]}")
+        if meta is None:
+            continue  # store.verify reports a broken extraction
+        _held(problems, label, sha, trailers, {
+            "Document": meta.get("document"), "Version": meta.get("version"), "Extraction": meta.get("number"),
+            "Content-SHA256": meta.get("content_sha256"), "Text-SHA256": meta.get("text_sha256"),
+            "Extracted-At": meta.get("extracted_at"), "Extracted-By": meta.get("extracted_by"),
+            "Tool": meta.get("tool"), "Extractor": meta.get("extractor")}, "its meta.json")
+        want_extra = sorted(f"{k}: {v}" for k, v in _extraction_trailers(meta))
+        got_extra = sorted(f"{k}: {' '.join(v.split())}" for k in ("Pages", "Extractor-Setting", "Property")
+                           for v in trailers.get(k, []))
+        if want_extra != got_extra:
+            problems.append(f"{label}: extraction trailers of commit {sha[:12]} do not match its meta.json (rewritten)")
+        _note(problems, label, sha, body, meta.get("note"), "its meta.json")
     return problems
+
+
+def _note(problems: list[str], label: str, sha: str, body: str, note, where: str) -> None:
+    if note and " ".join(str(note).split()) not in " ".join(body.split()):
+        problems.append(f"{label}: the note in commit {sha[:12]}'s message does not match {where} (rewritten)")
 
 
 def signature_status(store: "Store", tip: str | None, cps: list[Checkpoint], commits: bool = False) -> dict:

@@ -416,3 +416,35 @@ def test_a_killed_maintenance_never_leaves_a_lock_without_its_owner(tmp_path):
     assert owner is not None and owner_gone(owner)
     assert not create_owned(lock)  # (it exists: not created twice)
     assert sorted(p.name for p in tmp_path.iterdir()) == [lock.name]
+
+
+@pytest.mark.parametrize("kind", ["seen again", "re-extraction"])
+def test_a_rewritten_trailer_of_an_observation_or_a_reextraction_is_reported(run, tmp_path, kind):
+    """Not only ingest commits: a "seen again" commit's trailers are held
+    against its seen/ record, a re-extraction's against its meta.json."""
+    store = make_store(run, tmp_path)
+    if kind == "seen again":
+        same = tmp_path / "same.txt"
+        same.write_text("third text\n")
+        run(store, "ingest", str(same), "--doc", "acme/terms", "--source", "https://acme.example/again")
+        old, new = "Source: https://acme.example/again", "Source: https://evil.example/"
+    else:
+        page = tmp_path / "page.html"
+        page.write_text("<html><body><nav>Home | About</nav><main><h1>Terms</h1><p>We may change these terms "
+                        "at any time.</p></main><footer>Footer text</footer></body></html>")
+        run(store, "ingest", str(page), "--doc", "acme/page")
+        run(store, "reextract", "acme/page", "--whole-page", "--note", "all of it")
+        old, new = "Extracted-By: Test Reporter", "Extracted-By: Someone Else"
+    run(store, "verify")
+    body = git(store, "cat-file", "commit", "main")
+    assert old in body
+    sha = git(store, "hash-object", "-t", "commit", "-w", "--stdin", input=body.replace(old, new)).strip()
+    git(store, "update-ref", "refs/heads/main", sha)
+    for ref in git(store, "for-each-ref", "--format=%(refname)", "refs/provenance/checkpoints/").split():
+        git(store, "update-ref", "-d", ref)
+    drop_caches(store)
+    drop_reflog(store)
+    out = run(store, "verify", expect=1).output
+    label = "acme/terms v3 (seen again)" if kind == "seen again" else "acme/page v1 extraction 2"
+    key = old.split(":")[0]
+    assert f"MISMATCH {label}: trailer {key} of commit {sha[:12]}" in out
