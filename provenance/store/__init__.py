@@ -16,18 +16,29 @@ everything that depends on the tip (version numbers, "seen again" and
 See store/README.md for the layout and the reasons behind it.
 
 The package, one module per concept (each opens with what it owns and what
-it must never do); `Store` is the facade that composes them:
+it must never do).  `Store` is a short facade: it opens the store, builds
+the parts, each given the parts it uses (built before it, so calls go one
+way and none reaches back to `Store`), and delegates the public API:
 
-    model.py        the public data types (Incoming, Version, ...)
-    layout.py       constants, ids, folder and snapshot names
-    records.py      meta.json bytes, commit messages and trailers, dates
-    objects.py      git processes, the persistent cat-file, tree caches
-    index.py        the local, rebuildable index of which commit added what
-    stats.py        word statistics of a batch in worker processes
-    writer.py       planning, fast-import, compare-and-swap of main, locks
-    history.py      documents, versions, resolve, text, raw
-    verify.py       fsck, history, hashes and trailers
-    maintenance.py  repacking and the commit-graph
+    objects.py      Objects(path, env): git processes, the persistent cat-file,
+                    tree caches; calls no other part
+    index.py        Index(objects, bucket_size): the local, rebuildable index
+                    of which commit added what, and the bucket cache
+    history.py      History(objects, index, bucket_size): documents, versions,
+                    resolve, text, raw
+    reflocks.py     RefLocks(path, stale_lock_seconds): git's ref locks
+    maintenance.py  Maintenance(objects, locks): repacking, the commit-graph,
+                    leftovers of killed writers
+    verify.py       Verifier(objects, index, maintenance, bucket_size): fsck,
+                    history, hashes and trailers
+    writer.py       Writer(objects, index, history, locks, maintenance, ...):
+                    planning, fast-import, compare-and-swap; the only code
+                    that moves a ref
+    model.py, layout.py, records.py, stats.py: data types, names and paths,
+                    meta.json and trailer bytes, word statistics (no state)
+
+Outside the package, code calls Store's public methods, or a part by name
+(`store.objects.git(...)`, `store.history.extraction_number(...)`).
 
 """
 
