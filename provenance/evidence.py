@@ -56,7 +56,7 @@ class Checkpoint:
 
 
 def _git(store: "Store", *args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
-    return store._git(*args, input=input, check=False)
+    return store.objects.git(*args, input=input, check=False)
 
 
 def history_contains(store: "Store", ancestor: str, descendant: str) -> bool:
@@ -299,7 +299,7 @@ def check_trailers(store: "Store", tip: str | None) -> list[str]:
             observations.append((sha, trailers, body, path, f"{path.rsplit('/seen/', 1)[0]}/meta.json"))
         elif subject.startswith("Re-extract ") and "Extraction" in trailers:
             extractions.append((sha, trailers, body, f"{path}/meta.json"))
-    files = store._cat_all([f"{c[0]}:{c[3]}" for c in ingests + extractions]
+    files = store.objects.cat_all([f"{c[0]}:{c[3]}" for c in ingests + extractions]
                            + [f"{c[0]}:{name}" for c in observations for name in c[3:5]])
     problems: list[str] = []
     for sha, trailers, body, name in ingests:
@@ -374,7 +374,7 @@ def signature_status(store: "Store", tip: str | None, cps: list[Checkpoint], com
     if commits:
         from .signing import commit_signatures
 
-        found = commit_signatures(store._env, tip)
+        found = commit_signatures(store.objects.env, tip)
         out["commits"] = [s.to_dict() for s in found]
         counts: dict[str, int] = {}
         for s in found:
