@@ -61,6 +61,20 @@ def check_key(env: dict[str, str]) -> None:
             raise ProvenanceError(f"cannot sign: the signing key {key} (user.signingkey) does not exist")
 
 
+# What git strips from both ends of a name or an email it writes
+# (ident.c, `crud`): a commit made with such an identity would not be
+# the commit fast-import wrote.
+_CRUD = "".join(chr(c) for c in range(33)) + ".,:;<>\"\\'"
+
+
+def git_ident(name: str, email: str) -> tuple[str, str]:
+    """(name, email) as `git commit-tree` writes them."""
+    clean = name.strip(_CRUD), email.strip(_CRUD)
+    if not clean[0] or not clean[1]:
+        raise ProvenanceError(f"identity {name} <{email}> is empty once git tidies it; use a plain 'Name <email>'")
+    return clean
+
+
 def _first(data: bytes) -> str:
     lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
     return lines[0].strip() if lines else "git failed"

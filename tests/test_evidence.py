@@ -449,3 +449,20 @@ def test_a_rewritten_trailer_of_an_observation_or_a_reextraction_is_reported(run
     label = "acme/terms v3 (seen again)" if kind == "seen again" else "acme/page v1 extraction 2"
     key = old.split(":")[0]
     assert f"MISMATCH {label}: trailer {key} of commit {sha[:12]}" in out
+
+
+def test_signed_commits_take_the_identity_as_git_writes_it(run, tmp_path, ssh_signing):
+    """git strips punctuation from the ends of a name ("Dr. Who." becomes
+    "Dr. Who"): a signed ingest records the identity that way everywhere,
+    so the signed commit is still the commit fast-import wrote."""
+    store = tmp_path / "store"
+    f = tmp_path / "v.txt"
+    f.write_text("a text\n")
+    run(store, "ingest", str(f), "--doc", "acme/terms", "--sign", "--by", '"Smith, John" <john@example.org>')
+    f.write_text("a second text\n")
+    run(store, "ingest", str(f), "--doc", "acme/terms", "--sign", "--by", "Dr. Who. <who@example.org>")
+    assert git(store, "log", "--format=%an|%cn", "main").split() == ["Dr.", "Who|Dr.", "Who", "Smith,", "John|Smith,", "John"]
+    data = json.loads(run(store, "log", "acme/terms", "--json").output)
+    assert sorted(v["ingested_by"] for v in data) == ["Dr. Who <who@example.org>", "Smith, John <john@example.org>"]
+    out = json.loads(run(store, "verify", "--signatures", "--json").output)
+    assert out["ok"] and out["signatures"]["commit_counts"]["good"] == 2

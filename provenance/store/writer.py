@@ -145,6 +145,16 @@ class Writer:
             self._key_checked = True
         return self.sign
 
+    def _ident(self, value: str) -> tuple[str, str]:
+        """(name, email) of an identity; when signing, as git itself writes
+        them (see signing.git_ident), so the signed commit says what meta.json says."""
+        name, email = _parse_ident_cached(value)
+        if self.sign:
+            from ..signing import git_ident
+
+            name, email = git_ident(name, email)
+        return name, email
+
     def identity(self) -> str:
         """Default ingester: $PROVENANCE_USER, else git's user.name/user.email, else user@host."""
         if self._identity is None:
@@ -177,8 +187,8 @@ class Writer:
         items = list(items)
         if not items:
             return []
-        prepared = [self._prepare(item) for item in items]
         self._signs()  # (a signing setting without a key fails here, before anything is written)
+        prepared = [self._prepare(item) for item in items]
         stats = _ChangeStats(change_stats) if change_stats is not None else None
         maintained: Callable[[], None] | None = None
         try:
@@ -281,7 +291,7 @@ class Writer:
             raise ProvenanceError(f"{doc}: capture time {captured.isoformat()} has no timezone")
         captured = captured.replace(microsecond=0)
         author_date = _git_date(captured)  # (rejects dates git cannot store)
-        name, email = _parse_ident_cached(item.ingested_by or self.identity())
+        name, email = self._ident(item.ingested_by or self.identity())
         meta = dict(item.meta or {})
         for key, value in meta.items():
             if not isinstance(key, str) or not isinstance(value, str):
@@ -583,10 +593,10 @@ class Writer:
         text = extracted.text[1:] if extracted.text.startswith("\ufeff") else extracted.text
         text_bytes = text.encode("utf-8")
         text_sha = hashlib.sha256(text_bytes).hexdigest()
-        name, email = _parse_ident_cached(ingested_by or self.identity())
+        self._signs()  # (a signing setting without a key fails here, before anything is written)
+        name, email = self._ident(ingested_by or self.identity())
         record = _extraction_record(extracted)
         label = f"{extracted.extractor} {extracted.extractor_version}"
-        self._signs()  # (a signing setting without a key fails here, before anything is written)
         for _ in range(self.max_attempts):
             self.locks.check_stale()
             old = self.objects.tip()
