@@ -466,3 +466,35 @@ def test_signed_commits_take_the_identity_as_git_writes_it(run, tmp_path, ssh_si
     assert sorted(v["ingested_by"] for v in data) == ["Dr. Who <who@example.org>", "Smith, John <john@example.org>"]
     out = json.loads(run(store, "verify", "--signatures", "--json").output)
     assert out["ok"] and out["signatures"]["commit_counts"]["good"] == 2
+
+
+@pytest.fixture
+def gpg_signing(tmp_path, monkeypatch):
+    import tempfile
+
+    if shutil.which("gpg") is None or shutil.which("gpgconf") is None:
+        pytest.skip("gpg is not installed")
+    home = Path(tempfile.mkdtemp(prefix="gpg", dir="/tmp"))  # (short: gpg-agent's socket lives there)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    subprocess.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
+                    "Test Reporter <reporter@example.org>", "ed25519", "sign", "never"], check=True, capture_output=True)
+    keys = subprocess.run(["gpg", "--list-keys", "--with-colons"], check=True, capture_output=True, text=True).stdout
+    fpr = next(line.split(":")[9] for line in keys.splitlines() if line.startswith("fpr:"))
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[user]\n\tname = Test Reporter\n\temail = reporter@example.org\n\tsigningkey = {fpr}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    yield fpr
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_gpg_key_signs_too(run, tmp_path, gpg_signing):
+    store = make_store(run, tmp_path)
+    git(store, "config", "provenance.sign", "true")
+    more = tmp_path / "more.txt"
+    more.write_text("fourth text\n")
+    run(store, "ingest", str(more), "--doc", "acme/terms")
+    assert "-----BEGIN PGP SIGNATURE-----" in git(store, "cat-file", "commit", "main")
+    data = json.loads(run(store, "verify", "--signatures", "--json").output)
+    assert data["ok"] and data["signatures"]["commit_counts"] == {"good": 1, "bad": 0, "unknown key": 0, "unsigned": 3}
+    assert data["signatures"]["commits"][-1]["key"] == gpg_signing[-16:]
