@@ -191,8 +191,8 @@ class Store:
         report = self.verifier.verify()
         left = self.maintenance.leftovers()
         return {"fixed": sorted(before - set(left)), "left": left,
-                "why_left": "held by a live process, or too recent to be a crash's "
-                            f"(leftovers go after {LEFTOVER_SECONDS / 60:.0f} minutes)" if left else "",
+                "why_left": "held by a live process, or not provably a dead one's "
+                            f"(those go after {LEFTOVER_SECONDS / 60:.0f} minutes)" if left else "",
                 "caches_rebuilt": list(report.notes), "verify_ok": report.ok, "problems": list(report.problems)}
 
     # -- opening and creating
