@@ -8,8 +8,9 @@ author, committer, dates and message, on the signed copy of its parent,
 and is checked to be byte for byte the original apart from the `gpgsig`
 header and that parent.  git signs (user.signingkey, gpg.format,
 gpg.program, gpg.ssh.program...), so every kind of key git supports works.
-Owns `wanted` (the store setting `provenance.sign`) and `commit_signatures`
-(git's verification of each commit, `%G?`).
+Owns `wanted` (the store setting `provenance.sign`), `check_key` (a key is
+configured, before anything is written), `git_ident` (an identity as git
+writes it) and `commit_signatures` (git's verification of each commit, `%G?`).
 
 It must never move a ref or change what a commit says: the writer moves
 main, by compare-and-swap, to the tip `sign_chain` returns.
