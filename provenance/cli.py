@@ -263,7 +263,10 @@ def log(ctx, doc_id, as_json, store_path):
         # Which extraction diff and show use: the latest (one document's log only:
         # it costs a tree read per version).
         extractions = {v.path: store.latest_extraction(v) for v in versions} if doc_id else {}
-    versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
+    if doc_id:
+        versions.reverse()  # newest first by number (after a sync, ingest times interleave)
+    else:
+        versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
     if as_json:
         _dump([{**v.to_dict(), **({"extraction": extractions[v.path]} if doc_id else {})} for v in versions])
         return
@@ -287,7 +290,7 @@ def log(ctx, doc_id, as_json, store_path):
 @_store_option
 @click.pass_context
 def show(ctx, ref, raw, extraction, as_json, store_path):
-    """Print a version's text: REF is ID (latest), ID@N or ID@-K."""
+    """Print a version's text: REF is ID (latest), ID@N, ID@-K or ID@UID."""
     from .ingest import parse_ref
 
     doc_id, spec = parse_ref(ref)
@@ -357,7 +360,7 @@ def _load_side(ctx, arg: str, store_path: str | None, stores: dict, original: bo
     if not path.exists():
         raise ProvenanceError(f"{arg}: no such file, and no store at {path} to look it up as a document")
     extraction = 1 if original else None
-    picked = re.fullmatch(r"(.+@-?\d+):(\d+)", arg)  # ID@N:K, extraction K of version N
+    picked = re.fullmatch(r"(.+@(?:-?\d+|[0-9a-f]{12})):(\d+)", arg)  # ID@N:K (or ID@UID:K), extraction K
     if picked:
         arg, extraction = picked.group(1), int(picked.group(2))
     doc_id, spec = parse_ref(arg)
@@ -612,6 +615,13 @@ def doctor(ctx, as_json, store_path):
         click.echo("store verified" if result["verify_ok"] else "verify found problems: see `provenance verify`")
     if not result["verify_ok"]:
         ctx.exit(1)
+
+
+# Sync commands (remote, pull, push, sync, clone) live in their own module.
+from .cli_sync import COMMANDS as _SYNC_COMMANDS  # noqa: E402
+
+for _command in _SYNC_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

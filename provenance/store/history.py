@@ -15,6 +15,7 @@ from .model import DocumentSummary, Extraction, Version
 from .layout import _version_number, document_folder, validate_doc_id
 from .objects import _parse_tree_object
 from .records import _later, _parse_json_many, _version_from_meta
+from . import numbering
 
 
 
@@ -39,11 +40,13 @@ class _History:
                 n = _version_number(parts[4])
                 if n is None:
                     continue
-                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}, "numbers": set()})
                 d["count"] += 1
+                d["merged"] = d.get("merged") or n in d["numbers"]
+                d["numbers"].add(n)
                 d["latest"] = max(d["latest"], (n, rel.decode("utf-8", "surrogateescape")))
             elif len(parts) == 6 and parts[2] == "versions" and parts[5] == "seen":
-                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}, "numbers": set()})
                 d["seen"]["/".join(parts[:5])] = info.split()[2].decode()
         keys = [k for k, d in docs.items() if d["count"]]
         names = [f"{tip}:documents/{docs[k]['latest'][1]}/meta.json" for k in keys]
@@ -73,6 +76,11 @@ class _History:
                 if seen_at and (not captured or _later(seen_at, captured)):
                     captured = seen_at
             doc = urllib.parse.unquote(k.split("/", 1)[1])
+            if d.get("merged"):  # concurrent versions from two stores: the derived numbering counts
+                derived = self.versions(doc)
+                last = max([derived[-1].captured_at, *derived[-1].seen], key=numbering._capture_key)
+                out.append(DocumentSummary(doc, len(derived), last, len(derived)))
+                continue
             out.append(DocumentSummary(doc, d["count"], captured, d["latest"][0]))
         out.sort(key=lambda s: s.document)
         return out
@@ -110,8 +118,7 @@ class _History:
             if not isinstance(meta, dict):
                 raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)")
             out.append(_version_from_meta(meta, path, commits.get(path, ""), seen))
-        out.sort(key=lambda v: (v.number, v.path))
-        return out
+        return numbering.derive(out)  # (sorted; renumbered only where stores merged concurrent versions)
 
     def all_versions(self) -> list[Version]:
         """Every version of every document, by document id, oldest first: what
@@ -151,10 +158,17 @@ class _History:
                              for obs in _parse_json_many([data.get(blob) for _, blob in seen.get(folder, [])]))
             out.append(_version_from_meta(meta, folder, commits.get(folder, ""), observed))
         out.sort(key=lambda v: (v.document, v.number, v.path))
-        return out
+        derived: list[Version] = []
+        start = 0
+        for i in range(1, len(out) + 1):  # each document's run through numbering.derive
+            if i == len(out) or out[i].document != out[start].document:
+                derived.extend(numbering.derive(out[start:i]))
+                start = i
+        return derived
 
-    def resolve(self, doc_id: str, spec: int | None = None) -> Version:
-        """None: latest; N >= 1: version N; -K: K versions before the latest."""
+    def resolve(self, doc_id: str, spec: int | str | None = None) -> Version:
+        """None: latest; N >= 1: version N; -K: K versions before the latest;
+        a uid (12 hex digits): that version, whatever its number is now."""
         doc = validate_doc_id(doc_id)
         tip = self._tip()
         folder = document_folder(doc)
@@ -163,8 +177,14 @@ class _History:
         if latest is None:
             raise ProvenanceError(f"unknown document: {doc}")
         latest_n = latest[3]
-        if spec is not None and (isinstance(spec, bool) or not isinstance(spec, int)):
+        if isinstance(spec, str) and not numbering.UID_RE.fullmatch(spec):
+            raise ProvenanceError(f"version must be a number or a uid (12 hex digits), not {spec!r}")
+        if spec is not None and not isinstance(spec, str) and (isinstance(spec, bool) or not isinstance(spec, int)):
             raise ProvenanceError(f"version must be a whole number, not {spec!r}")
+        if isinstance(spec, str) or self._merged_numbers(versions_tree):
+            # Numbers shared by folders from two stores, or a uid: the derived
+            # numbering decides (it needs every version's meta.json).
+            return numbering.pick(self.versions(doc), doc, spec)
         if spec is None:
             n = latest_n
         elif spec > 0:
@@ -188,6 +208,15 @@ class _History:
         seen = tuple(c for _, c in self._load_seen(tip, path))
         commit = self._commits_for(tip, {path}).get(path, "")
         return _version_from_meta(meta, path, commit, seen)
+
+    def _merged_numbers(self, versions_tree: dict[str, tuple[str, str]]) -> bool:
+        """True when two version folders of a document share a number (stores
+        that ingested it concurrently were merged): one tree read per bucket,
+        in one pipelined round."""
+        buckets = [sha for name, (mode, sha) in versions_tree.items() if name.isdigit() and mode.startswith("40")]
+        self._load_trees(buckets)
+        return numbering.has_duplicates(
+            n for sha in buckets for n in (_version_number(name) for name in self._tree(sha)) if n is not None)
 
     def text(self, version: Version, extraction: int | None = None) -> str:
         """The version's text: its latest extraction (None), or extraction N

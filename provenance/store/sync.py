@@ -1,0 +1,456 @@
+"""Several machines, one history: remotes, fetch, merge, push and clone over
+any git URL (a path, file://, ssh, https), with git's own transport and
+credential helpers (docs/sync.md).
+
+pull = fetch the remote's main onto a private incoming ref, check it (the
+remote did not rewrite what it had before, nothing it brings re-records an
+ingest this store holds, its layout is ours), merge it (`git merge-tree
+--write-tree`: the trees of two stores are disjoint by construction, so the
+merge is a union; a path both sides wrote differently is refused), verify
+the merged history's hashes and trailers, then hand the new tip to the
+writer, which moves main by compare-and-swap.  push = `git push --atomic` of
+main, never forced; a rejected push pulls and tries again, a bounded
+number of times.
+
+Owns: the store's remotes and remote-tracking refs (refs/remotes/NAME/main).
+Never: moves main itself (the writer does), force-pushes, rewrites or drops
+a commit, or stores a password (a URL with one is refused).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ProvenanceError
+from .layout import INCOMING, MAIN, _version_number
+from .records import _first_line, _parse_trailers
+
+if TYPE_CHECKING:
+    from . import Store
+
+PUSH_ATTEMPTS = 5  # a rejected push pulls and tries again this many times in all
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Remote:
+    name: str
+    url: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "url": self.url}
+
+
+@dataclass
+class SyncResult:
+    """What one pull or push did."""
+
+    remote: str
+    action: str  # pull: up-to-date | fast-forward | merge | empty-remote; push: pushed | up-to-date | nothing
+    before: str | None  # main before
+    after: str | None  # main after
+    remote_tip: str | None  # the remote's main, as fetched or as pushed
+    versions_added: int = 0  # ingests that arrived in main (pull) or in the remote (push)
+    attempts: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"remote": self.remote, "action": self.action, "before": self.before, "after": self.after,
+                "remote_tip": self.remote_tip, "versions_added": self.versions_added,
+                "attempts": self.attempts, "notes": list(self.notes)}
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    if not url:
+        raise ProvenanceError("the remote URL is empty")
+    if any(c in url for c in "\r\n\0"):
+        raise ProvenanceError("the remote URL must be one line")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("http", "https", "ssh", "git", "ftp", "ftps") and parts.password is not None:
+        # Never stored: git's credential helpers keep passwords, not our config.
+        raise ProvenanceError(f"the URL holds a password; give it without one "
+                              f"({parts.scheme}://{parts.hostname}...) and let git's credential helper supply it")
+    return url
+
+
+class Sync:
+    """Remotes, pull, push (sync.py), for one store: `Sync(store)`."""
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    # -- plumbing
+
+    def _git(self, *args: str, check: bool = False, interactive: bool = False) -> subprocess.CompletedProcess:
+        env = dict(self.store._env)
+        if interactive and sys.stdin.isatty():
+            env.pop("GIT_TERMINAL_PROMPT", None)  # a person is there: git may ask for a password itself
+        proc = subprocess.run(["git", *args], capture_output=True, env=env, stdin=subprocess.DEVNULL
+                              if not interactive else None)
+        if check and proc.returncode != 0:
+            raise ProvenanceError(f"git {args[0]} failed in {self.store.path}: {_first_line(proc.stderr)}")
+        return proc
+
+    def _rev(self, ref: str) -> str | None:
+        proc = self._git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
+
+    # -- remotes
+
+    def remotes(self) -> list[Remote]:
+        proc = self._git("config", "--get-regexp", r"^remote\..*\.url$")
+        out = []
+        for line in proc.stdout.decode("utf-8", "replace").splitlines():
+            key, _, url = line.partition(" ")
+            out.append(Remote(key[len("remote."):-len(".url")], url))
+        return sorted(out, key=lambda r: r.name)
+
+    def remote(self, name: str | None) -> Remote:
+        """The named remote; without a name, `origin`, else the only one."""
+        remotes = self.remotes()
+        if name is None:
+            if not remotes:
+                raise ProvenanceError("this store has no remote: add one with `provenance remote add NAME URL`")
+            named = [r for r in remotes if r.name == "origin"]
+            if named or len(remotes) == 1:
+                return (named or remotes)[0]
+            raise ProvenanceError(f"this store has {len(remotes)} remotes and none is called origin: "
+                                  f"name one ({', '.join(r.name for r in remotes)})")
+        for r in remotes:
+            if r.name == name:
+                return r
+        raise ProvenanceError(f"no remote called {name!r} (see `provenance remote -v`)")
+
+    def add_remote(self, name: str, url: str) -> Remote:
+        if not _NAME_RE.fullmatch(name) or name.endswith((".lock", ".")) or ".." in name:
+            raise ProvenanceError(f"bad remote name {name!r}: letters, digits, '.', '_' and '-', "
+                                  "starting with a letter or digit")
+        url = _check_url(url)
+        if any(r.name == name for r in self.remotes()):
+            raise ProvenanceError(f"a remote called {name!r} exists already (remove it first)")
+        # Only main is ever fetched, into refs/remotes/NAME/main; no tags.
+        self._git("remote", "add", "--no-tags", "-t", "main", name, url, check=True)
+        return Remote(name, url)
+
+    def remove_remote(self, name: str) -> None:
+        self.remote(name)
+        self._git("remote", "remove", name, check=True)
+
+    # -- fetch and pull
+
+    def fetch(self, name: str, *, lazy: bool = False) -> tuple[str | None, str]:
+        """Fetch the remote's main onto a private incoming ref: (its commit or
+        None for an empty remote, the ref; the caller deletes the ref)."""
+        remote = self.remote(name)
+        temp = f"{INCOMING}fetch-{os.urandom(8).hex()}"
+        # --refmap= : git would also move refs/remotes/NAME/main, which must
+        # keep what the remote had before until the new tip passes its checks.
+        args = ["fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--refmap="]
+        if lazy or self.is_partial():
+            args.append("--filter=blob:none")
+        proc = self._git(*args, remote.name, f"+{MAIN}:{temp}", interactive=True)
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace")
+            if "couldn't find remote ref" in err:
+                return None, temp
+            raise ProvenanceError(f"cannot fetch from {remote.name} ({remote.url}): {_first_line(proc.stderr)}")
+        return self._rev(temp), temp
+
+    def is_partial(self) -> bool:
+        proc = self._git("config", "--get", "extensions.partialClone")
+        return proc.returncode == 0 and bool(proc.stdout.strip())
+
+    def pull(self, name: str | None = None, *, verify: bool = True) -> SyncResult:
+        remote = self.remote(name)
+        store = self.store
+        tracking = f"refs/remotes/{remote.name}/main"
+        known = self._rev(tracking)
+        fetched, temp = self.fetch(remote.name)
+        try:
+            before = store._tip()
+            if fetched is None:
+                return SyncResult(remote.name, "empty-remote", before, before, None)
+            self._check_not_rewritten(remote.name, known, fetched)
+            if self.is_partial():  # what log, show and verify read, in one fetch rather than one per blob
+                self.prefetch_metadata(remote.name, fetched)
+            result = self._merge(remote.name, fetched, verify)
+            # Remember what the remote had: the next pull refuses a remote that drops it.
+            self._git("update-ref", "-m", f"provenance: fetched {remote.name}", tracking, fetched, check=True)
+            return result
+        finally:
+            self._git("update-ref", "-d", temp)
+
+    def _check_not_rewritten(self, name: str, known: str | None, fetched: str) -> None:
+        """Refuse a remote whose main no longer holds what it held when we last
+        saw it (a forced push there), naming the first commit that differs."""
+        from ..evidence import history_contains
+
+        if known is None or self._object_type(known) != "commit":
+            return
+        if history_contains(self.store, known, fetched):
+            return
+        gone = self._git("rev-list", "--reverse", "--topo-order", known, "--not", fetched).stdout.decode().split()
+        first = gone[0] if gone else known
+        subject = self._git("log", "-1", "--format=%s", first).stdout.decode("utf-8", "replace").strip()
+        raise ProvenanceError(f"{name} rewrote its history: commit {first[:12]} ({subject}), which it had before, "
+                              f"is no longer in its main; refusing to pull (nothing here was changed)")
+
+    def _object_type(self, sha: str) -> str:
+        return self._git("cat-file", "-t", sha).stdout.decode().strip()
+
+    def _arriving(self, fetched: str, local: str | None) -> list[tuple[str, str, dict[str, list[str]]]]:
+        """(commit, subject, trailers) of each commit in `fetched`'s history
+        and not in `local`'s, oldest first."""
+        args = ["log", "--reverse", "--topo-order", "-z", "--format=%H%x02%s%x02%(trailers:only,unfold)", fetched]
+        if local is not None:
+            args += ["--not", local]
+        out = []
+        for record in self._git(*args, check=True).stdout.decode("utf-8", "replace").split("\0"):
+            if record.strip():
+                sha, subject, trailers = (record.strip("\n").split("\x02") + ["", ""])[:3]
+                out.append((sha, subject, _parse_trailers(trailers)))
+        return out
+
+    def _check_arriving(self, name: str, arriving, local: str | None) -> int:
+        """Refuse what would re-record this store's own history: an arriving
+        ingest of a version folder we hold (added here by another commit), or
+        an arriving commit that records one of our ingests again, altered
+        (same document, version, ingest time and ingester, another commit);
+        and folders bucketed by another layout.  Returns the number of
+        arriving ingests."""
+        store = self.store
+        ingests = [(sha, subject, t) for sha, subject, t in arriving
+                   if subject.startswith("Ingest ") and "Observation" not in t and len(t.get("Path", [])) == 1]
+        for sha, subject, t in ingests:
+            parts = t["Path"][0].split("/")
+            n = _version_number(parts[-1]) if len(parts) == 6 else None
+            if n is not None and parts[4] != f"{n // store.bucket_size:03d}":
+                raise ProvenanceError(f"{name} stores versions in buckets of another size than this store "
+                                      f"(commit {sha[:12]}: {t['Path'][0]}); stores of different layouts cannot sync")
+        if local is None or not ingests:
+            return len(ingests)
+        ours = store._commits_for(local, {t["Path"][0] for _, _, t in ingests})
+        mine = self._ingest_keys(local, {t.get("Document", [""])[0] for _, _, t in ingests})
+        for sha, subject, t in ingests:
+            path = t["Path"][0]
+            if path in ours and ours[path] != sha:
+                raise ProvenanceError(f"{name} rewrites this store's history: its commit {sha[:12]} ({subject}) "
+                                      f"adds {path}, which commit {ours[path][:12]} added here; refusing to pull")
+            key = _ingest_key(t)
+            if key in mine and mine[key] != sha:
+                raise ProvenanceError(f"{name} rewrites this store's history: its commit {sha[:12]} ({subject}) "
+                                      f"re-records the ingest of commit {mine[key][:12]} with other contents; "
+                                      f"refusing to pull")
+        return len(ingests)
+
+    def _ingest_keys(self, local: str, docs: set[str]) -> dict[tuple, str]:
+        fmt = "--format=%H%x02%s%x02%(trailers:only,unfold)"
+        out: dict[tuple, str] = {}
+        for record in self._git("log", "-z", fmt, local, check=True).stdout.decode("utf-8", "replace").split("\0"):
+            if not record.strip():
+                continue
+            sha, subject, text = (record.strip("\n").split("\x02") + ["", ""])[:3]
+            if not subject.startswith("Ingest "):
+                continue
+            t = _parse_trailers(text)
+            if "Observation" not in t and t.get("Document", [""])[0] in docs:
+                out[_ingest_key(t)] = sha
+        return out
+
+    def _merge(self, name: str, fetched: str, verify: bool) -> SyncResult:
+        """Join `fetched` into main: fast-forward, or a merge commit; the
+        writer moves main (compare-and-swap), and a lost race merges again."""
+        from ..evidence import history_contains
+
+        store = self.store
+        for attempt in range(1, store.max_attempts + 1):
+            local = store._tip()
+            if local is not None and history_contains(store, fetched, local):
+                return SyncResult(name, "up-to-date", local, local, fetched, 0, attempt)
+            arriving = self._arriving(fetched, local)
+            added = self._check_arriving(name, arriving, local)
+            if local is None or history_contains(store, local, fetched):
+                action, new = "fast-forward", fetched
+            else:
+                action, new = "merge", self._merge_commit(name, local, fetched, added)
+            notes: list[str] = []
+            if verify:
+                notes = self._verify_candidate(new)
+            if _advance_main(store, new, local):
+                return SyncResult(name, action, local, new, fetched, added, attempt, notes)
+            time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** min(attempt, 8))))
+        raise ProvenanceError(f"store {store.path} is too busy: other writers kept moving main; try again")
+
+    def _merge_commit(self, name: str, local: str, fetched: str, added: int) -> str:
+        store = self.store
+        proc = self._git("merge-tree", "--write-tree", "--name-only", "--no-messages",
+                         "--allow-unrelated-histories", local, fetched)
+        lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
+        if proc.returncode == 1:
+            conflicted = [line for line in lines[1:] if line.strip()]
+            raise ProvenanceError(f"{name} and this store both wrote {conflicted[0] if conflicted else 'a file'} "
+                                  f"with different contents; refusing to merge (nothing here was changed)")
+        if proc.returncode != 0:
+            raise ProvenanceError(f"cannot merge {name}'s history: {_first_line(proc.stderr)}")
+        tree = lines[0].strip()
+        ident = store.identity()
+        m = re.fullmatch(r"(.*?)\s*<(.*)>", ident)
+        env = dict(store._env)
+        env.update(GIT_AUTHOR_NAME=m.group(1), GIT_AUTHOR_EMAIL=m.group(2),
+                   GIT_COMMITTER_NAME=m.group(1), GIT_COMMITTER_EMAIL=m.group(2))
+        message = (f"Merge {name}/main: {added} version{'s' if added != 1 else ''} arrived\n\n"
+                   f"Merged: {fetched}\nRemote: {name}\n")
+        proc = subprocess.run(["git", "commit-tree", tree, "-p", local, "-p", fetched],
+                              input=message.encode("utf-8"), capture_output=True, env=env)
+        if proc.returncode != 0:
+            raise ProvenanceError(f"cannot record the merge in {store.path}: {_first_line(proc.stderr)}")
+        return proc.stdout.decode().strip()
+
+    def _verify_candidate(self, commit: str) -> list[str]:
+        """Hashes, trailers and history of the tip-to-be, before main moves to
+        it: a pull that brings a mismatch is refused.  Blobs a partial clone
+        does not hold are listed, not fetched."""
+        from ..evidence import check_trailers
+        from .model import VerifyReport
+
+        report = VerifyReport()
+        self.store._verify_history(commit, None, report)
+        problems = report.problems + check_trailers(self.store, commit)
+        if problems:
+            raise ProvenanceError(f"what the remote sent does not verify, nothing was changed here: {problems[0]}"
+                                  + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+        return report.notes
+
+    # -- push
+
+    def push(self, name: str | None = None) -> SyncResult:
+        """Push main (atomic, never forced).  Rejected because the remote
+        moved on: pull (fetch, merge) and push again, up to PUSH_ATTEMPTS."""
+        remote = self.remote(name)
+        store = self.store
+        tracking = f"refs/remotes/{remote.name}/main"
+        first = store._tip()
+        if first is None:
+            return SyncResult(remote.name, "nothing", None, None, self._rev(tracking), 0, 0)
+        last_error = ""
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            local = store._tip()
+            before = self._rev(tracking)  # (git updates it when the push succeeds)
+            proc = self._git("push", "--atomic", "--porcelain", "--no-verify", remote.name,
+                             f"{local}:{MAIN}", interactive=True)
+            out = proc.stdout.decode("utf-8", "replace")
+            status = next((line for line in out.splitlines() if line[:1] in "=*!+-" and "\t" in line), "")
+            if proc.returncode == 0 and status[:1] in ("=", "*", " ", ""):
+                self._git("update-ref", "-m", f"provenance: pushed to {remote.name}", tracking, local, check=True)
+                from ..evidence import _ingests_between
+
+                added = len(_ingests_between(store, local, before)) if before else len(_ingests_between(store, local, None))
+                action = "up-to-date" if status.startswith("=") else "pushed"
+                return SyncResult(remote.name, action, first, local, local, added if action == "pushed" else 0, attempt)
+            err = proc.stderr.decode("utf-8", "replace")
+            last_error = status.split("\t")[-1] if status else _first_line(proc.stderr)
+            if "fetch first" in out or "non-fast-forward" in out or "non-fast-forward" in err or "fetch first" in err:
+                self.pull(remote.name)  # the remote moved on: join its history, then push the union
+            elif "lock" in err or "lock" in out:  # another push holds the remote's ref lock
+                time.sleep(random.uniform(0.05, 0.3) * attempt)
+            else:
+                raise ProvenanceError(f"cannot push to {remote.name} ({remote.url}): {last_error}")
+        raise ProvenanceError(f"cannot push to {remote.name}: the remote kept moving ({PUSH_ATTEMPTS} attempts; "
+                              f"last: {last_error}); run `provenance sync` again")
+
+    def sync(self, name: str | None = None) -> tuple[SyncResult, SyncResult]:
+        return self.pull(name), self.push(name)
+
+    # -- partial clones
+
+    def missing_blobs(self, tip: str | None = None) -> set[str]:
+        """Blobs main's history names that this (partial) clone does not hold,
+        found without fetching them."""
+        tip = tip or self.store._tip()
+        if tip is None or not self.is_partial():
+            return set()
+        proc = self._git("rev-list", "--objects", "--missing=print", tip)
+        return {line[1:].split()[0] for line in proc.stdout.decode().splitlines() if line.startswith("?")}
+
+    def prefetch_metadata(self, name: str, tip: str) -> int:
+        """On a partial clone, fetch every meta.json, seen file and text in one
+        go (what log, show and reports read), leaving the raw snapshots to
+        be fetched when asked for."""
+        missing = self.missing_blobs(tip)
+        if not missing:
+            return 0
+        proc = self._git("ls-tree", "-r", "-z", tip, "--", "documents")
+        wanted = []
+        for line in proc.stdout.split(b"\0"):
+            info, _, path = line.partition(b"\t")
+            fields = info.split()
+            if len(fields) == 3 and fields[2].decode() in missing and not path.rsplit(b"/", 1)[-1].startswith(b"snapshot."):
+                wanted.append(fields[2].decode())
+        for i in range(0, len(wanted), 2000):
+            self._git("-c", "fetch.negotiationAlgorithm=noop", "fetch", "--no-tags", "--no-write-fetch-head",
+                      "--quiet", "--filter=blob:none", name, *wanted[i:i + 2000], check=True, interactive=True)
+        return len(wanted)
+
+
+def _ingest_key(t: dict[str, list[str]]) -> tuple:
+    return tuple((t.get(k) or [""])[0] for k in ("Document", "Version", "Ingested-At", "Ingested-By", "Captured-At"))
+
+
+def _advance_main(store: "Store", new: str, old: str | None) -> bool:
+    """Ask the writer to move main from `old` to `new` (a descendant of it);
+    False when another writer moved it first."""
+    from .writer import _Busy
+
+    try:
+        store._compare_and_swap(new, old)
+        return True
+    except _Busy:
+        return False
+
+
+def clone(url: str, path: str | os.PathLike, *, lazy: bool = False, name: str = "origin") -> tuple["Store", SyncResult]:
+    """A new store at `path` (absent or empty) holding the remote's history.
+    `lazy`: a partial clone (`--filter=blob:none`) that fetches the metadata
+    and texts now and each raw snapshot when it is first read."""
+    from . import Store
+
+    url = _check_url(url)
+    if os.path.isdir(url) and not re.match(r"^[a-z]+://", url):
+        url = os.path.abspath(url)
+    target = Path(os.path.abspath(os.fspath(path)))
+    created = not target.exists()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ProvenanceError(f"cannot clone into {path}: it exists and is not an empty directory")
+    store = None
+    try:
+        store = Store.init(target)
+        sync = Sync(store)
+        sync.add_remote(name, url)
+        if lazy:
+            for key, value in (("core.repositoryformatversion", "1"), ("extensions.partialClone", name),
+                               (f"remote.{name}.promisor", "true"), (f"remote.{name}.partialclonefilter", "blob:none")):
+                sync._git("config", key, value, check=True)
+        result = sync.pull(name)
+        if lazy:
+            result.notes.append("partial clone: metadata and texts fetched; each raw snapshot is fetched when read")
+        return store, result
+    except BaseException:
+        if store is not None:
+            store.close()
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            for child in target.iterdir():
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+        raise
