@@ -158,7 +158,7 @@ def push(ctx, name, as_json, store_path):
       provenance push            # origin, or the only remote
 
     If the remote moved on meanwhile, its history is pulled and joined first,
-    then the push is tried again (5 attempts in all).
+    then the push is tried again (10 attempts in all).
     """
     with _open_store(ctx, store_path) as store:
         result = _sync(store).push(name)

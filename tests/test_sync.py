@@ -383,3 +383,28 @@ def test_verify_still_refuses_duplicate_numbers_without_a_merge(tmp_path):
     with Store(path) as s:
         problems = s.verify().problems
     assert any("version numbers are not 1..2 without gaps: 1, 1" in p for p in problems), problems
+
+
+def test_what_does_not_verify_is_refused_before_main_moves(tmp_path):
+    """A remote whose new commit swaps a stored snapshot (a rewrite that keeps
+    every commit id this store knew): pull checks what arrived and refuses."""
+    hub = make_hub(tmp_path / "hub.git")
+    a = store_with_remote(tmp_path / "a", hub, [inc("doc", b"one\n", 1)])
+    sync(a)
+    b = clone(str(hub), tmp_path / "b")[0]
+    b.close()
+    with Store(tmp_path / "b") as s:
+        v = s.resolve("doc")
+    env = {k: val for k, val in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_DIR=str(hub), GIT_INDEX_FILE=str(tmp_path / "index"))
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], input=b"forged\n", env=env,
+                          capture_output=True, check=True).stdout.decode().strip()
+    subprocess.run(["git", "read-tree", "main"], env=env, check=True)
+    subprocess.run(["git", "update-index", "--cacheinfo", f"100644,{blob},{v.path}/snapshot.txt"], env=env, check=True)
+    tree = subprocess.run(["git", "write-tree"], env=env, capture_output=True, check=True).stdout.decode().strip()
+    forged = git(hub, "commit-tree", tree, "-p", "main", "-m", "Ingest doc v2\n\nDocument: doc").strip()
+    git(hub, "update-ref", "refs/heads/main", forged)
+    before = git(tmp_path / "b", "rev-parse", "main")
+    line = one_line_error(CliRunner().invoke(cli, ["--store", str(tmp_path / "b"), "pull"]), "does not verify")
+    assert f"would change {v.path}/snapshot.txt" in line
+    assert git(tmp_path / "b", "rev-parse", "main") == before

@@ -38,7 +38,10 @@ from .records import _first_line, _parse_trailers
 if TYPE_CHECKING:
     from . import Store
 
-PUSH_ATTEMPTS = 5  # a rejected push pulls and tries again this many times in all
+# A rejected push pulls and tries again, this many times in all.  Each
+# rejection means another machine's push got in, so N machines pushing at
+# once need at most N attempts; a lock held by a concurrent push costs one too.
+PUSH_ATTEMPTS = 10
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -240,7 +243,9 @@ class Sync:
                                       f"(commit {sha[:12]}: {t['Path'][0]}); stores of different layouts cannot sync")
         if local is None or not ingests:
             return len(ingests)
-        ours = store._commits_for(local, {t["Path"][0] for _, _, t in ingests})
+        here = set(self._git("ls-tree", "-r", "-d", "-z", "--name-only", local, "--", "documents")
+                   .stdout.decode("utf-8", "surrogateescape").split("\0"))
+        ours = store._commits_for(local, {t["Path"][0] for _, _, t in ingests} & here)
         mine = self._ingest_keys(local, {t.get("Document", [""])[0] for _, _, t in ingests})
         for sha, subject, t in ingests:
             path = t["Path"][0]
@@ -286,7 +291,7 @@ class Sync:
                 action, new = "merge", self._merge_commit(name, local, fetched, added)
             notes: list[str] = []
             if verify:
-                notes = self._verify_candidate(new)
+                notes = self._verify_arrived(local, new, fetched, arriving)
             if _advance_main(store, new, local):
                 return SyncResult(name, action, local, new, fetched, added, attempt, notes)
             time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** min(attempt, 8))))
@@ -317,20 +322,107 @@ class Sync:
             raise ProvenanceError(f"cannot record the merge in {store.path}: {_first_line(proc.stderr)}")
         return proc.stdout.decode().strip()
 
-    def _verify_candidate(self, commit: str) -> list[str]:
-        """Hashes, trailers and history of the tip-to-be, before main moves to
-        it: a pull that brings a mismatch is refused.  Blobs a partial clone
-        does not hold are listed, not fetched."""
+    def _verify_arrived(self, local: str | None, new: str, fetched: str, arriving) -> list[str]:
+        """Check everything that arrives before main moves to `new`: what
+        `new` holds beyond `local` is exactly what the arriving commits
+        added (nothing of ours changed or removed, nothing slipped in by a
+        merge), the arriving commits only add files, every arriving version
+        folder's hashes match its meta.json and its ingest commit's trailers
+        (verify's own checks), and every arriving trailer matches meta.json.
+        What was here was verified when it came.  Blobs a partial clone does
+        not hold are listed (notes), not fetched.  Raises on a mismatch."""
         from ..evidence import check_trailers
-        from .model import VerifyReport
 
-        report = VerifyReport()
-        self.store._verify_history(commit, None, report)
-        problems = report.problems + check_trailers(self.store, commit)
+        store = self.store
+        problems: list[str] = []
+        added: dict[str, str] = {}
+        if local is None:
+            listing = self._git("ls-tree", "-r", "-z", "--full-tree", new, check=True).stdout
+            for line in filter(None, listing.split(b"\0")):
+                info, _, path = line.partition(b"\t")
+                added[path.decode("utf-8", "surrogateescape")] = info.split()[2].decode()
+        else:
+            changes = self._git("diff-tree", "-r", "-z", "--no-renames", local, new, check=True).stdout.split(b"\0")
+            for head, path in zip(changes[0::2], changes[1::2]):
+                fields = head.decode().lstrip(":").split()
+                name = path.decode("utf-8", "surrogateescape")
+                if len(fields) == 5 and fields[4] == "A":
+                    added[name] = fields[3]
+                elif len(fields) == 5:
+                    problems.append(f"the merged history would {'delete' if fields[4] == 'D' else 'change'} {name}, "
+                                    f"which this store holds")
+        brought: dict[str, str] = {}
+        log = self._git("log", "-z", "--raw", "--no-renames", "--no-abbrev", "--format=%x01%H", fetched,
+                        *(["--not", local] if local else []), check=True).stdout
+        commit = ""
+        tokens = log.split(b"\0")
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i].lstrip(b"\n")
+            if tok.startswith(b"\x01"):
+                commit = tok[1:].decode().strip()
+                i += 1
+                continue
+            if tok.startswith(b":") and i + 1 < len(tokens):
+                fields = tok[1:].decode().split()
+                name = tokens[i + 1].decode("utf-8", "surrogateescape")
+                if fields[4][:1] == "A":
+                    brought.setdefault(name, fields[3])
+                else:
+                    problems.append(f"commit {commit[:12]} {'deletes' if fields[4][:1] == 'D' else 'changes'} {name}: "
+                                    f"stored files must never change")
+                i += 2
+                continue
+            i += 1
+        folders: dict[str, dict[str, str]] = {}
+        for name, blob in sorted(added.items()):
+            if brought.get(name) != blob:
+                problems.append(f"{name} appears in the merged history but no arriving commit added it")
+            parts = name.split("/")
+            if len(parts) < 7 or parts[0] != "documents" or parts[3] != "versions":
+                problems.append(f"unexpected file in the layout: {name}")
+                continue
+            folders.setdefault("/".join(parts[:6]), {})["/".join(parts[6:])] = blob
+        ingests = {t["Path"][0]: (sha, t) for sha, subject, t in arriving
+                   if subject.startswith("Ingest ") and "Observation" not in t and len(t.get("Path", [])) == 1}
+        unfetched = self.missing_blobs(new)
+        new_folders = sorted(f for f, files in folders.items() if "meta.json" in files)
+        names = []
+        for folder in new_folders:
+            files = folders[folder]
+            snap = next((f for f in files if f.startswith("snapshot.")), None)
+            names += [files.get(f, "0" * 40) if f else "0" * 40 for f in ("meta.json", snap, "text.txt")]
+        names = ["0" * 40 if n in unfetched else n for n in names]
+        stream = store._cat(names)
+        try:
+            for folder in new_folders:
+                objs = [next(stream)[2] for _ in range(3)]
+                problems.extend(store._check_version(folder, folders[folder], objs, ingests.get(folder), {},
+                                                     unfetched))
+        finally:
+            stream.close()
+        for folder, files in sorted(folders.items()):
+            if "meta.json" in files:
+                continue  # (a new version: checked above)
+            for rel in files:  # an existing version gets observations and extractions, nothing else
+                if not (re.fullmatch(r"seen/[^/]+\.json", rel) or re.fullmatch(r"extractions/\d+/(text\.txt|meta\.json)", rel)):
+                    problems.append(f"an arriving commit adds {folder}/{rel} to a version this store holds")
+            extraction_files: dict[int, dict[str, str]] = {}
+            listing = self._git("ls-tree", "-r", "-z", f"{new}:{folder}/extractions", check=False).stdout
+            for line in filter(None, listing.split(b"\0")):
+                info, _, rel = line.partition(b"\t")
+                k, _, fname = rel.decode("utf-8", "surrogateescape").partition("/")
+                if k.isdigit():
+                    extraction_files.setdefault(int(k), {})[fname] = info.split()[2].decode()
+            if extraction_files:
+                problems.extend(store._check_extractions(folder, folder, extraction_files))
+        problems += check_trailers(store, f"{local}..{fetched}" if local else fetched)
         if problems:
             raise ProvenanceError(f"what the remote sent does not verify, nothing was changed here: {problems[0]}"
                                   + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-        return report.notes
+        if unfetched:
+            return [f"partial clone: {len(unfetched)} blob(s) (raw snapshots) are not here and were not checked"]
+        return []
 
     # -- push
 
@@ -362,6 +454,7 @@ class Sync:
             last_error = status.split("\t")[-1] if status else _first_line(proc.stderr)
             if "fetch first" in out or "non-fast-forward" in out or "non-fast-forward" in err or "fetch first" in err:
                 self.pull(remote.name)  # the remote moved on: join its history, then push the union
+                time.sleep(random.uniform(0, 0.05 * attempt))  # (jitter: pushers that lost together spread out)
             elif "lock" in err or "lock" in out:  # another push holds the remote's ref lock
                 time.sleep(random.uniform(0.05, 0.3) * attempt)
             else:

@@ -62,9 +62,9 @@ class _Verify:
                 return False, [line.strip() for line in text.splitlines() if line.strip()]
         return True, out.splitlines()
 
-    def _verify_history(self, tip: str, scope: str | None, report: VerifyReport) -> None:
+    def _verify_history(self, tip: str, scope: str | list[str] | None, report: VerifyReport) -> None:
         problems = report.problems
-        pathspec = [scope] if scope else []
+        pathspec = [scope] if isinstance(scope, str) else list(scope or [])  # (a list: those documents' folders)
         # 1. History, oldest first: every file is added once and never changed.
         # (Merges show no diff: what they bring in was checked in the commits that added it.)
         log = self._git("log", "--reverse", "-z", "--raw", "--no-abbrev", "--no-renames",
