@@ -408,3 +408,30 @@ def test_what_does_not_verify_is_refused_before_main_moves(tmp_path):
     line = one_line_error(CliRunner().invoke(cli, ["--store", str(tmp_path / "b"), "pull"]), "does not verify")
     assert f"would change {v.path}/snapshot.txt" in line
     assert git(tmp_path / "b", "rev-parse", "main") == before
+
+
+@pytest.mark.xfail(strict=True, reason="the writer still takes the highest stored number as the latest")
+def test_ingest_after_a_merge_compares_with_the_latest_capture(tmp_path):
+    """After concurrent versions met, the latest version is the latest by
+    capture (the derived numbering), not the folder with the highest stored
+    number: the page going back to older bytes is a new version, the latest
+    bytes again an observation."""
+    hub = make_hub(tmp_path / "hub.git")
+    a = store_with_remote(tmp_path / "a", hub, [inc("doc", b"one\n", 1)])
+    sync(a)
+    b = clone(str(hub), tmp_path / "b")[0]
+    with b:
+        b.add([inc("doc", b"late\n", 9, by="Bo <bo@example.org>")])  # folder 2 on b
+    with Store(a) as s:
+        s.add([inc("doc", b"two\n", 5), inc("doc", b"three\n", 6)])  # folders 2 and 3 on a
+    sync(a), sync(tmp_path / "b"), sync(a)
+    with Store(a) as s:
+        assert [s.raw(v) for v in s.versions("doc")] == [b"one\n", b"two\n", b"three\n", b"late\n"]
+        (back,) = s.add([inc("doc", b"three\n", 10)])
+        assert back.status == "repeat" and back.version.number == 5 and back.version.repeats == 3
+        (again,) = s.add([inc("doc", b"three\n", 11)])
+        assert again.status == "seen-again"
+        versions = s.versions("doc")
+        assert [s.raw(v) for v in versions] == [b"one\n", b"two\n", b"three\n", b"late\n", b"three\n"]
+        assert versions[-1].seen == ("2024-01-11T12:00:00+00:00",) and versions[-1].repeats == 3
+        assert not s.verify().problems
