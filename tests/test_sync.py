@@ -336,7 +336,7 @@ def test_a_lazy_clone_reads_reports_and_says_what_it_could_not_check(tmp_path):
     assert any("2 blob(s)" in n for n in report["notes"]), report
 
 
-def test_remote_commands_and_their_errors(tmp_path):
+def test_remote_commands_and_their_errors(tmp_path, monkeypatch):
     hub = make_hub(tmp_path / "hub.git")
     store = tmp_path / "s"
     cli_run(store, "init")
@@ -356,6 +356,14 @@ def test_remote_commands_and_their_errors(tmp_path):
     cli_run(store, "remote", "remove", "mirror")
     assert cli_run(store, "remote").output == "origin\n"
     assert json.loads(cli_run(store, "pull", "--json").output)["action"] == "empty-remote"
+    # A file:// URL, and a relative path (kept absolute: git would read it against any later cwd).
+    other = store_with_remote(tmp_path / "other", hub, [inc("doc", b"from the other store\n", 1)])
+    sync(other)
+    cli_run(store, "remote", "add", "viafile", hub.as_uri())
+    assert json.loads(cli_run(store, "pull", "viafile", "--json").output)["versions_added"] == 1
+    monkeypatch.chdir(tmp_path)
+    cli_run(store, "remote", "add", "relative", "hub.git")
+    assert json.loads(cli_run(store, "remote", "--json").output)[1] == {"name": "relative", "url": str(hub)}
     one_line_error(CliRunner().invoke(cli, ["clone", str(hub), str(store)]), "not an empty directory")
     one_line_error(CliRunner().invoke(cli, ["clone", str(tmp_path / "nothing.git"), str(tmp_path / "c")]), "cannot fetch")
     assert not (tmp_path / "c").exists()  # nothing half-made
@@ -434,4 +442,36 @@ def test_ingest_after_a_merge_compares_with_the_latest_capture(tmp_path):
         versions = s.versions("doc")
         assert [s.raw(v) for v in versions] == [b"one\n", b"two\n", b"three\n", b"late\n", b"three\n"]
         assert versions[-1].seen == ("2024-01-11T12:00:00+00:00",) and versions[-1].repeats == 3
+        assert not s.verify().problems
+
+
+def test_a_pull_racing_local_ingests_loses_nothing(tmp_path):
+    """Ingests and a pull move main at the same time: each goes through the
+    writer's compare-and-swap, so whichever loses starts again on the new tip."""
+    import threading
+
+    hub = make_hub(tmp_path / "hub.git")
+    other = store_with_remote(tmp_path / "other", hub, [inc(f"o{i}", b"remote %d\n" % i, 1) for i in range(30)])
+    sync(other)
+    mine = store_with_remote(tmp_path / "mine", hub, [])
+    errors = []
+
+    def ingest():
+        try:
+            with Store(mine) as s:
+                for i in range(15):
+                    s.add([inc("local", b"local version %d\n" % i, 1 + i)])
+        except Exception as exc:  # pragma: no cover (reported below)
+            errors.append(exc)
+
+    worker = threading.Thread(target=ingest)
+    worker.start()
+    with Store(mine) as s:
+        for _ in range(3):
+            Sync(s).pull()
+    worker.join()
+    assert not errors
+    with Store(mine) as s:
+        Sync(s).pull()
+        assert len(s.versions("local")) == 15 and len(s.documents()) == 31
         assert not s.verify().problems

@@ -139,7 +139,7 @@ class Sync:
         if not _NAME_RE.fullmatch(name) or name.endswith((".lock", ".")) or ".." in name:
             raise ProvenanceError(f"bad remote name {name!r}: letters, digits, '.', '_' and '-', "
                                   "starting with a letter or digit")
-        url = _check_url(url)
+        url = _local_path(_check_url(url))
         if any(r.name == name for r in self.remotes()):
             raise ProvenanceError(f"a remote called {name!r} exists already (remove it first)")
         # Only main is ever fetched, into refs/remotes/NAME/main; no tags.
@@ -496,6 +496,14 @@ class Sync:
         return len(wanted)
 
 
+def _local_path(url: str) -> str:
+    """A relative path to a repository on this machine, made absolute: git
+    would resolve it against wherever the next command runs."""
+    if "://" not in url and not re.match(r"^[^/]+:", url) and os.path.exists(url):
+        return os.path.abspath(url)
+    return url
+
+
 def _ingest_key(t: dict[str, list[str]]) -> tuple:
     return tuple((t.get(k) or [""])[0] for k in ("Document", "Version", "Ingested-At", "Ingested-By", "Captured-At"))
 
@@ -518,9 +526,7 @@ def clone(url: str, path: str | os.PathLike, *, lazy: bool = False, name: str = 
     and texts now and each raw snapshot when it is first read."""
     from . import Store
 
-    url = _check_url(url)
-    if os.path.isdir(url) and not re.match(r"^[a-z]+://", url):
-        url = os.path.abspath(url)
+    url = _local_path(_check_url(url))
     target = Path(os.path.abspath(os.fspath(path)))
     created = not target.exists()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
