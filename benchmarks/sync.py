@@ -38,7 +38,6 @@ from ingest import corpus_text, corpus_words, cut, edit  # noqa: E402
 
 from provenance.extract import decode  # noqa: E402
 from provenance.store import Incoming, Store  # noqa: E402
-from provenance.store.sync import Sync  # noqa: E402
 
 DATA = HERE / ".data" / "sync"
 
@@ -92,7 +91,7 @@ def main() -> None:
         t = time.perf_counter()
         with Store.init(DATA / side) as s:
             s.add(items_for(side, args.versions, random.Random(seed), text, vocab))
-            Sync(s).add_remote("origin", str(hub))
+            s.sync.add_remote("origin", str(hub))
             n = len(s.all_versions())
         stores[side] = DATA / side
         print(f"store {side}: {n:,} versions ingested in {time.perf_counter() - t:.1f} s")
@@ -106,7 +105,7 @@ def main() -> None:
         size = packs(receiver)
         t = time.perf_counter()
         with Store(path) as s:
-            sync = Sync(s)
+            sync = s.sync
             result = sync.push() if action == "push" else sync.pull() if action == "pull" else sync.sync()
         elapsed = time.perf_counter() - t
         received = packs(receiver) - size
@@ -119,9 +118,9 @@ def main() -> None:
     size_b, size_hub = packs(stores["b"]), packs(hub)
     t = time.perf_counter()
     with Store(stores["b"]) as s:
-        pulled = Sync(s).pull()
+        pulled = s.sync.pull()
         pull_s = time.perf_counter() - t
-        pushed = Sync(s).push()
+        pushed = s.sync.push()
     elapsed = time.perf_counter() - t
     print(f"{'B sync: pull (fetch, check, merge, verify)':<44} {pull_s:6.2f} s  "
           f"{(packs(stores['b']) - size_b) / 1e6:7.2f} MB received ({pulled.action}, "

@@ -369,7 +369,7 @@ def _load_side(ctx, arg: str, store_path: str | None, stores: dict, original: bo
     store = stores["store"]
     version = store.resolve(doc_id, spec)
     if extraction is not None:
-        store._extraction_number(version, extraction)  # a clear error for one that does not exist
+        store.history.extraction_number(version, extraction)  # a clear error for one that does not exist
     return side_for_version(store, version, extraction)
 
 
@@ -471,7 +471,7 @@ def verify(ctx, doc_id, as_json, since, sign, store_path):
 
     with _open_store(ctx, store_path) as store:
         report = store.verify(doc_id)
-        tip = store._tip()
+        tip = store.objects.tip()
         problems = evidence.check_checkpoints(store, tip) + evidence.check_reflog(store, tip)
         problems += evidence.check_trailers(store, tip)
         grown = None

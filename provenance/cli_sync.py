@@ -36,9 +36,7 @@ def _store_path(ctx, store_path):
 
 
 def _sync(store):
-    from .store.sync import Sync
-
-    return Sync(store)
+    return store.sync
 
 
 def _short(sha: str | None) -> str:
@@ -204,10 +202,10 @@ def clone(ctx, url, path, lazy, as_json):
 
     PATH defaults to --store, $PROVENANCE_STORE or ./store.
     """
-    from .store.sync import clone as do_clone
+    from .store import Store
 
     target = path or _store_path(ctx, None)
-    store, result = do_clone(url, target, lazy=lazy)
+    store, result = Store.clone(url, target, lazy=lazy)
     with store:
         count = len(store.documents())
     if as_json:
@@ -216,7 +214,7 @@ def clone(ctx, url, path, lazy, as_json):
     click.echo(f"cloned {url} into {store.path}: {count} document{'s' if count != 1 else ''}"
                f"{' (lazy: raw snapshots are fetched when read)' if lazy else ''}")
     for note in result.notes:
-        if not note.startswith("partial clone"):
+        if not note.startswith("partial clone:"):
             click.echo(f"note: {note}")
 
 

@@ -56,7 +56,7 @@ class Checkpoint:
 
 
 def _git(store: "Store", *args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
-    return store._git(*args, input=input, check=False)
+    return store.objects.git(*args, input=input, check=False)
 
 
 def history_contains(store: "Store", ancestor: str, descendant: str) -> bool:
@@ -266,7 +266,7 @@ def check_trailers(store: "Store", tip: str | None) -> list[str]:
         if not subject.startswith("Ingest ") or "Observation" in trailers or len(trailers.get("Path", [])) != 1:
             continue  # store.verify reports commits without a single Path
         commits.append((sha, trailers, body))
-    metas = store._cat_all(f"{sha}:{t['Path'][0]}/meta.json" for sha, t, _ in commits)
+    metas = store.objects.cat_all(f"{sha}:{t['Path'][0]}/meta.json" for sha, t, _ in commits)
     problems = []
     for sha, trailers, body in commits:
         raw = metas.get(f"{sha}:{trailers['Path'][0]}/meta.json")

@@ -22,6 +22,8 @@ from provenance.errors import ProvenanceError
 from provenance.extract import decode
 from provenance.ingest import documents_in_folders, folder_files, ingest_folders, read_input
 from provenance.store import Incoming, Store
+from provenance.store.objects import Objects
+from provenance.store.writer import Writer
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "corpus" / "fiction_austen_persuasion.txt"
@@ -252,7 +254,7 @@ def test_a_second_crawl_of_many_documents(tmp_path, monkeypatch):
     got = []
     for batched in (True, False):
         if not batched:
-            monkeypatch.setattr(Store, "_prefetch", lambda self, *args, **kw: None)
+            monkeypatch.setattr(Objects, "prefetch", lambda self, *args, **kw: None)
         with Store.init(tmp_path / f"s{batched}") as s:
             ingest_folders(s, [str(tmp_path / "c1")])
             got.append([(r.version.document, r.version.number, r.status, r.version.words_added, r.version.words_removed)
@@ -537,7 +539,7 @@ def test_maintenance_is_finished_and_unlocked_even_if_the_add_fails_after_moving
         raise RuntimeError("after main moved")
 
     with Store.init(tmp_path / "s") as s:
-        monkeypatch.setattr(Store, "_results", broken)
+        monkeypatch.setattr(Writer, "_results", broken)
         with pytest.raises(RuntimeError, match="after main moved"):
             s.add([Incoming("d", b"one", decode(b"one"), ingested_by=USER)])
         assert (s.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain").exists()

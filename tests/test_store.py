@@ -30,6 +30,7 @@ from provenance.store import (
     validate_doc_id,
 )
 from provenance.store.records import _dump_json
+from provenance.store.writer import Writer
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
@@ -541,8 +542,8 @@ def test_a_lock_is_never_removed_while_a_live_writer_is_updating_refs(store, mon
     lock.unlink()
 
 
-class Interfering(Store):
-    """A store whose main is moved by another (real) writer between fast-import and the CAS."""
+class InterferingWriter(Writer):
+    """A writer whose main is moved by another (real) writer between fast-import and the CAS."""
 
     interfere = 0
 
@@ -553,6 +554,18 @@ class Interfering(Store):
             with Store(self.path) as other:
                 other.add([inc("nda", b"sneaked in %d" % self.interfere if self.interfere else b"sneaked in")])
         return written
+
+
+class Interfering(Store):
+    """A store whose writer is an InterferingWriter."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.writer = InterferingWriter(self.objects, self.index, self.history, self.locks, self.maintenance,
+                                        bucket_size=self.bucket_size)
+
+    interfere = property(lambda self: self.writer.interfere,
+                         lambda self, value: setattr(self.writer, "interfere", value))
 
 
 def test_a_lost_race_recomputes_everything_from_the_fresh_tip(store):

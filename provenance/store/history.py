@@ -1,5 +1,8 @@
 """History queries: documents, versions, resolving ID@N, a version's text and raw bytes.
 
+The part `History(objects, index, bucket_size)`: reads through `Objects`,
+asks `Index` which commit added a version.
+
 Owns: read-only answers about what the store holds.  Never: writes, and
 never trusts a cache over the objects for what it returns as evidence.
 """
@@ -13,21 +16,32 @@ from typing import Any
 from ..errors import ProvenanceError
 from .model import DocumentSummary, Extraction, Version
 from .layout import _version_number, document_folder, validate_doc_id
-from .objects import _parse_tree_object
+from .index import Index
+from .objects import Objects, _parse_tree_object
 from .records import _later, _parse_json_many, _version_from_meta
-from . import numbering
+from .numbering import UID_RE, capture_key, derive, has_duplicates, pick
 
 
 
-class _History:
-    """History queries (history.py): documents, versions, resolve, text and raw bytes."""
+class History:
+    """History queries: documents, versions, resolve, text and raw bytes.
+
+    Given the store's `Objects` (every read), its `Index` (which commit
+    added a version) and the layout's bucket size; holds no state of its own.
+    """
+
+    def __init__(self, objects: Objects, index: Index, bucket_size: int):
+        self.objects = objects
+        self.index = index
+        self.bucket_size = bucket_size
+        self.path = objects.path
 
     def documents(self) -> list[DocumentSummary]:
         """Every document, sorted by id (one ls-tree, one cat-file)."""
-        tip = self._tip()
+        tip = self.objects.tip()
         if tip is None:
             return []
-        proc = self._git("ls-tree", "-r", "-d", "-z", f"{tip}:documents", check=False)
+        proc = self.objects.git("ls-tree", "-r", "-d", "-z", f"{tip}:documents", check=False)
         if proc.returncode != 0:
             return []
         docs: dict[str, dict] = {}
@@ -52,14 +66,14 @@ class _History:
         names = [f"{tip}:documents/{docs[k]['latest'][1]}/meta.json" for k in keys]
         seen_trees = {k: docs[k]["seen"].get(docs[k]["latest"][1]) for k in keys}
         names += [sha for sha in seen_trees.values() if sha]
-        objects = self._cat_all(names)
+        objects = self.objects.cat_all(names)
         latest_seen: dict[str, str] = {}
         for k, sha in seen_trees.items():
             if sha and objects.get(sha):
                 entries = sorted(e[1] for e in _parse_tree_object(objects[sha]))
                 if entries:
                     latest_seen[k] = f"{tip}:documents/{docs[k]['latest'][1]}/seen/{entries[-1]}"
-        seen_objects = self._cat_all(latest_seen.values())
+        seen_objects = self.objects.cat_all(latest_seen.values())
         out = []
         for k in keys:
             d = docs[k]
@@ -78,15 +92,16 @@ class _History:
             doc = urllib.parse.unquote(k.split("/", 1)[1])
             if d.get("merged"):  # concurrent versions from two stores: the derived numbering counts
                 derived = self.versions(doc)
-                last = max([derived[-1].captured_at, *derived[-1].seen], key=numbering._capture_key)
+                last = max([derived[-1].captured_at, *derived[-1].seen], key=capture_key)
                 out.append(DocumentSummary(doc, len(derived), last, len(derived)))
                 continue
             out.append(DocumentSummary(doc, d["count"], captured, d["latest"][0]))
         out.sort(key=lambda s: s.document)
         return out
 
-    def versions(self, doc_id: str) -> list[Version]:
-        """Every version of a document, oldest first.
+    def versions(self, doc_id: str, tip: str | None = None) -> list[Version]:
+        """Every version of a document, oldest first (as of commit `tip`;
+        default: main), numbered as store/numbering.py says.
 
         Bucket by bucket (`<bucket>/` holds 100 versions), each read with
         pipelined requests to the persistent cat-file (no process per
@@ -96,29 +111,29 @@ class _History:
         `_commits_for`).
         """
         doc = validate_doc_id(doc_id)
-        tip = self._tip()
+        tip = tip or self.objects.tip()
         folder = document_folder(doc)
-        versions_tree = self._tree_at(tip, f"{folder}/versions") if tip is not None else None
+        versions_tree = self.objects.tree_at(tip, f"{folder}/versions") if tip is not None else None
         buckets = sorted((int(name), name, sha) for name, (mode, sha) in (versions_tree or {}).items()
                          if name.isdigit() and mode.startswith("40"))
         rows: list[tuple[str, Any, tuple[str, ...]]] = []  # (version folder, meta, seen)
         for i, (_, name, sha) in enumerate(buckets):
             full = i < len(buckets) - 1  # only the last bucket still grows or gets seen/ files
-            entries = self._bucket_cache_read(sha) if full else None
+            entries = self.index.bucket_cache_read(sha) if full else None
             if entries is None:
-                entries = self._read_bucket(sha)
+                entries = self.index.read_bucket(sha)
                 if full:
-                    self._bucket_cache_write(sha, entries)
+                    self.index.bucket_cache_write(sha, entries)
             rows.extend((f"{folder}/versions/{name}/{entry[0]}", entry[1], tuple(entry[2])) for entry in entries)
         if not rows:
             raise ProvenanceError(f"unknown document: {doc}")
-        commits = self._commits_for(tip, {path for path, _, _ in rows}, [folder])
+        commits = self.index.commits_for(tip, {path for path, _, _ in rows}, [folder])
         out = []
         for path, meta, seen in rows:
             if not isinstance(meta, dict):
                 raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)")
             out.append(_version_from_meta(meta, path, commits.get(path, ""), seen))
-        return numbering.derive(out)  # (sorted; renumbered only where stores merged concurrent versions)
+        return derive(out)  # (sorted; renumbered only where stores merged concurrent versions)
 
     def all_versions(self) -> list[Version]:
         """Every version of every document, by document id, oldest first: what
@@ -126,10 +141,10 @@ class _History:
         store.  One `ls-tree` of the tip, the meta.json and seen files in one
         `cat-file`, the commits from the local index: 10,000 documents took
         8.8 s document by document."""
-        tip = self._tip()
+        tip = self.objects.tip()
         if tip is None:
             return []
-        proc = self._git("ls-tree", "-r", "-z", f"{tip}:documents", check=False)
+        proc = self.objects.git("ls-tree", "-r", "-z", f"{tip}:documents", check=False)
         if proc.returncode != 0:
             return []
         metas: dict[str, str] = {}  # version folder -> its meta.json's blob
@@ -147,9 +162,9 @@ class _History:
                 seen.setdefault(folder, []).append((parts[6], info.split()[2].decode()))
         for files in seen.values():
             files.sort()
-        data = self._cat_all([*metas.values(), *(blob for files in seen.values() for _, blob in files)])
+        data = self.objects.cat_all([*metas.values(), *(blob for files in seen.values() for _, blob in files)])
         folders = sorted(metas)
-        commits = self._commits_for(tip, set(folders), ["documents"])
+        commits = self.index.commits_for(tip, set(folders), ["documents"])
         out = []
         for folder, meta in zip(folders, _parse_json_many([data.get(metas[f]) for f in folders])):
             if not isinstance(meta, dict):
@@ -162,7 +177,7 @@ class _History:
         start = 0
         for i in range(1, len(out) + 1):  # each document's run through numbering.derive
             if i == len(out) or out[i].document != out[start].document:
-                derived.extend(numbering.derive(out[start:i]))
+                derived.extend(derive(out[start:i]))
                 start = i
         return derived
 
@@ -170,21 +185,21 @@ class _History:
         """None: latest; N >= 1: version N; -K: K versions before the latest;
         a uid (12 hex digits): that version, whatever its number is now."""
         doc = validate_doc_id(doc_id)
-        tip = self._tip()
+        tip = self.objects.tip()
         folder = document_folder(doc)
-        versions_tree = self._tree_at(tip, f"{folder}/versions")
-        latest = self._latest_entry(versions_tree) if versions_tree is not None else None
+        versions_tree = self.objects.tree_at(tip, f"{folder}/versions")
+        latest = self.objects.latest_entry(versions_tree) if versions_tree is not None else None
         if latest is None:
             raise ProvenanceError(f"unknown document: {doc}")
         latest_n = latest[3]
-        if isinstance(spec, str) and not numbering.UID_RE.fullmatch(spec):
+        if isinstance(spec, str) and not UID_RE.fullmatch(spec):
             raise ProvenanceError(f"version must be a number or a uid (12 hex digits), not {spec!r}")
         if spec is not None and not isinstance(spec, str) and (isinstance(spec, bool) or not isinstance(spec, int)):
             raise ProvenanceError(f"version must be a whole number, not {spec!r}")
-        if isinstance(spec, str) or self._merged_numbers(versions_tree):
+        if isinstance(spec, str) or self.merged_numbers(versions_tree):
             # Numbers shared by folders from two stores, or a uid: the derived
             # numbering decides (it needs every version's meta.json).
-            return numbering.pick(self.versions(doc), doc, spec)
+            return pick(self.versions(doc), doc, spec)
         if spec is None:
             n = latest_n
         elif spec > 0:
@@ -199,24 +214,24 @@ class _History:
         if n == latest_n:
             path = f"{folder}/versions/{latest[0]}/{latest[1]}"
         else:
-            bucket = self._tree_at(tip, f"{folder}/versions/{n // self.bucket_size:03d}")
+            bucket = self.objects.tree_at(tip, f"{folder}/versions/{n // self.bucket_size:03d}")
             names = [name for name in bucket if _version_number(name) == n] if bucket is not None else []
             if not names:
                 raise ProvenanceError(f"{doc} version {n} is missing from the store (run `provenance verify`)")
             path = f"{folder}/versions/{n // self.bucket_size:03d}/{sorted(names)[-1]}"
-        meta = self._load_meta(tip, path)
-        seen = tuple(c for _, c in self._load_seen(tip, path))
-        commit = self._commits_for(tip, {path}).get(path, "")
+        meta = self.objects.meta_at(tip, path)
+        seen = tuple(c for _, c in self.objects.seen_at(tip, path))
+        commit = self.index.commits_for(tip, {path}).get(path, "")
         return _version_from_meta(meta, path, commit, seen)
 
-    def _merged_numbers(self, versions_tree: dict[str, tuple[str, str]]) -> bool:
+    def merged_numbers(self, versions_tree: dict[str, tuple[str, str]]) -> bool:
         """True when two version folders of a document share a number (stores
         that ingested it concurrently were merged): one tree read per bucket,
         in one pipelined round."""
         buckets = [sha for name, (mode, sha) in versions_tree.items() if name.isdigit() and mode.startswith("40")]
-        self._load_trees(buckets)
-        return numbering.has_duplicates(
-            n for sha in buckets for n in (_version_number(name) for name in self._tree(sha)) if n is not None)
+        self.objects.load_trees(buckets)
+        return has_duplicates(
+            n for sha in buckets for n in (_version_number(name) for name in self.objects.tree(sha)) if n is not None)
 
     def text(self, version: Version, extraction: int | None = None) -> str:
         """The version's text: its latest extraction (None), or extraction N
@@ -224,16 +239,17 @@ class _History:
         if extraction is None:
             extraction = self.latest_extraction(version)
         if extraction == 1:
-            return self._blob(version, "text.txt", "the text").decode("utf-8")
-        return self._blob(version, f"extractions/{self._extraction_number(version, extraction)}/text.txt",
+            return self.objects.version_file(version, "text.txt", "the text").decode("utf-8")
+        return self.objects.version_file(version, f"extractions/{self.extraction_number(version, extraction)}/text.txt",
                           f"extraction {extraction}").decode("utf-8")
 
     def latest_extraction(self, version: Version) -> int:
         """The number of the version's latest extraction (1 if never re-extracted)."""
-        tree = self._tree_at(self._tip(), f"{version.path}/extractions")
+        tree = self.objects.tree_at(self.objects.tip(), f"{version.path}/extractions")
         return max((int(name) for name in tree if name.isdigit()), default=1) if tree else 1
 
-    def _extraction_number(self, version: Version, n: int) -> int:
+    def extraction_number(self, version: Version, n: int) -> int:
+        """`n` if the version has an extraction `n`, else a clear error."""
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.latest_extraction(version):
             raise ProvenanceError(f"{version.document} v{version.number} has no extraction {n} "
                                   f"(it has {self.latest_extraction(version)})")
@@ -245,10 +261,10 @@ class _History:
         first = Extraction(1, f"{version.path}/text.txt", version.text_sha256, version.text_chars,
                            version.extractor, version.ingested_at, version.ingested_by,
                            dict(version.extraction), None)
-        tip = self._tip()
-        tree = self._tree_at(tip, f"{version.path}/extractions")
+        tip = self.objects.tip()
+        tree = self.objects.tree_at(tip, f"{version.path}/extractions")
         numbers = sorted(int(name) for name in tree if name.isdigit()) if tree else []
-        metas = self._cat_all(f"{tip}:{version.path}/extractions/{n}/meta.json" for n in numbers)
+        metas = self.objects.cat_all(f"{tip}:{version.path}/extractions/{n}/meta.json" for n in numbers)
         out = [first]
         for n in numbers:
             raw = metas.get(f"{tip}:{version.path}/extractions/{n}/meta.json")
@@ -263,4 +279,4 @@ class _History:
         return out
 
     def raw(self, version: Version) -> bytes:
-        return self._blob(version, version.snapshot, "the snapshot")
+        return self.objects.version_file(version, version.snapshot, "the snapshot")

@@ -1,8 +1,11 @@
 """Maintenance: geometric repacking and the commit-graph (with changed-path Bloom
 filters), started in the background when loose objects or packs pile up.
 
-Owns: `git maintenance`-like work and its lock.  Never: changes what any ref
-points to.
+The part `Maintenance(objects, locks)`; the writer starts it after every add.
+
+Owns: `git maintenance`-like work, its lock, and removing what killed
+writers left (incoming refs, temporary packs).  Never: changes what any
+ref points to.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Callable
 
 from ..locks import describe, log_repair, me, owner_gone, read_owner
 
-from .writer import _lock_age
+from .objects import Objects
+from .reflocks import RefLocks, lock_age
 
 
 
@@ -30,8 +34,18 @@ PACK_LIMIT = 12
 MAINTENANCE_LOCK_STALE = 3600.0  # seconds after which a maintenance lock is taken over
 
 
-class _Maintenance:
-    """Maintenance (maintenance.py): geometric repacking and the commit-graph, in the background."""
+class Maintenance:
+    """Maintenance: geometric repacking and the commit-graph, in the background;
+    leftovers of killed processes.
+
+    Given the store's `Objects` (its git processes) and `RefLocks` (which
+    ref locks count as leftovers); owns the maintenance lock.
+    """
+
+    def __init__(self, objects: Objects, locks: RefLocks):
+        self.objects = objects
+        self.locks = locks
+        self.path = objects.path
 
     def maintain(self) -> None:
         """Keep the store compact and quick to read; cheap unless a threshold is passed.
@@ -54,11 +68,11 @@ class _Maintenance:
         add tries again.  One process at a time maintains a store (the others
         skip it).
         """
-        maintained = self._start_maintenance()
+        maintained = self.start()
         if maintained is not None:
             maintained()
 
-    def _start_maintenance(self) -> Callable[[], None] | None:
+    def start(self) -> Callable[[], None] | None:
         """`maintain` in two halves: start the commit-graph update (a git
         process), and return the function that waits for it, repacks if due
         and lets go of the maintenance lock; None if there is nothing to wait
@@ -72,7 +86,7 @@ class _Maintenance:
             # The owner is written inside (as git's gc.pid): a lock whose owner
             # is provably gone is taken over at once, and the repair logged;
             # one without a readable owner only after MAINTENANCE_LOCK_STALE.
-            owner, age = read_owner(lock), _lock_age(lock)
+            owner, age = read_owner(lock), lock_age(lock)
             if age is None or not (owner_gone(owner) or (owner is None and age >= MAINTENANCE_LOCK_STALE)):
                 return  # someone else is maintaining the store
             try:
@@ -94,7 +108,7 @@ class _Maintenance:
                 args = ["maintenance", "run", "--auto", "--quiet", "--task=commit-graph"]
             try:
                 graph = subprocess.Popen(["git", *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, env=self._env)
+                                         stderr=subprocess.DEVNULL, env=self.objects.env)
             except OSError:
                 pass  # (no git: the add itself would have failed; nothing to maintain)
         except BaseException:
@@ -109,7 +123,7 @@ class _Maintenance:
     def leftovers(self) -> list[str]:
         """What killed processes may have left: ref locks, the maintenance
         lock, incoming refs, temporary packs (paths inside the store)."""
-        found = [p for p in self._lock_paths() if p.exists()]
+        found = [p for p in self.locks.paths() if p.exists()]
         lock = self.path / "objects" / "provenance-maintenance.lock"
         if lock.exists():
             found.append(lock)
@@ -117,22 +131,14 @@ class _Maintenance:
         found += list((self.path / "objects" / "pack").glob("tmp_*"))
         return [str(p.relative_to(self.path)) for p in sorted(found)]
 
-    def doctor(self) -> dict:
-        """Fix what is safe to fix after a crash, and say what is left and why:
-        ref locks no live writer holds, a maintenance lock whose owner is
-        gone, leftovers older than LEFTOVER_SECONDS, stale caches (rebuilt
-        by verify).  Never touches a version, a commit or main."""
-        before = set(self.leftovers())
-        self._clear_orphaned_locks()
-        maintained = self._start_maintenance()  # takes over a dead owner's lock, cleans leftovers
+    def repair(self) -> None:
+        """What `Store.doctor` fixes itself: ref locks no live writer holds, a
+        maintenance lock whose owner is gone, leftovers older than
+        LEFTOVER_SECONDS.  Never touches a version, a commit or main."""
+        self.locks.clear_orphaned()
+        maintained = self.start()  # takes over a dead owner's lock, cleans leftovers
         if maintained is not None:
             maintained()
-        report = self.verify()
-        left = self.leftovers()
-        return {"fixed": sorted(before - set(left)), "left": left,
-                "why_left": "held by a live process, or too recent to be a crash's "
-                            f"(leftovers go after {LEFTOVER_SECONDS / 60:.0f} minutes)" if left else "",
-                "caches_rebuilt": list(report.notes), "verify_ok": report.ok, "problems": list(report.problems)}
 
     def _clean_leftovers(self) -> None:
         """Incoming refs (refs/provenance/incoming/*) and temporary packs
@@ -165,7 +171,7 @@ class _Maintenance:
                     raise
             if objects is not None and (_count_loose(objects, LOOSE_LIMIT) >= LOOSE_LIMIT
                                         or _count_packs(objects) >= PACK_LIMIT):
-                self._git("-c", "repack.writeBitmaps=false", "repack", "-d", "-l", "-q", "--geometric=2",
+                self.objects.git("-c", "repack.writeBitmaps=false", "repack", "-d", "-l", "-q", "--geometric=2",
                           "--write-midx", check=False)
         finally:
             try:

@@ -66,6 +66,11 @@ class Version:
     merged_uids: tuple[str, ...] = ()
 
     @property
+    def stored_number(self) -> int:
+        """The number the folder was given at ingest (`NNNNNN`), before any merge."""
+        return int(self.path.rsplit("/", 1)[-1].partition("-")[0])
+
+    @property
     def uid(self) -> str:
         """The folder's uid: names this version on every machine (`ID@uid`), for ever."""
         return self.path.rsplit("/", 1)[-1].partition("-")[2]

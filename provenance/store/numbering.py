@@ -53,7 +53,7 @@ def has_duplicates(numbers: Iterable[int]) -> bool:
     return False
 
 
-def _capture_key(value: str) -> tuple[int, float, str]:
+def capture_key(value: str) -> tuple[int, float, str]:
     try:
         dt = datetime.fromisoformat(value)
         if dt.tzinfo is None:
@@ -82,12 +82,12 @@ def derive(stored: list[Version]) -> list[Version]:
         k += 1
     prefix = [v for v in by_folder if v.number <= k]
     tail = sorted((v for v in by_folder if v.number > k),
-                  key=lambda v: (_capture_key(v.captured_at), v.content_sha256, uid_of(v.path)))
+                  key=lambda v: (capture_key(v.captured_at), v.content_sha256, uid_of(v.path)))
     out: list[Version] = list(prefix)
     for v in tail:
         if out and out[-1].content_sha256 == v.content_sha256:
             kept = out[-1]
-            seen = sorted((*kept.seen, v.captured_at, *v.seen), key=_capture_key)
+            seen = sorted((*kept.seen, v.captured_at, *v.seen), key=capture_key)
             out[-1] = _with(kept, seen=tuple(seen), merged_uids=(*kept.merged_uids, uid_of(v.path)))
             continue
         out.append(v)

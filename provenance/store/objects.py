@@ -1,13 +1,18 @@
-"""Reading objects and trees: git's environment for every process, one persistent
-`git cat-file --batch-command` per Store (_CatFile), trees parsed once and
+"""Reading objects and trees: the part `Objects(path, env)`, at the bottom of the
+store.  Git's environment for every process (`store_env`), one persistent
+`git cat-file --batch-command` per store (_CatFile), trees parsed once and
 cached by sha (they are immutable, which keeps bulk ingests from re-reading
-the `documents/` and `documents/<xx>/` trees for every item), prefetching.
+the `documents/` and `documents/<xx>/` trees for every item), prefetching,
+`git()` for the other parts' git commands and `tip()`, main read fresh.
 
-Owns: every read of a git object.  Never: writes objects or moves a ref.
+Owns: every read of a git object, the cat-file process and the tree caches.
+Never: writes objects or moves a ref, and depends on no other part (every
+other part is given an `Objects`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -160,42 +165,57 @@ class _CatFile:
         proc.wait()
 
 
-class _Objects:
-    """Reading objects and trees (objects.py): git processes, the persistent cat-file, tree caches, prefetch."""
+class Objects:
+    """Reading objects and trees: git processes, the persistent cat-file, tree caches, prefetch.
 
-    def _make_env(self) -> dict[str, str]:
-        env = _base_env()
-        env["GIT_DIR"] = str(self.path)
-        return env
+    Constructed with the store's folder and the environment every git
+    process gets; owns the cat-file process (started on first use, ended
+    by `close`) and the caches of parsed trees and commit roots.
+    """
+
+    def __init__(self, path: Path, env: dict[str, str]):
+        self.path = path
+        self.env = env
+        self.closed = False
+        self._catfile: _CatFile | None = None
+        self._trees: dict[str, dict[str, tuple[str, str]]] = {}  # tree sha -> entries
+        self._tree_entries = 0  # entries in self._trees, bounded by TREE_CACHE_ENTRIES
+        self._roots: dict[str, str] = {}  # commit sha -> tree sha
 
     @property
-    def objects(self) -> "_CatFile":
+    def catfile(self) -> "_CatFile":
         """The store's persistent `git cat-file` (started on first use)."""
-        if self._closed:
+        if self.closed:
             raise ProvenanceError(f"the store at {self.path} is closed")
-        if self._objects is None:
-            self._objects = _CatFile(self.path, self._env)
-        return self._objects
+        if self._catfile is None:
+            self._catfile = _CatFile(self.path, self.env)
+        return self._catfile
 
-    def _git(self, *args: str, input: bytes | None = None, check: bool = True,
+    def close(self) -> None:
+        self.closed = True
+        catfile, self._catfile = self._catfile, None
+        if catfile is not None:
+            catfile.close()
+
+    def git(self, *args: str, input: bytes | None = None, check: bool = True,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         cmd = ["git", *args]
         try:
-            proc = subprocess.run(cmd, input=input, capture_output=True, env=env or self._env)
+            proc = subprocess.run(cmd, input=input, capture_output=True, env=env or self.env)
         except FileNotFoundError:
             raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
         if check and proc.returncode != 0:
             raise ProvenanceError(f"git {args[0]} failed in {self.path}: {_first_line(proc.stderr)}")
         return proc
 
-    def _tip(self) -> str | None:
+    def tip(self) -> str | None:
         """The commit main points at, or None for an empty store (read fresh).
 
         Read from the files git keeps it in, without a process: the loose ref
         (git replaces it atomically by rename), else `packed-refs` (which git
         writes before it removes a loose ref).
         """
-        if self._closed:
+        if self.closed:
             raise ProvenanceError(f"the store at {self.path} is closed")
         try:
             value = (self.path / MAIN).read_bytes().strip()
@@ -222,17 +242,17 @@ class _Objects:
             raise ProvenanceError(f"{MAIN} in {self.path} holds {sha[:80]!r}, not a commit id (run `provenance verify`)")
         return sha
 
-    def _object(self, sha: str) -> bytes:
-        found = self.objects.contents(sha)
+    def object(self, sha: str) -> bytes:
+        found = self.catfile.contents(sha)
         if found is None:
             raise ProvenanceError(_damaged(self.path, f"object {sha} is missing or unreadable"))
         return found[1]
 
-    def _tree(self, sha: str) -> dict[str, tuple[str, str]]:
+    def tree(self, sha: str) -> dict[str, tuple[str, str]]:
         """name -> (mode, sha) of a tree object."""
         entries = self._trees.get(sha)
         if entries is None:
-            entries = self._cache_tree(sha, self._object(sha))
+            entries = self._cache_tree(sha, self.object(sha))
         return entries
 
     def _cache_tree(self, sha: str, data: bytes) -> dict[str, tuple[str, str]]:
@@ -244,25 +264,26 @@ class _Objects:
         self._trees[sha] = entries
         return entries
 
-    def _load_trees(self, shas: Iterable[str]) -> None:
+    def load_trees(self, shas: Iterable[str]) -> None:
         """Cache many trees with one pipelined round of cat-file requests."""
         missing = sorted({sha for sha in shas if sha not in self._trees})
-        for sha, found in self.objects.contents_many(missing).items():
+        for sha, found in self.catfile.contents_many(missing).items():
             if found is not None and found[0] == "tree":
                 self._cache_tree(sha, found[1])
 
-    def _prefetch(self, tip: str | None, folders: Iterable[str], texts: bool) -> None:
-        """Warm the caches that `_doc_state` and `_load_text` read, for many
-        documents at once: the trees on the way to each document's latest
-        version, depth by depth, each depth in one pipelined round of requests
-        (instead of a round trip per tree), then the latest texts."""
+    def prefetch(self, tip: str | None, folders: Iterable[str], texts: dict[str, str] | None) -> None:
+        """Warm the tree cache for many documents at once: the trees on the
+        way to each document's latest version, depth by depth, each depth in
+        one pipelined round of requests (instead of a round trip per tree);
+        then, if `texts` is given (version folder -> text, the writer's
+        cache), the latest texts it lacks."""
         folders = sorted(set(folders))
         if tip is None or len(folders) < 8:
             return
-        at = {f: self._root(tip) for f in folders}  # the tree reached so far
+        at = {f: self.root(tip) for f in folders}  # the tree reached so far
         todo = {f: [*f.split("/"), "versions"] for f in folders}
         while todo:
-            self._load_trees(at[f] for f in todo)
+            self.load_trees(at[f] for f in todo)
             for f in list(todo):
                 entry = self._trees.get(at[f], {}).get(todo[f].pop(0))
                 if entry is None or not entry[0].startswith("40"):
@@ -272,14 +293,14 @@ class _Objects:
                 if not todo[f]:
                     del todo[f]
         # at: folder -> its versions tree; then the last bucket, then the latest version folder.
-        self._load_trees(at.values())
+        self.load_trees(at.values())
         buckets = {}
         for f, sha in at.items():
             numbered = [(int(name), name, oid) for name, (mode, oid) in self._trees.get(sha, {}).items()
                         if name.isdigit() and mode.startswith("40")]
             if numbered:
                 buckets[f] = max(numbered)[1:]
-        self._load_trees(oid for _, oid in buckets.values())
+        self.load_trees(oid for _, oid in buckets.values())
         latest = {}
         for f, (bucket, sha) in buckets.items():
             entries = [(_version_number(name), name, oid) for name, (mode, oid) in self._trees.get(sha, {}).items()
@@ -288,54 +309,54 @@ class _Objects:
             if entries:
                 _, name, oid = max(entries)
                 latest[f"{f}/versions/{bucket}/{name}"] = oid
-        self._load_trees(latest.values())
-        if texts:
+        self.load_trees(latest.values())
+        if texts is not None:
             wanted = {}
             for path, sha in latest.items():
                 entry = self._trees.get(sha, {}).get("text.txt")
-                if entry is not None and path not in self._text_cache:
+                if entry is not None and path not in texts:
                     wanted[entry[1]] = path
-            for oid, found in self.objects.contents_many(sorted(wanted)).items():
+            for oid, found in self.catfile.contents_many(sorted(wanted)).items():
                 if found is not None:
-                    self._text_cache[wanted[oid]] = found[1].decode("utf-8", "replace")
+                    texts[wanted[oid]] = found[1].decode("utf-8", "replace")
 
-    def _root(self, commit: str) -> str:
+    def root(self, commit: str) -> str:
         tree = self._roots.get(commit)
         if tree is None:
-            header = self._object(commit)[:100]
+            header = self.object(commit)[:100]
             if not header.startswith(b"tree "):
                 raise ProvenanceError(f"{commit} is not a commit in {self.path}")
             tree = header[5:header.index(b"\n")].decode()
             self._roots[commit] = tree
         return tree
 
-    def _entry(self, tip: str | None, path: str) -> tuple[str, str] | None:
+    def entry(self, tip: str | None, path: str) -> tuple[str, str] | None:
         """(mode, sha) of `path` in the tree of commit `tip`, or None."""
         if tip is None:
             return None
-        entry = ("40000", self._root(tip))
+        entry = ("40000", self.root(tip))
         for name in path.split("/"):
             if not entry[0].startswith("40"):
                 return None
-            entry = self._tree(entry[1]).get(name)
+            entry = self.tree(entry[1]).get(name)
             if entry is None:
                 return None
         return entry
 
-    def _tree_at(self, tip: str | None, path: str) -> dict[str, tuple[str, str]] | None:
-        entry = self._entry(tip, path)
-        return self._tree(entry[1]) if entry is not None and entry[0].startswith("40") else None
+    def tree_at(self, tip: str | None, path: str) -> dict[str, tuple[str, str]] | None:
+        entry = self.entry(tip, path)
+        return self.tree(entry[1]) if entry is not None and entry[0].startswith("40") else None
 
-    def _blob_at(self, tip: str | None, path: str) -> bytes | None:
-        entry = self._entry(tip, path)
-        return self._object(entry[1]) if entry is not None and not entry[0].startswith("40") else None
+    def blob_at(self, tip: str | None, path: str) -> bytes | None:
+        entry = self.entry(tip, path)
+        return self.object(entry[1]) if entry is not None and not entry[0].startswith("40") else None
 
-    def _latest_entry(self, versions: dict[str, tuple[str, str]]) -> tuple[str, str, str, int] | None:
+    def latest_entry(self, versions: dict[str, tuple[str, str]]) -> tuple[str, str, str, int] | None:
         """The last bucket's last version folder: (bucket name, folder name, folder tree sha, number)."""
         buckets = sorted((int(name), name, sha) for name, (mode, sha) in versions.items()
                          if name.isdigit() and mode.startswith("40"))
         for _, bucket, sha in reversed(buckets):
-            entries = [(_version_number(name), name, oid) for name, (mode, oid) in self._tree(sha).items()
+            entries = [(_version_number(name), name, oid) for name, (mode, oid) in self.tree(sha).items()
                        if mode.startswith("40")]
             entries = [e for e in entries if e[0] is not None]
             if entries:
@@ -343,13 +364,13 @@ class _Objects:
                 return bucket, name, oid, n
         return None
 
-    def _cat(self, names: Iterable[str]) -> Iterator[tuple[str, str | None, bytes | None]]:
+    def cat(self, names: Iterable[str]) -> Iterator[tuple[str, str | None, bytes | None]]:
         """Stream objects through ONE `git cat-file --batch`: (name, type, data)."""
         names = list(names)
         if not names:
             return
         proc = subprocess.Popen(["git", "cat-file", "--batch", "--buffer"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env)
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env)
 
         def feed() -> None:
             try:
@@ -386,13 +407,25 @@ class _Objects:
                     pass
             proc.wait()
 
-    def _cat_all(self, names: Iterable[str]) -> dict[str, bytes | None]:
+    def missing_blobs(self, tip: str | None) -> set[str]:
+        """Objects `tip`'s history names that this store does not hold, when
+        it is a partial clone (`clone --lazy`): found by `rev-list
+        --missing=print`, which never fetches them."""
+        if tip is None:
+            return set()
+        config = self.git("config", "--get", "extensions.partialClone", check=False)
+        if config.returncode != 0 or not config.stdout.strip():
+            return set()
+        proc = self.git("rev-list", "--objects", "--missing=print", tip, check=False)
+        return {line[1:].split()[0] for line in proc.stdout.decode().splitlines() if line.startswith("?")}
+
+    def cat_all(self, names: Iterable[str]) -> dict[str, bytes | None]:
         """Small objects (meta.json, seen files) through ONE `git cat-file --batch`, in memory."""
         names = list(dict.fromkeys(names))
         if not names:
             return {}
         proc = subprocess.run(["git", "cat-file", "--batch", "--buffer"], input=("\n".join(names) + "\n").encode("utf-8"),
-                              capture_output=True, env=self._env)
+                              capture_output=True, env=self.env)
         out, pos, result = proc.stdout, 0, {}
         for name in names:
             eol = out.find(b"\n", pos)
@@ -408,14 +441,48 @@ class _Objects:
             pos = eol + 2 + size
         return result
 
-    def _blob(self, version: Version, name: str, what: str) -> bytes:
-        data = self._blob_at(self._tip(), f"{version.path}/{name}")
+    def version_file(self, version: Version, name: str, what: str) -> bytes:
+        data = self.blob_at(self.tip(), f"{version.path}/{name}")
         if data is None:
             raise ProvenanceError(f"{what} of {version.document} v{version.number} is missing from {self.path} (run `provenance verify`)")
         return data
 
+    def meta_at(self, tip: str, path: str) -> dict:
+        """The meta.json of version folder `path` in commit `tip`."""
+        data = self.blob_at(tip, f"{path}/meta.json")
+        try:
+            if data is None:
+                raise ValueError("missing")
+            meta = json.loads(data)
+            if not isinstance(meta, dict):
+                raise ValueError("not a JSON object")
+            return meta
+        except ValueError as exc:
+            raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`): {exc}") from None
+
+    def seen_at(self, tip: str, path: str) -> list[tuple[str, str]]:
+        """(file name, captured_at) of each seen/ file of version folder `path`, by name."""
+        seen_tree = self.tree_at(tip, f"{path}/seen")
+        if seen_tree is None:
+            return []
+        out = []
+        for name, (mode, sha) in seen_tree.items():
+            try:
+                out.append((name, str(json.loads(self.object(sha)).get("captured_at", ""))))
+            except (ValueError, AttributeError):
+                out.append((name, ""))
+        out.sort()
+        return out
+
 
 _MALLOC_TRIM = "glibc.malloc.trim_threshold=67108864"
+
+
+def store_env(path: Path) -> dict[str, str]:
+    """The environment of every git process on the store at `path`."""
+    env = _base_env()
+    env["GIT_DIR"] = str(path)
+    return env
 
 
 def _base_env() -> dict[str, str]:

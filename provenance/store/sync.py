@@ -12,9 +12,15 @@ writer, which moves main by compare-and-swap.  push = `git push --atomic` of
 main, never forced; a rejected push pulls and tries again, a bounded
 number of times.
 
-Owns: the store's remotes and remote-tracking refs (refs/remotes/NAME/main).
-Never: moves main itself (the writer does), force-pushes, rewrites or drops
-a commit, or stores a password (a URL with one is refused).
+The part `Sync(objects, index, history, verifier, writer, bucket_size)`, at
+the top of the store's parts: it reads through `Objects`, `Index` and
+`History`, checks with the `Verifier`'s own version checks, and asks the
+`Writer` to move main and the remote-tracking refs.
+
+Owns: the store's remotes (git config) and the remote conversation.
+Never: moves a ref itself (the writer does; git fetch writes only a private
+incoming ref), force-pushes, rewrites or drops a commit, or stores a
+password (a URL with one is refused).
 """
 
 from __future__ import annotations
@@ -36,7 +42,9 @@ from .layout import INCOMING, MAIN, _version_number
 from .records import _first_line, _parse_trailers
 
 if TYPE_CHECKING:
-    from . import Store
+    from .history import History
+    from .index import Index
+    from .objects import Objects
 
 # A rejected push pulls and tries again, this many times in all.  Each
 # rejection means another machine's push got in, so N machines pushing at
@@ -87,22 +95,40 @@ def _check_url(url: str) -> str:
     return url
 
 
-class Sync:
-    """Remotes, pull, push (sync.py), for one store: `Sync(store)`."""
+class _Evidence:
+    """What provenance/evidence.py's checks read of a store: its objects and path."""
 
-    def __init__(self, store: "Store"):
-        self.store = store
+    def __init__(self, objects: "Objects"):
+        self.objects = objects
+        self.path = objects.path
+
+
+class Sync:
+    """Remotes, pull, push (sync.py): `store.sync`."""
+
+    # (`verifier` and `writer` are the store's Verifier and Writer; this
+    # module does not import theirs: the writer sits apart, and verify.py
+    # asks objects.py, not this module, which blobs a partial clone lacks.)
+    def __init__(self, objects: "Objects", index: "Index", history: "History", verifier, writer, bucket_size: int):
+        self.objects = objects
+        self.index = index
+        self.history = history
+        self.verifier = verifier
+        self.writer = writer
+        self.bucket_size = bucket_size
+        self.path = objects.path
+        self.evidence = _Evidence(objects)
 
     # -- plumbing
 
     def _git(self, *args: str, check: bool = False, interactive: bool = False) -> subprocess.CompletedProcess:
-        env = dict(self.store._env)
+        env = dict(self.objects.env)
         if interactive and sys.stdin.isatty():
             env.pop("GIT_TERMINAL_PROMPT", None)  # a person is there: git may ask for a password itself
         proc = subprocess.run(["git", *args], capture_output=True, env=env, stdin=subprocess.DEVNULL
                               if not interactive else None)
         if check and proc.returncode != 0:
-            raise ProvenanceError(f"git {args[0]} failed in {self.store.path}: {_first_line(proc.stderr)}")
+            raise ProvenanceError(f"git {args[0]} failed in {self.path}: {_first_line(proc.stderr)}")
         return proc
 
     def _rev(self, ref: str) -> str | None:
@@ -160,7 +186,8 @@ class Sync:
         # --refmap= : git would also move refs/remotes/NAME/main, which must
         # keep what the remote had before until the new tip passes its checks.
         args = ["fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--refmap="]
-        if lazy or self.is_partial():
+        promisor = self._git("config", "--get", "--type=bool", f"remote.{remote.name}.promisor").stdout.strip()
+        if lazy or promisor == b"true":  # (a partial clone's own remote; others send everything)
             args.append("--filter=blob:none")
         proc = self._git(*args, remote.name, f"+{MAIN}:{temp}", interactive=True)
         if proc.returncode != 0:
@@ -170,29 +197,32 @@ class Sync:
             raise ProvenanceError(f"cannot fetch from {remote.name} ({remote.url}): {_first_line(proc.stderr)}")
         return self._rev(temp), temp
 
+    def _promisor(self) -> str | None:
+        proc = self._git("config", "--get", "extensions.partialClone")
+        return proc.stdout.decode().strip() or None
+
     def is_partial(self) -> bool:
         proc = self._git("config", "--get", "extensions.partialClone")
         return proc.returncode == 0 and bool(proc.stdout.strip())
 
     def pull(self, name: str | None = None, *, verify: bool = True) -> SyncResult:
         remote = self.remote(name)
-        store = self.store
         tracking = f"refs/remotes/{remote.name}/main"
         known = self._rev(tracking)
         fetched, temp = self.fetch(remote.name)
         try:
-            before = store._tip()
+            before = self.objects.tip()
             if fetched is None:
                 return SyncResult(remote.name, "empty-remote", before, before, None)
             self._check_not_rewritten(remote.name, known, fetched)
             if self.is_partial():  # what log, show and verify read, in one fetch rather than one per blob
-                self.prefetch_metadata(remote.name, fetched)
+                self.prefetch_metadata(self._promisor() or remote.name, fetched)
             result = self._merge(remote.name, fetched, verify)
             # Remember what the remote had: the next pull refuses a remote that drops it.
-            self._git("update-ref", "-m", f"provenance: fetched {remote.name}", tracking, fetched, check=True)
+            self.writer.set_remote_ref(tracking, fetched, f"provenance: fetched {remote.name}")
             return result
         finally:
-            self._git("update-ref", "-d", temp)
+            self.writer.delete_incoming(temp)
 
     def _check_not_rewritten(self, name: str, known: str | None, fetched: str) -> None:
         """Refuse a remote whose main no longer holds what it held when we last
@@ -201,7 +231,7 @@ class Sync:
 
         if known is None or self._object_type(known) != "commit":
             return
-        if history_contains(self.store, known, fetched):
+        if history_contains(self.evidence, known, fetched):
             return
         gone = self._git("rev-list", "--reverse", "--topo-order", known, "--not", fetched).stdout.decode().split()
         first = gone[0] if gone else known
@@ -232,20 +262,19 @@ class Sync:
         (same document, version, ingest time and ingester, another commit);
         and folders bucketed by another layout.  Returns the number of
         arriving ingests."""
-        store = self.store
         ingests = [(sha, subject, t) for sha, subject, t in arriving
                    if subject.startswith("Ingest ") and "Observation" not in t and len(t.get("Path", [])) == 1]
         for sha, subject, t in ingests:
             parts = t["Path"][0].split("/")
             n = _version_number(parts[-1]) if len(parts) == 6 else None
-            if n is not None and parts[4] != f"{n // store.bucket_size:03d}":
+            if n is not None and parts[4] != f"{n // self.bucket_size:03d}":
                 raise ProvenanceError(f"{name} stores versions in buckets of another size than this store "
                                       f"(commit {sha[:12]}: {t['Path'][0]}); stores of different layouts cannot sync")
         if local is None or not ingests:
             return len(ingests)
         here = set(self._git("ls-tree", "-r", "-d", "-z", "--name-only", local, "--", "documents")
                    .stdout.decode("utf-8", "surrogateescape").split("\0"))
-        ours = store._commits_for(local, {t["Path"][0] for _, _, t in ingests} & here)
+        ours = self.index.commits_for(local, {t["Path"][0] for _, _, t in ingests} & here)
         mine = self._ingest_keys(local, {t.get("Document", [""])[0] for _, _, t in ingests})
         for sha, subject, t in ingests:
             path = t["Path"][0]
@@ -278,27 +307,25 @@ class Sync:
         writer moves main (compare-and-swap), and a lost race merges again."""
         from ..evidence import history_contains
 
-        store = self.store
-        for attempt in range(1, store.max_attempts + 1):
-            local = store._tip()
-            if local is not None and history_contains(store, fetched, local):
+        for attempt in range(1, self.writer.max_attempts + 1):
+            local = self.objects.tip()
+            if local is not None and history_contains(self.evidence, fetched, local):
                 return SyncResult(name, "up-to-date", local, local, fetched, 0, attempt)
             arriving = self._arriving(fetched, local)
             added = self._check_arriving(name, arriving, local)
-            if local is None or history_contains(store, local, fetched):
+            if local is None or history_contains(self.evidence, local, fetched):
                 action, new = "fast-forward", fetched
             else:
                 action, new = "merge", self._merge_commit(name, local, fetched, added)
             notes: list[str] = []
             if verify:
                 notes = self._verify_arrived(local, new, fetched, arriving)
-            if _advance_main(store, new, local):
+            if self.writer.advance(new, local, f"provenance: pull {name} ({action})"):
                 return SyncResult(name, action, local, new, fetched, added, attempt, notes)
             time.sleep(random.uniform(0, min(0.5, 0.002 * 2 ** min(attempt, 8))))
-        raise ProvenanceError(f"store {store.path} is too busy: other writers kept moving main; try again")
+        raise ProvenanceError(f"store {self.path} is too busy: other writers kept moving main; try again")
 
     def _merge_commit(self, name: str, local: str, fetched: str, added: int) -> str:
-        store = self.store
         proc = self._git("merge-tree", "--write-tree", "--name-only", "--no-messages",
                          "--allow-unrelated-histories", local, fetched)
         lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
@@ -309,9 +336,9 @@ class Sync:
         if proc.returncode != 0:
             raise ProvenanceError(f"cannot merge {name}'s history: {_first_line(proc.stderr)}")
         tree = lines[0].strip()
-        ident = store.identity()
+        ident = self.writer.identity()
         m = re.fullmatch(r"(.*?)\s*<(.*)>", ident)
-        env = dict(store._env)
+        env = dict(self.objects.env)
         env.update(GIT_AUTHOR_NAME=m.group(1), GIT_AUTHOR_EMAIL=m.group(2),
                    GIT_COMMITTER_NAME=m.group(1), GIT_COMMITTER_EMAIL=m.group(2))
         message = (f"Merge {name}/main: {added} version{'s' if added != 1 else ''} arrived\n\n"
@@ -319,7 +346,7 @@ class Sync:
         proc = subprocess.run(["git", "commit-tree", tree, "-p", local, "-p", fetched],
                               input=message.encode("utf-8"), capture_output=True, env=env)
         if proc.returncode != 0:
-            raise ProvenanceError(f"cannot record the merge in {store.path}: {_first_line(proc.stderr)}")
+            raise ProvenanceError(f"cannot record the merge in {self.path}: {_first_line(proc.stderr)}")
         return proc.stdout.decode().strip()
 
     def _verify_arrived(self, local: str | None, new: str, fetched: str, arriving) -> list[str]:
@@ -333,7 +360,6 @@ class Sync:
         not hold are listed (notes), not fetched.  Raises on a mismatch."""
         from ..evidence import check_trailers
 
-        store = self.store
         problems: list[str] = []
         added: dict[str, str] = {}
         if local is None:
@@ -393,11 +419,11 @@ class Sync:
             snap = next((f for f in files if f.startswith("snapshot.")), None)
             names += [files.get(f, "0" * 40) if f else "0" * 40 for f in ("meta.json", snap, "text.txt")]
         names = ["0" * 40 if n in unfetched else n for n in names]
-        stream = store._cat(names)
+        stream = self.objects.cat(names)
         try:
             for folder in new_folders:
                 objs = [next(stream)[2] for _ in range(3)]
-                problems.extend(store._check_version(folder, folders[folder], objs, ingests.get(folder), {},
+                problems.extend(self.verifier.check_version(folder, folders[folder], objs, ingests.get(folder), {},
                                                      unfetched))
         finally:
             stream.close()
@@ -415,8 +441,8 @@ class Sync:
                 if k.isdigit():
                     extraction_files.setdefault(int(k), {})[fname] = info.split()[2].decode()
             if extraction_files:
-                problems.extend(store._check_extractions(folder, folder, extraction_files))
-        problems += check_trailers(store, f"{local}..{fetched}" if local else fetched)
+                problems.extend(self.verifier.check_extractions(folder, folder, extraction_files))
+        problems += check_trailers(self.evidence, f"{local}..{fetched}" if local else fetched)
         if problems:
             raise ProvenanceError(f"what the remote sent does not verify, nothing was changed here: {problems[0]}"
                                   + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
@@ -430,24 +456,23 @@ class Sync:
         """Push main (atomic, never forced).  Rejected because the remote
         moved on: pull (fetch, merge) and push again, up to PUSH_ATTEMPTS."""
         remote = self.remote(name)
-        store = self.store
         tracking = f"refs/remotes/{remote.name}/main"
-        first = store._tip()
+        first = self.objects.tip()
         if first is None:
             return SyncResult(remote.name, "nothing", None, None, self._rev(tracking), 0, 0)
         last_error = ""
         for attempt in range(1, PUSH_ATTEMPTS + 1):
-            local = store._tip()
+            local = self.objects.tip()
             before = self._rev(tracking)  # (git updates it when the push succeeds)
             proc = self._git("push", "--atomic", "--porcelain", "--no-verify", remote.name,
                              f"{local}:{MAIN}", interactive=True)
             out = proc.stdout.decode("utf-8", "replace")
             status = next((line for line in out.splitlines() if line[:1] in "=*!+-" and "\t" in line), "")
             if proc.returncode == 0 and status[:1] in ("=", "*", " ", ""):
-                self._git("update-ref", "-m", f"provenance: pushed to {remote.name}", tracking, local, check=True)
+                self.writer.set_remote_ref(tracking, local, f"provenance: pushed to {remote.name}")
                 from ..evidence import _ingests_between
 
-                added = len(_ingests_between(store, local, before)) if before else len(_ingests_between(store, local, None))
+                added = len(_ingests_between(self.evidence, local, before))
                 action = "up-to-date" if status.startswith("=") else "pushed"
                 return SyncResult(remote.name, action, first, local, local, added if action == "pushed" else 0, attempt)
             err = proc.stderr.decode("utf-8", "replace")
@@ -468,13 +493,7 @@ class Sync:
     # -- partial clones
 
     def missing_blobs(self, tip: str | None = None) -> set[str]:
-        """Blobs main's history names that this (partial) clone does not hold,
-        found without fetching them."""
-        tip = tip or self.store._tip()
-        if tip is None or not self.is_partial():
-            return set()
-        proc = self._git("rev-list", "--objects", "--missing=print", tip)
-        return {line[1:].split()[0] for line in proc.stdout.decode().splitlines() if line.startswith("?")}
+        return self.objects.missing_blobs(tip or self.objects.tip())
 
     def prefetch_metadata(self, name: str, tip: str) -> int:
         """On a partial clone, fetch every meta.json, seen file and text in one
@@ -496,6 +515,31 @@ class Sync:
         return len(wanted)
 
 
+    def start_from(self, url: str, *, lazy: bool = False, name: str = "origin") -> SyncResult:
+        """Fill this new, empty store from a remote (what `Store.clone` does
+        after init).  `lazy`: a partial clone (`--filter=blob:none`) that
+        fetches metadata and texts now and each raw snapshot when read."""
+        if self.objects.tip() is not None:
+            raise ProvenanceError(f"{self.path} is not empty: pull into it instead")
+        self.add_remote(name, url)
+        if lazy:
+            for key, value in (("core.repositoryformatversion", "1"), ("extensions.partialClone", name),
+                               (f"remote.{name}.promisor", "true"), (f"remote.{name}.partialclonefilter", "blob:none")):
+                self._git("config", key, value, check=True)
+        result = self.pull(name)
+        if lazy:
+            result.notes.append("partial clone: metadata and texts fetched; each raw snapshot is fetched when read")
+            if result.after and not self.missing_blobs(result.after):
+                result.notes.append("the remote does not filter (uploadpack.allowFilter): everything was fetched")
+        return result
+
+
+def check_url(url: str) -> str:
+    """The URL to record for a remote: one line, no password, a local
+    relative path made absolute."""
+    return _local_path(_check_url(url))
+
+
 def _local_path(url: str) -> str:
     """A relative path to a repository on this machine, made absolute: git
     would resolve it against wherever the next command runs."""
@@ -506,50 +550,3 @@ def _local_path(url: str) -> str:
 
 def _ingest_key(t: dict[str, list[str]]) -> tuple:
     return tuple((t.get(k) or [""])[0] for k in ("Document", "Version", "Ingested-At", "Ingested-By", "Captured-At"))
-
-
-def _advance_main(store: "Store", new: str, old: str | None) -> bool:
-    """Ask the writer to move main from `old` to `new` (a descendant of it);
-    False when another writer moved it first."""
-    from .writer import _Busy
-
-    try:
-        store._compare_and_swap(new, old)
-        return True
-    except _Busy:
-        return False
-
-
-def clone(url: str, path: str | os.PathLike, *, lazy: bool = False, name: str = "origin") -> tuple["Store", SyncResult]:
-    """A new store at `path` (absent or empty) holding the remote's history.
-    `lazy`: a partial clone (`--filter=blob:none`) that fetches the metadata
-    and texts now and each raw snapshot when it is first read."""
-    from . import Store
-
-    url = _local_path(_check_url(url))
-    target = Path(os.path.abspath(os.fspath(path)))
-    created = not target.exists()
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ProvenanceError(f"cannot clone into {path}: it exists and is not an empty directory")
-    store = None
-    try:
-        store = Store.init(target)
-        sync = Sync(store)
-        sync.add_remote(name, url)
-        if lazy:
-            for key, value in (("core.repositoryformatversion", "1"), ("extensions.partialClone", name),
-                               (f"remote.{name}.promisor", "true"), (f"remote.{name}.partialclonefilter", "blob:none")):
-                sync._git("config", key, value, check=True)
-        result = sync.pull(name)
-        if lazy:
-            result.notes.append("partial clone: metadata and texts fetched; each raw snapshot is fetched when read")
-        return store, result
-    except BaseException:
-        if store is not None:
-            store.close()
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
-        else:
-            for child in target.iterdir():
-                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
-        raise

@@ -1,34 +1,51 @@
 """Verification: git fsck, the history of main (one commit per version, numbers
 gapless, trailers as meta.json says) and every version's hashes.
 
-Owns: Store.verify and the problems it reports.  Never: repairs or rewrites;
-it reports.
+The part `Verifier(objects, index, maintenance, bucket_size)`.
+
+Owns: Store.verify and the problems it reports.  Never: repairs or rewrites
+anything in git; it reports (a local cache that disagrees with the history
+is rebuilt from it, by the index, and noted).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import urllib.parse
 
 from ..errors import ProvenanceError
+from .index import Index
+from .maintenance import Maintenance
 from .model import VerifyReport
+from .objects import Objects
 from .layout import _version_number, document_folder, validate_doc_id
 from .records import _one_line, _parse_trailers, _ranges
 
 
 
-class _Verify:
-    """Verification (verify.py): fsck, history and every version's hashes and trailers."""
+class Verifier:
+    """Verification: fsck, history and every version's hashes and trailers.
+
+    Given the store's `Objects` (every read), `Index` (the caches it checks
+    and rebuilds), `Maintenance` (what killed processes left, as notes) and
+    the layout's bucket size; holds no state of its own.
+    """
+
+    def __init__(self, objects: Objects, index: Index, maintenance: Maintenance, bucket_size: int):
+        self.objects = objects
+        self.index = index
+        self.maintenance = maintenance
+        self.bucket_size = bucket_size
+        self.path = objects.path
 
     def verify(self, doc_id: str | None = None) -> VerifyReport:
         """Re-check every stored version (or one document's) against meta.json,
         the commit that added it, and the history (nothing rewritten or lost);
         then `git fsck`."""
         report = VerifyReport()
-        tip = self._tip()
+        tip = self.objects.tip()
         scope = document_folder(validate_doc_id(doc_id)) if doc_id is not None else None
         if tip is not None:
             try:
@@ -39,7 +56,7 @@ class _Verify:
             raise ProvenanceError(f"unknown document: {doc_id}")
         if doc_id is None:
             report.notes.extend(f"leftover {path} (a killed process's: `provenance doctor` removes it once safe)"
-                                for path in self.leftovers())
+                                for path in self.maintenance.leftovers())
         report.fsck_ok, lines = self._fsck()
         if not report.fsck_ok:
             report.problems.extend(f"git fsck: {line}" for line in lines[:20] if line.strip())
@@ -55,7 +72,7 @@ class _Verify:
 
         with git.Repo(self.path) as repo:
             try:
-                out = repo.git.fsck("--no-progress", "--no-dangling", env=self._env)
+                out = repo.git.fsck("--no-progress", "--no-dangling", env=self.objects.env)
             except git.GitCommandError as exc:
                 # GitPython quotes the streams as "  stdout: '...'"; unwrap them.
                 text = "\n".join(re.sub(r"^\s*std(?:out|err): '|'\s*$", "", str(part or "")) for part in (exc.stdout, exc.stderr))
@@ -67,7 +84,7 @@ class _Verify:
         pathspec = [scope] if isinstance(scope, str) else list(scope or [])  # (a list: those documents' folders)
         # 1. History, oldest first: every file is added once and never changed.
         # (Merges show no diff: what they bring in was checked in the commits that added it.)
-        log = self._git("log", "--reverse", "-z", "--raw", "--no-abbrev", "--no-renames",
+        log = self.objects.git("log", "--reverse", "-z", "--raw", "--no-abbrev", "--no-renames",
                         "--format=%x01%H%x02%P%x02%s%x02%(trailers:only,unfold)%x02", tip, "--", *pathspec).stdout
         merges = 0  # commits that joined two stores' histories (sync)
         twice: list[str] = []  # the same version folder ingested by two commits
@@ -113,7 +130,7 @@ class _Verify:
         if not merges:  # (two stores can make the very same record; only a merge brings both)
             problems.extend(twice)
         # 2. The current tree: what is there must be exactly what was added.
-        listing = self._git("ls-tree", "-r", "-z", "--full-tree", tip, "--", *pathspec).stdout
+        listing = self.objects.git("ls-tree", "-r", "-z", "--full-tree", tip, "--", *pathspec).stdout
         current: dict[str, str] = {}
         for line in listing.split(b"\0"):
             if line:
@@ -145,7 +162,7 @@ class _Verify:
         # The local commit index (a cache) must agree with the history.
         index: dict[str, str] = {}
         for shard in sorted({f.split("/")[1] for f in folders}):
-            index.update(self._index_shard(shard))
+            index.update(self.index.shard(shard))
         # A cache is no evidence: what disagrees with the history is reported
         # as a note and the cache rebuilt from the objects, never the reverse.
         stale = []
@@ -154,15 +171,15 @@ class _Verify:
                 stale.append(f"local index said {folder} was added by {index[folder][:12]}, "
                              f"the history says {ingests[folder][0][:12]}")
         # So must the bucket cache: what it holds for a bucket tree is what that tree holds.
-        for cached in sorted((self._index_dir() / "buckets").glob("*.json")):
+        for cached in sorted((self.index.dir / "buckets").glob("*.json")):
             sha = cached.stem
-            if not re.fullmatch(r"[0-9a-f]{40,64}", sha) or (self.objects.info(sha) or ("",))[0] != "tree":
+            if not re.fullmatch(r"[0-9a-f]{40,64}", sha) or (self.objects.catfile.info(sha) or ("",))[0] != "tree":
                 continue  # not one of this store's trees: never read
-            entries = self._bucket_cache_read(sha)
-            if entries is not None and entries != self._read_bucket(sha):
+            entries = self.index.bucket_cache_read(sha)
+            if entries is not None and entries != self.index.read_bucket(sha):
                 stale.append(f"local bucket cache {cached.name} did not match bucket tree {sha[:12]}")
         if stale:
-            self._rebuild_caches(tip)
+            self.index.rebuild(tip)
             report.notes.extend(f"{what}: cache rebuilt from the history" for what in stale)
         # 3. Every version folder: hashes against meta.json and the commit's trailers.
         numbers: dict[str, list[int]] = {}
@@ -175,16 +192,14 @@ class _Verify:
                 names.append(files.get(f, "0" * 40) if f else "0" * 40)
         # A partial clone (`clone --lazy`) lacks blobs it fetches when read:
         # those are listed, not fetched one by one, and not checked.
-        from .sync import Sync
-
-        unfetched = Sync(self).missing_blobs(tip)
+        unfetched = self.objects.missing_blobs(tip)
         names = ["0" * 40 if name in unfetched else name for name in names]
-        stream = self._cat(names)
+        stream = self.objects.cat(names)
         try:
             for folder in order:
                 objs = [next(stream)[2] for _ in range(3)]
                 report.versions_checked += 1
-                problems.extend(self._check_version(folder, folders[folder], objs, ingests.get(folder), numbers,
+                problems.extend(self.check_version(folder, folders[folder], objs, ingests.get(folder), numbers,
                                                     unfetched))
         finally:
             stream.close()
@@ -199,7 +214,7 @@ class _Verify:
             if distinct != list(range(1, len(distinct) + 1)):
                 problems.append(f"{urllib.parse.unquote(key.split('/')[-1])}: version numbers are not 1..{len(distinct)} without gaps: {_ranges(ns)}")
 
-    def _check_version(self, folder: str, files: dict[str, str], objs: list[bytes | None],
+    def check_version(self, folder: str, files: dict[str, str], objs: list[bytes | None],
                        ingest: tuple[str, dict[str, list[str]]] | None,
                        numbers: dict[str, list[int]], unfetched: set[str] = frozenset()) -> list[str]:
         problems: list[str] = []
@@ -223,7 +238,7 @@ class _Verify:
             elif f not in ("meta.json", "text.txt") and not f.startswith("snapshot.") and not (f.startswith("seen/") and f.count("/") == 1):
                 problems.append(f"{label}: unexpected file {folder}/{f}")
         if extraction_files:
-            problems.extend(self._check_extractions(label, folder, extraction_files))
+            problems.extend(self.check_extractions(label, folder, extraction_files))
         if meta_bytes is None:
             return problems + [f"{label}: meta.json is missing"]
         try:
@@ -284,13 +299,13 @@ class _Verify:
                 problems.append(f"{label}: trailer {key} of commit {commit[:12]} is {got[0] if got else 'missing'!r}, expected {value!r}")
         return problems
 
-    def _check_extractions(self, label: str, folder: str, found: dict[int, dict[str, str]]) -> list[str]:
+    def check_extractions(self, label: str, folder: str, found: dict[int, dict[str, str]]) -> list[str]:
         """Re-extractions (extractions/N/): numbered 2.. without gaps, each
         text's hash and length as its meta.json says."""
         problems = []
         if sorted(found) != list(range(2, len(found) + 2)):
             problems.append(f"{label}: extractions are not 2..{len(found) + 1} without gaps: {sorted(found)}")
-        objects = self._cat_all(sha for files in found.values() for sha in files.values())
+        objects = self.objects.cat_all(sha for files in found.values() for sha in files.values())
         for n, files in sorted(found.items()):
             where = f"{label} extraction {n}"
             if set(files) != {"text.txt", "meta.json"}:
@@ -307,19 +322,3 @@ class _Verify:
             elif hashlib.sha256(text).hexdigest() != meta.get("text_sha256"):
                 problems.append(f"{where}: text.txt sha256 does not match its meta.json text_sha256 (rewritten)")
         return problems
-
-    def _rebuild_caches(self, tip: str) -> None:
-        """Replace provenance-index/ (the commit index and the bucket cache, a
-        cache only) by one built afresh from the history: the new one is built
-        aside and swapped in by rename, so a crash leaves one or the other."""
-        import shutil
-
-        index = self._index_dir()
-        old = index.with_name(index.name + f".stale-{os.getpid()}")
-        if index.exists():
-            os.replace(index, old)
-        self._index_tip = None
-        try:
-            self._index_catch_up(tip)
-        finally:
-            shutil.rmtree(old, ignore_errors=True)

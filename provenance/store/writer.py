@@ -2,10 +2,13 @@
 "seen again" and "repeats"), its chain of commits written by one `git
 fast-import` onto a private incoming ref, and main moved by compare-and-swap
 (`git update-ref refs/heads/main NEW OLD`); if another writer won, the plan
-is made again.  Locks and stale-lock detection.
+is made again.  The part `Writer(objects, index, history, locks,
+maintenance, bucket_size=...)`, the top of the store: it may call every
+other part, and none calls it.
 
-Owns: the only code that creates commits or moves main.  Never: rewrites or
-deletes anything already in main's history.
+Owns: the only code that creates commits or moves a ref (main and the
+incoming refs).  Never: rewrites or deletes anything already in main's
+history.
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ from typing import Any, Callable, Sequence
 
 from ..errors import ProvenanceError
 from ..extract import Extracted
-from ..locks import OwnedLock, log_repair
 from .model import Extraction, Incoming, IngestResult, Version
 from .layout import INCOMING, MAIN, TOOL, ZERO_SHA, _version_number, document_folder, snapshot_name, validate_doc_id, version_folder
 from .records import _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
+from .history import History
+from .index import Index
+from .maintenance import Maintenance
+from .objects import Objects
+from .reflocks import ORPHAN_AFTER_SECONDS, WRITERS_LOCK, RefLocks, lock_age, stale_message  # noqa: F401
 from .stats import _ChangeStats
 
 
-
-DEFAULT_STALE_LOCK_SECONDS = 600.0
 
 _LOCK_RE = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 
@@ -69,6 +74,8 @@ class _DocState:
     doc: str
     folder: str
     latest_n: int = 0
+    top_n: int = 0  # the highest number a folder has (a new version's is one more)
+    merged: bool = False  # two stores' concurrent versions met: numbers are derived (numbering.py)
     latest_path: str | None = None
     latest_blob: str | None = None  # git blob id of the latest snapshot
     latest_meta: dict | None = None
@@ -87,6 +94,7 @@ class _Op:
     mark: int | None  # mark of the commit that added the version, if it is in this batch
     commit: str | None  # sha of that commit if it was already in the tip
     seen: tuple[str, ...]
+    merged: bool = False  # its document's numbers are derived (numbering.py): read the result back
 
 
 class _Busy(Exception):
@@ -96,8 +104,30 @@ class _Busy(Exception):
         self.age = age
 
 
-class _Writer:
-    """Writing (writer.py): planning a batch, fast-import, compare-and-swap of main, locks."""
+class Writer:
+    """Writing: planning a batch, fast-import, compare-and-swap of main.
+
+    Given the store's `Objects` (reads, git processes), `Index` (kept
+    current with what it adds), `History` (a version's extractions),
+    `RefLocks` and `Maintenance` (started after main moved); owns the
+    retry policy, the default identity and the texts of one add.
+    """
+
+    max_attempts = 200  # compare-and-swap attempts per add
+    busy_timeout = 60.0  # seconds an add may spend retrying before giving up
+
+    def __init__(self, objects: Objects, index: Index, history: History, locks: RefLocks,
+                 maintenance: Maintenance, *, bucket_size: int):
+        self.objects = objects
+        self.index = index
+        self.history = history
+        self.locks = locks
+        self.maintenance = maintenance
+        self.bucket_size = bucket_size
+        self.path = objects.path
+        self.last_attempts = 0  # how many attempts the last successful add needed (1 = no race)
+        self._identity: str | None = None
+        self._text_cache: dict[str, str] = {}  # version folder -> text, for one add
 
     def identity(self) -> str:
         """Default ingester: $PROVENANCE_USER, else git's user.name/user.email, else user@host."""
@@ -106,7 +136,7 @@ class _Writer:
             if env_user:
                 name, email = _parse_ident(env_user)
             else:
-                proc = self._git("config", "--get-regexp", r"^user\.(name|email)$", check=False)
+                proc = self.objects.git("config", "--get-regexp", r"^user\.(name|email)$", check=False)
                 values = {}
                 for line in proc.stdout.decode("utf-8", "replace").splitlines():
                     key, _, val = line.partition(" ")
@@ -155,8 +185,8 @@ class _Writer:
         report = progress
         while True:
             attempts += 1
-            self._check_stale_locks()
-            old = self._tip()
+            self.locks.check_stale()
+            old = self.objects.tip()
             temp = f"{INCOMING}{os.urandom(16).hex()}"
             try:
                 ops, marks, shas = self._write(prepared, old, temp, stats, report)
@@ -172,7 +202,7 @@ class _Writer:
                         if busy.lock is not None:
                             raise ProvenanceError(
                                 f"store {self.path} is busy: {busy.lock} has been held for {busy.age:.0f} s by another writer; "
-                                f"gave up after {elapsed:.0f} s (it counts as stale after {self.stale_lock_seconds:.0f} s)") from None
+                                f"gave up after {elapsed:.0f} s (it counts as stale after {self.locks.stale_lock_seconds:.0f} s)") from None
                         raise ProvenanceError(
                             f"store {self.path} is too busy: other writers kept moving main; gave up after {attempts} attempts in {elapsed:.0f} s, try again") from None
                     if busy.lock is not None:
@@ -183,7 +213,7 @@ class _Writer:
                 self._delete_ref(temp)
         # Maintenance runs while the rest of the add is done (and the caller
         # closes its worker processes): it is git's work, on another core.
-        maintained = self._start_maintenance()
+        maintained = self.maintenance.start()
         try:
             return self._results(ops, marks, shas, old, new), maintained
         except BaseException:
@@ -196,17 +226,18 @@ class _Writer:
         by_mark = dict(zip(marks, shas))
         # Keep the local commit index current: if it covered `old`, it now covers `new`.
         added = {op.path: by_mark[op.mark] for op in ops if op.status != "seen-again"}
-        covered = old is None or old == self._index_tip or old in self._index_tips()
-        self._index_record(added, new if covered else None)
-        if covered:
-            self._index_tip = new
+        self.index.record_add(old, new, added)
         missing = {op.path for op in ops if op.mark is None and op.commit is None}
-        found = self._commits_for(new, missing) if missing else {}
+        found = self.index.commits_for(new, missing) if missing else {}
         results = []
         for op in ops:
             commit = by_mark[op.mark] if op.mark is not None else (op.commit or found.get(op.path, ""))
-            results.append(IngestResult(_version_from_meta(op.meta, op.path, commit, op.seen), op.status))
-        self._fill_bucket_cache(new, ops)
+            if op.merged:  # the number and observations every machine shows (numbering.py)
+                version = next(v for v in self.history.versions(op.doc, new) if v.path == op.path)
+            else:
+                version = _version_from_meta(op.meta, op.path, commit, op.seen)
+            results.append(IngestResult(version, op.status))
+        self.index.fill_bucket_cache(new, [(op.path, int(op.meta["version"])) for op in ops if op.status != "seen-again"])
         return results
 
     def _prepare(self, item: Incoming) -> _Prepared:
@@ -260,48 +291,31 @@ class _Writer:
         state = _DocState(doc=doc, folder=p.folder)
         if tip is None:
             return state
-        versions = self._tree_at(tip, f"{p.folder}/versions")
+        versions = self.objects.tree_at(tip, f"{p.folder}/versions")
         if versions is None:
             return state
-        latest = self._latest_entry(versions)
+        latest = self.objects.latest_entry(versions)
         if latest is None:
             return state
         bucket, name, sha, n = latest
-        state.latest_n = n
+        state.latest_n = state.top_n = n
         state.latest_path = f"{p.folder}/versions/{bucket}/{name}"
-        for entry_name, (mode, oid) in self._tree(sha).items():
+        if self.history.merged_numbers(versions):
+            # Concurrent versions from two stores met here (sync): the latest
+            # is the latest by capture, which need not hold the highest number.
+            derived = self.history.versions(doc, tip)[-1]
+            state.merged = True
+            state.latest_path = derived.path
+            state.latest_n = derived.stored_number
+            sha = self.objects.entry(tip, derived.path)[1]
+        for entry_name, (mode, oid) in self.objects.tree(sha).items():
             if entry_name.startswith("snapshot.") and not mode.startswith("40"):
                 state.latest_blob = oid
         return state
 
-    def _load_meta(self, tip: str, path: str) -> dict:
-        data = self._blob_at(tip, f"{path}/meta.json")
-        try:
-            if data is None:
-                raise ValueError("missing")
-            meta = json.loads(data)
-            if not isinstance(meta, dict):
-                raise ValueError("not a JSON object")
-            return meta
-        except ValueError as exc:
-            raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`): {exc}") from None
-
-    def _load_seen(self, tip: str, path: str) -> list[tuple[str, str]]:
-        seen_tree = self._tree_at(tip, f"{path}/seen")
-        if seen_tree is None:
-            return []
-        out = []
-        for name, (mode, sha) in seen_tree.items():
-            try:
-                out.append((name, str(json.loads(self._object(sha)).get("captured_at", ""))))
-            except (ValueError, AttributeError):
-                out.append((name, ""))
-        out.sort()
-        return out
-
     def _load_text(self, tip: str, path: str) -> str:
         if path not in self._text_cache:
-            data = self._blob_at(tip, f"{path}/text.txt") or b""
+            data = self.objects.blob_at(tip, f"{path}/text.txt") or b""
             self._text_cache[path] = data.decode("utf-8", "replace")
         return self._text_cache[path]
 
@@ -310,7 +324,7 @@ class _Writer:
         if state.tip_snapshots is None:
             state.tip_snapshots = {}
             if tip is not None and state.latest_path is not None:
-                out = self._git("ls-tree", "-r", "-z", f"{tip}:{state.folder}/versions", check=False).stdout
+                out = self.objects.git("ls-tree", "-r", "-z", f"{tip}:{state.folder}/versions", check=False).stdout
                 for line in out.split(b"\0"):
                     if not line:
                         continue
@@ -338,7 +352,7 @@ class _Writer:
         blobs by id; meta.json is inline.
         """
         states: dict[str, _DocState] = {}
-        self._prefetch(tip, (p.folder for p in prepared), texts=stats is not None)
+        self.objects.prefetch(tip, (p.folder for p in prepared), texts=self._text_cache if stats is not None else None)
         if stats is not None:
             stats.start(self._stat_pairs(prepared, tip, states))
         proc = self._start_fast_import()
@@ -381,7 +395,7 @@ class _Writer:
             # Its own session: Ctrl-C on a terminal interrupts us, and we end the stream
             # cleanly, instead of killing git half-way through a pack.
             return subprocess.Popen(["git", "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.objects.env,
                                     start_new_session=True)
         except FileNotFoundError:
             raise ProvenanceError("git is not installed (provenance needs git >= 2.36)") from None
@@ -440,7 +454,7 @@ class _Writer:
         now = datetime.now(timezone.utc).replace(microsecond=0)
         ingested_at = _iso(now)
         committer_date = _git_date(now)
-        known = self.objects.info_many(sorted({p.blob_id for p in prepared})) if tip is not None else {}
+        known = self.objects.catfile.info_many(sorted({p.blob_id for p in prepared})) if tip is not None else {}
         for p in prepared:
             doc = p.item.document
             state = states.get(doc)
@@ -454,10 +468,10 @@ class _Writer:
             # Seen again: same bytes as the latest version.
             if state.latest_path is not None and state.latest_blob == p.blob_id:
                 if state.latest_meta is None:
-                    state.latest_meta = self._load_meta(tip, state.latest_path)
+                    state.latest_meta = self.objects.meta_at(tip, state.latest_path)
                 if state.latest_meta.get("content_sha256") == p.content_sha256:
                     if state.latest_seen is None:  # the latest version is in the tip
-                        state.latest_seen = self._load_seen(tip, state.latest_path)
+                        state.latest_seen = self.objects.seen_at(tip, state.latest_path)
                     seen_bytes = _dump_json(common)
                     stamp = p.captured.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
                     fname = f"{stamp}-{hashlib.sha256(seen_bytes).hexdigest()[:12]}.json"
@@ -480,7 +494,7 @@ class _Writer:
                     ops.append(_Op("seen-again", doc, state.latest_path, state.latest_meta,
                                    int(lm[1:]) if lm and lm.startswith(":") else None,
                                    lm if lm and not lm.startswith(":") else None,
-                                   tuple(c for _, c in state.latest_seen)))
+                                   tuple(c for _, c in state.latest_seen), state.merged))
                     if progress:
                         progress(1)
                     continue
@@ -491,11 +505,11 @@ class _Writer:
                 for n, path in self._tip_snapshots(tip, state).get(p.blob_id, []):
                     candidates.append((n, path, None))
             for n, path, meta in sorted(candidates, key=lambda c: -c[0]):
-                meta = meta if meta is not None else self._load_meta(tip, path)
+                meta = meta if meta is not None else self.objects.meta_at(tip, path)
                 if meta.get("content_sha256") == p.content_sha256:
                     repeats = n
                     break
-            number = state.latest_n + 1
+            number = state.top_n + 1
             words_added = words_removed = None
             if change_stats is not None and state.latest_path is not None:
                 prev_text = self._text_cache.get(state.latest_path)
@@ -533,8 +547,9 @@ class _Writer:
             write(_fi_commit(ref, mark, p, committer_date, message, tip if first else None, files))
             first = False
             marks.append(mark)
-            ops.append(_Op("repeat" if repeats else "new", doc, path, meta, mark, None, ()))
+            ops.append(_Op("repeat" if repeats else "new", doc, path, meta, mark, None, (), state.merged))
             state.latest_n, state.latest_path, state.latest_blob = number, path, p.blob_id
+            state.top_n = number
             state.latest_meta, state.latest_commit, state.latest_seen = meta, f":{mark}", []
             state.batch_snapshots.setdefault(p.blob_id, []).append((number, path, meta))
             self._text_cache[path] = p.text
@@ -559,9 +574,9 @@ class _Writer:
         record = _extraction_record(extracted)
         label = f"{extracted.extractor} {extracted.extractor_version}"
         for _ in range(self.max_attempts):
-            self._check_stale_locks()
-            old = self._tip()
-            latest = self.extractions(version)[-1]
+            self.locks.check_stale()
+            old = self.objects.tip()
+            latest = self.history.extractions(version)[-1]
             if latest.text_sha256 == text_sha and latest.extractor == label and latest.extraction == record:
                 return latest, False
             n = latest.number + 1
@@ -606,39 +621,67 @@ class _Writer:
                     continue
             finally:
                 self._delete_ref(temp)
-            return self.extractions(version)[n - 1], True
+            return self.history.extractions(version)[n - 1], True
         raise ProvenanceError(f"store {self.path} is too busy: other writers kept moving main; try again")
 
-    def _compare_and_swap(self, new: str, old: str | None) -> None:
+    def advance(self, new: str, old: str | None, reason: str) -> bool:
+        """Move main from `old` to `new`, a history that holds `old` (a
+        fetched one, or a merge commit: sync.py), by the compare-and-swap
+        every add uses; False when another writer moved main first.  Never
+        moves main to a history that lacks what it had."""
+        if old is not None and old != new:
+            proc = self.objects.git("merge-base", "--is-ancestor", old, new, check=False)
+            if proc.returncode != 0:
+                raise ProvenanceError(f"refusing to move main from {old[:12]} to {new[:12]}, "
+                                      "whose history lacks it (main only grows)")
+        try:
+            self._compare_and_swap(new, old, reason)
+            return True
+        except _Busy:
+            return False
+
+    def set_remote_ref(self, ref: str, new: str, reason: str) -> None:
+        """Record what a remote's main was (refs/remotes/NAME/main), for sync."""
+        if not ref.startswith("refs/remotes/"):
+            raise ProvenanceError(f"not a remote-tracking ref: {ref}")
+        self.objects.git("update-ref", "-m", reason, ref, new)
+
+    def delete_incoming(self, ref: str) -> None:
+        """Drop a private incoming ref (an add's, or a fetch's)."""
+        if not ref.startswith(INCOMING):
+            raise ProvenanceError(f"not an incoming ref: {ref}")
+        self._delete_ref(ref)
+
+    def _compare_and_swap(self, new: str, old: str | None, reason: str = "provenance: ingest") -> None:
         """Move main from `old` to `new`, or raise _Busy if someone else got there first."""
-        env = dict(self._env)
+        env = dict(self.objects.env)
         env["GIT_COMMITTER_NAME"] = "provenance"
         env["GIT_COMMITTER_EMAIL"] = "provenance@localhost"
         # Held shared while git holds main.lock: a writer that finds main.lock
-        # with nobody holding this knows the lock's owner died (see _clear_orphaned_locks).
-        inside = OwnedLock(self.path / WRITERS_LOCK, shared=True)
+        # with nobody holding this knows the lock's owner died (see RefLocks.clear_orphaned).
+        inside = self.locks.writers_lock(shared=True)
         inside.acquire(timeout=self.busy_timeout)
         try:
-            proc = self._git("update-ref", "-m", "provenance: ingest", MAIN, new, old or ZERO_SHA,
-                             check=False, env=env)
+            proc = self.objects.git("update-ref", "-m", reason, MAIN, new, old or ZERO_SHA,
+                                    check=False, env=env)
         finally:
             inside.release()
         if proc.returncode == 0:
             return
-        if self._tip() != old:
+        if self.objects.tip() != old:
             raise _Busy()  # lost the race: recompute on the fresh tip
         stderr = proc.stderr.decode("utf-8", "replace")
         m = _LOCK_RE.search(stderr)
         locks = [Path(m.group(1))] if m else []
-        locks += self._lock_paths()
+        locks += self.locks.paths()
         for lock in locks:
-            age = _lock_age(lock)
+            age = lock_age(lock)
             if age is None:
                 continue
-            if age >= ORPHAN_AFTER_SECONDS and self._clear_orphaned_locks():
+            if age >= ORPHAN_AFTER_SECONDS and self.locks.clear_orphaned():
                 raise _Busy()  # cleared: try again at once
-            if age >= self.stale_lock_seconds:
-                raise ProvenanceError(_stale_message(lock, age, self.stale_lock_seconds, self.path))
+            if age >= self.locks.stale_lock_seconds:
+                raise ProvenanceError(stale_message(lock, age, self.locks.stale_lock_seconds, self.path))
             raise _Busy(lock, age)
         if m:  # the lock went away meanwhile
             raise _Busy()
@@ -647,66 +690,10 @@ class _Writer:
     def _delete_ref(self, ref: str) -> None:
         deadline = time.monotonic() + 5.0
         while True:
-            proc = self._git("update-ref", "-d", ref, check=False)
+            proc = self.objects.git("update-ref", "-d", ref, check=False)
             if proc.returncode == 0 or time.monotonic() > deadline:
                 return  # a leftover temporary ref only keeps garbage alive; never fail an ingest for it
             time.sleep(random.uniform(0.01, 0.1))
-
-    def _lock_paths(self) -> list[Path]:
-        return [self.path / "refs" / "heads" / "main.lock", self.path / "packed-refs.lock", self.path / "HEAD.lock"]
-
-    def _check_stale_locks(self) -> None:
-        locks = [(lock, _lock_age(lock)) for lock in self._lock_paths()]
-        if any(age is not None and age >= ORPHAN_AFTER_SECONDS for _, age in locks):
-            self._clear_orphaned_locks()
-            locks = [(lock, _lock_age(lock)) for lock in self._lock_paths()]
-        for lock, age in locks:
-            if age is not None and age >= self.stale_lock_seconds:
-                raise ProvenanceError(_stale_message(lock, age, self.stale_lock_seconds, self.path))
-
-    def _clear_orphaned_locks(self) -> bool:
-        """Remove ref locks git left behind when its process was killed: a
-        lock at least ORPHAN_AFTER_SECONDS old while no provenance writer is
-        inside a ref update (the writers' lock is free: its holders die with
-        their locks, flock(2)).  Done holding that lock exclusively, so no
-        writer can start an update meanwhile; each removal is logged in the
-        store's repair log.  True if one was removed."""
-        guard = OwnedLock(self.path / WRITERS_LOCK)
-        if not guard.try_acquire():
-            return False  # a live writer is inside: its lock is not orphaned
-        cleared = False
-        try:
-            for lock in self._lock_paths():
-                age = _lock_age(lock)
-                if age is not None and age >= ORPHAN_AFTER_SECONDS:
-                    try:
-                        lock.unlink()
-                    except FileNotFoundError:
-                        continue
-                    cleared = True
-                    log_repair(self.path, f"removed {lock.name} left {age:.0f} s ago by a killed git process "
-                                          f"(no provenance writer was updating refs)")
-        finally:
-            guard.release()
-        return cleared
-
-
-def _lock_age(lock: Path) -> float | None:
-    try:
-        return max(0.0, time.time() - os.stat(lock).st_mtime)
-    except FileNotFoundError:
-        return None
-
-
-def _stale_message(lock: Path, age: float, limit: float, store: Path) -> str:
-    return (f"lock file {lock} has been held for {age:.0f} s (limit {limit:.0f} s) while a provenance writer "
-            f"is updating {store}'s refs; it is not removed while that writer lives: try again when it is done")
-
-
-# A ref lock this old, with no provenance writer inside a ref update, was
-# left by a killed git process (git holds one for milliseconds).
-ORPHAN_AFTER_SECONDS = 2.0
-WRITERS_LOCK = "provenance-writers.lock"
 
 
 def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: bytes, parent: str | None,
