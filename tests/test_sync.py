@@ -489,3 +489,29 @@ def test_a_lazy_clone_pulls_from_a_second_remote(tmp_path):
     assert cli_run(tmp_path / "reader", "show", "memo", "--raw").output.encode() == b"\xef\xbb\xbfa memo\n"
     report = json.loads(cli_run(tmp_path / "reader", "verify", "--json").output)
     assert report["ok"] and any("1 blob(s)" in n for n in report["notes"]), report  # doc's snapshot: still remote
+
+
+def test_the_very_same_record_made_in_two_stores_is_one_version(tmp_path):
+    """Same bytes, capture time and ingester, ingested in the same second in
+    two stores: the same folder and trailers, two commits; sync keeps one
+    version and verify passes (a rewrite would differ in some trailer)."""
+    hub = make_hub(tmp_path / "hub.git")
+    for attempt in range(5):
+        root = tmp_path / str(attempt)
+        hub_used = hub if attempt == 0 else make_hub(root / "hub.git")
+        # (different earlier histories: else the two commits would be one, git's ids being content)
+        a = store_with_remote(root / "a", hub_used, [inc("a-only", b"a\n", 1)])
+        b = store_with_remote(root / "b", hub_used, [inc("b-only", b"b\n", 1, by="Bo <bo@example.org>")])
+        with Store(a) as sa, Store(b) as sb:
+            (ra,) = sa.add([inc("doc", b"the same\n", 1)])
+            (rb,) = sb.add([inc("doc", b"the same\n", 1)])
+        if ra.version.path == rb.version.path:
+            break
+    else:
+        pytest.skip("could not ingest twice within one second")
+    assert ra.version.commit != rb.version.commit
+    sync(a), sync(b), sync(a)
+    for store in (a, b):
+        with Store(store) as s:
+            (v,) = s.versions("doc")
+            assert v.path == ra.version.path and not s.verify().problems

@@ -278,19 +278,24 @@ class Sync:
         mine = self._ingest_keys(local, {t.get("Document", [""])[0] for _, _, t in ingests})
         for sha, subject, t in ingests:
             path = t["Path"][0]
-            if path in ours and ours[path] != sha:
+            key = _ingest_key(t)
+            # The very same record made in two stores (same bytes, capture,
+            # ingester and second: same folder, same trailers) is no rewrite.
+            same = key in mine and mine[key][1:] == (subject, t)
+            if path in ours and ours[path] != sha and not same:
                 raise ProvenanceError(f"{name} rewrites this store's history: its commit {sha[:12]} ({subject}) "
                                       f"adds {path}, which commit {ours[path][:12]} added here; refusing to pull")
-            key = _ingest_key(t)
-            if key in mine and mine[key] != sha:
+            if key in mine and mine[key][0] != sha and not same:
                 raise ProvenanceError(f"{name} rewrites this store's history: its commit {sha[:12]} ({subject}) "
-                                      f"re-records the ingest of commit {mine[key][:12]} with other contents; "
+                                      f"re-records the ingest of commit {mine[key][0][:12]} with other contents; "
                                       f"refusing to pull")
         return len(ingests)
 
-    def _ingest_keys(self, local: str, docs: set[str]) -> dict[tuple, str]:
+    def _ingest_keys(self, local: str, docs: set[str]) -> dict[tuple, tuple[str, str, dict]]:
+        """(document, version, ingest time, ingester, capture time) -> (commit,
+        subject, trailers) of this store's ingests of `docs`."""
         fmt = "--format=%H%x02%s%x02%(trailers:only,unfold)"
-        out: dict[tuple, str] = {}
+        out: dict[tuple, tuple[str, str, dict]] = {}
         for record in self._git("log", "-z", fmt, local, check=True).stdout.decode("utf-8", "replace").split("\0"):
             if not record.strip():
                 continue
@@ -299,7 +304,7 @@ class Sync:
                 continue
             t = _parse_trailers(text)
             if "Observation" not in t and t.get("Document", [""])[0] in docs:
-                out[_ingest_key(t)] = sha
+                out[_ingest_key(t)] = (sha, subject, t)
         return out
 
     def _merge(self, name: str, fetched: str, verify: bool) -> SyncResult:
