@@ -64,7 +64,9 @@ def items(docs: list[list[list[str]]], per_doc: int, rng: random.Random, first: 
 def timed(*args: str) -> float:
     exe = Path(sys.executable).parent / "provenance"
     t0 = time.perf_counter()
-    subprocess.run([str(exe), *args], check=True, capture_output=True, env={**os.environ, "PROVENANCE_USER": USER})
+    done = subprocess.run([str(exe), *args], capture_output=True, text=True, env={**os.environ, "PROVENANCE_USER": USER})
+    if done.returncode:
+        sys.exit(f"provenance {' '.join(args)} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
     return time.perf_counter() - t0
 
 

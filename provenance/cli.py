@@ -397,10 +397,12 @@ def _format_for(output: str | None, fmt: str | None) -> str:
 @click.option("--original", is_flag=True,
               help="Stored versions: compare the texts stored at ingest, not their latest re-extractions.")
 @click.option("--whole-page", is_flag=True, help="HTML files: compare all visible text, not only the main content.")
+@_view_option
+@_open_option
 @_store_option
 @click.pass_context
 def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, full, show_formatting, color,
-         original, whole_page, store_path):
+         original, whole_page, view, open_it, store_path):
     """Compare OLD and NEW word by word.
 
     Each is a file path, or a stored version: ID (latest), ID@N, or ID@-K
@@ -425,7 +427,7 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
     if fmt == "json":
         text = render.render_json(cmp)
     elif fmt == "html":
-        text = render.render_html(cmp, full=full, context=context)
+        text = render.render_html(cmp, full=full, context=context, view=view)
     else:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         text = render.render_text(cmp, color=use_color, show_formatting=show_formatting,

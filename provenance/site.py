@@ -207,8 +207,9 @@ def _timeline_svg(points: list[dict]) -> str:
 
 
 def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | None = None,
-               context: int = 40) -> SiteResult:
-    """Write (or bring up to date) the site for `doc_ids` (default: every document)."""
+               context: int = 40, view: str = "inline") -> SiteResult:
+    """Write (or bring up to date) the site for `doc_ids` (default: every document);
+    `view`: the view its diff pages open in (each switches to the other)."""
     from .diff import compare
     from .ingest import side_for_version
     from .render import render_html
@@ -257,7 +258,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
         for a, b in pairs:
             va, vb = by_number[a], by_number[b]
             rel = f"{base}/diff/{a}-{b}.html"
-            key = f"{va.commit}:{latest[a]}:{vb.commit}:{latest[b]}"
+            key = f"{va.commit}:{latest[a]}:{vb.commit}:{latest[b]}:{view}"
             consecutive = numbers.index(b) == numbers.index(a) + 1
             cached = stats_key.get(rel)
             if out.fresh(rel, key) and cached:
@@ -265,7 +266,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
                     stats[b] = cached
                 continue
             cmp = compare(side(va), side(vb))
-            out.write(rel, key, render_html(cmp, context=context))
+            out.write(rel, key, render_html(cmp, context=context, view=view))
             stats_key[rel] = {"content": cmp.stats["words_inserted"] + cmp.stats["words_deleted"],
                               "formatting": cmp.stats["formatting_changes"],
                               "added": cmp.stats["words_inserted"], "removed": cmp.stats["words_deleted"]}
