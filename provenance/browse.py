@@ -43,8 +43,8 @@ def report_file(old: str, new: str) -> Path:
     directory (kept: the browser reads it after we exit), named after the pair."""
     folder = Path(tempfile.gettempdir()) / f"provenance-reports-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9._@-]+", "_", f"{Path(old).name if os.sep in old else old}..{Path(new).name if os.sep in new else new}")
-    return folder / f"{name[:120]}.html"
+    name = re.sub(r"[^A-Za-z0-9._@-]+", "_", f"{old}..{new}")
+    return folder / f"{name[-120:].lstrip('._') or 'report'}.html"
 
 
 def open_in_browser(path: Path) -> bool:

@@ -146,7 +146,12 @@ def cli(ctx: click.Context, store_path: str | None) -> None:
 @_store_option
 @click.pass_context
 def init(ctx: click.Context, store_path: str | None) -> None:
-    """Create a store (a bare git repository); fine if it exists."""
+    """Create a store (a bare git repository); fine if it exists.
+
+    \b
+      provenance init                      # ./store, or $PROVENANCE_STORE
+      provenance --store /data/evidence init
+    """
     from .store import Store
 
     path = _store_path(ctx, store_path)
@@ -273,7 +278,12 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
 @_store_option
 @click.pass_context
 def docs(ctx, as_json, store_path):
-    """List documents with their version counts and last capture."""
+    """List documents with their version counts and last capture.
+
+    \b
+      provenance docs
+      provenance docs --json | jq -r '.[].document'
+    """
     with _open_store(ctx, store_path) as store:
         summaries = store.documents()
     if as_json:
@@ -301,6 +311,10 @@ def _change_size(v) -> str:
 @click.pass_context
 def log(ctx, doc_id, as_json, store_path):
     """List versions, newest first: of one document, or of all.
+
+    \b
+      provenance log acme/terms            # one document's versions
+      provenance log --json                # every version of every document
 
     For one document, a version whose text was re-extracted shows as ID@N:K,
     K being the extraction diff and show use (see reextract)."""
@@ -336,7 +350,12 @@ def log(ctx, doc_id, as_json, store_path):
 @_store_option
 @click.pass_context
 def show(ctx, ref, raw, extraction, as_json, store_path):
-    """Print a version's text: REF is ID (latest), ID@N or ID@-K."""
+    """Print a version's text: REF is ID (latest), ID@N or ID@-K.
+
+    \b
+      provenance show acme/terms@2         # the text of version 2
+      provenance show acme/terms --raw > terms.pdf   # the bytes as captured
+    """
     from .ingest import parse_ref
 
     doc_id, spec = parse_ref(ref)
@@ -454,6 +473,10 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
          original, whole_page, view, open_it, store_path):
     """Compare OLD and NEW word by word.
 
+    \b
+      provenance diff acme/terms@1 acme/terms -o report.html --view side-by-side
+      provenance diff old.pdf new.html --open    # files, no store; shown in the browser
+
     Each is a file path, or a stored version: ID (latest), ID@N, or ID@-K
     (K before the latest; ID@-1 is the one before the latest); ID@N:K is
     extraction K of version N (see reextract; default: the latest).  PDF,
@@ -515,6 +538,10 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 @click.pass_context
 def verify(ctx, doc_id, as_json, since, sign, store_path):
     """Re-check every stored version's hashes and the git history.
+
+    \b
+      provenance verify                    # the whole store; prints a checkpoint
+      provenance verify --since-checkpoint 3f2a9c1e   # and that it only grew since
 
     Checks every trailer against meta.json and the stored bytes, that main's
     history still holds every checkpoint and every value its reflog
@@ -649,6 +676,10 @@ def export(ctx, doc_id, prov_path, prov_format, bag_path, as_json, store_path):
 @click.pass_context
 def doctor(ctx, as_json, store_path):
     """Repair what a crash can leave behind, safely, and say what is left.
+
+    \b
+      provenance doctor
+      provenance --store /data/evidence doctor --json
 
     Removes ref locks no live provenance writer holds, takes over a
     maintenance lock whose owner is gone, removes incoming refs and
