@@ -212,3 +212,25 @@ def test_a_changes_only_report_leaves_unchanged_paragraphs_out_of_both_views():
     assert "w0x10" not in page[page.index('<table class="sbs"'):]
     changed = next(r for r in table.rows if r["changed"])
     assert "CHANGED" in changed["new"][0]["text"] and "unchanged words" in page
+
+
+def test_paragraphs_break_where_the_display_rules_say():
+    """walk.paragraphs (a fast search) cuts exactly where tokens.gap_kind sees
+    a paragraph break in a whitespace run."""
+    from provenance import tokens as tk
+
+    def reference(text):
+        out, pos = [], 0
+        for m in re.finditer(r"\s+", text):
+            if tk.gap_kind(m.group()) == tk.PARAGRAPH:
+                out.append((pos, m.start()))
+                pos = m.end()
+        out.append((pos, len(text)))
+        return [(a + len(text[a:b]) - len(text[a:b].lstrip()), a + len(text[a:b].rstrip()))
+                for a, b in out if text[a:b].strip()]
+
+    rng = random.Random(3)
+    pieces = ["a", "bc", " ", "\n", "\r", "\r\n", "\t", "\u2029", "\f", "x y", "\u00a0"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert paragraphs(text) == reference(text), repr(text)

@@ -16,14 +16,12 @@ each other by id (s12-from, s12-to).
 
 from __future__ import annotations
 
-import re
+import bisect
 from typing import NamedTuple
 
 from ..diff import FORMATTING, Comparison
 from ..visible import escape_html
 from .walk import _WS_RE, Row, _plural, _visible, align, paragraphs
-
-_WORDS_RE = re.compile(r"\S+")
 
 
 class SbsRow(NamedTuple):
@@ -51,7 +49,7 @@ class _Side:
         self.paras = paragraphs(self.text)
         self.elide = elide  # words kept at each end of a long unchanged run (None: keep all)
         self.html: list[str] = []
-        self.changed: list[bool] = []
+        self.changed: list[bool] = []  # per paragraph: holds a content change (find_changed)
         self.first_seen: set[int] = set()
 
     def _esc(self, text: str) -> str:
@@ -62,16 +60,20 @@ class _Side:
         only `elide` words at the ends that touch a change."""
         if self.elide is None or len(text) < 400:
             return self._esc(text)
-        words = [m.span() for m in _WORDS_RE.finditer(text)]
         keep_head = 0 if at_start else self.elide
         keep_tail = 0 if at_end else self.elide
-        if len(words) <= keep_head + keep_tail + 5:
+        # Split off only the words kept (str.split/rsplit with maxsplit stop early).
+        split = text.split(maxsplit=keep_head) if keep_head else [text]
+        head, rest = (split[:keep_head], split[keep_head:]) if keep_head else ([], split)
+        if not rest:
             return self._esc(text)
-        cut0 = words[keep_head - 1][1] if keep_head else 0
-        cut1 = words[len(words) - keep_tail][0] if keep_tail else len(text)
-        hidden = len(words) - keep_head - keep_tail
+        parts = rest[0].rsplit(maxsplit=keep_tail) if keep_tail else [rest[0]]
+        middle, tail = (parts[0], parts[1:]) if keep_tail else (parts[0], [])
+        hidden = len(middle.split())
+        if hidden < 5 or len(tail) < keep_tail:
+            return self._esc(text)
         note = f'<span class="elided">… {_plural(hidden, "unchanged word")} …</span>'
-        return f"{self._esc(text[:cut0])} {note} {self._esc(text[cut1:])}".strip()
+        return f"{self._esc(' '.join(head))} {note} {self._esc(' '.join(tail))}".strip()
 
     def _marked(self, i: int, seg, a: int, b: int) -> tuple[str, bool]:
         """text[a:b] of change segment `seg` (change i) as markup; and whether it is content."""
@@ -116,21 +118,37 @@ class _Side:
         return (f'<{tag} class="chg"{ident} data-change="{i}" data-class="content" '
                 f'data-kind="{ch.kind}"{title}>{body}</{tag}>'), True
 
-    def render(self) -> None:
-        """Fill html[k] and changed[k] for every paragraph k."""
+    def find_changed(self) -> None:
+        """changed[k]: paragraph k holds (part of) a content change."""
+        lo, hi = ("old_start", "old_end") if self.side == "old" else ("new_start", "new_end")
+        starts = [p[0] for p in self.paras]
+        self.changed = [False] * len(self.paras)
+        changes = self.cmp.changes
+        for seg in self.cmp.segments:
+            if seg.kind == "equal" or changes[seg.change].cls == FORMATTING:
+                continue
+            a, b = getattr(seg, lo), getattr(seg, hi)
+            if b <= a:
+                continue
+            first = max(0, bisect.bisect_right(starts, a) - 1)
+            for k in range(first, bisect.bisect_left(starts, b)):
+                if self.paras[k][1] > a:
+                    self.changed[k] = True
+
+    def render(self, wanted: list[bool] | None = None) -> None:
+        """Fill html[k] for every paragraph k (only the wanted ones: the rest stay "")."""
         segs = self.cmp.segments
         lo, hi = ("old_start", "old_end") if self.side == "old" else ("new_start", "new_end")
         pieces = [(getattr(s, lo), getattr(s, hi), s) for s in segs if getattr(s, hi) > getattr(s, lo)]
-        p = 0  # the paragraph being filled
-        parts: list[str] = []
-        changed = False
-        n = len(self.paras)
+        self.html = [""] * len(self.paras)
         k = 0
-        while p < n:
-            p0, p1 = self.paras[p]
+        for p, (p0, p1) in enumerate(self.paras):
             # Skip pieces that end before this paragraph.
             while k < len(pieces) and pieces[k][1] <= p0:
                 k += 1
+            if wanted is not None and not wanted[p]:
+                continue
+            parts: list[str] = []
             j = k
             while j < len(pieces) and pieces[j][0] < p1:
                 a, b, seg = pieces[j]
@@ -138,17 +156,12 @@ class _Side:
                 if seg.kind == "equal":
                     parts.append(self._plain(self.text[a:b], at_start=a == p0, at_end=b == p1))
                 else:
-                    markup, content = self._marked(seg.change, seg, a, b)
-                    parts.append(markup)
-                    changed = changed or content
+                    parts.append(self._marked(seg.change, seg, a, b)[0])
                 if pieces[j][1] > p1:
                     break  # the piece goes on into the next paragraph
                 j += 1
             k = j
-            self.html.append("".join(parts))
-            self.changed.append(changed)
-            parts, changed = [], False
-            p += 1
+            self.html[p] = "".join(parts)
 
 
 def side_by_side(cmp: Comparison, *, full: bool, context: int, escape) -> tuple[list, int, int]:
@@ -156,35 +169,54 @@ def side_by_side(cmp: Comparison, *, full: bool, context: int, escape) -> tuple[
     Returns (items, folds left out, rows); items are SbsRow or SbsFold."""
     elide = None if full else max(1, context)
     old, new = _Side(cmp, "old", escape, elide), _Side(cmp, "new", escape, elide)
-    old.render()
-    new.render()
-    rows = []
-    for r in align(cmp, old.paras, new.paras):
-        rows.append(SbsRow(_cell(old, r.old_lo, r.old_hi), _cell(new, r.new_lo, r.new_hi),
-                           any(old.changed[r.old_lo:r.old_hi]) or any(new.changed[r.new_lo:r.new_hi]),
-                           (r.old_lo + 1, r.old_hi), (r.new_lo + 1, r.new_hi)))
-    items: list = []
-    omitted = 0
+    old.find_changed()
+    new.find_changed()
+    rows = align(cmp, old.paras, new.paras)
+    changed = [any(old.changed[r.old_lo:r.old_hi]) or any(new.changed[r.new_lo:r.new_hi]) for r in rows]
+    # Runs of unchanged rows fold, but for `keep` rows next to a change.
+    plan: list = []  # row indices, and (start, end) of folds
     i = 0
-    keep = 1  # unchanged rows kept next to a change
+    keep = 1
     while i < len(rows):
-        if rows[i].changed:
-            items.append(rows[i])
+        if changed[i]:
+            plan.append(i)
             i += 1
             continue
         j = i
-        while j < len(rows) and not rows[j].changed:
+        while j < len(rows) and not changed[j]:
             j += 1
         head = i + (keep if i > 0 else 0)
         tail = j - (keep if j < len(rows) else 0)
         if tail - head >= 3:
-            items.extend(rows[i:head])
-            items.append(SbsFold(rows[head:tail] if full else [], tail - head, not full))
-            omitted += not full
-            items.extend(rows[tail:j])
+            plan += list(range(i, head)) + [(head, tail)] + list(range(tail, j))
         else:
-            items.extend(rows[i:j])
+            plan += list(range(i, j))
         i = j
+    # Render only what the page shows: a changes-only report leaves folded rows out.
+    wanted_old = wanted_new = None
+    if not full:
+        wanted_old, wanted_new = [False] * len(old.paras), [False] * len(new.paras)
+        for step in plan:
+            if isinstance(step, int):
+                r = rows[step]
+                wanted_old[r.old_lo:r.old_hi] = [True] * (r.old_hi - r.old_lo)
+                wanted_new[r.new_lo:r.new_hi] = [True] * (r.new_hi - r.new_lo)
+    old.render(wanted_old)
+    new.render(wanted_new)
+
+    def row(k: int) -> SbsRow:
+        r = rows[k]
+        return SbsRow(_cell(old, r.old_lo, r.old_hi), _cell(new, r.new_lo, r.new_hi), changed[k],
+                      (r.old_lo + 1, r.old_hi), (r.new_lo + 1, r.new_hi))
+
+    items: list = []
+    omitted = 0
+    for step in plan:
+        if isinstance(step, int):
+            items.append(row(step))
+        else:
+            items.append(SbsFold([row(k) for k in range(*step)] if full else [], step[1] - step[0], not full))
+            omitted += not full
     return items, omitted, len(rows)
 
 
