@@ -234,3 +234,15 @@ def test_paragraphs_break_where_the_display_rules_say():
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         assert paragraphs(text) == reference(text), repr(text)
+
+
+def test_a_formatting_change_holding_an_invisible_character_keeps_its_title_whole():
+    """A title attribute cannot hold the visible mark's markup: there it is <U+200B>."""
+    cmp = compare('He said "\u200byes" today.', "He said “\u200byes” today.")
+    assert [c.cls for c in cmp.changes] == ["formatting"]
+    page = render_html(cmp)
+    titles = re.findall(r'<span class="chg fmt"[^>]*>', page)
+    assert len(titles) == 3  # inline, and each side
+    for tag in titles:
+        assert 'title="formatting: ' in tag and "&lt;U+200B&gt;" in tag and "<span class=\"cf\"" not in tag[1:]
+    check(cmp)

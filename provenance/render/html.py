@@ -241,8 +241,10 @@ class _HtmlBody:
         self.seen.add(i)
         if ch.cls == FORMATTING:
             was = escape_html(_visible(ch.old_text), self._escape)
+            # An attribute cannot hold the marks' markup: there they are <U+XXXX>.
+            was_title = self._escape(escape_text(_visible(ch.old_text)))
             return (f'<span class="chg fmt" id="c{i}" data-class="formatting" data-kind="{ch.kind}"'
-                    f' title="formatting: was “{was}”"{nav}><s class="fmt-old">{was}</s>'
+                    f' title="formatting: was “{was_title}”"{nav}><s class="fmt-old">{was}</s>'
                     f'<span class="fmt-new">{esc(ch.new_text)}</span></span>')
         if seg.kind in ("move-from", "move-to"):
             here = self.order[(i, seg.kind)]

@@ -20,7 +20,7 @@ import bisect
 from typing import NamedTuple
 
 from ..diff import FORMATTING, Comparison
-from ..visible import escape_html
+from ..visible import escape_html, escape_text
 from .walk import _WS_RE, Row, _plural, _visible, align, paragraphs
 
 
@@ -84,7 +84,7 @@ class _Side:
         body = self._esc(self.text[a:b])
         if ch.cls == FORMATTING:
             other = ch.new_text if old_side else ch.old_text
-            title = f'formatting: {"now" if old_side else "was"} “{escape_html(_visible(other), self.escape)}”'
+            title = f'formatting: {"now" if old_side else "was"} “{self.escape(escape_text(_visible(other)))}”'
             ident = f' id="s{i}-{self.side}"' if first else ""
             return (f'<span class="chg fmt"{ident} data-change="{i}" data-class="formatting" data-kind="{ch.kind}"'
                     f' title="{title}">{body}</span>'), False
