@@ -239,7 +239,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
         for v in versions:
             key = f"{v.commit}:{latest[v.number]}"
             ext = _raw_ext(v)
-            for rel, make in ((f"{base}/v/{v.number}.txt", lambda v=v: store.text(v)),
+            for rel, make in ((f"{base}/v/{v.number}.txt", lambda v=v: side(v).text),  # read once: the diff needs it too
                               (f"{base}/v/{v.number}.raw.{ext}", lambda v=v: store.raw(v)),
                               (f"{base}/v/{v.number}.json", lambda v=v: json.dumps(
                                   {**v.to_dict(), "extractions": [e.to_dict() for e in store.extractions(v)]},
