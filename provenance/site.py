@@ -227,6 +227,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
             raise ProvenanceError(f"unknown document: {doc_id}")
         out.result.documents += 1
         base = _doc_dir(doc_id)
+        _load_version_trees(store, versions)
         latest = {v.number: store.latest_extraction(v) for v in versions}
         sides: dict[int, object] = {}
 
@@ -295,6 +296,21 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
         out.write("index.html", key, index)
     out.close()
     return out.result
+
+
+def _load_version_trees(store: "Store", versions: list["Version"]) -> None:
+    """Cache the version folders' trees in one pipelined round of reads, so
+    latest_extraction (which looks for extractions/ in each) asks git
+    nothing more: a round trip per version was half of a re-run with
+    nothing new (6.9 of 13.7 s for 20,000 versions)."""
+    tip = store._tip()
+    shas = []
+    for v in versions:
+        parent, _, name = v.path.rpartition("/")
+        bucket = store._tree_at(tip, parent)  # one per 100 versions, cached
+        if bucket and name in bucket:
+            shas.append(bucket[name][1])
+    store._load_trees(shas)
 
 
 def _raw_ext(v: "Version") -> str:
