@@ -347,6 +347,11 @@ def test_site_index_filters_and_the_timeline_has_a_point_per_version(browser, si
     page.wait_for_load_state("load")
     assert page.url.endswith("/diff/2-5.html")
     assert "v2 → v5" in page.inner_text("h1") and errors == []
+    # the site's diff pages switch to the side-by-side view too
+    page.click("#view-side-by-side")
+    assert page.locator("#sbs").is_visible() and not page.locator("#doc").is_visible()
+    assert page.locator("#sbs td.sbs-old del[data-change]").count() >= 1  # Jerusalem, Russian...
+    assert page.locator("#sbs td.sbs-new ins[data-change]").count() >= 1 and errors == []
     page.close()
 
 
