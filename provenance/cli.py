@@ -110,8 +110,8 @@ def _complete_ref(ctx: click.Context, param, incomplete: str):
 def _complete_ref_or_file(ctx: click.Context, param, incomplete: str):
     from click.shell_completion import CompletionItem
 
-    refs = _complete_ref(ctx, param, incomplete)
-    return refs + [CompletionItem(incomplete, type="file")] if not refs else refs
+    # No document matches: let the shell complete a file name.
+    return _complete_ref(ctx, param, incomplete) or [CompletionItem(incomplete, type="file")]
 
 
 def _show_report(path: Path) -> None:
