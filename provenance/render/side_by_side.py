@@ -28,8 +28,6 @@ class SbsRow(NamedTuple):
     old: str  # the cell's HTML
     new: str
     changed: bool  # holds a content change (formatting alone keeps a row quiet)
-    old_paras: tuple[int, int]  # paragraph indices, 1-based for people, as data attributes
-    new_paras: tuple[int, int]
 
 
 class SbsFold(NamedTuple):
@@ -176,7 +174,9 @@ def side_by_side(cmp: Comparison, *, full: bool, context: int, escape) -> tuple[
     # Runs of unchanged rows fold, but for `keep` rows next to a change.
     plan: list = []  # row indices, and (start, end) of folds
     i = 0
-    keep = 1
+    # Unchanged rows kept beside a change: one with the full text; none in a
+    # changes-only report (a changed paragraph is its own context there).
+    keep = 1 if full else 0
     while i < len(rows):
         if changed[i]:
             plan.append(i)
@@ -206,8 +206,7 @@ def side_by_side(cmp: Comparison, *, full: bool, context: int, escape) -> tuple[
 
     def row(k: int) -> SbsRow:
         r = rows[k]
-        return SbsRow(_cell(old, r.old_lo, r.old_hi), _cell(new, r.new_lo, r.new_hi), changed[k],
-                      (r.old_lo + 1, r.old_hi), (r.new_lo + 1, r.new_hi))
+        return SbsRow(_cell(old, r.old_lo, r.old_hi), _cell(new, r.new_lo, r.new_hi), changed[k])
 
     items: list = []
     omitted = 0
