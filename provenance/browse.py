@@ -68,14 +68,14 @@ def _store(path: Path):
 
 def document_ids(store: "Store") -> list[str]:
     """Every document id, from two tree reads (no metadata): documents/<xx>/<quoted id>."""
-    tip = store._tip()
+    tip = store.objects.tip()
     if tip is None:
         return []
-    top = store._git("ls-tree", "-z", "-d", "--name-only", f"{tip}:documents", check=False)
+    top = store.objects.git("ls-tree", "-z", "-d", "--name-only", f"{tip}:documents", check=False)
     if top.returncode != 0:
         return []
     shards = [name for name in top.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
-    listing = store._git("ls-tree", "-z", "-d", "--name-only", tip, "--", *(f"documents/{s}/" for s in shards),
+    listing = store.objects.git("ls-tree", "-z", "-d", "--name-only", tip, "--", *(f"documents/{s}/" for s in shards),
                          check=False)
     ids = []
     for rel in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):

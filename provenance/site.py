@@ -303,14 +303,14 @@ def _load_version_trees(store: "Store", versions: list["Version"]) -> None:
     latest_extraction (which looks for extractions/ in each) asks git
     nothing more: a round trip per version was half of a re-run with
     nothing new (6.9 of 13.7 s for 20,000 versions)."""
-    tip = store._tip()
+    tip = store.objects.tip()
     shas = []
     for v in versions:
         parent, _, name = v.path.rpartition("/")
-        bucket = store._tree_at(tip, parent)  # one per 100 versions, cached
+        bucket = store.objects.tree_at(tip, parent)  # one per 100 versions, cached
         if bucket and name in bucket:
             shas.append(bucket[name][1])
-    store._load_trees(shas)
+    store.objects.load_trees(shas)
 
 
 def _raw_ext(v: "Version") -> str:
