@@ -14,6 +14,7 @@ ingested.  Each is one fresh `provenance report` process.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -61,11 +62,15 @@ def items(docs: list[list[list[str]]], per_doc: int, rng: random.Random, first: 
     return out
 
 
-def timed(*args: str) -> float:
+def timed(*args: str) -> tuple[float, int]:
+    """Seconds one `provenance report` process took, and the files it wrote."""
     exe = Path(sys.executable).parent / "provenance"
     t0 = time.perf_counter()
-    subprocess.run([str(exe), *args], check=True, capture_output=True, env={**os.environ, "PROVENANCE_USER": USER})
-    return time.perf_counter() - t0
+    done = subprocess.run([str(exe), *args, "--json"], capture_output=True, text=True,
+                          env={**os.environ, "PROVENANCE_USER": USER})
+    if done.returncode:
+        sys.exit(f"provenance {' '.join(args)} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    return time.perf_counter() - t0, json.loads(done.stdout)["written"]
 
 
 def main() -> int:
@@ -84,16 +89,16 @@ def main() -> int:
     print(f"store: {args.documents:,} documents x {per_doc} versions = {args.documents * per_doc:,} versions "
           f"(ingested in {time.perf_counter() - t0:.1f} s)")
     site = DATA / "site"
-    full = timed("--store", str(DATA / "store"), "report", "-o", str(site))
+    full, written = timed("--store", str(DATA / "store"), "report", "-o", str(site))
     files = sum(1 for _ in site.rglob("*") if _.is_file())
-    print(f"full site: {full:.1f} s, {files:,} files")
-    again = timed("--store", str(DATA / "store"), "report", "-o", str(site))
-    print(f"again, nothing new: {again:.1f} s")
+    print(f"full site: {full:.1f} s, {files:,} files ({written:,} written)")
+    again, written = timed("--store", str(DATA / "store"), "report", "-o", str(site))
+    print(f"again, nothing new: {again:.1f} s, {written:,} files written")
     grow = max(1, args.documents // 100)
     with Store.open(DATA / "store") as store:
         store_versions(store, items(docs[:grow], 1, rng, first=per_doc))
-    grown = timed("--store", str(DATA / "store"), "report", "-o", str(site))
-    print(f"after {grow} more versions (in {grow} documents): {grown:.1f} s")
+    grown, written = timed("--store", str(DATA / "store"), "report", "-o", str(site))
+    print(f"after {grow} more versions (in {grow} documents): {grown:.1f} s, {written:,} files written")
     return 0
 
 

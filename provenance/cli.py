@@ -78,6 +78,55 @@ def _short(sha: str | None) -> str:
     return f"sha256:{sha[:8]}" if sha else "-"
 
 
+# --- Viewing reports and shell completion (issue #15 item 4) ------------------
+# --view, --open, the `open` command (below, before main) and the completion
+# of document ids; the work is in browse.py.
+
+def _view_option(f):
+    return click.option("--view", type=click.Choice(["inline", "side-by-side"]), default="inline", show_default=True,
+                        help="HTML: the view the report opens in (a control on the page switches to the other).")(f)
+
+
+def _open_option(f):
+    return click.option("--open", "open_it", is_flag=True,
+                        help="Write the HTML report (to -o, or a temporary file) and open it in the default browser.")(f)
+
+
+def _complete_ref(ctx: click.Context, param, incomplete: str):
+    """Shell completion of document ids and ID@N from the store; nothing
+    (never an error) when there is no store or it cannot be read."""
+    try:
+        from .browse import complete_refs
+
+        store = None
+        c = ctx
+        while c is not None and store is None:
+            store = c.params.get("store_path")
+            c = c.parent
+        path = Path(store or os.environ.get("PROVENANCE_STORE") or DEFAULT_STORE)
+        return complete_refs(path, incomplete)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def _complete_ref_or_file(ctx: click.Context, param, incomplete: str):
+    from click.shell_completion import CompletionItem
+
+    # No document matches: let the shell complete a file name.
+    return _complete_ref(ctx, param, incomplete) or [CompletionItem(incomplete, type="file")]
+
+
+def _show_report(path: Path) -> None:
+    from .browse import open_in_browser
+
+    if open_in_browser(path):
+        click.echo(f"opened {path} in the browser")
+    else:
+        click.echo(f"no browser could be started (set BROWSER); the report is at {path}", err=True)
+
+# --- end of viewing reports and shell completion -------------------------------
+
+
 @click.group(cls=_CLI, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provenance")
 @click.option("--store", "store_path", type=click.Path(file_okay=False), default=None,
@@ -99,7 +148,12 @@ def cli(ctx: click.Context, store_path: str | None) -> None:
 @_store_option
 @click.pass_context
 def init(ctx: click.Context, store_path: str | None) -> None:
-    """Create a store (a bare git repository); fine if it exists."""
+    """Create a store (a bare git repository); fine if it exists.
+
+    \b
+      provenance init                      # ./store, or $PROVENANCE_STORE
+      provenance --store /data/evidence init
+    """
     from .store import Store
 
     path = _store_path(ctx, store_path)
@@ -230,7 +284,12 @@ def ingest(ctx, paths, doc_id, from_path, source, captured_at, note, meta, inges
 @_store_option
 @click.pass_context
 def docs(ctx, as_json, store_path):
-    """List documents with their version counts and last capture."""
+    """List documents with their version counts and last capture.
+
+    \b
+      provenance docs
+      provenance docs --json | jq -r '.[].document'
+    """
     with _open_store(ctx, store_path) as store:
         summaries = store.documents()
     if as_json:
@@ -252,12 +311,16 @@ def _change_size(v) -> str:
 
 
 @cli.command()
-@click.argument("doc_id", required=False)
+@click.argument("doc_id", required=False, shell_complete=_complete_ref)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @_store_option
 @click.pass_context
 def log(ctx, doc_id, as_json, store_path):
     """List versions, newest first: of one document, or of all.
+
+    \b
+      provenance log acme/terms            # one document's versions
+      provenance log --json                # every version of every document
 
     For one document, a version whose text was re-extracted shows as ID@N:K,
     K being the extraction diff and show use (see reextract)."""
@@ -269,7 +332,10 @@ def log(ctx, doc_id, as_json, store_path):
         # Which extraction diff and show use: the latest (one document's log only:
         # it costs a tree read per version).
         extractions = {v.path: store.latest_extraction(v) for v in versions} if doc_id else {}
-    versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
+    if doc_id:
+        versions.reverse()  # newest first by number (after a sync, ingest times interleave)
+    else:
+        versions.sort(key=lambda v: (v.ingested_at, v.number), reverse=True)
     if as_json:
         _dump([{**v.to_dict(), **({"extraction": extractions[v.path]} if doc_id else {})} for v in versions])
         return
@@ -285,7 +351,7 @@ def log(ctx, doc_id, as_json, store_path):
 
 
 @cli.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=_complete_ref)
 @click.option("--raw", is_flag=True, help="Print the raw bytes as received instead of the text.")
 @click.option("--extraction", type=click.IntRange(1), default=None,
               help="Which extraction of the text (1: the one stored at ingest; default: the latest).")
@@ -293,7 +359,12 @@ def log(ctx, doc_id, as_json, store_path):
 @_store_option
 @click.pass_context
 def show(ctx, ref, raw, extraction, as_json, store_path):
-    """Print a version's text: REF is ID (latest), ID@N or ID@-K."""
+    """Print a version's text: REF is ID (latest), ID@N, ID@-K or ID@UID.
+
+    \b
+      provenance show acme/terms@2         # the text of version 2
+      provenance show acme/terms --raw > terms.pdf   # the bytes as captured
+    """
     from .ingest import parse_ref
 
     doc_id, spec = parse_ref(ref)
@@ -313,7 +384,7 @@ def show(ctx, ref, raw, extraction, as_json, store_path):
 
 
 @cli.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=_complete_ref)
 @click.option("--format", "input_format", type=click.Choice(["pdf", "html", "docx", "text"]),
               help="Read the raw bytes as this format (default: recognised from their content).")
 @click.option("--whole-page", is_flag=True, help="HTML: keep all visible text (default: as at ingest).")
@@ -367,7 +438,7 @@ def _load_side(ctx, arg: str, store_path: str | None, stores: dict, original: bo
     if not path.exists():
         raise ProvenanceError(f"{arg}: no such file, and no store at {path} to look it up as a document")
     extraction = 1 if original else None
-    picked = re.fullmatch(r"(.+@-?\d+):(\d+)", arg)  # ID@N:K, extraction K of version N
+    picked = re.fullmatch(r"(.+@(?:-?\d+|[0-9a-f]{12})):(\d+)", arg)  # ID@N:K (or ID@UID:K), extraction K
     if picked:
         arg, extraction = picked.group(1), int(picked.group(2))
     doc_id, spec = parse_ref(arg)
@@ -388,8 +459,8 @@ def _format_for(output: str | None, fmt: str | None) -> str:
 
 
 @cli.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", shell_complete=_complete_ref_or_file)
+@click.argument("new", shell_complete=_complete_ref_or_file)
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]),
               help="Output format (default: from -o's extension, else text).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
@@ -407,11 +478,17 @@ def _format_for(output: str | None, fmt: str | None) -> str:
 @click.option("--original", is_flag=True,
               help="Stored versions: compare the texts stored at ingest, not their latest re-extractions.")
 @click.option("--whole-page", is_flag=True, help="HTML files: compare all visible text, not only the main content.")
+@_view_option
+@_open_option
 @_store_option
 @click.pass_context
 def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, context, full, show_formatting, color,
-         original, whole_page, store_path):
+         original, whole_page, view, open_it, store_path):
     """Compare OLD and NEW word by word.
+
+    \b
+      provenance diff acme/terms@1 acme/terms -o report.html --view side-by-side
+      provenance diff old.pdf new.html --open    # files, no store; shown in the browser
 
     Each is a file path, or a stored version: ID (latest), ID@N, or ID@-K
     (K before the latest; ID@-1 is the one before the latest); ID@N:K is
@@ -431,11 +508,17 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
         for store in stores.values():
             store.close()
     cmp = compare(old_side, new_side, strict=strict, ignore_case=ignore_case, detect_moves=not no_moves)
+    if open_it:  # (viewing reports block)
+        if fmt not in (None, "html") or (output and _format_for(output, None) != "html"):
+            raise click.UsageError("--open shows an HTML report: give -o a .html file and no other --format")
+        from .browse import report_file
+
+        fmt, output = "html", output or str(report_file(old, new))
     fmt = _format_for(output, fmt)
     if fmt == "json":
         text = render.render_json(cmp)
     elif fmt == "html":
-        text = render.render_html(cmp, full=full, context=context)
+        text = render.render_html(cmp, full=full, context=context, view=view)
     else:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         text = render.render_text(cmp, color=use_color, show_formatting=show_formatting,
@@ -448,6 +531,8 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
         s = cmp.stats
         click.echo(f"{fmt} report written to {Path(output).resolve()}  "
                    f"({s['content_changes']} content, {s['formatting_changes']} formatting changes)")
+        if open_it:
+            _show_report(Path(output).resolve())
     else:
         click.echo(text, nl=False)
     global _teardown_needed
@@ -457,7 +542,7 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 
 
 @cli.command()
-@click.argument("doc_id", required=False)
+@click.argument("doc_id", required=False, shell_complete=_complete_ref)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--since-checkpoint", "since", metavar="ID",
               help="Also prove the store only grew since this checkpoint (a commit id verify printed).")
@@ -468,6 +553,10 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 @click.pass_context
 def verify(ctx, doc_id, as_json, since, sign, signatures, store_path):
     """Re-check every stored version's hashes and the git history.
+
+    \b
+      provenance verify                    # the whole store; prints a checkpoint
+      provenance verify --since-checkpoint 3f2a9c1e   # and that it only grew since
 
     Checks every trailer against meta.json and the stored bytes, that main's
     history still holds every checkpoint and every value its reflog
@@ -543,12 +632,13 @@ _teardown_needed = True
 
 
 @cli.command()
-@click.argument("doc_ids", nargs=-1, metavar="[ID]...")
+@click.argument("doc_ids", nargs=-1, metavar="[ID]...", shell_complete=_complete_ref)
 @click.option("-o", "--output", type=click.Path(file_okay=False), required=True, help="The site's folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@_view_option
 @_store_option
 @click.pass_context
-def report(ctx, doc_ids, output, as_json, store_path):
+def report(ctx, doc_ids, output, as_json, view, store_path):
     """Write a static site of the store's documents (or of ID...) to a folder.
 
     \b
@@ -563,7 +653,7 @@ def report(ctx, doc_ids, output, as_json, store_path):
     from .site import write_site
 
     with _open_store(ctx, store_path) as store:
-        result = write_site(store, output, list(doc_ids) or None)
+        result = write_site(store, output, list(doc_ids) or None, view=view)
     if as_json:
         _dump(result.to_dict())
         return
@@ -572,7 +662,7 @@ def report(ctx, doc_ids, output, as_json, store_path):
 
 
 @cli.command()
-@click.argument("doc_id")
+@click.argument("doc_id", shell_complete=_complete_ref)
 @click.option("--prov", "prov_path", type=click.Path(dir_okay=False), help="Write W3C PROV of the history to FILE.")
 @click.option("--prov-format", type=click.Choice(["json", "provn"]), default="json", show_default=True,
               help="PROV-JSON or PROV-N.")
@@ -611,6 +701,10 @@ def export(ctx, doc_id, prov_path, prov_format, bag_path, as_json, store_path):
 def doctor(ctx, as_json, store_path):
     """Repair what a crash can leave behind, safely, and say what is left.
 
+    \b
+      provenance doctor
+      provenance --store /data/evidence doctor --json
+
     Removes ref locks no live provenance writer holds, takes over a
     maintenance lock whose owner is gone, removes incoming refs and
     temporary packs of killed writers (once an hour old), rebuilds stale
@@ -633,6 +727,65 @@ def doctor(ctx, as_json, store_path):
         click.echo("store verified" if result["verify_ok"] else "verify found problems: see `provenance verify`")
     if not result["verify_ok"]:
         ctx.exit(1)
+
+
+# --- `provenance open` (viewing reports block) ---------------------------------
+
+@cli.command("open")
+@click.argument("ref", metavar="ID[@N]", shell_complete=_complete_ref)
+@click.argument("other", required=False, shell_complete=_complete_ref_or_file)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report here (default: a file in the temporary directory, named after the pair).")
+@_view_option
+@click.option("--full/--changes-only", "full", default=None,
+              help="Include the text of folded unchanged stretches (default: only for documents up to 1 MB).")
+@_store_option
+@click.pass_context
+def open_report(ctx, ref, other, output, view, full, store_path):
+    """Write the HTML diff report of a version and open it in the default browser.
+
+    \b
+      provenance open acme/terms           # the latest version against the one before
+      provenance open acme/terms@3 acme/terms@7 --view side-by-side
+
+    With one version, ID@N is compared with version N-1; with OTHER (a
+    version or a file), ID@N is the old side and OTHER the new.  The browser
+    is Python's default ($BROWSER if set).  Tab completes document ids and,
+    after ID@, their versions (see the README for setting up completion).
+    """
+    from . import render
+    from .browse import default_pair, report_file
+    from .diff import compare
+
+    stores: dict = {}
+    try:
+        if other is None:
+            if "store" not in stores:
+                stores["store"] = _open_store(ctx, store_path)
+            old, new = default_pair(stores["store"], ref)
+        else:
+            old, new = ref, other
+        old_side = _load_side(ctx, old, store_path, stores)
+        new_side = _load_side(ctx, new, store_path, stores)
+    finally:
+        for store in stores.values():
+            store.close()
+    cmp = compare(old_side, new_side)
+    path = Path(output) if output else report_file(old, new)
+    try:
+        path.write_text(render.render_html(cmp, full=full, view=view), encoding="utf-8")
+    except OSError as exc:
+        raise ProvenanceError(f"{path}: cannot write ({exc.strerror})") from None
+    s = cmp.stats
+    click.echo(f"{old} -> {new}: {s['content_changes']} content, {s['formatting_changes']} formatting changes")
+    _show_report(path.resolve())
+
+
+# Sync commands (remote, pull, push, sync, clone) live in their own module.
+from .cli_sync import COMMANDS as _SYNC_COMMANDS  # noqa: E402
+
+for _command in _SYNC_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -315,15 +315,18 @@ def reextract(store: "Store", version: "Version", *, format: str | None = None, 
     return store.reextract(version, extracted, ingested_by=ingested_by, note=note)
 
 
-def parse_ref(ref: str) -> tuple[str, int | None]:
-    """"ID", "ID@N" or "ID@-K" (K before the latest) to (id, spec)."""
+def parse_ref(ref: str) -> tuple[str, int | str | None]:
+    """"ID", "ID@N", "ID@-K" (K before the latest) or "ID@UID" (a version's
+    12-hex-digit uid, the same on every machine) to (id, spec)."""
     doc_id, sep, spec = ref.rpartition("@")
     if not sep:
         return ref, None
+    if re.fullmatch(r"[0-9a-f]{12}", spec):
+        return doc_id, spec
     try:
         number = int(spec)
     except ValueError:
-        raise ProvenanceError(f"bad version in {ref!r}: expected ID@N (N >= 1) or ID@-K") from None
+        raise ProvenanceError(f"bad version in {ref!r}: expected ID@N (N >= 1), ID@-K or ID@UID") from None
     if number == 0:
         raise ProvenanceError(f"bad version in {ref!r}: versions count from 1; ID@-1 is the one before the latest")
     return doc_id, number

@@ -207,8 +207,9 @@ def _timeline_svg(points: list[dict]) -> str:
 
 
 def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | None = None,
-               context: int = 40) -> SiteResult:
-    """Write (or bring up to date) the site for `doc_ids` (default: every document)."""
+               context: int = 40, view: str = "inline") -> SiteResult:
+    """Write (or bring up to date) the site for `doc_ids` (default: every document);
+    `view`: the view its diff pages open in (each switches to the other)."""
     from .diff import compare
     from .ingest import side_for_version
     from .render import render_html
@@ -226,6 +227,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
             raise ProvenanceError(f"unknown document: {doc_id}")
         out.result.documents += 1
         base = _doc_dir(doc_id)
+        _load_version_trees(store, versions)
         latest = {v.number: store.latest_extraction(v) for v in versions}
         sides: dict[int, object] = {}
 
@@ -238,7 +240,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
         for v in versions:
             key = f"{v.commit}:{latest[v.number]}"
             ext = _raw_ext(v)
-            for rel, make in ((f"{base}/v/{v.number}.txt", lambda v=v: store.text(v)),
+            for rel, make in ((f"{base}/v/{v.number}.txt", lambda v=v: side(v).text),  # read once: the diff needs it too
                               (f"{base}/v/{v.number}.raw.{ext}", lambda v=v: store.raw(v)),
                               (f"{base}/v/{v.number}.json", lambda v=v: json.dumps(
                                   {**v.to_dict(), "extractions": [e.to_dict() for e in store.extractions(v)]},
@@ -257,7 +259,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
         for a, b in pairs:
             va, vb = by_number[a], by_number[b]
             rel = f"{base}/diff/{a}-{b}.html"
-            key = f"{va.commit}:{latest[a]}:{vb.commit}:{latest[b]}"
+            key = f"{va.commit}:{latest[a]}:{vb.commit}:{latest[b]}:{view}"
             consecutive = numbers.index(b) == numbers.index(a) + 1
             cached = stats_key.get(rel)
             if out.fresh(rel, key) and cached:
@@ -265,7 +267,7 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
                     stats[b] = cached
                 continue
             cmp = compare(side(va), side(vb))
-            out.write(rel, key, render_html(cmp, context=context))
+            out.write(rel, key, render_html(cmp, context=context, view=view))
             stats_key[rel] = {"content": cmp.stats["words_inserted"] + cmp.stats["words_deleted"],
                               "formatting": cmp.stats["formatting_changes"],
                               "added": cmp.stats["words_inserted"], "removed": cmp.stats["words_deleted"]}
@@ -294,6 +296,21 @@ def write_site(store: "Store", folder: str | os.PathLike, doc_ids: list[str] | N
         out.write("index.html", key, index)
     out.close()
     return out.result
+
+
+def _load_version_trees(store: "Store", versions: list["Version"]) -> None:
+    """Cache the version folders' trees in one pipelined round of reads, so
+    latest_extraction (which looks for extractions/ in each) asks git
+    nothing more: a round trip per version was half of a re-run with
+    nothing new (6.9 of 13.7 s for 20,000 versions)."""
+    tip = store.objects.tip()
+    shas = []
+    for v in versions:
+        parent, _, name = v.path.rpartition("/")
+        bucket = store.objects.tree_at(tip, parent)  # one per 100 versions, cached
+        if bucket and name in bucket:
+            shas.append(bucket[name][1])
+    store.objects.load_trees(shas)
 
 
 def _raw_ext(v: "Version") -> str:

@@ -347,4 +347,134 @@ def test_site_index_filters_and_the_timeline_has_a_point_per_version(browser, si
     page.wait_for_load_state("load")
     assert page.url.endswith("/diff/2-5.html")
     assert "v2 → v5" in page.inner_text("h1") and errors == []
+    # the site's diff pages switch to the side-by-side view too
+    page.click("#view-side-by-side")
+    assert page.locator("#sbs").is_visible() and not page.locator("#doc").is_visible()
+    assert page.locator("#sbs td.sbs-old del[data-change]").count() >= 1  # Jerusalem, Russian...
+    assert page.locator("#sbs td.sbs-new ins[data-change]").count() >= 1 and errors == []
     page.close()
+
+
+# Side by side ------------------------------------------------------------------
+
+
+def _marked_changes(page, view: str) -> dict[str, dict[str, str]]:
+    """Change number -> {"old": text marked on the old side, "new": ...} as the page shows it."""
+    return page.evaluate("""view => {
+        const out = {};
+        const add = (n, side, text) => { out[n] = out[n] || {old: '', new: ''}; out[n][side] += text; };
+        const text = el => { const c = el.cloneNode(true); c.querySelectorAll('.move-link, .move-note, .fmt-old').forEach(x => x.remove());
+                             return c.textContent.replace(/\\s+/g, ''); };
+        if (view === 'inline') {
+            document.querySelectorAll('#doc .chg[id]').forEach(el => {
+                const n = /^c(\\d+)/.exec(el.id)[1];
+                const kind = el.getAttribute('data-kind'), cls = el.getAttribute('data-class');
+                if (cls === 'formatting') {
+                    add(n, 'old', el.querySelector('.fmt-old').textContent.replace(/[\\s↵¶]+/g, ''));
+                    add(n, 'new', el.querySelector('.fmt-new').textContent.replace(/\\s+/g, ''));
+                } else if (kind === 'replace') {
+                    add(n, 'old', text(el.querySelector('del'))); add(n, 'new', text(el.querySelector('ins')));
+                } else if (kind === 'move') {
+                    if (el.id.endsWith('-from')) { add(n, 'old', text(el)); }
+                    else { const c = el.cloneNode(true); c.querySelectorAll('del.edit').forEach(x => x.remove()); add(n, 'new', text(c)); }
+                } else { add(n, el.tagName === 'DEL' ? 'old' : 'new', text(el)); }
+            });
+        } else {
+            document.querySelectorAll('#sbs [data-change]').forEach(el => {
+                add(el.getAttribute('data-change'), el.closest('td').classList.contains('sbs-old') ? 'old' : 'new', text(el));
+            });
+        }
+        return out; }""", view)
+
+
+def test_side_by_side_marks_the_same_changes_as_the_inline_view(open_report, tmp_path):
+    for name in ("sample", "move", "bidi"):
+        r = open_report(name)
+        inline = _marked_changes(r.page, "inline")
+        r.page.click("#view-side-by-side")
+        side = _marked_changes(r.page, "side-by-side")
+        assert inline and side == inline, name
+        r.page.screenshot(path=str(tmp_path / f"{name}-side-by-side.png"), full_page=True)
+        assert r.errors == [] and r.dialogs == []
+
+
+def test_side_by_side_aligns_the_paragraphs(open_report, tmp_path):
+    r = open_report("move")
+    r.page.click("#view-side-by-side")
+    r.page.click("#expand-all")  # the folded rows too
+    rows = r.page.evaluate("""() => Array.from(document.querySelectorAll('#sbs tr.sbs-row')).map(tr => {
+        const cell = td => { const p = td.querySelector('p'); return p ? {top: Math.round(p.getBoundingClientRect().top),
+                              text: td.innerText.trim(), left: Math.round(td.getBoundingClientRect().left)} : null; };
+        return {old: cell(tr.cells[0]), new: cell(tr.cells[1])}; })""")
+    # the moved sentence: first on the left, alone; last on the right, alone
+    assert rows[0]["new"] is None and rows[0]["old"]["text"].startswith("moved")
+    assert rows[-1]["old"] is None and "bitter" in rows[-1]["new"]["text"]
+    both = [row for row in rows if row["old"] and row["new"]]
+    assert len(both) == 9  # the eight filler paragraphs and "The end.", each beside itself
+    for row in both:
+        assert row["old"]["top"] == row["new"]["top"]  # side by side on one line
+        assert row["old"]["text"] == row["new"]["text"] and row["old"]["left"] < row["new"]["left"]
+    tops = [row[side]["top"] for row in rows for side in ("old", "new") if row[side]]
+    assert tops == sorted(tops)  # rows in reading order down the page
+    r.page.screenshot(path=str(tmp_path / "move-side-by-side.png"), full_page=True)
+
+
+def test_the_view_control_and_key_switch_views_and_keep_the_current_change(open_report):
+    r = open_report("sample")
+    visible = lambda sel: r.page.evaluate(f"() => getComputedStyle(document.querySelector('{sel}')).display !== 'none'")  # noqa: E731
+    assert visible("#inline") and not visible("#side-by-side")
+    assert r.page.get_attribute("#view-inline", "aria-pressed") == "true"
+    r.page.keyboard.press("n")
+    assert r.current() == "c0"
+    r.page.click("#view-side-by-side")
+    assert visible("#side-by-side") and not visible("#inline")
+    assert r.page.get_attribute("#view-side-by-side", "aria-pressed") == "true"
+    assert r.current() == "s0-old" and r.counter() == "1 / 15"  # the same change, in this view
+    # both halves of the replacement are marked
+    assert r.page.evaluate("() => Array.from(document.querySelectorAll('#sbs .linked')).map(e => e.id)") == ["s0-old", "s0-new"]
+    r.page.keyboard.press("n")
+    assert r.current() == "s1-old" and r.counter() == "2 / 15"
+    assert r.in_view("s1-old")  # navigation opened the fold it was in
+    r.page.keyboard.press("v")
+    assert visible("#inline") and r.current() == "c1" and r.counter() == "2 / 15"
+    assert r.errors == []
+
+
+def test_a_move_links_its_two_halves_side_by_side(open_report):
+    r = open_report("move")
+    r.page.click("#view-side-by-side")
+    r.page.hover("#s0-to")
+    assert r.page.evaluate("() => document.getElementById('s0-from').classList.contains('linked')")
+    r.page.click("#s0-to a.move-link")
+    r.page.wait_for_function("() => location.hash === '#s0-from'")
+    assert r.current() == "s0-from" and r.in_view("s0-from")
+    # a link to a half in the other view opens that view
+    r.page.goto(r.url + "#s0-to")
+    r.page.wait_for_function("() => document.body.getAttribute('data-view') === 'side-by-side'")
+    assert r.errors == []
+
+
+def test_bidi_controls_stay_inert_marks_side_by_side(open_report):
+    r = open_report("bidi")
+    r.page.click("#view-side-by-side")
+    assert r.page.locator("#sbs td .cf").count() == 3 and r.page.locator("#sbs th .cf").count() == 2  # the label's too
+    new_side = r.page.inner_text("#sbs td.sbs-new").replace(" ", "")
+    assert "U+202ELIVEU+202C" in new_side and "<script>alert(5)</script>" in new_side and r.dialogs == []
+
+
+def test_print_style_applies_to_both_views(open_report, tmp_path):
+    r = open_report("sample")
+    r.page.emulate_media(media="print")
+    style = lambda sel, prop: r.page.evaluate(  # noqa: E731
+        f"() => getComputedStyle(document.querySelector('{sel}')).getPropertyValue('{prop}')")
+    assert style(".toolbar", "display") == "none" and style(".doc", "border-top-width") == "0px"
+    r.page.pdf(path=str(tmp_path / "inline.pdf"))
+    r.page.evaluate("() => document.getElementById('view-side-by-side').click()")
+    assert style(".toolbar", "display") == "none"
+    assert style("#sbs thead", "display") == "table-header-group"  # column heads on every page
+    assert style("#sbs th", "position") == "static" and style("#sbs tr", "break-inside") == "avoid"
+    assert float(style("#sbs", "font-size").removesuffix("px")) == pytest.approx(10 * 96 / 72, abs=0.01)  # 10pt
+    r.page.pdf(path=str(tmp_path / "side-by-side.pdf"))
+    assert (tmp_path / "side-by-side.pdf").stat().st_size > 10_000
+    r.page.emulate_media(media="screen")
+    assert style(".toolbar", "display") != "none" and style("#sbs th", "position") == "sticky"

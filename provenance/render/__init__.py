@@ -8,6 +8,8 @@ is shown cannot disagree.
     render_html(cmp)   html.py: one self-contained page (templates/report.html.j2)
     walk.py            the reading-order walk and display rules the text and
                        HTML renderers share (below)
+    side_by_side.py    the HTML report's side-by-side view: each side's own text
+                       marked, paragraphs aligned by walk.align
 
 Display rules shared by the text and HTML renderers
 ---------------------------------------------------

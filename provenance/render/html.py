@@ -241,8 +241,10 @@ class _HtmlBody:
         self.seen.add(i)
         if ch.cls == FORMATTING:
             was = escape_html(_visible(ch.old_text), self._escape)
+            # An attribute cannot hold the marks' markup: there they are <U+XXXX>.
+            was_title = self._escape(escape_text(_visible(ch.old_text)))
             return (f'<span class="chg fmt" id="c{i}" data-class="formatting" data-kind="{ch.kind}"'
-                    f' title="formatting: was “{was}”"{nav}><s class="fmt-old">{was}</s>'
+                    f' title="formatting: was “{was_title}”"{nav}><s class="fmt-old">{was}</s>'
                     f'<span class="fmt-new">{esc(ch.new_text)}</span></span>')
         if seg.kind in ("move-from", "move-to"):
             here = self.order[(i, seg.kind)]
@@ -351,8 +353,11 @@ FULL_CONTEXT = 40
 CHANGES_ONLY_CONTEXT = 12
 
 
+VIEWS = ("inline", "side-by-side")
+
+
 def render_html(cmp: Comparison, *, context: int | None = None, title: str | None = None,
-                full: bool | None = None) -> str:
+                full: bool | None = None, view: str = "inline") -> str:
     """One self-contained HTML page: identity of both versions, summary, the
     text with changes marked, navigation.  No network access: inline CSS and
     JS only, and a Content-Security-Policy that runs no other script.
@@ -363,7 +368,11 @@ def render_html(cmp: Comparison, *, context: int | None = None, title: str | Non
     so its size follows the changes rather than the document.
     `context`: words shown around changes (default FULL_CONTEXT with the
     full text, CHANGES_ONLY_CONTEXT without).
+    `view`: the view the page opens in, "inline" or "side-by-side"; the
+    page holds both and a control switches between them.
     """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     if full is None:
         full = len(cmp.new.text) <= FULL_TEXT_LIMIT
     if context is None:
@@ -387,6 +396,9 @@ def render_html(cmp: Comparison, *, context: int | None = None, title: str | Non
     body = _HtmlBody(cmp, context, full)
     with gc_paused():  # (a long report makes many short-lived objects: 9% of a 4 MB report)
         body_html = body.render()  # counts the folds it leaves out
+        from .side_by_side import side_by_side
+
+        sbs, sbs_omitted, sbs_rows = side_by_side(cmp, full=full, context=body.context, escape=body._escape)
     return env.get_template("report.html.j2").render(
         title=title,
         old=_side_info(cmp.old, "old", stats["old_words"]),
@@ -401,6 +413,10 @@ def render_html(cmp: Comparison, *, context: int | None = None, title: str | Non
         content_total=stats["content_changes"],
         body=Markup(body_html),
         omitted=body.omitted,
+        sbs=[(("fold" if hasattr(item, "omitted") else "row"), item) for item in sbs],
+        sbs_omitted=sbs_omitted,
+        sbs_rows=sbs_rows,
+        view=view,
         context=body.context,
         css=Markup(css),
         js=Markup(js),

@@ -7,10 +7,11 @@ Owns: turning segments into display events.  Never: formats output itself
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .. import tokens as tk
 from ..diff import CONTENT, Comparison, Segment
@@ -206,3 +207,110 @@ def _move_pieces(cmp: Comparison, ch) -> Iterator[tuple[str, str]]:
         pos = max(pos, e.new_end)
     if ch.new_end > pos:
         yield ("text", new[pos:ch.new_end])
+
+
+# Side by side: the two texts cut into paragraphs and aligned row by row.
+#
+# Each side is shown as its own text (the old text with what left it marked,
+# the new text with what arrived), cut at its own paragraph breaks (a
+# whitespace run holding a blank line, as the inline view shows them).
+# Paragraphs are linked through what the two texts share in place: equal
+# segments and changes that replace something (content or formatting).  A
+# row holds linked paragraphs; paragraphs nothing links (inserted or deleted
+# whole, or moved) get rows of their own between them, old and new paired in
+# order.  Insertions, deletions and moves never link, so a new paragraph
+# never sits beside an unrelated old one when a related one exists.
+
+
+class Row(NamedTuple):
+    """Paragraph indices [old_lo, old_hi) and [new_lo, new_hi) shown side by side."""
+
+    old_lo: int
+    old_hi: int
+    new_lo: int
+    new_hi: int
+
+
+_NON_SPACE_RE = re.compile(r"\S")
+
+
+# A paragraph break as tokens.gap_kind sees one (two line breaks, \r\n, \r
+# or \n, with only horizontal space between; or U+2029) and the whitespace
+# after it.  It opens on a line break, so the search skips ahead fast; the
+# atomic group keeps a lone "\r\n" from matching as "\r" then "\n".
+_PARAGRAPH_BREAK_RE = re.compile(r"(?>\r\n|\r|\n)[^\S\r\n\u2029]*(?>\r\n|\r|\n)\s*|\u2029\s*")
+_LF_PARAGRAPH_BREAK_RE = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: the text between paragraph breaks,
+    leading and trailing whitespace left out, empty ones skipped."""
+    out = []
+    pos = 0
+    # Text with only \n line breaks (nearly all) takes a pattern five times quicker.
+    pattern = _PARAGRAPH_BREAK_RE if "\r" in text or "\u2029" in text else _LF_PARAGRAPH_BREAK_RE
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, len(text)))
+    trimmed = []
+    for a, b in out:
+        first = _NON_SPACE_RE.search(text, a, b)
+        if first is None:
+            continue
+        trimmed.append((first.start(), first.start() + len(text[first.start():b].rstrip())))
+    return trimmed
+
+
+def _touched(text: str, starts: list[int], a: int, b: int) -> tuple[int, int] | None:
+    """Paragraph indices [lo, hi] holding the non-whitespace of text[a:b]."""
+    first = _NON_SPACE_RE.search(text, a, b)
+    if first is None:
+        return None
+    last = first.start() + len(text[first.start():b].rstrip()) - 1
+    return bisect.bisect_right(starts, first.start()) - 1, bisect.bisect_right(starts, last) - 1
+
+
+def align(cmp: Comparison, old_paras: list[tuple[int, int]], new_paras: list[tuple[int, int]]) -> list[Row]:
+    """The rows of the side-by-side view, in order on both sides, covering every paragraph once."""
+    old, new = cmp.old.text, cmp.new.text
+    old_starts = [p[0] for p in old_paras]
+    new_starts = [p[0] for p in new_paras]
+    links: list[tuple[int, int, int, int]] = []
+    for seg in cmp.segments:
+        if seg.kind not in ("equal", "replace"):
+            continue  # insertions, deletions and moves link nothing
+        o = _touched(old, old_starts, seg.old_start, seg.old_end)
+        n = _touched(new, new_starts, seg.new_start, seg.new_end)
+        if o is None or n is None:
+            continue
+        if seg.kind == "equal" and o[1] - o[0] == n[1] - n[0]:
+            # The same words: the k-th paragraph of one side is the k-th of the other.
+            links.extend((o[0] + k, o[0] + k + 1, n[0] + k, n[0] + k + 1) for k in range(o[1] - o[0] + 1))
+        else:
+            links.append((o[0], o[1] + 1, n[0], n[1] + 1))
+    # Merge crossing or overlapping links, so rows stay in order on both sides.
+    blocks: list[list[int]] = []
+    for lo_o, hi_o, lo_n, hi_n in links:
+        if blocks and (lo_o < blocks[-1][1] or lo_n < blocks[-1][3]):
+            b = blocks[-1]
+            b[0], b[1], b[2], b[3] = min(b[0], lo_o), max(b[1], hi_o), min(b[2], lo_n), max(b[3], hi_n)
+            while len(blocks) > 1 and (blocks[-1][0] < blocks[-2][1] or blocks[-1][2] < blocks[-2][3]):
+                last = blocks.pop()
+                b = blocks[-1]
+                b[0], b[1], b[2], b[3] = min(b[0], last[0]), max(b[1], last[1]), min(b[2], last[2]), max(b[3], last[3])
+        else:
+            blocks.append([lo_o, hi_o, lo_n, hi_n])
+    rows: list[Row] = []
+    o = n = 0
+    for lo_o, hi_o, lo_n, hi_n in blocks + [[len(old_paras), len(old_paras), len(new_paras), len(new_paras)]]:
+        # Paragraphs no link holds, before this block: paired in order.
+        while o < lo_o or n < lo_n:
+            rows.append(Row(o, o + 1 if o < lo_o else o, n, n + 1 if n < lo_n else n))
+            o, n = min(o + 1, max(o, lo_o)), min(n + 1, max(n, lo_n))
+        if hi_o > lo_o or hi_n > lo_n:
+            rows.append(Row(lo_o, hi_o, lo_n, hi_n))
+        o, n = max(o, hi_o), max(n, hi_n)
+    return rows

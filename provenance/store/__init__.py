@@ -34,8 +34,12 @@ way and none reaches back to `Store`), and delegates the public API:
     writer.py       Writer(objects, index, history, locks, maintenance, ...):
                     planning, fast-import, compare-and-swap; the only code
                     that moves a ref
-    model.py, layout.py, records.py, stats.py: data types, names and paths,
-                    meta.json and trailer bytes, word statistics (no state)
+    sync.py         Sync(objects, index, history, verifier, writer, ...):
+                    remotes, pull, push (docs/sync.md); asks the writer to
+                    move main
+    model.py, layout.py, records.py, stats.py, numbering.py: data types,
+                    names and paths, meta.json and trailer bytes, word
+                    statistics, version numbers across machines (no state)
 
 Outside the package, code calls Store's public methods, or a part by name
 (`store.objects.git(...)`, `store.history.extraction_number(...)`).
@@ -58,6 +62,7 @@ from .layout import BUCKET_SIZES, STORE_CONFIG, _INIT_ALLOWED
 from .maintenance import LEFTOVER_SECONDS, Maintenance
 from .objects import Objects, _base_env, store_env
 from .records import _env_float
+from .sync import Sync, SyncResult, check_url
 from .reflocks import DEFAULT_STALE_LOCK_SECONDS, RefLocks
 from .verify import Verifier
 from .writer import Writer
@@ -98,6 +103,7 @@ class Store:
         self.maintenance = Maintenance(self.objects, self.locks)
         self.verifier = Verifier(self.objects, self.index, self.maintenance, size)
         self.writer = Writer(self.objects, self.index, self.history, self.locks, self.maintenance, bucket_size=size)
+        self.sync = Sync(self.objects, self.index, self.history, self.verifier, self.writer, size)
 
     # -- reading (History)
 
@@ -113,8 +119,9 @@ class Store:
         """Every version of every document, by document id, oldest first."""
         return self.history.all_versions()
 
-    def resolve(self, doc_id: str, spec: int | None = None) -> Version:
-        """None: latest; N >= 1: version N; -K: K versions before the latest."""
+    def resolve(self, doc_id: str, spec: int | str | None = None) -> Version:
+        """None: latest; N >= 1: version N; -K: K versions before the latest;
+        a uid (12 hex digits): that version on every machine, for ever."""
         return self.history.resolve(doc_id, spec)
 
     def text(self, version: Version, extraction: int | None = None) -> str:
@@ -252,6 +259,33 @@ class Store:
             raise ProvenanceError(f"cannot create a store at {path}: {str(exc).strip().splitlines()[-1]}") from None
         (target / "description").write_text("provenance store: one commit per ingested document version\n")
         return cls(path, **kwargs)
+
+    @classmethod
+    def clone(cls, url: str, path: str | os.PathLike, *, lazy: bool = False,
+              name: str = "origin") -> tuple["Store", SyncResult]:
+        """A new store at `path` (absent or an empty folder) holding a
+        remote's history (`lazy`: a partial clone, see Sync.start_from).  If
+        anything fails, what was made is removed."""
+        import shutil
+
+        url = check_url(url)
+        target = Path(os.path.abspath(os.fspath(path)))
+        created = not target.exists()
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise ProvenanceError(f"cannot clone into {path}: it exists and is not an empty directory")
+        store = None
+        try:
+            store = cls.init(target)
+            return store, store.sync.start_from(url, lazy=lazy, name=name)
+        except BaseException:
+            if store is not None:
+                store.close()
+            if created:
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                for child in target.iterdir():
+                    shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+            raise
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False, **kwargs: Any) -> "Store":

@@ -19,6 +19,7 @@ from .layout import _version_number, document_folder, validate_doc_id
 from .index import Index
 from .objects import Objects, _parse_tree_object
 from .records import _later, _parse_json_many, _version_from_meta
+from .numbering import UID_RE, capture_key, derive, has_duplicates, pick
 
 
 
@@ -53,11 +54,13 @@ class History:
                 n = _version_number(parts[4])
                 if n is None:
                     continue
-                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}, "numbers": set()})
                 d["count"] += 1
+                d["merged"] = d.get("merged") or n in d["numbers"]
+                d["numbers"].add(n)
                 d["latest"] = max(d["latest"], (n, rel.decode("utf-8", "surrogateescape")))
             elif len(parts) == 6 and parts[2] == "versions" and parts[5] == "seen":
-                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}})
+                d = docs.setdefault(f"{parts[0]}/{parts[1]}", {"count": 0, "latest": (0, ""), "seen": {}, "numbers": set()})
                 d["seen"]["/".join(parts[:5])] = info.split()[2].decode()
         keys = [k for k, d in docs.items() if d["count"]]
         names = [f"{tip}:documents/{docs[k]['latest'][1]}/meta.json" for k in keys]
@@ -87,12 +90,18 @@ class History:
                 if seen_at and (not captured or _later(seen_at, captured)):
                     captured = seen_at
             doc = urllib.parse.unquote(k.split("/", 1)[1])
+            if d.get("merged"):  # concurrent versions from two stores: the derived numbering counts
+                derived = self.versions(doc)
+                last = max([derived[-1].captured_at, *derived[-1].seen], key=capture_key)
+                out.append(DocumentSummary(doc, len(derived), last, len(derived)))
+                continue
             out.append(DocumentSummary(doc, d["count"], captured, d["latest"][0]))
         out.sort(key=lambda s: s.document)
         return out
 
-    def versions(self, doc_id: str) -> list[Version]:
-        """Every version of a document, oldest first.
+    def versions(self, doc_id: str, tip: str | None = None) -> list[Version]:
+        """Every version of a document, oldest first (as of commit `tip`;
+        default: main), numbered as store/numbering.py says.
 
         Bucket by bucket (`<bucket>/` holds 100 versions), each read with
         pipelined requests to the persistent cat-file (no process per
@@ -102,7 +111,7 @@ class History:
         `_commits_for`).
         """
         doc = validate_doc_id(doc_id)
-        tip = self.objects.tip()
+        tip = tip or self.objects.tip()
         folder = document_folder(doc)
         versions_tree = self.objects.tree_at(tip, f"{folder}/versions") if tip is not None else None
         buckets = sorted((int(name), name, sha) for name, (mode, sha) in (versions_tree or {}).items()
@@ -124,8 +133,7 @@ class History:
             if not isinstance(meta, dict):
                 raise ProvenanceError(f"unreadable {path}/meta.json in {self.path} (run `provenance verify`)")
             out.append(_version_from_meta(meta, path, commits.get(path, ""), seen))
-        out.sort(key=lambda v: (v.number, v.path))
-        return out
+        return derive(out)  # (sorted; renumbered only where stores merged concurrent versions)
 
     def all_versions(self) -> list[Version]:
         """Every version of every document, by document id, oldest first: what
@@ -165,10 +173,17 @@ class History:
                              for obs in _parse_json_many([data.get(blob) for _, blob in seen.get(folder, [])]))
             out.append(_version_from_meta(meta, folder, commits.get(folder, ""), observed))
         out.sort(key=lambda v: (v.document, v.number, v.path))
-        return out
+        derived: list[Version] = []
+        start = 0
+        for i in range(1, len(out) + 1):  # each document's run through numbering.derive
+            if i == len(out) or out[i].document != out[start].document:
+                derived.extend(derive(out[start:i]))
+                start = i
+        return derived
 
-    def resolve(self, doc_id: str, spec: int | None = None) -> Version:
-        """None: latest; N >= 1: version N; -K: K versions before the latest."""
+    def resolve(self, doc_id: str, spec: int | str | None = None) -> Version:
+        """None: latest; N >= 1: version N; -K: K versions before the latest;
+        a uid (12 hex digits): that version, whatever its number is now."""
         doc = validate_doc_id(doc_id)
         tip = self.objects.tip()
         folder = document_folder(doc)
@@ -177,8 +192,14 @@ class History:
         if latest is None:
             raise ProvenanceError(f"unknown document: {doc}")
         latest_n = latest[3]
-        if spec is not None and (isinstance(spec, bool) or not isinstance(spec, int)):
+        if isinstance(spec, str) and not UID_RE.fullmatch(spec):
+            raise ProvenanceError(f"version must be a number or a uid (12 hex digits), not {spec!r}")
+        if spec is not None and not isinstance(spec, str) and (isinstance(spec, bool) or not isinstance(spec, int)):
             raise ProvenanceError(f"version must be a whole number, not {spec!r}")
+        if isinstance(spec, str) or self.merged_numbers(versions_tree):
+            # Numbers shared by folders from two stores, or a uid: the derived
+            # numbering decides (it needs every version's meta.json).
+            return pick(self.versions(doc), doc, spec)
         if spec is None:
             n = latest_n
         elif spec > 0:
@@ -202,6 +223,15 @@ class History:
         seen = tuple(c for _, c in self.objects.seen_at(tip, path))
         commit = self.index.commits_for(tip, {path}).get(path, "")
         return _version_from_meta(meta, path, commit, seen)
+
+    def merged_numbers(self, versions_tree: dict[str, tuple[str, str]]) -> bool:
+        """True when two version folders of a document share a number (stores
+        that ingested it concurrently were merged): one tree read per bucket,
+        in one pipelined round."""
+        buckets = [sha for name, (mode, sha) in versions_tree.items() if name.isdigit() and mode.startswith("40")]
+        self.objects.load_trees(buckets)
+        return has_duplicates(
+            n for sha in buckets for n in (_version_number(name) for name in self.objects.tree(sha)) if n is not None)
 
     def text(self, version: Version, extraction: int | None = None) -> str:
         """The version's text: its latest extraction (None), or extraction N

@@ -61,11 +61,25 @@ class Version:
     # what the document states about itself, its page count (empty for text).
     extraction: dict = field(default_factory=dict)
     capture: dict = field(default_factory=dict)  # a URL capture's HTTP evidence
+    # Uids of version folders with these same bytes, captured independently in
+    # another store, that count as observations of this version (store/numbering.py).
+    merged_uids: tuple[str, ...] = ()
+
+    @property
+    def stored_number(self) -> int:
+        """The number the folder was given at ingest (`NNNNNN`), before any merge."""
+        return int(self.path.rsplit("/", 1)[-1].partition("-")[0])
+
+    @property
+    def uid(self) -> str:
+        """The folder's uid: names this version on every machine (`ID@uid`), for ever."""
+        return self.path.rsplit("/", 1)[-1].partition("-")[2]
 
     def to_dict(self) -> dict:
         return {
             "document": self.document,
-            "version": self.number,  # the same key as in meta.json
+            "version": self.number,  # the public number (store/numbering.py); meta.json keeps the one given at ingest
+            "uid": self.uid,
             "path": self.path,
             "commit": self.commit,
             "content_sha256": self.content_sha256,
@@ -89,6 +103,7 @@ class Version:
             "seen": list(self.seen),
             "extraction": dict(self.extraction),
             "capture": dict(self.capture),
+            "merged_uids": list(self.merged_uids),
         }
 
 

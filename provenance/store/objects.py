@@ -407,6 +407,18 @@ class Objects:
                     pass
             proc.wait()
 
+    def missing_blobs(self, tip: str | None) -> set[str]:
+        """Objects `tip`'s history names that this store does not hold, when
+        it is a partial clone (`clone --lazy`): found by `rev-list
+        --missing=print`, which never fetches them."""
+        if tip is None:
+            return set()
+        config = self.git("config", "--get", "extensions.partialClone", check=False)
+        if config.returncode != 0 or not config.stdout.strip():
+            return set()
+        proc = self.git("rev-list", "--objects", "--missing=print", tip, check=False)
+        return {line[1:].split()[0] for line in proc.stdout.decode().splitlines() if line.startswith("?")}
+
     def cat_all(self, names: Iterable[str]) -> dict[str, bytes | None]:
         """Small objects (meta.json, seen files) through ONE `git cat-file --batch`, in memory."""
         names = list(dict.fromkeys(names))

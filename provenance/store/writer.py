@@ -75,6 +75,8 @@ class _DocState:
     doc: str
     folder: str
     latest_n: int = 0
+    top_n: int = 0  # the highest number a folder has (a new version's is one more)
+    merged: bool = False  # two stores' concurrent versions met: numbers are derived (numbering.py)
     latest_path: str | None = None
     latest_blob: str | None = None  # git blob id of the latest snapshot
     latest_meta: dict | None = None
@@ -93,6 +95,7 @@ class _Op:
     mark: int | None  # mark of the commit that added the version, if it is in this batch
     commit: str | None  # sha of that commit if it was already in the tip
     seen: tuple[str, ...]
+    merged: bool = False  # its document's numbers are derived (numbering.py): read the result back
 
 
 class _Busy(Exception):
@@ -264,7 +267,11 @@ class Writer:
         results = []
         for op in ops:
             commit = by_mark[op.mark] if op.mark is not None else (op.commit or found.get(op.path, ""))
-            results.append(IngestResult(_version_from_meta(op.meta, op.path, commit, op.seen), op.status))
+            if op.merged:  # the number and observations every machine shows (numbering.py)
+                version = next(v for v in self.history.versions(op.doc, new) if v.path == op.path)
+            else:
+                version = _version_from_meta(op.meta, op.path, commit, op.seen)
+            results.append(IngestResult(version, op.status))
         self.index.fill_bucket_cache(new, [(op.path, int(op.meta["version"])) for op in ops if op.status != "seen-again"])
         return results
 
@@ -326,8 +333,16 @@ class Writer:
         if latest is None:
             return state
         bucket, name, sha, n = latest
-        state.latest_n = n
+        state.latest_n = state.top_n = n
         state.latest_path = f"{p.folder}/versions/{bucket}/{name}"
+        if self.history.merged_numbers(versions):
+            # Concurrent versions from two stores met here (sync): the latest
+            # is the latest by capture, which need not hold the highest number.
+            derived = self.history.versions(doc, tip)[-1]
+            state.merged = True
+            state.latest_path = derived.path
+            state.latest_n = derived.stored_number
+            sha = self.objects.entry(tip, derived.path)[1]
         for entry_name, (mode, oid) in self.objects.tree(sha).items():
             if entry_name.startswith("snapshot.") and not mode.startswith("40"):
                 state.latest_blob = oid
@@ -518,7 +533,7 @@ class Writer:
                     ops.append(_Op("seen-again", doc, state.latest_path, state.latest_meta,
                                    int(lm[1:]) if lm and lm.startswith(":") else None,
                                    lm if lm and not lm.startswith(":") else None,
-                                   tuple(c for _, c in state.latest_seen)))
+                                   tuple(c for _, c in state.latest_seen), state.merged))
                     if progress:
                         progress(1)
                     continue
@@ -533,7 +548,7 @@ class Writer:
                 if meta.get("content_sha256") == p.content_sha256:
                     repeats = n
                     break
-            number = state.latest_n + 1
+            number = state.top_n + 1
             words_added = words_removed = None
             if change_stats is not None and state.latest_path is not None:
                 prev_text = self._text_cache.get(state.latest_path)
@@ -571,8 +586,9 @@ class Writer:
             write(_fi_commit(ref, mark, p, committer_date, message, tip if first else None, files))
             first = False
             marks.append(mark)
-            ops.append(_Op("repeat" if repeats else "new", doc, path, meta, mark, None, ()))
+            ops.append(_Op("repeat" if repeats else "new", doc, path, meta, mark, None, (), state.merged))
             state.latest_n, state.latest_path, state.latest_blob = number, path, p.blob_id
+            state.top_n = number
             state.latest_meta, state.latest_commit, state.latest_seen = meta, f":{mark}", []
             state.batch_snapshots.setdefault(p.blob_id, []).append((number, path, meta))
             self._text_cache[path] = p.text
@@ -652,7 +668,35 @@ class Writer:
             return self.history.extractions(version)[n - 1], True
         raise ProvenanceError(f"store {self.path} is too busy: other writers kept moving main; try again")
 
-    def _compare_and_swap(self, new: str, old: str | None) -> None:
+    def advance(self, new: str, old: str | None, reason: str) -> bool:
+        """Move main from `old` to `new`, a history that holds `old` (a
+        fetched one, or a merge commit: sync.py), by the compare-and-swap
+        every add uses; False when another writer moved main first.  Never
+        moves main to a history that lacks what it had."""
+        if old is not None and old != new:
+            proc = self.objects.git("merge-base", "--is-ancestor", old, new, check=False)
+            if proc.returncode != 0:
+                raise ProvenanceError(f"refusing to move main from {old[:12]} to {new[:12]}, "
+                                      "whose history lacks it (main only grows)")
+        try:
+            self._compare_and_swap(new, old, reason)
+            return True
+        except _Busy:
+            return False
+
+    def set_remote_ref(self, ref: str, new: str, reason: str) -> None:
+        """Record what a remote's main was (refs/remotes/NAME/main), for sync."""
+        if not ref.startswith("refs/remotes/"):
+            raise ProvenanceError(f"not a remote-tracking ref: {ref}")
+        self.objects.git("update-ref", "-m", reason, ref, new)
+
+    def delete_incoming(self, ref: str) -> None:
+        """Drop a private incoming ref (an add's, or a fetch's)."""
+        if not ref.startswith(INCOMING):
+            raise ProvenanceError(f"not an incoming ref: {ref}")
+        self._delete_ref(ref)
+
+    def _compare_and_swap(self, new: str, old: str | None, reason: str = "provenance: ingest") -> None:
         """Move main from `old` to `new`, or raise _Busy if someone else got there first."""
         env = dict(self.objects.env)
         env["GIT_COMMITTER_NAME"] = "provenance"
@@ -662,7 +706,7 @@ class Writer:
         inside = self.locks.writers_lock(shared=True)
         inside.acquire(timeout=self.busy_timeout)
         try:
-            proc = self.objects.git("update-ref", "-m", "provenance: ingest", MAIN, new, old or ZERO_SHA,
+            proc = self.objects.git("update-ref", "-m", reason, MAIN, new, old or ZERO_SHA,
                                     check=False, env=env)
         finally:
             inside.release()
