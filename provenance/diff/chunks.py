@@ -9,7 +9,10 @@ version: kept_chunks, unchanged_spans, shared_ends.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from array import array
+from bisect import bisect_left
 from itertools import accumulate
 
 from .. import tokens as tk
@@ -31,12 +34,22 @@ CHUNK_PASS_MIN_CHUNKS = 16
 MIN_KEPT_CHARS = 160
 
 
-def _plan_chunks(old_text: str, new_text: str, engine: str | None):
+def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.BreakJudge | None = None):
     """Which chunks of each text need tokens, and how unchanged runs pair up.
 
-    Returns two lists of (start, end, run) per text, in order: a stretch to
-    tokenise (run None) or an unchanged run of chunks (run n, the same n in
-    both texts).  None when the texts are too short for this to pay.
+    Returns (old plan, new plan, pinned): per text a list of (start, end,
+    run) in order, a stretch to tokenise (run None) or an unchanged run of
+    chunks (run n, the same n in both texts); and pinned, the
+    ((old_start, old_end), (new_start, new_end)) stretches that are
+    tokenised although they are unchanged but for formatting (their tokens
+    are then held equal, as a run's are).  None when the texts are too
+    short for this to pay.
+
+    Which runs are unchanged depends only on the comparison keys and the
+    paragraph structure, never on typography, spacing or line-break
+    hyphenation (see _canonical_codes): the same pair compared after
+    re-formatting either side is cut into the same runs, so the word diff
+    between them gives the same content changes.
     """
     if min(len(old_text), len(new_text)) < CHUNK_PASS_MIN_CHUNKS * 80:
         return None  # under ~80 characters a chunk: too short for the pass to pay
@@ -44,14 +57,157 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         return None
     # Chunks are compared by their text with whitespace folded (keys), each
     # key given as one character (codes).
-    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = \
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, new_lengths, new_kinds) = \
         tk.chunk_codes(old_text, new_text)
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
-    kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
-    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
+    judge = judge or tk.BreakJudge(old_text, new_text)
+    old = _Canon(old_text, old_bounds, old_kinds, judge)
+    new = _Canon(new_text, new_bounds, new_kinds, judge)
+    canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
+    if canonical is None:
+        kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+        spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
+        pinned = []
+    else:
+        old_codes, new_codes, old_lengths = canonical
+        kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+        spans = _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS)
+        # A run that differs in more than whitespace is tokenised, so that
+        # its formatting differences are seen, and held equal.
+        literal = [" ".join(old_text[a:b].split()) == " ".join(new_text[c:d].split()) for a, b, c, d in spans]
+        pinned = [((a, b), (c, d)) for (a, b, c, d), same in zip(spans, literal) if not same]
+        spans = [span for span, same in zip(spans, literal) if same]
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
-            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
+
+
+class _Canon:
+    """One text's chunks as the comparison sees them: each chunk's words
+    with typography folded (tokens.typography_key), words broken at line
+    ends joined where the BreakJudge says so, and a word written apart
+    from the punctuation after it ("word ,") or a line-end compound
+    ("intra-" / "Palestinian") as one word, each word with its place in
+    the text.  Indexable as (text, bounds, kinds), like the tuples the
+    literal helpers take."""
+
+    def __init__(self, text: str, bounds, kinds, judge: tk.BreakJudge):
+        self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
+        self._words: dict[int, list[list]] = {}
+        self._breaks = None  # offset of each line-end hyphen -> whether it joins
+
+    def __getitem__(self, i):
+        return (self.text, self.bounds, self.kinds)[i]
+
+    def breaks(self) -> dict[int, bool]:
+        if self._breaks is None:
+            text = self.text
+            self._breaks = {}
+            for at, end, soft in tk._line_break_hyphens(text, [(0, len(text))]):
+                left = tk.token_pieces(text[max(0, at - 64):at])
+                right = tk.token_pieces(text[end:end + 64])
+                if len(left) > 2 and len(right) > 2 and not left[-1]:
+                    self._breaks[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
+        return self._breaks
+
+    def words(self, k: int) -> list[list]:
+        """[folded word, start, end] of chunk k."""
+        found = self._words.get(k)
+        if found is None:
+            found = self._words[k] = _canonical_words(self.text, self.bounds[2 * k + 1], self.bounds[2 * k + 2],
+                                                      self.breaks())
+        return found
+
+    def key(self, k: int) -> str:
+        return " ".join(w[0] for w in self.words(k))
+
+    def literal(self, k: int) -> str:
+        return " ".join(self.text[self.bounds[2 * k + 1]:self.bounds[2 * k + 2]].split())
+
+
+_NON_SPACE_RE = re.compile(r"\S+")
+_GLUED_AFTER = ",;:!?)]}"  # punctuation that a word written apart from it still ends with
+_GLUED_BEFORE = "([{"
+
+
+def _fold_word(word: str) -> str:
+    if word.isascii():
+        return tk._DASH_RUN_RE.sub("-", word) if "--" in word else word
+    key = unicodedata.normalize("NFKC", word.translate(tk._DROP_INVISIBLE)).translate(tk._QUOTES)
+    return tk._DASH_RUN_RE.sub("-", key)
+
+
+def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[list]:
+    """_Canon.words of text[a:b]."""
+    out: list[list] = []
+    for m in _NON_SPACE_RE.finditer(text, a, b):
+        s, e = m.span()
+        word = _fold_word(text[s:e])
+        if not word:
+            continue  # soft hyphens alone
+        if out:
+            prev = out[-1]
+            hyphen = prev[2] - 1
+            if hyphen in breaks:  # a word or compound broken at the line end
+                if breaks[hyphen] and text[hyphen] != tk.SOFT_HYPHEN:
+                    prev[0] = prev[0][:-1]
+                prev[0] += word
+                prev[2] = e
+                continue
+            if word[0] in _GLUED_AFTER or (word[0] == "." and prev[0][-1] != ".") or prev[0][-1] in _GLUED_BEFORE:
+                prev[0] += word
+                prev[2] = e
+                continue
+        out.append([word, s, e])
+    return out
+
+
+def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
+    """Chunk codes by comparison keys rather than literal text, or None
+    when the literal codes already are (the usual case: every chunk that
+    one text alone has reads the same folded as literally).
+
+    The literal codes (whitespace folded) split what the keys join where
+    two chunks differ in typography, spacing around punctuation or
+    line-break hyphenation; those chunks are in one text only, so only
+    they are folded: each takes the code of a chunk of the other text
+    with the same key.  Returns (old codes, new codes, old key lengths)."""
+    in_old, in_new = set(old_codes), set(new_codes)
+    unmatched = [(old, k) for k, c in enumerate(old_codes) if c not in in_new] + \
+                [(new, k) for k, c in enumerate(new_codes) if c not in in_old]
+    breaks = old.breaks() or new.breaks()
+    if not breaks and all(side.key(k) == side.literal(k) for side, k in unmatched):
+        return None
+    # The other chunks, by the length of their literal key: a folded key
+    # can equal one of them only if it has its length.
+    by_length: dict[int, list] = {}
+    for side, codes, lengths in ((old, old_codes, old_lengths), (new, new_codes, new_lengths)):
+        others = in_new if side is old else in_old
+        for k, c in enumerate(codes):
+            if c in others:
+                by_length.setdefault(lengths[k], []).append((side, k, c))
+    next_code = max(map(ord, old_codes + new_codes), default=0) + 1
+    by_key: dict[str, str] = {}
+    codes = [list(old_codes), list(new_codes)]
+    lengths = list(old_lengths)
+    for side, k in unmatched:
+        key = side.key(k)
+        code = by_key.get(key)
+        if code is None:
+            for other, j, c in by_length.get(len(key), ()):
+                if other.literal(j) == key:
+                    code = c
+                    break
+        if code is None:
+            if 0xD800 <= next_code < 0xE000:
+                next_code = 0xE000
+            code = chr(next_code)
+            next_code += 1
+        by_key[key] = code
+        codes[side is new][k] = code
+        if side is old:
+            lengths[k] = len(key)
+    return "".join(codes[0]), "".join(codes[1]), lengths
 
 
 def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kinds: bytes, new_kinds: bytes,
@@ -141,8 +297,7 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
                 pairs = list(zip(range(i0, i1), range(j0, j1)))
             else:
                 pairs = [(i0, j0), (i1 - 1, j1 - 1)]
-            shared = [_shared_ends_at(old[0], old_bounds[2 * i + 1], old_bounds[2 * i + 2],
-                                      new[0], new_bounds[2 * j + 1], new_bounds[2 * j + 2]) for i, j in pairs]
+            shared = [_shared_ends_of(old, i, new, j) for i, j in pairs]
             if r and shared[0][0] > margin:  # the run before grows into the first pair
                 i, j = pairs[0]
                 spans[-1][1] = _word_end(old, i, shared[0][0] - margin)
@@ -165,9 +320,27 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
     return [tuple(span) for span in spans]
 
 
+def _shared_ends_of(old, i: int, new, j: int) -> tuple[int, int]:
+    """(words shared at the start, at the end of the rest) of chunk i of
+    old and chunk j of new (sides as _unchanged_spans_py takes them)."""
+    if isinstance(old, _Canon):
+        a, b = [w[0] for w in old.words(i)], [w[0] for w in new.words(j)]
+        head = 0
+        while head < len(a) and head < len(b) and a[head] == b[head]:
+            head += 1
+        tail = 0
+        while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        return head, tail
+    return _shared_ends_at(old[0], old[1][2 * i + 1], old[1][2 * i + 2], new[0], new[1][2 * j + 1], new[1][2 * j + 2])
+
+
 def _word_end(side, k: int, n: int) -> int:
     """Offset in the text just past the n-th word of chunk k of a (text,
     bounds, kinds) side."""
+    if isinstance(side, _Canon):
+        words = side.words(k)
+        return words[min(n, len(words)) - 1][2] if n and words else side.bounds[2 * k + 1]
     text, bounds, _ = side
     start = bounds[2 * k + 1]
     return start + _end_of_words(text[start:bounds[2 * k + 2]], n)
@@ -175,6 +348,11 @@ def _word_end(side, k: int, n: int) -> int:
 
 def _last_words_start(side, k: int, n: int) -> int:
     """Offset in the text of the first of the last n words of chunk k."""
+    if isinstance(side, _Canon):
+        words = side.words(k)
+        if not n:
+            return side.bounds[2 * k + 2]
+        return words[-min(n, len(words))][1] if words else side.bounds[2 * k + 1]
     text, bounds, _ = side
     start = bounds[2 * k + 1]
     return start + _start_of_last_words(text[start:bounds[2 * k + 2]], n)
@@ -182,6 +360,8 @@ def _last_words_start(side, k: int, n: int) -> int:
 
 def _chunk_words(side, k: int) -> int:
     """How many (whitespace-separated) words chunk k has."""
+    if isinstance(side, _Canon):
+        return len(side.words(k))
     text, bounds, _ = side
     return len(text[bounds[2 * k + 1]:bounds[2 * k + 2]].split())
 
@@ -394,10 +574,20 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     return tk.Tokens(text, literals, gaps, keys, starts, ends, placeholders)
 
 
-def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None) -> list[tuple[str, int]]:
-    """Token diff of each stretch between paired placeholders."""
+def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None,
+                               pinned=()) -> list[tuple[str, int]]:
+    """Token diff of each stretch between paired placeholders and pinned
+    stretches (see _plan_chunks)."""
     # One encoding for all stretches: a diff depends only on which tokens
     # are equal, and one table costs less than thousands of small ones.
     old_s, new_s = _encode(old_t.keys, new_t.keys)
     runs = [(i, j, 1) for i, j in zip(sorted(old_t.placeholders), sorted(new_t.placeholders))]
+    if pinned:
+        for (a, b), (c, d) in pinned:
+            i0, i1 = bisect_left(old_t.starts, a), bisect_left(old_t.starts, b)
+            j0, j1 = bisect_left(new_t.starts, c), bisect_left(new_t.starts, d)
+            # Held equal when the keys are (they are but where furniture left one side).
+            if i1 > i0 and i1 - i0 == j1 - j0 and old_s[i0:i1] == new_s[j0:j1]:
+                runs.append((i0, j0, i1 - i0))
+        runs.sort()
     return _diff_stretches(old_s, new_s, runs, lambda a, b: diff_strings(a, b, engine))
