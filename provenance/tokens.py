@@ -509,17 +509,17 @@ class BreakJudge:
     def __init__(self, old_text: str, new_text: str, lexicon: set[str] | None = None):
         self.texts = (old_text, new_text)
         self._lexicon = lexicon  # word keys of both texts
-        self._standalone = None  # lower-cased word -> occurrences not as a broken half
-        self._compounds = None  # lower-cased "a-b" spellings of both texts
+        self._broken = None  # lower-cased word -> how often it is a half of a line-end break
+        self._lower = None  # the texts in lower case
         self.decided: dict[tuple[str, str], bool] = {}
 
-    def lexicon(self) -> set[str]:
-        if self._lexicon is None:
-            words: set[str] = set()
-            for text in self.texts:
-                words.update(_patterns(text)[1].findall(text))
-            self._lexicon = set(map(typography_key, words))
-        return self._lexicon
+    def _attested(self, word: str) -> bool:
+        """Whether word (a key) is a word of either text: looked up in the
+        words of the token lists when they are whole, else searched for
+        (a plain substring search, then the word boundaries)."""
+        if self._lexicon is not None:
+            return word in self._lexicon
+        return any(_occurs(text, word) for text in self.texts)
 
     def joins(self, left: str, right: str, soft: bool) -> bool:
         """Whether "left-" at a line end and "right" on the next are one word
@@ -532,40 +532,61 @@ class BreakJudge:
         return found
 
     def _joins(self, left: str, right: str) -> bool:
-        if left + right in self.lexicon():
+        if self._attested(left + right):
             return True  # "govern-" / "ment", "Post-" / "Script" where the whole word occurs
         if not (right[:1].islower() or (left.isupper() and right.isupper())):
             return False  # a capital after the break: a compound of names ("Lavrov-" / "Zarif")
         if not (left.isalpha() and right.isalpha()):
             return False
         lower_left, lower_right = left.lower(), right.lower()
-        self._load_counts()
-        if f"{lower_left}-{lower_right}" in self._compounds:
-            return False
-        if self._standalone.get(lower_left, 0) > 0 and self._standalone.get(lower_right, 0) > 0:
+        if self._count(f"{lower_left}-{lower_right}"):
+            return False  # the compound is spelled so elsewhere
+        if self._count(lower_left) > self._halves(lower_left) and self._count(lower_right) > self._halves(lower_right):
             return False  # two words of their own: "high-" / "level"
         return len(left) in hyphenation_points(lower_left + lower_right)
 
-    def _load_counts(self) -> None:
-        if self._standalone is not None:
-            return
-        from collections import Counter
+    def _count(self, lower: str) -> int:
+        """How often lower (lower case) occurs as a whole word (or compound) in the texts."""
+        if self._lower is None:
+            self._lower = [text.lower() for text in self.texts]
+        # A literal prefix lets re scan fast; the look-behind is checked here.
+        pattern = re.compile(rf"{re.escape(lower)}(?!\w)")
+        return sum(1 for text in self._lower for m in pattern.finditer(text)
+                   if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")))
 
-        counts: Counter = Counter()
-        compounds: set[str] = set()
-        for text in self.texts:
-            lower = text.lower()
-            counts.update(_patterns(lower)[1].findall(lower))
-            compounds.update(m.group(1) + "-" + m.group(2) for m in _COMPOUND_RE.finditer(lower))
-            # The halves of line-end breaks are not words of their own.
-            for m in _BREAK_HALVES_RE.finditer(lower):
-                counts[m.group(1)] -= 1
-                counts[m.group(2)] -= 1
-        self._standalone, self._compounds = counts, compounds
+    def _halves(self, lower: str) -> int:
+        """How often lower is a half of a word broken at a line end."""
+        if self._broken is None:
+            from collections import Counter
+
+            self._broken = Counter()
+            for text in self.texts:
+                for at, end, _ in _line_break_hyphens(text, [(0, len(text))]):
+                    left, right = _HALF_BEFORE_RE.search(text, max(0, at - 64), at), _HALF_AFTER_RE.match(text, end)
+                    self._broken.update(m.group().lower() for m in (left, right) if m)
+        return self._broken[lower]
 
 
-_COMPOUND_RE = re.compile(r"(\w+)-(?=(\w+))")
-_BREAK_HALVES_RE = re.compile(r"(\w+)[-\u2010\u00ad][^\S\r\n]*(?:\r\n|\r|\n)\s*(\w+)")
+_HALF_BEFORE_RE = re.compile(r"\w+$")
+_HALF_AFTER_RE = re.compile(r"\w+")
+
+
+def _occurs(text: str, word: str, count: bool = False):
+    """Whether (or how often) word occurs in text with no word character
+    either side (a plain substring search, then the boundaries)."""
+    n = 0
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and \
+                not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+            if not count:
+                return True
+            n += 1
+        at = text.find(word, at + 1)
+    return n if count else False
+
+
 
 
 @functools.cache

@@ -65,61 +65,81 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     old = _Canon(old_text, old_bounds, old_kinds, judge)
     new = _Canon(new_text, new_bounds, new_kinds, judge)
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
-    if canonical is None:
-        kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
-        spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
-        pinned = []
-    else:
+    pinned = []
+    if canonical is not None:
+        merged = ([old_bounds[2 * k + 1] for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
+                  [new_bounds[2 * k + 1] for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
         old_codes, new_codes, old_lengths = canonical
-        kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
-        spans = _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS)
-        # A run that differs in more than whitespace is tokenised, so that
-        # its formatting differences are seen, and held equal.
-        literal = [" ".join(old_text[a:b].split()) == " ".join(new_text[c:d].split()) for a, b, c, d in spans]
-        pinned = [((a, b), (c, d)) for (a, b, c, d), same in zip(spans, literal) if not same]
-        spans = [span for span, same in zip(spans, literal) if same]
+    kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+    # Growing the runs into changed chunks over the words they share
+    # literally is enough: the runs are decided by keys, and a word that
+    # differs in typography only stops the growth in the changed chunk,
+    # whose words the word diff sees anyway.
+    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
+    if canonical is not None:
+        # A run holding chunks that differ in more than whitespace is
+        # tokenised, so that its formatting differences are seen, and held
+        # equal (pinned).
+        def holds(starts: list[int], a: int, b: int) -> bool:
+            k = bisect_left(starts, a)
+            return k < len(starts) and starts[k] < b
+
+        keep = []
+        for a, b, c, d in spans:
+            if (holds(merged[0], a, b) or holds(merged[1], c, d)) and \
+                    " ".join(old_text[a:b].split()) != " ".join(new_text[c:d].split()):
+                pinned.append(((a, b), (c, d)))
+            else:
+                keep.append((a, b, c, d))
+        spans = keep
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
 
 
 class _Canon:
-    """One text's chunks as the comparison sees them: each chunk's words
-    with typography folded (tokens.typography_key), words broken at line
-    ends joined where the BreakJudge says so, and a word written apart
-    from the punctuation after it ("word ,") or a line-end compound
-    ("intra-" / "Palestinian") as one word, each word with its place in
-    the text.  Indexable as (text, bounds, kinds), like the tuples the
-    literal helpers take."""
+    """One text's chunks as the comparison sees them (for _canonical_codes):
+    a chunk's key is its words with typography folded
+    (tokens.typography_key), words broken at line ends joined where the
+    BreakJudge says so, a compound broken after its hyphen ("intra-" /
+    "Palestinian") and a word written apart from the punctuation after it
+    ("word ,") read as one word."""
 
     def __init__(self, text: str, bounds, kinds, judge: tk.BreakJudge):
         self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
-        self._words: dict[int, list[list]] = {}
-        self._breaks = None  # offset of each line-end hyphen -> whether it joins
+        self._candidates = None  # line-end hyphens: offset -> (end of the break, soft)
+        self._offsets: list[int] = []
+        self._decided: dict[int, bool] = {}
 
-    def __getitem__(self, i):
-        return (self.text, self.bounds, self.kinds)[i]
-
-    def breaks(self) -> dict[int, bool]:
-        if self._breaks is None:
-            text = self.text
-            self._breaks = {}
-            for at, end, soft in tk._line_break_hyphens(text, [(0, len(text))]):
+    def breaks(self, a: int, b: int) -> dict[int, bool]:
+        """The line-end hyphens in text[a:b]: offset -> whether it joins
+        (decided only when asked: most lie in chunks nobody folds)."""
+        if self._candidates is None:
+            found = tk._line_break_hyphens(self.text, [(0, len(self.text))])
+            self._candidates = {at: (end, soft) for at, end, soft in found}
+            self._offsets = sorted(self._candidates)
+        out = {}
+        text = self.text
+        for at in self._offsets[bisect_left(self._offsets, a):bisect_left(self._offsets, b)]:
+            if at not in self._decided:
+                end, soft = self._candidates[at]
                 left = tk.token_pieces(text[max(0, at - 64):at])
                 right = tk.token_pieces(text[end:end + 64])
                 if len(left) > 2 and len(right) > 2 and not left[-1]:
-                    self._breaks[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
-        return self._breaks
-
-    def words(self, k: int) -> list[list]:
-        """[folded word, start, end] of chunk k."""
-        found = self._words.get(k)
-        if found is None:
-            found = self._words[k] = _canonical_words(self.text, self.bounds[2 * k + 1], self.bounds[2 * k + 2],
-                                                      self.breaks())
-        return found
+                    self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
+            if at in self._decided:
+                out[at] = self._decided[at]
+        return out
 
     def key(self, k: int) -> str:
-        return " ".join(w[0] for w in self.words(k))
+        a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
+        chunk = self.text[a:b]
+        breaks = self.breaks(a, b)
+        if breaks or _GLUE_RE.search(chunk):
+            return " ".join(_canonical_words(self.text, a, b, breaks))
+        if "--" not in chunk and (chunk.isascii() or not _TYPOGRAPHY_RE.search(chunk)
+                                  and unicodedata.is_normalized("NFKC", chunk)):
+            return " ".join(chunk.split())  # what the literal key is
+        return " ".join(_fold_word(chunk).split())  # no word joins another: fold it whole
 
     def literal(self, k: int) -> str:
         return " ".join(self.text[self.bounds[2 * k + 1]:self.bounds[2 * k + 2]].split())
@@ -128,6 +148,12 @@ class _Canon:
 _NON_SPACE_RE = re.compile(r"\S+")
 _GLUED_AFTER = ",;:!?)]}"  # punctuation that a word written apart from it still ends with
 _GLUED_BEFORE = "([{"
+_GLUE_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s")  # where _canonical_words may join two words
+# Characters typography_key folds that NFKC leaves: quotes, dashes, the soft hyphen.
+_TYPOGRAPHY_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}]")
+# What may make a chunk's folded key differ from its literal one (any
+# character outside ASCII is looked at closer).
+_SUSPECT_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s|--|[^\x00-\x7f]")
 
 
 def _fold_word(word: str) -> str:
@@ -137,76 +163,105 @@ def _fold_word(word: str) -> str:
     return tk._DASH_RUN_RE.sub("-", key)
 
 
-def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[list]:
-    """_Canon.words of text[a:b]."""
-    out: list[list] = []
+def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[str]:
+    """The folded words of text[a:b] (_Canon.key)."""
+    out: list[str] = []
+    last_end = -1  # where the last word ends in the text
     for m in _NON_SPACE_RE.finditer(text, a, b):
         s, e = m.span()
         word = _fold_word(text[s:e])
         if not word:
             continue  # soft hyphens alone
         if out:
-            prev = out[-1]
-            hyphen = prev[2] - 1
+            hyphen = last_end - 1
             if hyphen in breaks:  # a word or compound broken at the line end
                 if breaks[hyphen] and text[hyphen] != tk.SOFT_HYPHEN:
-                    prev[0] = prev[0][:-1]
-                prev[0] += word
-                prev[2] = e
+                    out[-1] = out[-1][:-1]
+                out[-1] += word
+                last_end = e
                 continue
-            if word[0] in _GLUED_AFTER or (word[0] == "." and prev[0][-1] != ".") or prev[0][-1] in _GLUED_BEFORE:
-                prev[0] += word
-                prev[2] = e
+            if word[0] in _GLUED_AFTER or (word[0] == "." and out[-1][-1] != ".") or out[-1][-1] in _GLUED_BEFORE:
+                out[-1] += word
+                last_end = e
                 continue
-        out.append([word, s, e])
+        out.append(word)
+        last_end = e
     return out
 
 
 def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
     """Chunk codes by comparison keys rather than literal text, or None
-    when the literal codes already are (the usual case: every chunk that
-    one text alone has reads the same folded as literally).
+    when the literal codes already are (the usual case).
 
     The literal codes (whitespace folded) split what the keys join where
     two chunks differ in typography, spacing around punctuation or
     line-break hyphenation; those chunks are in one text only, so only
-    they are folded: each takes the code of a chunk of the other text
-    with the same key.  Returns (old codes, new codes, old key lengths)."""
+    they are folded: one whose folded key differs from its literal one
+    takes the code of a chunk with that key (of either text), or gives its
+    code to chunks of one text only whose key it is.  Returns (old codes,
+    new codes, old key lengths)."""
     in_old, in_new = set(old_codes), set(new_codes)
     unmatched = [(old, k) for k, c in enumerate(old_codes) if c not in in_new] + \
                 [(new, k) for k, c in enumerate(new_codes) if c not in in_old]
-    breaks = old.breaks() or new.breaks()
-    if not breaks and all(side.key(k) == side.literal(k) for side, k in unmatched):
+    # Most of these read the same folded: only chunks with a character or
+    # a spacing that folding changes, or a line-end hyphen, are folded.
+    spans = [(side, side.bounds[2 * k + 1], side.bounds[2 * k + 2]) for side, k in unmatched]
+    joined = "\x00".join([side.text[a:b] for side, a, b in spans])
+    starts = list(accumulate((b - a + 1 for _, a, b in spans), initial=0))
+    suspects = set()
+    m = _SUSPECT_RE.search(joined)
+    while m:
+        n = bisect_left(starts, m.start() + 1) - 1
+        suspects.add(n)
+        m = _SUSPECT_RE.search(joined, starts[n + 1])
+    suspects.update(n for n, (side, a, b) in enumerate(spans) if side.breaks(a, b))
+    folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
+    for n in suspects:
+        side, k = unmatched[n]
+        key = side.key(k)
+        if key != side.literal(k):
+            folded.setdefault(key, []).append(n)
+    if not folded:
         return None
-    # The other chunks, by the length of their literal key: a folded key
-    # can equal one of them only if it has its length.
-    by_length: dict[int, list] = {}
-    for side, codes, lengths in ((old, old_codes, old_lengths), (new, new_codes, new_lengths)):
-        others = in_new if side is old else in_old
-        for k, c in enumerate(codes):
-            if c in others:
-                by_length.setdefault(lengths[k], []).append((side, k, c))
+    # The other chunks of one text only whose literal key is one of the
+    # folded keys (a chunk both texts have would be one that a text
+    # repeats, typeset alike in both; not looked for), by length and first
+    # word, so only those few are folded.
+    firsts: dict[int, set[str]] = {}
+    for key in folded:
+        firsts.setdefault(len(key), set()).add(key.split(" ", 1)[0])
+    literal_of: dict[str, list] = {}  # folded key -> (side, k, code) of chunks with it as literal key
+    for side, k in unmatched:
+        length = (old_lengths if side is old else new_lengths)[k]
+        first = firsts.get(length)
+        if first is not None and any(side.text.startswith(f, side.bounds[2 * k + 1]) for f in first):
+            literal = side.literal(k)
+            if literal in folded:
+                literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
     next_code = max(map(ord, old_codes + new_codes), default=0) + 1
-    by_key: dict[str, str] = {}
     codes = [list(old_codes), list(new_codes)]
     lengths = list(old_lengths)
-    for side, k in unmatched:
-        key = side.key(k)
-        code = by_key.get(key)
-        if code is None:
-            for other, j, c in by_length.get(len(key), ()):
-                if other.literal(j) == key:
-                    code = c
-                    break
-        if code is None:
+    changed = False
+    for key, members in folded.items():
+        others = literal_of.get(key, [])
+        both = [c for side, k, c in others if c in in_old and c in in_new]
+        if both:
+            code = both[0]  # a chunk both texts have
+        elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
             if 0xD800 <= next_code < 0xE000:
                 next_code = 0xE000
-            code = chr(next_code)
+            code = chr(next_code)  # chunks of either text, one key
             next_code += 1
-        by_key[key] = code
-        codes[side is new][k] = code
-        if side is old:
-            lengths[k] = len(key)
+        else:
+            continue  # in one text only however it is folded: its code stays
+        for side, k in [unmatched[n] for n in members] + [(side, k) for side, k, _ in others]:
+            if codes[side is new][k] != code:
+                codes[side is new][k] = code
+                changed = True
+                if side is old:
+                    lengths[k] = len(key)
+    if not changed:
+        return None
     return "".join(codes[0]), "".join(codes[1]), lengths
 
 
@@ -297,7 +352,8 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
                 pairs = list(zip(range(i0, i1), range(j0, j1)))
             else:
                 pairs = [(i0, j0), (i1 - 1, j1 - 1)]
-            shared = [_shared_ends_of(old, i, new, j) for i, j in pairs]
+            shared = [_shared_ends_at(old[0], old_bounds[2 * i + 1], old_bounds[2 * i + 2],
+                                      new[0], new_bounds[2 * j + 1], new_bounds[2 * j + 2]) for i, j in pairs]
             if r and shared[0][0] > margin:  # the run before grows into the first pair
                 i, j = pairs[0]
                 spans[-1][1] = _word_end(old, i, shared[0][0] - margin)
@@ -320,27 +376,9 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
     return [tuple(span) for span in spans]
 
 
-def _shared_ends_of(old, i: int, new, j: int) -> tuple[int, int]:
-    """(words shared at the start, at the end of the rest) of chunk i of
-    old and chunk j of new (sides as _unchanged_spans_py takes them)."""
-    if isinstance(old, _Canon):
-        a, b = [w[0] for w in old.words(i)], [w[0] for w in new.words(j)]
-        head = 0
-        while head < len(a) and head < len(b) and a[head] == b[head]:
-            head += 1
-        tail = 0
-        while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
-            tail += 1
-        return head, tail
-    return _shared_ends_at(old[0], old[1][2 * i + 1], old[1][2 * i + 2], new[0], new[1][2 * j + 1], new[1][2 * j + 2])
-
-
 def _word_end(side, k: int, n: int) -> int:
     """Offset in the text just past the n-th word of chunk k of a (text,
     bounds, kinds) side."""
-    if isinstance(side, _Canon):
-        words = side.words(k)
-        return words[min(n, len(words)) - 1][2] if n and words else side.bounds[2 * k + 1]
     text, bounds, _ = side
     start = bounds[2 * k + 1]
     return start + _end_of_words(text[start:bounds[2 * k + 2]], n)
@@ -348,11 +386,6 @@ def _word_end(side, k: int, n: int) -> int:
 
 def _last_words_start(side, k: int, n: int) -> int:
     """Offset in the text of the first of the last n words of chunk k."""
-    if isinstance(side, _Canon):
-        words = side.words(k)
-        if not n:
-            return side.bounds[2 * k + 2]
-        return words[-min(n, len(words))][1] if words else side.bounds[2 * k + 1]
     text, bounds, _ = side
     start = bounds[2 * k + 1]
     return start + _start_of_last_words(text[start:bounds[2 * k + 2]], n)
@@ -360,8 +393,6 @@ def _last_words_start(side, k: int, n: int) -> int:
 
 def _chunk_words(side, k: int) -> int:
     """How many (whitespace-separated) words chunk k has."""
-    if isinstance(side, _Canon):
-        return len(side.words(k))
     text, bounds, _ = side
     return len(text[bounds[2 * k + 1]:bounds[2 * k + 2]].split())
 
