@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ for _p in (str(ROOT / "benchmarks"), str(ROOT)):
 
 import invariance as inv  # noqa: E402
 import transforms as tf  # noqa: E402
-from provenance.diff import CONTENT, chunks, compare  # noqa: E402
+from provenance.diff import CONTENT, chunks, compare, pipeline  # noqa: E402
 
 # Words of every kind the styles act on: ligature letters, quotes and
 # apostrophes, "--", compounds, capitals and title case, long words that
@@ -96,16 +96,43 @@ def test_formatting_one_side_keeps_the_content_changes(chunk_pass_forced, style,
     lexicon = tf.lexicon_of(paragraphs) | tf.lexicon_of(edited)
     a, b = side(paragraphs, None, rng, lexicon), side(edited, None, rng, lexicon)
     want = content_signature(a, b)
-    got_old = content_signature(side(paragraphs, style, rng, lexicon), b)
-    got_new = content_signature(a, side(edited, style, rng, lexicon))
-    assert inv.describe(got_old, a, b) == inv.describe(want, a, b)
-    assert inv.describe(got_new, a, b) == inv.describe(want, a, b)
+    plain_keys = joined_keys(a.rendered.text, b.rendered.text)
+    for old, new in ((side(paragraphs, style, rng, lexicon), b), (a, side(edited, style, rng, lexicon))):
+        # A compound broken at its own hyphen that neither text has whole
+        # is read as one word (the documented ambiguity): other keys.
+        assume(joined_keys(old.rendered.text, new.rendered.text) == plain_keys)
+        assert inv.describe(content_signature(old, new), a, b) == inv.describe(want, a, b)
+
+
+def joined_keys(old: str, new: str) -> tuple[list[str], list[str]]:
+    """Both texts' comparison keys, line-end hyphens joined or not as the
+    comparison decides (whole texts tokenised: no first pass)."""
+    saved = pipeline._plan_chunks
+    pipeline._plan_chunks = lambda *args: None
+    try:
+        old_t, new_t, *_ = pipeline._analyse(old, new, False, False, True, None)
+    finally:
+        pipeline._plan_chunks = saved
+    return old_t.keys, new_t.keys
 
 
 def test_the_real_revision_pairs_are_invariant_under_every_style():
     """benchmarks/invariance.py's cases (8 licence revision pairs x every
-    style but web x both sides) all give the plain pair's content changes."""
+    style but web x both sides) all give the plain pair's content changes,
+    but where the keys themselves differ: a compound broken at its own
+    hyphen that neither text spells whole or hyphenated ("de-" / "facto",
+    "dramatico-" / "musical") is read as a word broken by layout (README,
+    "Words broken at line ends"); 2 of the 256 cases."""
     plain, cases = inv.build_cases(1, STYLES)
-    reference = {name: inv.run("provenance", a, b, None) for name, a, b in plain}
-    differing = [(c.pair, c.style, c.side) for c in cases if inv.run("provenance", c.old, c.new, None) != reference[c.pair]]
+    reference = {name: (a, b, inv.run("provenance", a, b, None)) for name, a, b in plain}
+    differing, ambiguous = [], []
+    for c in cases:
+        a, b, want = reference[c.pair]
+        if inv.run("provenance", c.old, c.new, None) == want:
+            continue
+        if joined_keys(c.old.rendered.text, c.new.rendered.text) != joined_keys(a.rendered.text, b.rendered.text):
+            ambiguous.append((c.pair, c.style, c.side))
+        else:
+            differing.append((c.pair, c.style, c.side))
     assert differing == []
+    assert len(ambiguous) <= 2 and all(style in ("hyphenated", "layout-hyphens", "pdf") for _, style, _ in ambiguous)
