@@ -510,7 +510,7 @@ class BreakJudge:
         self.texts = (old_text, new_text)
         self._lexicon = lexicon  # word keys of both texts
         self._broken = None  # lower-cased word -> how often it is a half of a line-end break
-        self._lower = None  # the texts in lower case
+        self._counted: dict[tuple[str, int], bool] = {}
         self.decided: dict[tuple[str, str], bool] = {}
 
     def _attested(self, word: str) -> bool:
@@ -539,20 +539,39 @@ class BreakJudge:
         if not (left.isalpha() and right.isalpha()):
             return False
         lower_left, lower_right = left.lower(), right.lower()
-        if self._count(f"{lower_left}-{lower_right}"):
+        if self._count(f"{lower_left}-{lower_right}", 0):
             return False  # the compound is spelled so elsewhere
-        if self._count(lower_left) > self._halves(lower_left) and self._count(lower_right) > self._halves(lower_right):
+        if self._count(lower_left, self._halves(lower_left)) and self._count(lower_right, self._halves(lower_right)):
             return False  # two words of their own: "high-" / "level"
         return len(left) in hyphenation_points(lower_left + lower_right)
 
-    def _count(self, lower: str) -> int:
-        """How often lower (lower case) occurs as a whole word (or compound) in the texts."""
-        if self._lower is None:
-            self._lower = [text.lower() for text in self.texts]
-        # A literal prefix lets re scan fast; the look-behind is checked here.
-        pattern = re.compile(rf"{re.escape(lower)}(?!\w)")
-        return sum(1 for text in self._lower for m in pattern.finditer(text)
-                   if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")))
+    def _count(self, lower: str, more_than: int) -> bool:
+        """Whether lower (lower case) occurs as a whole word (or compound)
+        in the texts more than so many times."""
+        found = self._counted.get((lower, more_than))
+        if found is not None:
+            return found
+        found = self._counted[(lower, more_than)] = self._count_in(self.texts, lower, more_than)
+        return found
+
+    @staticmethod
+    def _count_in(texts: tuple[str, str], lower: str, more_than: int) -> bool:
+        # In lower case, Title case or capitals, found by str.find (a
+        # case-blind pattern or a lower-cased copy of the texts costs
+        # several times more), each at word boundaries.
+        n = 0
+        for variant in dict.fromkeys((lower, lower.capitalize(), lower.upper())):
+            for text in texts:
+                at = text.find(variant)
+                while at >= 0:
+                    end = at + len(variant)
+                    if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and \
+                            not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                        n += 1
+                        if n > more_than:
+                            return True
+                    at = text.find(variant, end)
+        return False
 
     def _halves(self, lower: str) -> int:
         """How often lower is a half of a word broken at a line end."""

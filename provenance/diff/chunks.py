@@ -67,10 +67,15 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
     pinned = []
     if canonical is not None:
-        merged = ([old_bounds[2 * k + 1] for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
-                  [new_bounds[2 * k + 1] for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
+        merged = ([k for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
+                  [k for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
         old_codes, new_codes, old_lengths = canonical
     kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+    if canonical is not None:
+        # Each chunk that folding paired is a run of its own, so that only
+        # it is tokenised (below); the runs either side of it stay one token.
+        kept = _split_runs(kept, set(merged[0]), set(merged[1]))
+        merged = ([old_bounds[2 * k + 1] for k in merged[0]], [new_bounds[2 * k + 1] for k in merged[1]])
     # Growing the runs into changed chunks over the words they share
     # literally is enough: the runs are decided by keys, and a word that
     # differs in typography only stops the growth in the changed chunk,
@@ -94,6 +99,23 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
         spans = keep
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
+
+
+def _split_runs(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
+    """Kept runs (i0, i1, j0, j1) cut so that each chunk pair with a chunk
+    in old_merged or new_merged is a run of its own."""
+    out = []
+    for i0, i1, j0, j1 in kept:
+        start = 0
+        for t in range(i1 - i0):
+            if i0 + t in old_merged or j0 + t in new_merged:
+                if t > start:
+                    out.append((i0 + start, i0 + t, j0 + start, j0 + t))
+                out.append((i0 + t, i0 + t + 1, j0 + t, j0 + t + 1))
+                start = t + 1
+        if start < i1 - i0:
+            out.append((i0 + start, i1, j0 + start, j1))
+    return out
 
 
 class _Canon:
@@ -151,6 +173,7 @@ _GLUED_BEFORE = "([{"
 _GLUE_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s")  # where _canonical_words may join two words
 # Characters typography_key folds that NFKC leaves: quotes, dashes, the soft hyphen.
 _TYPOGRAPHY_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}]")
+_QUOTE_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}]")
 # What may make a chunk's folded key differ from its literal one (any
 # character outside ASCII is looked at closer).
 _SUSPECT_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s|--|[^\x00-\x7f]")
@@ -159,7 +182,11 @@ _SUSPECT_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s|--|[^\x00-\x7f]")
 def _fold_word(word: str) -> str:
     if word.isascii():
         return tk._DASH_RUN_RE.sub("-", word) if "--" in word else word
-    key = unicodedata.normalize("NFKC", word.translate(tk._DROP_INVISIBLE)).translate(tk._QUOTES)
+    # (str.translate with a dict is slow on long non-ASCII text: the rare
+    # characters are found first.)
+    key = unicodedata.normalize("NFKC", word.replace(tk.SOFT_HYPHEN, ""))
+    if _QUOTE_RE.search(key):
+        key = key.translate(tk._QUOTES)
     return tk._DASH_RUN_RE.sub("-", key)
 
 
