@@ -493,7 +493,8 @@ class BreakJudge:
     spelling occurring as a word in either text (attestation) makes it
     layout; the halves must read as one word's case (lower after lower or
     title case, capitals after capitals), else the hyphen is real
-    ("Lavrov-" / "Zarif").  Failing that, the hyphenated spelling occurring in either
+    ("Lavrov-" / "Zarif"), and so does a half with no vowel ("NP-" /
+    "NSA").  Failing that, the hyphenated spelling occurring in either
     text, or both halves occurring on their own ("high-" / "level"), make
     it real; and a break at a legal hyphenation point of the joined word
     (pyphen's LibreOffice en_US dictionary) makes it layout: "PART-" /
@@ -539,6 +540,8 @@ class BreakJudge:
         if not (left.isalpha() and right.isalpha()):
             return False
         lower_left, lower_right = left.lower(), right.lower()
+        if not (_VOWELS.intersection(lower_left) and _VOWELS.intersection(lower_right)):
+            return False  # a half with no syllable: "NP-" / "NSA", "MS-" / "DOS"
         if self._count(f"{lower_left}-{lower_right}", 0):
             return False  # the compound is spelled so elsewhere
         if self._count(lower_left, self._halves(lower_left)) and self._count(lower_right, self._halves(lower_right)):
@@ -586,6 +589,7 @@ class BreakJudge:
         return self._broken[lower]
 
 
+_VOWELS = frozenset("aeiouy")
 _HALF_BEFORE_RE = re.compile(r"\w+$")
 _HALF_AFTER_RE = re.compile(r"\w+")
 
