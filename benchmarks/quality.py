@@ -68,6 +68,7 @@ EDIT_PAIRS = [
     ("source", "wrap72"), ("source", "pdf"), ("source", "web"), ("pdf", "web"),
     ("wrap40", "one-line"), ("source", "hyphenated"), ("curly-quotes", "ligatures"), ("crlf", "stray-spaces"),
     ("web", "pdf"), ("source", "soft-hyphens"), ("nbsp", "dashes"), ("blank-lines", "wrap100"),
+    ("layout-hyphens", "web"),
 ]
 
 Span = tuple[int, int]

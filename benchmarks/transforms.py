@@ -52,6 +52,7 @@ class Style:
     paragraph_lines: bool = False  # paragraphs separated by one newline or a blank line, at random
     compound_breaks: bool = False  # "well-" / "known" at line ends
     word_breaks: bool = False  # "govern-" / "ment" at line ends, only for attested words
+    layout_breaks: bool = False  # long words broken at a dictionary hyphenation point, attested or not
     glue_spaces: float = 0.0  # share of "word," written "word ," (spacing glue)
 
 
@@ -64,6 +65,11 @@ STYLES: dict[str, Style] = {
     "stray-spaces": Style(width=72, stray=True),
     "blank-lines": Style(width=72, blank_runs=True),
     "hyphenated": Style(width=60, compound_breaks=True, word_breaks=True),
+    # Justified typesetting: any long word that reaches a line end is broken
+    # at a hyphenation point of the dictionary (lower case, CAPITALS and
+    # Title case alike: "PART-" / "ICULAR", "Inci-" / "dental"), and
+    # compounds after their own hyphen.
+    "layout-hyphens": Style(width=50, compound_breaks=True, layout_breaks=True),
     "curly-quotes": Style(width=72, quotes="curly"),
     "ligatures": Style(width=72, ligatures=True),
     "nbsp": Style(width=72, nbsp=0.15),
@@ -216,6 +222,21 @@ def parse(text: str, style: str = "source") -> tuple[Paragraphs, Rendered]:
 
 
 _PLAIN_WORD_RE = re.compile(r"(\W*)([A-Za-z\u00c0-\u024f\ufb00-\ufb04]{6,})(\W*)")
+_LETTERS_RE = re.compile(r"(\W*)([A-Za-z]{6,})(\W*)")
+
+
+def hyphenation_points(word: str) -> list[int]:
+    """Where the en_US dictionary (pyphen, LibreOffice's patterns) allows a
+    line-end break in a word, any case."""
+    import pyphen
+
+    global _DICTIONARY
+    if _DICTIONARY is None:
+        _DICTIONARY = pyphen.Pyphen(lang="en_US")
+    return _DICTIONARY.positions(word.lower())
+
+
+_DICTIONARY = None
 _COMPOUND_HYPHEN_RE = re.compile(r"(?<=\w)-(?=\w)")
 
 
@@ -308,6 +329,17 @@ def render(paragraphs: Paragraphs, style: str | Style, rng: random.Random,
                 if fold(left + right).lower() in lex:
                     continue  # "re-" / "cover" would read as "recover"
                 return head, form[m.end():], "compound"
+        if st.layout_breaks:
+            m = _LETTERS_RE.fullmatch(form)
+            if m:
+                prefix, word = m.group(1), m.group(2)
+                # Not where both halves are words ("on-" / "line", "some-" /
+                # "thing"): that reads as a compound, for a reader as for the tool.
+                cuts = [k for k in hyphenation_points(word) if len(prefix) + k + 1 <= room and 2 <= k <= len(word) - 3
+                        and not (word[:k].lower() in lex and word[k:].lower() in lex)]
+                if cuts:
+                    k = max(cuts)
+                    return prefix + word[:k] + "-", word[k:] + m.group(3), "layout"
         if st.word_breaks:
             m = _PLAIN_WORD_RE.fullmatch(form)
             if m and available[fold(m.group(2))] >= 2 and not _has_marks(form):

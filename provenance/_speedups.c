@@ -183,9 +183,10 @@ emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t
     return 0;
 }
 
-/* One paragraph text[a:b] cut at re.split(r"([.!?][\"'\u201d\u2019)\]]?)(\s+)"):
+/* One paragraph text[a:b] cut at re.split(r"([.!?\u2026][\"'\u201d\u2019)\]]?)(\s+)"):
  * chunks are sentence + end mark, separators the whitespace before each
- * chunk (the first: text[sep_a:sep_b], the paragraph separator). */
+ * chunk (the first: text[sep_a:sep_b], the paragraph separator); the
+ * whitespace after the last sentence ends its chunk (no empty chunk). */
 static int
 split_paragraph(Chunks *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssize_t sep_b)
 {
@@ -196,7 +197,7 @@ split_paragraph(Chunks *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssiz
     int pending = 0;
     while (i < b) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c == '.' || c == '!' || c == '?') {
+        if (c == '.' || c == '!' || c == '?' || c == 0x2026) {  /* \u2026: an ellipsis */
             Py_ssize_t j = i + 1;
             if (j < b && is_closer(PyUnicode_READ(kind, data, j)))
                 j++;
@@ -222,6 +223,8 @@ split_paragraph(Chunks *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssiz
         KEY_HASH_ADD(c);
         i++;
     }
+    if (chunk_start == b && chunk_start > a)
+        return 0;  /* whitespace after the last sentence ends its chunk: no empty chunk */
     return emit(t, sep_a, sep_b, chunk_start, h, length);
 }
 

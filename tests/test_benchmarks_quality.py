@@ -71,7 +71,7 @@ def check_rendering(paragraphs, rendered):
             shown = text[start:end]
             if (p, i) in broken:
                 assert re.search(r"-[ \t]*\r?\n[ \t]*", shown), repr(shown)
-                if broken[(p, i)] == "word":
+                if broken[(p, i)] in ("word", "layout"):
                     shown = re.sub(r"-[ \t]*\r?\n[ \t]*", "", shown)  # the hyphen was added at the break
             shown = re.sub(r"\s+", "", shown)  # "word ," spacing glue, breaks of compounds
             assert independent_fold(shown) == independent_fold(word), (word, text[start:end])
@@ -130,6 +130,8 @@ def test_line_end_breaks_are_attested_or_real_compounds():
             for p, i, kind in rendered.breaks:
                 seen.add(kind)
                 word = paragraphs[p][i]
+                if kind == "layout":
+                    continue
                 if kind == "word":
                     # The whole word occurs elsewhere in the same text, unbroken.
                     core = re.sub(r"\W", "", word)
@@ -243,3 +245,28 @@ def test_the_benchmark_catches_a_tool_that_treats_typography_as_content(monkeypa
     assert by[("formatting", "source -> wrap40")]["strict"].clean == 1
     assert not quality.meets_targets(results.total["strict"])
     assert results.total["blind"].clean == 1 and results.total["blind"].recall == 0
+
+
+def test_layout_hyphens_break_words_at_dictionary_points_in_every_case():
+    """The layout-hyphens style breaks long words at the line end where the
+    dictionary allows, whatever their case, and compounds after their hyphen."""
+    text = ("THE PARTICULAR INCIDENTAL CONSEQUENTIAL DAMAGES ARE EXCLUDED. Incidental Particular "
+            "Considerations Notwithstanding: the government's well-known intra-Palestinian "
+            "reconciliation negotiations, high-level representatives and extraordinarily "
+            "complicated international circumstances.")
+    paragraphs = tf.parse(text)[0]
+    seen = {"upper": 0, "title": 0, "lower": 0, "compound": 0}
+    for width in range(18, 40):
+        rendered = tf.render(paragraphs, tf.with_style("layout-hyphens", width=width), random.Random(width))
+        check_rendering(paragraphs, rendered)
+        for p, i, kind in rendered.breaks:
+            start, end = rendered.spans[p][i]
+            head, tail = re.split(r"-[ \t]*\r?\n[ \t]*", rendered.text[start:end], maxsplit=1)
+            word = re.sub(r"\W", "", head + tail)
+            if kind == "compound":
+                seen["compound"] += 1
+                continue
+            assert kind == "layout"
+            assert len(re.sub(r"\W", "", head)) in tf.hyphenation_points(word)
+            seen["upper" if word.isupper() else "title" if word.istitle() else "lower"] += 1
+    assert all(seen.values()), seen

@@ -814,7 +814,8 @@ def plan_with_chunk_pass(old, new):
     saved = chunks.CHUNK_PASS_MIN_CHUNKS
     try:
         chunks.CHUNK_PASS_MIN_CHUNKS = 0
-        return chunks._plan_chunks(old, new, None)
+        old_plan, new_plan, _ = chunks._plan_chunks(old, new, None)
+        return old_plan, new_plan
     finally:
         chunks.CHUNK_PASS_MIN_CHUNKS = saved
 
@@ -986,3 +987,56 @@ def test_keys_are_encoded_one_character_each_skipping_surrogates():
     assert len(set(sa)) == len(a) and "\x00" not in sa
     assert not any(0xD800 <= ord(c) < 0xE000 for c in sa + sb)
     assert [sa[int(k[1:])] for k in b[:-1]] == list(sb[:-1]) and sb[-1] not in sa
+
+
+# --- layout hyphenation (issue #14 item 2) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("the PART-\nICULAR case", "the PARTICULAR case"),  # capitals, attested
+        ("IN NO EVENT SHALL ANY INCI-\nDENTAL DAMAGES ARISE", "IN NO EVENT SHALL ANY DAMAGES ARISE"),  # capitals, unattested
+        ("See the Inci-\ndental Notes here", "See the Notes here"),  # title case, unattested
+        ("the restrictions re-\nstrict nothing new", "the restrictions do nothing new"),  # lower case, unattested
+        ("as in Post-\nScript files", "as in PostScript files"),  # camel case, attested
+    ],
+)
+def test_words_broken_by_layout_are_one_word(old, new):
+    """A line-end break at a legal hyphenation point of the joined word is
+    layout, whatever the case and whether or not the other text has the
+    word: the broken word counts as one word, changed or not."""
+    cmp = compare(old, new)
+    broken = old[old.rindex(" ", 0, old.index("-\n")) + 1:old.index(" ", old.index("-\n"))]
+    for change in content(cmp):
+        assert change.old_text == broken  # the whole word, never "-" or half of it
+        assert change.words_deleted == 1
+    for change in formatting(cmp):
+        assert change.old_text == broken
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("a high-\nlevel meeting", "a high-level meeting"),
+        ("the intra-\nPalestinian talks", "the intra-Palestinian talks"),
+        ("a well-\nknown fact", "a well-known fact"),
+        ("the Lavrov-\nZarif call", "the Lavrov-Zarif call"),
+    ],
+)
+def test_compounds_broken_at_their_hyphen_keep_it(old, new):
+    cmp = compare(old, new)
+    assert content(cmp) == [] and formatting(cmp)[0].new_text.count("-") == 1
+
+
+def test_the_hyphenation_dictionary_is_loaded_only_for_unsettled_breaks():
+    """Attestation settles most breaks; pyphen is imported only for a break
+    it cannot settle (a fresh interpreter, so nothing imported it before)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from provenance.diff import compare; "
+            "compare('the govern-\\nment said', 'the government said'); print('pyphen' in sys.modules); "
+            "compare('the INCI-\\nDENTAL costs', 'the costs'); print('pyphen' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]

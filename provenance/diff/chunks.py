@@ -9,7 +9,10 @@ version: kept_chunks, unchanged_spans, shared_ends.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from array import array
+from bisect import bisect_left
 from itertools import accumulate
 
 from .. import tokens as tk
@@ -31,12 +34,22 @@ CHUNK_PASS_MIN_CHUNKS = 16
 MIN_KEPT_CHARS = 160
 
 
-def _plan_chunks(old_text: str, new_text: str, engine: str | None):
+def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.BreakJudge | None = None):
     """Which chunks of each text need tokens, and how unchanged runs pair up.
 
-    Returns two lists of (start, end, run) per text, in order: a stretch to
-    tokenise (run None) or an unchanged run of chunks (run n, the same n in
-    both texts).  None when the texts are too short for this to pay.
+    Returns (old plan, new plan, pinned): per text a list of (start, end,
+    run) in order, a stretch to tokenise (run None) or an unchanged run of
+    chunks (run n, the same n in both texts); and pinned, the
+    ((old_start, old_end), (new_start, new_end)) stretches that are
+    tokenised although they are unchanged but for formatting (their tokens
+    are then held equal, as a run's are).  None when the texts are too
+    short for this to pay.
+
+    Which runs are unchanged depends only on the comparison keys and the
+    paragraph structure, never on typography, spacing or line-break
+    hyphenation (see _canonical_codes): the same pair compared after
+    re-formatting either side is cut into the same runs, so the word diff
+    between them gives the same content changes.
     """
     if min(len(old_text), len(new_text)) < CHUNK_PASS_MIN_CHUNKS * 80:
         return None  # under ~80 characters a chunk: too short for the pass to pay
@@ -44,14 +57,239 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         return None
     # Chunks are compared by their text with whitespace folded (keys), each
     # key given as one character (codes).
-    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = \
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, new_lengths, new_kinds) = \
         tk.chunk_codes(old_text, new_text)
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
+    judge = judge or tk.BreakJudge(old_text, new_text)
+    old = _Canon(old_text, old_bounds, old_kinds, judge)
+    new = _Canon(new_text, new_bounds, new_kinds, judge)
+    canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
+    pinned = []
+    if canonical is not None:
+        merged = ([k for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
+                  [k for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
+        old_codes, new_codes, old_lengths = canonical
     kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
+    if canonical is not None:
+        # Each chunk that folding paired is a run of its own, so that only
+        # it is tokenised (below); the runs either side of it stay one token.
+        kept = _split_runs(kept, set(merged[0]), set(merged[1]))
+        merged = ([old_bounds[2 * k + 1] for k in merged[0]], [new_bounds[2 * k + 1] for k in merged[1]])
+    # Growing the runs into changed chunks over the words they share
+    # literally is enough: the runs are decided by keys, and a word that
+    # differs in typography only stops the growth in the changed chunk,
+    # whose words the word diff sees anyway.
     spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
+    if canonical is not None:
+        # A run holding chunks that differ in more than whitespace is
+        # tokenised, so that its formatting differences are seen, and held
+        # equal (pinned).
+        def holds(starts: list[int], a: int, b: int) -> bool:
+            k = bisect_left(starts, a)
+            return k < len(starts) and starts[k] < b
+
+        keep = []
+        for a, b, c, d in spans:
+            if (holds(merged[0], a, b) or holds(merged[1], c, d)) and \
+                    " ".join(old_text[a:b].split()) != " ".join(new_text[c:d].split()):
+                pinned.append(((a, b), (c, d)))
+            else:
+                keep.append((a, b, c, d))
+        spans = keep
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
-            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
+
+
+def _split_runs(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
+    """Kept runs (i0, i1, j0, j1) cut so that each chunk pair with a chunk
+    in old_merged or new_merged is a run of its own."""
+    out = []
+    for i0, i1, j0, j1 in kept:
+        start = 0
+        for t in range(i1 - i0):
+            if i0 + t in old_merged or j0 + t in new_merged:
+                if t > start:
+                    out.append((i0 + start, i0 + t, j0 + start, j0 + t))
+                out.append((i0 + t, i0 + t + 1, j0 + t, j0 + t + 1))
+                start = t + 1
+        if start < i1 - i0:
+            out.append((i0 + start, i1, j0 + start, j1))
+    return out
+
+
+class _Canon:
+    """One text's chunks as the comparison sees them (for _canonical_codes):
+    a chunk's key is its words with typography folded
+    (tokens.typography_key), words broken at line ends joined where the
+    BreakJudge says so, a compound broken after its hyphen ("intra-" /
+    "Palestinian") and a word written apart from the punctuation after it
+    ("word ,") read as one word."""
+
+    def __init__(self, text: str, bounds, kinds, judge: tk.BreakJudge):
+        self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
+        self._candidates = None  # line-end hyphens: offset -> (end of the break, soft)
+        self._offsets: list[int] = []
+        self._decided: dict[int, bool] = {}
+
+    def breaks(self, a: int, b: int) -> dict[int, bool]:
+        """The line-end hyphens in text[a:b]: offset -> whether it joins
+        (decided only when asked: most lie in chunks nobody folds)."""
+        if self._candidates is None:
+            found = tk._line_break_hyphens(self.text, [(0, len(self.text))])
+            self._candidates = {at: (end, soft) for at, end, soft in found}
+            self._offsets = sorted(self._candidates)
+        out = {}
+        text = self.text
+        for at in self._offsets[bisect_left(self._offsets, a):bisect_left(self._offsets, b)]:
+            if at not in self._decided:
+                end, soft = self._candidates[at]
+                left = tk.token_pieces(text[max(0, at - 64):at])
+                right = tk.token_pieces(text[end:end + 64])
+                if len(left) > 2 and len(right) > 2 and not left[-1]:
+                    self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
+            if at in self._decided:
+                out[at] = self._decided[at]
+        return out
+
+    def key(self, k: int) -> str:
+        a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
+        chunk = self.text[a:b]
+        breaks = self.breaks(a, b)
+        if breaks or _GLUE_RE.search(chunk):
+            return " ".join(_canonical_words(self.text, a, b, breaks))
+        if "--" not in chunk and (chunk.isascii() or not _TYPOGRAPHY_RE.search(chunk)
+                                  and unicodedata.is_normalized("NFKC", chunk)):
+            return " ".join(chunk.split())  # what the literal key is
+        return " ".join(_fold_word(chunk).split())  # no word joins another: fold it whole
+
+    def literal(self, k: int) -> str:
+        return " ".join(self.text[self.bounds[2 * k + 1]:self.bounds[2 * k + 2]].split())
+
+
+_NON_SPACE_RE = re.compile(r"\S+")
+_GLUED_AFTER = ",;:!?)]}"  # punctuation that a word written apart from it still ends with
+_GLUED_BEFORE = "([{"
+_GLUE_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s")  # where _canonical_words may join two words
+# Characters typography_key folds that NFKC leaves: quotes, dashes, the soft hyphen.
+_TYPOGRAPHY_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}]")
+_QUOTE_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}]")
+# What may make a chunk's folded key differ from its literal one (any
+# character outside ASCII is looked at closer).
+_SUSPECT_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s|--|[^\x00-\x7f]")
+
+
+def _fold_word(word: str) -> str:
+    if word.isascii():
+        return tk._DASH_RUN_RE.sub("-", word) if "--" in word else word
+    # (str.translate with a dict is slow on long non-ASCII text: the rare
+    # characters are found first.)
+    key = unicodedata.normalize("NFKC", word.replace(tk.SOFT_HYPHEN, ""))
+    if _QUOTE_RE.search(key):
+        key = key.translate(tk._QUOTES)
+    return tk._DASH_RUN_RE.sub("-", key)
+
+
+def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[str]:
+    """The folded words of text[a:b] (_Canon.key)."""
+    out: list[str] = []
+    last_end = -1  # where the last word ends in the text
+    for m in _NON_SPACE_RE.finditer(text, a, b):
+        s, e = m.span()
+        word = _fold_word(text[s:e])
+        if not word:
+            continue  # soft hyphens alone
+        if out:
+            hyphen = last_end - 1
+            if hyphen in breaks:  # a word or compound broken at the line end
+                if breaks[hyphen] and text[hyphen] != tk.SOFT_HYPHEN:
+                    out[-1] = out[-1][:-1]
+                out[-1] += word
+                last_end = e
+                continue
+            if word[0] in _GLUED_AFTER or (word[0] == "." and out[-1][-1] != ".") or out[-1][-1] in _GLUED_BEFORE:
+                out[-1] += word
+                last_end = e
+                continue
+        out.append(word)
+        last_end = e
+    return out
+
+
+def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
+    """Chunk codes by comparison keys rather than literal text, or None
+    when the literal codes already are (the usual case).
+
+    The literal codes (whitespace folded) split what the keys join where
+    two chunks differ in typography, spacing around punctuation or
+    line-break hyphenation; those chunks are in one text only, so only
+    they are folded: one whose folded key differs from its literal one
+    takes the code of a chunk with that key (of either text), or gives its
+    code to chunks of one text only whose key it is.  Returns (old codes,
+    new codes, old key lengths)."""
+    in_old, in_new = set(old_codes), set(new_codes)
+    unmatched = [(old, k) for k, c in enumerate(old_codes) if c not in in_new] + \
+                [(new, k) for k, c in enumerate(new_codes) if c not in in_old]
+    # Most of these read the same folded: only chunks with a character or
+    # a spacing that folding changes, or a line-end hyphen, are folded.
+    spans = [(side, side.bounds[2 * k + 1], side.bounds[2 * k + 2]) for side, k in unmatched]
+    joined = "\x00".join([side.text[a:b] for side, a, b in spans])
+    starts = list(accumulate((b - a + 1 for _, a, b in spans), initial=0))
+    suspects = set()
+    m = _SUSPECT_RE.search(joined)
+    while m:
+        n = bisect_left(starts, m.start() + 1) - 1
+        suspects.add(n)
+        m = _SUSPECT_RE.search(joined, starts[n + 1])
+    suspects.update(n for n, (side, a, b) in enumerate(spans) if side.breaks(a, b))
+    folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
+    for n in suspects:
+        side, k = unmatched[n]
+        key = side.key(k)
+        if key != side.literal(k):
+            folded.setdefault(key, []).append(n)
+    if not folded:
+        return None
+    # The other chunks of one text only whose literal key is one of the
+    # folded keys (a chunk both texts have would be one that a text
+    # repeats, typeset alike in both; not looked for), by length and first
+    # word, so only those few are folded.
+    firsts: dict[int, set[str]] = {}
+    for key in folded:
+        firsts.setdefault(len(key), set()).add(key.split(" ", 1)[0])
+    literal_of: dict[str, list] = {}  # folded key -> (side, k, code) of chunks with it as literal key
+    for side, k in unmatched:
+        length = (old_lengths if side is old else new_lengths)[k]
+        first = firsts.get(length)
+        if first is not None and any(side.text.startswith(f, side.bounds[2 * k + 1]) for f in first):
+            literal = side.literal(k)
+            if literal in folded:
+                literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
+    next_code = max(map(ord, old_codes + new_codes), default=0) + 1
+    codes = [list(old_codes), list(new_codes)]
+    lengths = list(old_lengths)
+    changed = False
+    for key, members in folded.items():
+        others = literal_of.get(key, [])
+        both = [c for side, k, c in others if c in in_old and c in in_new]
+        if both:
+            code = both[0]  # a chunk both texts have
+        elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
+            if 0xD800 <= next_code < 0xE000:
+                next_code = 0xE000
+            code = chr(next_code)  # chunks of either text, one key
+            next_code += 1
+        else:
+            continue  # in one text only however it is folded: its code stays
+        for side, k in [unmatched[n] for n in members] + [(side, k) for side, k, _ in others]:
+            if codes[side is new][k] != code:
+                codes[side is new][k] = code
+                changed = True
+                if side is old:
+                    lengths[k] = len(key)
+    if not changed:
+        return None
+    return "".join(codes[0]), "".join(codes[1]), lengths
 
 
 def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kinds: bytes, new_kinds: bytes,
@@ -394,10 +632,20 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     return tk.Tokens(text, literals, gaps, keys, starts, ends, placeholders)
 
 
-def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None) -> list[tuple[str, int]]:
-    """Token diff of each stretch between paired placeholders."""
+def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None,
+                               pinned=()) -> list[tuple[str, int]]:
+    """Token diff of each stretch between paired placeholders and pinned
+    stretches (see _plan_chunks)."""
     # One encoding for all stretches: a diff depends only on which tokens
     # are equal, and one table costs less than thousands of small ones.
     old_s, new_s = _encode(old_t.keys, new_t.keys)
     runs = [(i, j, 1) for i, j in zip(sorted(old_t.placeholders), sorted(new_t.placeholders))]
+    if pinned:
+        for (a, b), (c, d) in pinned:
+            i0, i1 = bisect_left(old_t.starts, a), bisect_left(old_t.starts, b)
+            j0, j1 = bisect_left(new_t.starts, c), bisect_left(new_t.starts, d)
+            # Held equal when the keys are (they are but where furniture left one side).
+            if i1 > i0 and i1 - i0 == j1 - j0 and old_s[i0:i1] == new_s[j0:j1]:
+                runs.append((i0, j0, i1 - i0))
+        runs.sort()
     return _diff_stretches(old_s, new_s, runs, lambda a, b: diff_strings(a, b, engine))

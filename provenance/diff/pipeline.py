@@ -103,7 +103,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     what _word_totals needs to count each text's words."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
-    plan = _plan_chunks(old_text, new_text, engine)
+    judge = tk.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
+    plan = _plan_chunks(old_text, new_text, engine, judge)
+    pinned = plan[2] if plan is not None else ()
     old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
     counting = None
     if plan is not None and old_plain and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
@@ -114,7 +116,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         old_t = tk.tokenize_recent(old_text, keyer, old_plain)
         new_t = tk.tokenize_recent(new_text, keyer, new_plain)
         plan = (None, None)
+        judge = None  # its lexicon comes cheaper from the tokens
     else:
+        plan = plan[:2]
         old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
         new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
     # Page furniture (running heads, page numbers) of paged texts and layout
@@ -122,14 +126,14 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     # formatting, and never matched as words.
     old_furniture = tk.drop_spans(old_t, comparison_marks(old_text, tk._tokenised_ranges(old_t)))
     new_furniture = tk.drop_spans(new_t, comparison_marks(new_text, tk._tokenised_ranges(new_t)))
-    old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t)
+    old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t, judge)
     words = (*plan, old_plain, new_plain,
              None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
              None if new_furniture else _tokenised_words(new_t, new_plain, new_joins), counting)
     if plan[0] is None:
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:
-        ops = _diff_between_placeholders(old_t, new_t, engine)
+        ops = _diff_between_placeholders(old_t, new_t, engine, pinned)
     regions = _regions(ops)
     _align_to_boundaries(regions, old_t, new_t)
     regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]

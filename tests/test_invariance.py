@@ -1,0 +1,138 @@
+"""Formatting invariance (issue #14): re-formatting one side of a comparison
+never changes its content changes.
+
+For random texts a, random word edits b of a, and every formatting-only
+style T of benchmarks/transforms.py, the content changes of compare(T(a), b)
+and compare(a, T(b)) are the same words as those of compare(a, b): each
+change is mapped to the words its spans cover (benchmarks/invariance.py's
+signature), so a different alignment of the same edit is a difference too.
+The chunk pass is forced on (the texts are short), so both passes are held
+to it; benchmarks/invariance.py measures the same on real revision pairs.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parent.parent
+for _p in (str(ROOT / "benchmarks"), str(ROOT)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import invariance as inv  # noqa: E402
+import transforms as tf  # noqa: E402
+from provenance.diff import CONTENT, chunks, compare, pipeline  # noqa: E402
+
+# Words of every kind the styles act on: ligature letters, quotes and
+# apostrophes, "--", compounds, capitals and title case, long words that
+# break at line ends, punctuation that spacing glue moves.
+VOCABULARY = (
+    "the of and to a in is that for it as was with be by on not he this are or his from at which but have an "
+    "official efficient fluffy afflicted offer final staff waffle difficult "
+    "don't it's the government's \"quoted\" 'single' -- well-known high-level intra-Palestinian self-evident "
+    "PARTICULAR INCIDENTAL CONSEQUENTIAL DAMAGES WARRANTY Incidental Particular Government Licensor "
+    "government considerations extraordinarily international circumstances representatives negotiations "
+    "notwithstanding redistribution modification documentation distribution "
+    "word, clause; colon: end. question? (bracketed) e.g. Mr. etc."
+).split()
+
+# Every formatting-only style but "web": its paragraphs separated by a single
+# line break merge two paragraphs into one for the chunk pass (not done yet).
+STYLES = [s for s in tf.STYLES if s != "web"]
+
+
+@st.composite
+def documents(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = random.Random(seed)
+    paragraphs = []
+    for _ in range(rng.randint(4, 14)):
+        words = []
+        for _ in range(rng.randint(1, 4)):
+            sentence = [rng.choice(VOCABULARY) for _ in range(rng.randint(4, 16))]
+            sentence[0] = sentence[0].capitalize() if sentence[0].islower() else sentence[0]
+            if not sentence[-1].endswith((".", "?", ":")):
+                sentence[-1] += rng.choice([".", ".", "?", "!"])
+            words += sentence
+        paragraphs.append(words)
+    edited, _ = tf.apply_edits(paragraphs, rng, rng.randint(1, 6), min_gap=1)
+    return paragraphs, edited, seed
+
+
+def side(paragraphs, style, rng, lexicon):
+    if style is None:
+        text = "\n\n".join(" ".join(p) for p in paragraphs) + "\n"
+        return inv.Side(*tf.parse(text))
+    return inv.Side(paragraphs, tf.render(paragraphs, style, rng, lexicon))
+
+
+def content_signature(old: inv.Side, new: inv.Side):
+    cmp = compare(old.rendered.text, new.rendered.text)
+    detected = [inv.quality.Detected(c.old_start, c.old_end, c.new_start, c.new_end)
+                for c in cmp.changes if c.cls == CONTENT]
+    return inv.signature(detected, old, new)
+
+
+@pytest.fixture
+def chunk_pass_forced():
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS
+    chunks.CHUNK_PASS_MIN_CHUNKS = 0
+    yield
+    chunks.CHUNK_PASS_MIN_CHUNKS = saved
+
+
+@pytest.mark.parametrize("style", STYLES)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents())
+def test_formatting_one_side_keeps_the_content_changes(chunk_pass_forced, style, doc):
+    paragraphs, edited, seed = doc
+    rng = random.Random(seed)
+    lexicon = tf.lexicon_of(paragraphs) | tf.lexicon_of(edited)
+    a, b = side(paragraphs, None, rng, lexicon), side(edited, None, rng, lexicon)
+    want = content_signature(a, b)
+    plain_keys = joined_keys(a.rendered.text, b.rendered.text)
+    for old, new in ((side(paragraphs, style, rng, lexicon), b), (a, side(edited, style, rng, lexicon))):
+        # A compound broken at its own hyphen that neither text has whole
+        # is read as one word (the documented ambiguity): other keys.
+        assume(joined_keys(old.rendered.text, new.rendered.text) == plain_keys)
+        assert inv.describe(content_signature(old, new), a, b) == inv.describe(want, a, b)
+
+
+def joined_keys(old: str, new: str) -> tuple[list[str], list[str]]:
+    """Both texts' comparison keys, line-end hyphens joined or not as the
+    comparison decides (whole texts tokenised: no first pass)."""
+    saved = pipeline._plan_chunks
+    pipeline._plan_chunks = lambda *args: None
+    try:
+        old_t, new_t, *_ = pipeline._analyse(old, new, False, False, True, None)
+    finally:
+        pipeline._plan_chunks = saved
+    return old_t.keys, new_t.keys
+
+
+def test_the_real_revision_pairs_are_invariant_under_every_style():
+    """benchmarks/invariance.py's cases (8 licence revision pairs x every
+    style but web x both sides) all give the plain pair's content changes,
+    but where the keys themselves differ: a compound broken at its own
+    hyphen that neither text spells whole or hyphenated ("de-" / "facto",
+    "dramatico-" / "musical") is read as a word broken by layout (README,
+    "Words broken at line ends"); 2 of the 256 cases."""
+    plain, cases = inv.build_cases(1, STYLES)
+    reference = {name: (a, b, inv.run("provenance", a, b, None)) for name, a, b in plain}
+    differing, ambiguous = [], []
+    for c in cases:
+        a, b, want = reference[c.pair]
+        if inv.run("provenance", c.old, c.new, None) == want:
+            continue
+        if joined_keys(c.old.rendered.text, c.new.rendered.text) != joined_keys(a.rendered.text, b.rendered.text):
+            ambiguous.append((c.pair, c.style, c.side))
+        else:
+            differing.append((c.pair, c.style, c.side))
+    assert differing == []
+    assert len(ambiguous) <= 2 and all(style in ("hyphenated", "layout-hyphens", "pdf") for _, style, _ in ambiguous)
