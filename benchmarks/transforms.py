@@ -54,6 +54,7 @@ class Style:
     word_breaks: bool = False  # "govern-" / "ment" at line ends, only for attested words
     layout_breaks: bool = False  # long words broken at a dictionary hyphenation point, attested or not
     glue_spaces: float = 0.0  # share of "word," written "word ," (spacing glue)
+    reparagraph: float = 0.0  # share of paragraphs merged into the one before; half as many split after a sentence
 
 
 STYLES: dict[str, Style] = {
@@ -82,6 +83,11 @@ STYLES: dict[str, Style] = {
     # Text copied from a web page: one line per paragraph, curly quotes, em
     # dashes, ellipses, no-break spaces after abbreviations.
     "web": Style(width=None, quotes="curly", dashes=True, ellipsis=True, abbrev_nbsp=True, paragraph_lines=True),
+    # Paragraphs split and merged: a paragraph run on after the one before it
+    # (a heading into its first sentence too), a new one started after a
+    # sentence, now and then after any word (a column or page break read as
+    # a paragraph's end).
+    "paragraphs": Style(width=72, reparagraph=0.3),
 }
 
 ABBREVIATIONS = frozenset(
@@ -352,25 +358,38 @@ def render(paragraphs: Paragraphs, style: str | Style, rng: random.Random,
                     return prefix + word[:k] + "-", word[k:] + m.group(3), "word"
         return None
 
+    col = width = 0
     for p, para in enumerate(forms):
         spans.append([])
-        if p:
+        # Run on after the paragraph before (its words go on as one paragraph's).
+        merge = bool(p and st.reparagraph and rng.random() < st.reparagraph)
+        if p and not merge:
             paragraph_separator()
-        if st.stray and rng.random() < 0.2:
-            out.put(rng.choice([" ", "  ", "\t"]))
-        col = 0
-        width = line_width() if st.width else 0
+        if not merge:
+            if st.stray and rng.random() < 0.2:
+                out.put(rng.choice([" ", "  ", "\t"]))
+            col = 0
+            width = line_width() if st.width else 0
         for i, form in enumerate(para):
             if st.glue_spaces and len(form) > 1 and form[-1] in ",;:" and form[-2].isalnum() \
                     and rng.random() < st.glue_spaces:
                 form = form[:-1] + " " + form[-1]
-            if i == 0:
+            prev_word = paragraphs[p][i - 1] if i else (paragraphs[p - 1][-1] if p else "")
+            split = False
+            if i and st.reparagraph:
+                r = rng.random()
+                split = r < st.reparagraph / 20 or (prev_word[-1:] in ".!?" and r < st.reparagraph / 2)
+            if split:
+                paragraph_separator()
+                col = 0
+                width = line_width() if st.width else 0
+            if (i == 0 and not merge) or split:
                 start = out.pos
                 out.put(form)
                 spans[p].append((start, out.pos))
                 col = len(form)
                 continue
-            sep = separator(paragraphs[p][i - 1])
+            sep = separator(prev_word)
             if st.width is None or col + 1 + len(form) <= width:
                 out.put(sep)
                 start = out.pos

@@ -34,34 +34,6 @@ static unsigned char ascii_space[128], ascii_word[128];
 #define ISSPACE(c) ((c) < 128 ? ascii_space[c] : Py_UNICODE_ISSPACE(c))
 #define ISWORD(c) ((c) < 128 ? ascii_word[c] : Py_UNICODE_ISALNUM(c))
 
-/* re.split(r"(\n[^\S\n]*\n\s*)") (with cr: r"(\r?\n[^\S\n]*\n\s*)"):
- * the end of a paragraph separator starting at i, or -1. */
-static Py_ssize_t
-paragraph_sep_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n, int cr)
-{
-    Py_UCS4 c = PyUnicode_READ(kind, data, i);
-    if (cr && c == '\r') {
-        if (i + 1 >= n || PyUnicode_READ(kind, data, i + 1) != '\n')
-            return -1;
-        i++;
-    }
-    else if (c != '\n')
-        return -1;
-    i++;
-    while (i < n) {  /* [^\S\n]* */
-        c = PyUnicode_READ(kind, data, i);
-        if (c == '\n' || !ISSPACE(c))
-            break;
-        i++;
-    }
-    if (i >= n || PyUnicode_READ(kind, data, i) != '\n')
-        return -1;
-    i++;
-    while (i < n && ISSPACE(PyUnicode_READ(kind, data, i)))  /* \s* */
-        i++;
-    return i;
-}
-
 static int
 append_new(PyObject *list, PyObject *item)  /* and let go of item */
 {
@@ -110,6 +82,7 @@ chunks_free(Chunks *t)
 }
 
 /* tokens.gap_kind of a separator (all whitespace): GLUED 0, SPACE 1, PARAGRAPH 2. */
+#define INNER_PARAGRAPH 4  /* tokens.INNER_PARAGRAPH */
 static unsigned char
 separator_kind(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
 {
@@ -152,9 +125,10 @@ static uint64_t hash_mask = ~0ULL;  /* narrowed by the tests, to make keys colli
     } while (0)
 
 /* One separator text[sep_a:sep_b] and the chunk after it, starting at
- * chunk_a, whose key has hash h and this length. */
+ * chunk_a, whose key has hash h and this length; inner: whether the chunk
+ * holds a paragraph break (tokens.INNER_PARAGRAPH). */
 static int
-emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t h, Py_ssize_t length)
+emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t h, Py_ssize_t length, int inner)
 {
     if (t->n == t->cap) {
         Py_ssize_t cap = t->cap ? 2 * t->cap : 1024;
@@ -177,24 +151,53 @@ emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t
     Py_ssize_t k = t->n++;
     t->bounds[2 * k] = sep_a;
     t->bounds[2 * k + 1] = chunk_a;
-    t->kinds[k] = separator_kind(t->kind, t->data, sep_a, sep_b);
+    t->kinds[k] = separator_kind(t->kind, t->data, sep_a, sep_b) | (inner ? INNER_PARAGRAPH : 0);
     t->hashes[k] = h & hash_mask;
     t->lengths[k] = length;
     return 0;
 }
 
-/* One paragraph text[a:b] cut at re.split(r"([.!?\u2026][\"'\u201d\u2019)\]]?)(\s+)"):
- * chunks are sentence + end mark, separators the whitespace before each
- * chunk (the first: text[sep_a:sep_b], the paragraph separator); the
- * whitespace after the last sentence ends its chunk (no empty chunk). */
+/* Whitespace inside a chunk: newlines counts the line breaks of the current
+ * run ("\r\n" as one, U+2029 as two), so that a run of two or more between
+ * two characters of the key (length > 0) is a paragraph break, as
+ * tokens.gap_kind reads it. */
+#define NEWLINES_ADD(c)                                         \
+    do {                                                        \
+        if ((c) == '\n')                                        \
+            newlines += !prev_cr;                               \
+        else if ((c) == '\r')                                   \
+            newlines++;                                         \
+        else if ((c) == 0x2029)                                 \
+            newlines += 2;                                      \
+        prev_cr = (c) == '\r';                                  \
+    } while (0)
+#define CHUNK_ADD(c)                                            \
+    do {                                                        \
+        if (ISSPACE(c))                                         \
+            NEWLINES_ADD(c);                                    \
+        else {                                                  \
+            if (newlines >= 2 && length > 0)                    \
+                inner = 1;                                      \
+            newlines = prev_cr = 0;                             \
+        }                                                       \
+        KEY_HASH_ADD(c);                                        \
+    } while (0)
+
+/* The whole text cut at re.split(r"([.!?\u2026][\"'\u201d\u2019)\]]?)(\s+)")
+ * (tokens.split_chunks): chunks are sentence + end mark, separators the
+ * whitespace before each chunk (the first: empty); the whitespace after the
+ * last sentence ends its chunk (no empty chunk).  A paragraph break is
+ * whitespace like any other. */
 static int
-split_paragraph(Chunks *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssize_t sep_b)
+split_text(Chunks *t, int cr)
 {
+    (void)cr;
     int kind = t->kind;
     const void *data = t->data;
-    Py_ssize_t chunk_start = a, i = a, length = 0;
+    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(t->text);
+    Py_ssize_t sep_a = 0, sep_b = 0, chunk_start = a, i = a, length = 0, newlines = 0;
     uint64_t h = FNV_OFFSET;
-    int pending = 0;
+    int pending = 0, inner = 0, prev_cr = 0;
     while (i < b) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '.' || c == '!' || c == '?' || c == 0x2026) {  /* \u2026: an ellipsis */
@@ -207,12 +210,13 @@ split_paragraph(Chunks *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssiz
             if (k > j) {
                 for (; i < j; i++) {  /* the end mark and its closer end the chunk */
                     Py_UCS4 m = PyUnicode_READ(kind, data, i);
-                    KEY_HASH_ADD(m);
+                    CHUNK_ADD(m);
                 }
-                if (emit(t, sep_a, sep_b, chunk_start, h, length) < 0)
+                if (emit(t, sep_a, sep_b, chunk_start, h, length, inner) < 0)
                     return -1;
                 h = FNV_OFFSET;
-                length = pending = 0;
+                length = pending = inner = prev_cr = 0;
+                newlines = 0;
                 sep_a = j;
                 sep_b = k;
                 chunk_start = k;
@@ -220,60 +224,18 @@ split_paragraph(Chunks *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t sep_a, Py_ssiz
                 continue;
             }
         }
-        KEY_HASH_ADD(c);
+        CHUNK_ADD(c);
         i++;
     }
-    if (chunk_start == b && chunk_start > a)
-        return 0;  /* whitespace after the last sentence ends its chunk: no empty chunk */
-    return emit(t, sep_a, sep_b, chunk_start, h, length);
-}
-
-/* The first offset from i on of a "\n" (with cr, or "\r"), or n: the scan
- * that finds paragraphs, read by kind (and by memchr) as it is most of a
- * text. */
-static Py_ssize_t
-next_line_break(int kind, const void *data, Py_ssize_t i, Py_ssize_t n, int cr)
-{
-#define SCAN(type)                                                      \
-    for (const type *x = data; i < n && x[i] != '\n' && !(cr && x[i] == '\r'); i++)
-    if (kind == PyUnicode_1BYTE_KIND && !cr) {
-        const char *at = memchr((const char *)data + i, '\n', n - i);
-        return at ? at - (const char *)data : n;
-    }
-    if (kind == PyUnicode_1BYTE_KIND)
-        SCAN(Py_UCS1);
-    else if (kind == PyUnicode_2BYTE_KIND)
-        SCAN(Py_UCS2);
-    else
-        SCAN(Py_UCS4);
-#undef SCAN
-    return i;
-}
-
-/* The whole text: paragraphs, then sentences in each (as tokens.split_chunks). */
-static int
-split_text(Chunks *t, int cr)
-{
-    int kind = t->kind;
-    const void *data = t->data;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(t->text), para_start = 0, sep_a = 0, sep_b = 0, i = 0;
-    while ((i = next_line_break(kind, data, i, n, cr)) < n) {
-        Py_ssize_t end = paragraph_sep_end(kind, data, i, n, cr);
-        if (end < 0) {
-            i++;
-            continue;
-        }
-        if (split_paragraph(t, para_start, i, sep_a, sep_b) < 0)
+    if (!(chunk_start == b && chunk_start > a)) {  /* (whitespace after the last sentence ends its chunk) */
+        if (emit(t, sep_a, sep_b, chunk_start, h, length, inner) < 0)
             return -1;
-        sep_a = i;
-        sep_b = end;
-        para_start = i = end;
     }
-    if (split_paragraph(t, para_start, n, sep_a, sep_b) < 0)
-        return -1;
-    t->bounds[2 * t->n] = n;
+    t->bounds[2 * t->n] = b;
     return 0;
 }
+#undef CHUNK_ADD
+#undef NEWLINES_ADD
 
 /* The first i < n where x[i] != y[i], or n: x and y of one kind. */
 static Py_ssize_t
@@ -1030,16 +992,13 @@ follows(const Py_ssize_t span[4], const Spans *spans)  /* diff._follows */
 
 /* diff._span_across: the span of the `tail` words ending chunk pair
  * (ia, ja) and the `head` words starting pair (ib, jb), less margin words
- * at each end; 0 if nothing is left or it would cross a separator that is
- * a paragraph break on one side only. */
+ * at each end; 0 if nothing is left. */
 static int
 span_across(SpanSide *old, SpanSide *new, Py_ssize_t ia, Py_ssize_t ja, Py_ssize_t ib, Py_ssize_t jb,
             Py_ssize_t tail, Py_ssize_t head, Py_ssize_t margin, Py_ssize_t span[4])
 {
     Py_ssize_t total = tail + head, first = margin, last = total - margin;
     if (total <= 2 * margin)
-        return 0;
-    if (first < tail && last > tail && old->kinds[ib] != new->kinds[jb])
         return 0;
     SpanSide *sides[2] = {old, new};
     Py_ssize_t as[2] = {ia, ja}, bs[2] = {ib, jb};

@@ -681,60 +681,67 @@ def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None =
 # --- chunks: the coarse first pass -------------------------------------------
 #
 # Most of a long document is usually unchanged.  Splitting it into sentences
-# and paragraphs costs a few C-level regex splits, and comparing the chunks
+# costs a C-level regex split, and comparing the chunks
 # with whitespace folded finds the unchanged stretches without making a
 # Python object per word; only chunks that differ are cut into tokens.
 
-_PARAGRAPH_SPLIT = re.compile(r"(\r?\n[^\S\n]*\n\s*)")
-_PARAGRAPH_SPLIT_LF = re.compile(r"(\n[^\S\n]*\n\s*)")  # the same for text without "\r"
-# Chunks end at sentence punctuation followed by whitespace.  (Clause
-# punctuation too halves the text left to tokenise at 1% edits, but the
-# extra chunks cost more than that saves: measured 0.44 vs 0.54-0.68 s CPU
-# on a 1 MB pair.)
+# Chunks end at sentence punctuation followed by whitespace, and only there:
+# a paragraph break is whitespace like any other, so that a heading or a list
+# item with no end mark joins the sentence after it whether the paragraphs
+# are set apart by a blank line or by a single line break (a web page's text)
+# or split or merged; chunks are a function of the words alone.  Which
+# chunks hold a paragraph break, and where, the chunk pass checks itself
+# (INNER_PARAGRAPH).  (Clause punctuation too halves the text left to
+# tokenise at 1% edits, but the extra chunks cost more than that saves:
+# measured 0.44 vs 0.54-0.68 s CPU on a 1 MB pair.)
 _SENTENCE_SPLIT = re.compile(r"([.!?\u2026][\"'\u201d\u2019)\]]?)(\s+)")
 
+# Added to a chunk's kind (the gap kind of the separator before it) when the
+# chunk holds a paragraph break between two of its words.
+INNER_PARAGRAPH = 4
+_INNER_PARAGRAPH_RE = re.compile(r"[\n\r\u2029]")
 
 
 def split_chunks(text: str) -> tuple[list[str], list[str]]:
-    """Cut text into sentence and paragraph chunks.
+    """Cut text into sentence chunks.
 
     Returns (chunks, separators): separators[i] is the whitespace before
     chunks[i], so "".join(s + c for s, c in zip(separators, chunks)) == text.
-    Chunks hold no blank line, so whitespace-folded chunk keys keep the
-    paragraph structure in the separators.  A paragraph that ends in
-    whitespace after its last sentence has no empty chunk after it: that
-    whitespace ends the last sentence's chunk (a re-wrapped copy without
-    trailing spaces must have as many chunks).  (The comparison uses
-    chunk_codes, which gives the same chunks as offsets.)
+    A text that ends in whitespace after its last sentence has no empty
+    chunk after it: that whitespace ends the last sentence's chunk.  (The
+    comparison uses chunk_codes, which gives the same chunks as offsets.)
     """
-    # Without "\r" the pattern can start at "\n", which re finds by a fast
-    # scan: 1.7 vs 12 ms for 1 MB.
-    paragraphs = (_PARAGRAPH_SPLIT if "\r" in text else _PARAGRAPH_SPLIT_LF).split(text)
-    split = _SENTENCE_SPLIT.split
-    chunks: list[str] = []
-    seps: list[str] = []
-    for k in range(0, len(paragraphs), 2):
-        # pieces: [sentence, end mark, whitespace, sentence, ..., last sentence]
-        pieces = split(paragraphs[k])
-        chunks += map(str.__add__, pieces[0:-1:3], pieces[1::3])
-        seps.append(paragraphs[k - 1] if k else "")
-        seps += pieces[2::3]
-        if pieces[-1] or len(pieces) == 1:
-            chunks.append(pieces[-1])
-        else:
-            chunks[-1] += seps.pop()
+    # pieces: [sentence, end mark, whitespace, sentence, ..., last sentence]
+    pieces = _SENTENCE_SPLIT.split(text)
+    chunks = list(map(str.__add__, pieces[0:-1:3], pieces[1::3]))
+    seps = ["", *pieces[2::3]]
+    if pieces[-1] or len(pieces) == 1:
+        chunks.append(pieces[-1])
+    else:
+        chunks[-1] += seps.pop()
     return chunks, seps
+
+
+def _inner_paragraph(chunk: str) -> bool:
+    """Whether a paragraph break (whitespace of gap kind PARAGRAPH) lies
+    between two words of the chunk."""
+    inner = chunk.strip()
+    if not _INNER_PARAGRAPH_RE.search(inner):
+        return False
+    return any(gap_kind(gap) == PARAGRAPH for gap in re.findall(r"\s+", inner))
 
 
 def chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
     """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k] is
     where separator k starts and bounds[2k + 1] where chunk k starts (the
     last bound is len(text)); keys[k] is chunk k with its whitespace folded
-    (fold_chunks); kinds[k] the gap_kind of separator k."""
+    (fold_chunks); kinds[k] the gap_kind of separator k, plus
+    INNER_PARAGRAPH when chunk k holds a paragraph break."""
     chunks, seps = split_chunks(text)
     bounds = list(accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
     kinds = {sep: gap_kind(sep) for sep in set(seps)}
-    return bounds, fold_chunks(chunks), list(map(kinds.__getitem__, seps))
+    return bounds, fold_chunks(chunks), [kinds[sep] | (INNER_PARAGRAPH if _inner_paragraph(chunk) else 0)
+                                         for sep, chunk in zip(seps, chunks)]
 
 
 _CODE_POINTS = (range(1, 0xD800), range(0xE000, 0x110000))  # all but NUL and surrogates

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -673,14 +674,20 @@ def test_the_chunk_pass_is_sampled_on_long_texts(rate, pays):
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(["Ab", "c", ".", "!", "?", '"', ")", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", " \n \n "]),
                 max_size=60))
-def test_split_chunks_cuts_only_at_whitespace_and_keeps_blank_lines_out(parts):
+def test_split_chunks_cuts_only_after_sentence_ends_whatever_the_paragraphs(parts):
+    """Chunks are cut at whitespace after an end mark and nowhere else: a
+    blank line is whitespace like any other, so the chunks' folded keys are
+    the same whether paragraphs are set apart by a blank line, a single line
+    break or a space (a paragraph split or merged)."""
     text = "".join(parts)
     chunks, seps = tk.split_chunks(text)
     assert len(chunks) == len(seps)
     assert "".join(s + c for s, c in zip(seps, chunks)) == text
     assert all(not s.strip() for s in seps)
-    for c in chunks:
-        assert tk._PARAGRAPH_SPLIT.search(c) is None  # no blank line inside a chunk
+    assert all(c.rstrip()[-1:] in ".!?\"')" for c in chunks[:-1])
+    for sep in ("\n\n", "\n", " ", " \n \n "):
+        merged = re.sub(r"\n[^\S\n]*\n\s*", sep, text)
+        assert tk.fold_chunks(tk.split_chunks(merged)[0]) == tk.fold_chunks(chunks)
 
 
 def test_comparisons_pause_the_cyclic_gc_and_restore_it(monkeypatch):
@@ -895,7 +902,10 @@ def test_the_chunk_table_is_split_chunks_as_offsets_keys_and_kinds(parts):
     assert [text[bounds[2 * k]:bounds[2 * k + 1]] for k in range(len(seps))] == seps
     assert [text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in range(len(chunks))] == chunks
     assert keys == [" ".join(c.split()) for c in chunks]
-    assert kinds == [tk.gap_kind(s) for s in seps]
+    assert [k & ~tk.INNER_PARAGRAPH for k in kinds] == [tk.gap_kind(s) for s in seps]
+    # INNER_PARAGRAPH: a paragraph break between two words of the chunk
+    assert [bool(k & tk.INNER_PARAGRAPH) for k in kinds] == \
+        [any(tk.gap_kind(g) == tk.PARAGRAPH for g in re.findall(r"\s+", c.strip())) for c in chunks]
 
 
 @settings(max_examples=500, deadline=None)

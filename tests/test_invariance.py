@@ -42,9 +42,10 @@ VOCABULARY = (
     "word, clause; colon: end. question? (bracketed) e.g. Mr. etc."
 ).split()
 
-# Every formatting-only style but "web": its paragraphs separated by a single
-# line break merge two paragraphs into one for the chunk pass (not done yet).
-STYLES = [s for s in tf.STYLES if s != "web"]
+# Every formatting-only style, "web" (paragraphs set apart by a single line
+# break or a blank line) and "paragraphs" (paragraphs split and merged)
+# among them.
+STYLES = list(tf.STYLES)
 
 
 @st.composite
@@ -53,6 +54,12 @@ def documents(draw):
     rng = random.Random(seed)
     paragraphs = []
     for _ in range(rng.randint(4, 14)):
+        if rng.random() < 0.2:
+            # A heading or a list item with no end mark: it joins the sentence
+            # after it where a paragraph break is lost.
+            heading = [rng.choice(VOCABULARY).strip(".,;:?!") or "Section" for _ in range(rng.randint(1, 4))]
+            paragraphs.append([rng.choice(["(a)", "1.", "Part", "ARTICLE"]), *heading])
+            continue
         words = []
         for _ in range(rng.randint(1, 4)):
             sentence = [rng.choice(VOCABULARY) for _ in range(rng.randint(4, 16))]
@@ -118,11 +125,11 @@ def joined_keys(old: str, new: str) -> tuple[list[str], list[str]]:
 
 def test_the_real_revision_pairs_are_invariant_under_every_style():
     """benchmarks/invariance.py's cases (8 licence revision pairs x every
-    style but web x both sides) all give the plain pair's content changes,
-    but where the keys themselves differ: a compound broken at its own
-    hyphen that neither text spells whole or hyphenated ("de-" / "facto",
-    "dramatico-" / "musical") is read as a word broken by layout (README,
-    "Words broken at line ends"); 2 of the 256 cases."""
+    style x both sides) all give the plain pair's content changes, but where
+    the keys themselves differ: a compound broken at its own hyphen that
+    neither text spells whole or hyphenated ("de-" / "facto", "dramatico-" /
+    "musical", "three-" / "dimensional") is read as a word broken by layout
+    (README, "Words broken at line ends"); 3 of the 272 cases."""
     plain, cases = inv.build_cases(1, STYLES)
     reference = {name: (a, b, inv.run("provenance", a, b, None)) for name, a, b in plain}
     differing, ambiguous = [], []
@@ -135,4 +142,4 @@ def test_the_real_revision_pairs_are_invariant_under_every_style():
         else:
             differing.append((c.pair, c.style, c.side))
     assert differing == []
-    assert len(ambiguous) <= 2 and all(style in ("hyphenated", "layout-hyphens", "pdf") for _, style, _ in ambiguous)
+    assert len(ambiguous) <= 3 and all(style in ("hyphenated", "layout-hyphens", "pdf") for _, style, _ in ambiguous)

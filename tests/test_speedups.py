@@ -169,7 +169,7 @@ def test_unchanged_spans(pair, margin, min_kept):
     saved = chunks.MIN_KEPT_CHARS
     chunks.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
     try:
-        kept = chunks._kept_chunks(oc, nc, ol, ok, nk, "pure")
+        kept = chunks._kept_chunks(oc, nc, ol, "pure")
     finally:
         chunks.MIN_KEPT_CHARS = saved
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
@@ -184,7 +184,7 @@ def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
     old = f"{run} a b c d e. {run.replace('k', 'j')}"
     new = f"{run} a b c d X. Y b c d e. {run.replace('k', 'j')}"
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    kept = chunks._kept_chunks(oc, nc, ol, ok, nk, "pure")
+    kept = chunks._kept_chunks(oc, nc, ol, "pure")
     assert len(kept) == 2
     for margin in range(4):
         spans = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)

@@ -65,40 +65,102 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     old = _Canon(old_text, old_bounds, old_kinds, judge)
     new = _Canon(new_text, new_bounds, new_kinds, judge)
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
-    pinned = []
+    merged: tuple[list[int], list[int]] = ([], [])
     if canonical is not None:
         merged = ([k for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
                   [k for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
         old_codes, new_codes, old_lengths = canonical
-    kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
-    if canonical is not None:
-        # Each chunk that folding paired is a run of its own, so that only
-        # it is tokenised (below); the runs either side of it stay one token.
-        kept = _split_runs(kept, set(merged[0]), set(merged[1]))
-        merged = ([old_bounds[2 * k + 1] for k in merged[0]], [new_bounds[2 * k + 1] for k in merged[1]])
+    kept = _kept_chunks(old_codes, new_codes, old_lengths, engine)
+    # Each chunk that folding paired, or that a paragraph break on one side
+    # only touches, is a run of its own, so that only it is tokenised
+    # (below); the runs either side of it stay one token.
+    isolated = _paragraph_isolated(kept, old_kinds, new_kinds)
+    isolated = (isolated[0].union(merged[0]), isolated[1].union(merged[1]))
+    if isolated[0] or isolated[1]:
+        kept = _split_runs(kept, *isolated)
     # Growing the runs into changed chunks over the words they share
     # literally is enough: the runs are decided by keys, and a word that
     # differs in typography only stops the growth in the changed chunk,
     # whose words the word diff sees anyway.
     spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
-    if canonical is not None:
-        # A run holding chunks that differ in more than whitespace is
-        # tokenised, so that its formatting differences are seen, and held
-        # equal (pinned).
-        def holds(starts: list[int], a: int, b: int) -> bool:
-            k = bisect_left(starts, a)
-            return k < len(starts) and starts[k] < b
+    # A span holding an isolated chunk, or joining two changed chunks (not
+    # a run's), is tokenised if its two sides differ in more than spacing
+    # (typography, or a paragraph break on one side only), and held equal
+    # (pinned), so that the difference shows as formatting; the stretches
+    # the word diff runs on stay what the keys make them.
+    holds_old = sorted(old_bounds[2 * k + 1] for k in isolated[0])
+    holds_new = sorted(new_bounds[2 * k + 1] for k in isolated[1])
+    run_starts = [old_bounds[2 * i0 + 1] for i0, _, _, _ in kept]
 
-        keep = []
-        for a, b, c, d in spans:
-            if (holds(merged[0], a, b) or holds(merged[1], c, d)) and \
-                    " ".join(old_text[a:b].split()) != " ".join(new_text[c:d].split()):
-                pinned.append(((a, b), (c, d)))
-            else:
-                keep.append((a, b, c, d))
-        spans = keep
+    def holds(starts: list[int], a: int, b: int) -> bool:
+        k = bisect_left(starts, a)
+        return k < len(starts) and starts[k] < b
+
+    pinned = []
+    keep = []
+    for a, b, c, d in spans:
+        if (holds(holds_old, a, b) or holds(holds_new, c, d) or not holds(run_starts, a, b)) and \
+                _shape(old_text, a, b) != _shape(new_text, c, d):
+            pinned.append(((a, b), (c, d)))
+        else:
+            keep.append((a, b, c, d))
+    spans = keep
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
+
+
+_PARAGRAPH_GAP_RE = re.compile(r"\s*(?:\n[^\S\n]*\n|\u2029)\s*")
+
+
+def _shape(text: str, a: int, b: int) -> list[str]:
+    """text[a:b] as the word diff would see it but for spacing: its
+    paragraphs (with the whitespace either side of the span), each with
+    its whitespace folded."""
+    n = len(text)
+    while a > 0 and text[a - 1].isspace():
+        a -= 1
+    while b < n and text[b].isspace():
+        b += 1
+    part = text[a:b]
+    if "\r" in part:
+        part = part.replace("\r\n", "\n").replace("\r", "\n")
+    return [" ".join(p.split()) for p in _PARAGRAPH_GAP_RE.split(part)]
+
+
+def _paragraph_isolated(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[int], set[int]]:
+    """The chunks of the kept runs that a paragraph break on one side only
+    may touch (old chunk indices, new chunk indices): a chunk holding a
+    paragraph break (tk.INNER_PARAGRAPH) in either text, the two chunks
+    either side of a separator that is a paragraph break in one text only,
+    and a run's first or last chunk where the separator before or after the
+    run differs so or the chunk next to the run holds a paragraph break."""
+    flag, kind = tk.INNER_PARAGRAPH, tk.INNER_PARAGRAPH - 1
+    n_old, n_new = len(old_kinds), len(new_kinds)
+    old_out: set[int] = set()
+    new_out: set[int] = set()
+    for i0, i1, j0, j1 in kept:
+        n = i1 - i0
+        before = i0 and j0 and (old_kinds[i0] & kind != new_kinds[j0] & kind or
+                                (old_kinds[i0 - 1] | new_kinds[j0 - 1]) & flag)
+        after = i1 < n_old and j1 < n_new and (old_kinds[i1] & kind != new_kinds[j1] & kind or
+                                               (old_kinds[i1] | new_kinds[j1]) & flag)
+        if old_kinds[i0 + 1:i1] == new_kinds[j0 + 1:j1] and max(old_kinds[i0:i1]) < flag \
+                and max(new_kinds[j0:j1]) < flag and not before and not after:
+            continue  # the usual case
+        drop = set()
+        if before:
+            drop.add(0)
+        if after:
+            drop.add(n - 1)
+        for t in range(n):
+            x, y = old_kinds[i0 + t], new_kinds[j0 + t]
+            if (x | y) & flag:
+                drop.add(t)
+            if t and x & kind != y & kind:
+                drop.update((t - 1, t))
+        old_out.update(i0 + t for t in drop)
+        new_out.update(j0 + t for t in drop)
+    return old_out, new_out
 
 
 def _split_runs(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
@@ -292,47 +354,24 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     return "".join(codes[0]), "".join(codes[1]), lengths
 
 
-def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kinds: bytes, new_kinds: bytes,
+def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
                  engine: str | None) -> list[tuple[int, int, int, int]]:
     """The runs of chunks unchanged but for whitespace, (i0, i1, j0, j1):
     old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
-    MIN_KEPT_CHARS long, and none with a paragraph break on one side only
-    inside it or at its edges."""
+    MIN_KEPT_CHARS long.  Decided by the codes alone: where paragraph
+    breaks differ is seen to afterwards (_paragraph_isolated)."""
     old_key_ends = list(accumulate(old_lengths, initial=0))
-    equal_runs = []  # (i, j, n): old chunks i.., new chunks j.., n of them
+    kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     i = j = 0
     for op, n in diff_strings(old_codes, new_codes, engine):
         if op == "=":
-            equal_runs.append((i, j, n))
+            if old_key_ends[i + n] - old_key_ends[i] + n >= MIN_KEPT_CHARS:
+                kept.append((i, i + n, j, j + n))
             i, j = i + n, j + n
         elif op == "-":
             i += n
         else:
             j += n
-    kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
-    for i, j, n in equal_runs:
-        if old_kinds[i:i + n + 1] == new_kinds[j:j + n + 1]:
-            # The usual case: every separator of the run alike, and those
-            # before and after it; nothing to drop (what follows, in one test).
-            if old_key_ends[i + n] - old_key_ends[i] + n >= MIN_KEPT_CHARS:
-                kept.append((i, i + n, j, j + n))
-            continue
-        # A separator that is a paragraph break on one side only is a
-        # formatting change: tokenise the chunks on both sides of it.
-        drop = set()
-        if old_kinds[i + 1:i + n] != new_kinds[j + 1:j + n]:
-            for k in range(1, n):
-                if old_kinds[i + k] != new_kinds[j + k]:
-                    drop.update((k - 1, k))
-        if i and j and old_kinds[i] != new_kinds[j]:
-            drop.add(0)
-        if i + n < len(old_kinds) and j + n < len(new_kinds) and old_kinds[i + n] != new_kinds[j + n]:
-            drop.add(n - 1)
-        bounds = [-1, *sorted(drop), n]
-        for a, b in zip(bounds, bounds[1:]):
-            s0, s1 = a + 1, b
-            if s1 > s0 and old_key_ends[i + s1] - old_key_ends[i + s0] + (s1 - s0) >= MIN_KEPT_CHARS:
-                kept.append((i + s0, i + s1, j + s0, j + s1))
     return kept
 
 
@@ -360,9 +399,9 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
     words are the same on both sides.  Where a changed stretch has as many
     chunks in each text, its chunks pair up in order; otherwise only its
     first and last chunks do.  The words a pair shares at its start and at
-    its end (whole words, literally equal but for whitespace; across a
-    separator only when it is the same kind in both texts) need no tokens:
-    the word diff would find them equal.  `margin` of them are left next
+    its end (whole words, literally equal but for whitespace, paragraph
+    breaks included: _plan_chunks pins a span whose paragraphs differ) need
+    no tokens: the word diff would find them equal.  `margin` of them are left next
     to each edit.
 
     `old` and `new` are (text, bounds, kinds) of each text, bounds and
@@ -452,8 +491,6 @@ def _span_across(before, after, tail: int, head: int, old, new, margin: int) -> 
     if total <= 2 * margin:
         return None
     first, last = margin, total - margin  # the span is words first..last-1 of the run
-    if first < tail and last > tail and old[2][after[0]] != new[2][after[1]]:
-        return None  # across a separator that is a paragraph break on one side only
     span = []
     for side, a, b in ((old, before[0], after[0]), (new, before[1], after[1])):
         if first < tail:
