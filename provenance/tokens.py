@@ -542,11 +542,22 @@ class BreakJudge:
         lower_left, lower_right = left.lower(), right.lower()
         if not (_VOWELS.intersection(lower_left) and _VOWELS.intersection(lower_right)):
             return False  # a half with no syllable: "NP-" / "NSA", "MS-" / "DOS"
+        # Once the dictionary is loaded (it takes some 0.1 s, once per
+        # process), it is asked before the word counts: a break at no
+        # hyphenation point is a real hyphen whatever they say, and a count
+        # searches both texts three times (one per case), slowly where a
+        # prefix such as "mega-" occurs inside many words (1 MB: 14 breaks,
+        # 40-140 ms).  Either order gives the same answer.
+        legal = None
+        if _hyphenator.cache_info().currsize:
+            legal = len(left) in hyphenation_points(lower_left + lower_right)
+            if not legal:
+                return False
         if self._count(f"{lower_left}-{lower_right}", 0):
             return False  # the compound is spelled so elsewhere
         if self._count(lower_left, self._halves(lower_left)) and self._count(lower_right, self._halves(lower_right)):
             return False  # two words of their own: "high-" / "level"
-        return len(left) in hyphenation_points(lower_left + lower_right)
+        return legal if legal is not None else len(left) in hyphenation_points(lower_left + lower_right)
 
     def _count(self, lower: str, more_than: int) -> bool:
         """Whether lower (lower case) occurs as a whole word (or compound)

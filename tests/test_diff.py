@@ -671,6 +671,17 @@ def test_the_chunk_pass_is_sampled_on_long_texts(rate, pays):
     assert cmp.stats["words_inserted"] > 0.5 * rate * len(old.split())
 
 
+def test_the_sample_compares_chunks_by_their_keys():
+    """A side whose every sentence differs from the other in typography only
+    (full-width letters, curly quotes) is sampled as unchanged, as the pass
+    itself would find it; the texts' literal chunks share nothing."""
+    old = AUSTEN.read_text(encoding="utf-8")
+    new = edited_copy(old, 0.002, seed=7).replace("a", "\uff41").replace("'", "\u2019")
+    (_, old_codes, _, _), (_, new_codes, _, _) = tk.chunk_codes(old, new)
+    assert len(set(old_codes) & set(new_codes)) < 0.1 * len(set(old_codes))  # literally, next to nothing is kept
+    assert chunks._chunk_pass_pays(old, new)
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(["Ab", "c", ".", "!", "?", '"', ")", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", " \n \n "]),
                 max_size=60))

@@ -99,7 +99,9 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     pinned = []
     keep = []
     for a, b, c, d in spans:
-        if (holds(holds_old, a, b) or holds(holds_new, c, d) or not holds(run_starts, a, b)) and \
+        isolated = holds(holds_old, a, b) or holds(holds_new, c, d)
+        if (isolated or not holds(run_starts, a, b)) and \
+                (isolated or _near_paragraph(old_text, a, b) or _near_paragraph(new_text, c, d)) and \
                 _shape(old_text, a, b) != _shape(new_text, c, d):
             pinned.append(((a, b), (c, d)))
         else:
@@ -110,6 +112,22 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
 
 
 _PARAGRAPH_GAP_RE = re.compile(r"\s*(?:\n[^\S\n]*\n|\u2029)\s*")
+
+
+_PARAGRAPH_BREAK_RE = re.compile(r"\n[^\S\n]*\n|[\r\u2029]")
+
+
+def _near_paragraph(text: str, a: int, b: int) -> bool:
+    """Whether text[a:b], with the whitespace either side of it, may hold a
+    paragraph break (any "\r" is looked at closer by _shape).  The words of
+    a span joining two changed chunks are literally the same in both texts
+    (_unchanged_spans): only paragraph breaks can tell them apart."""
+    n = len(text)
+    while a > 0 and text[a - 1].isspace():
+        a -= 1
+    while b < n and text[b].isspace():
+        b += 1
+    return _PARAGRAPH_BREAK_RE.search(text, a, b) is not None
 
 
 def _shape(text: str, a: int, b: int) -> list[str]:
@@ -555,7 +573,7 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
     """Whether enough of the text is in unchanged chunks for the chunk pass
     to pay: a few windows of the old text, cut into chunks, looked up among
     the chunks of a wider window around the same relative place in the new
-    text.  Either answer gives a correct comparison; this only picks the
+    text, typography folded in both.  Either answer gives a correct comparison; this only picks the
     quicker way."""
     n_old, n_new = len(old_text), len(new_text)
     if min(n_old, n_new) < SAMPLE_MIN_CHARS:
@@ -566,7 +584,10 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
         at = int(centre * n_old) - _SAMPLE_CHARS // 2
         old_window = old_text[at:at + _SAMPLE_CHARS]
         at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
-        (_, old_codes, old_lengths, _), (_, new_codes, _, _) = tk.chunk_codes(old_window, new_text[at:at + 3 * _SAMPLE_CHARS])
+        # By comparison keys, as the pass compares chunks (_canonical_codes):
+        # a side with curly quotes or ligatures is sampled as what it is.
+        (_, old_codes, old_lengths, _), (_, new_codes, _, _) = \
+            tk.chunk_codes(_fold_word(old_window), _fold_word(new_text[at:at + 3 * _SAMPLE_CHARS]))
         new_keys = set(new_codes)
         for code, length in zip(old_codes[1:-1], old_lengths[1:-1]):  # whole chunks only
             total += length
