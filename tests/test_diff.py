@@ -1061,3 +1061,16 @@ def test_the_hyphenation_dictionary_is_loaded_only_for_unsettled_breaks():
             "compare('the INCI-\\nDENTAL costs', 'the costs'); print('pyphen' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "c", " ", "\n", "-", "--", ".", ",", "\u00ad", "\u2019", "\u201c", "\u2014", "\ufb01",
+                                 "\u00a0", "\uff41", "\u2212", "e\u0301", "\u0301", "\u2011", "\u00b4"]), max_size=30))
+def test_chunks_with_one_folded_key_have_one_loose_key(parts):
+    """The chunk pass folds only chunks whose loose key the other text has:
+    folding (typography, spacing, line-end hyphens joined or kept) never
+    changes a chunk's loose key."""
+    text = "".join(parts)
+    folded = " ".join(chunks._fold_word(w) for w in text.split())
+    assert chunks._loose(text) == chunks._loose(folded)
+    assert chunks._loose(text) == chunks._loose(text.replace("-\n", ""))

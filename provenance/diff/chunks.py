@@ -254,9 +254,6 @@ _GLUE_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s")  # where _canonical_words may 
 # Characters typography_key folds that NFKC leaves: quotes, dashes, the soft hyphen.
 _TYPOGRAPHY_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}]")
 _QUOTE_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}]")
-# What may make a chunk's folded key differ from its literal one (any
-# character outside ASCII is looked at closer).
-_SUSPECT_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s|--|[^\x00-\x7f]")
 
 
 def _fold_word(word: str) -> str:
@@ -268,6 +265,23 @@ def _fold_word(word: str) -> str:
     if _QUOTE_RE.search(key):
         key = key.translate(tk._QUOTES)
     return tk._DASH_RUN_RE.sub("-", key)
+
+
+def _loose(chunk: str) -> str:
+    """A chunk's text with typography folded and whitespace and dashes
+    dropped: the same for any two chunks with one folded key (_Canon.key),
+    whatever their line-end hyphens, spacing and typography."""
+    if chunk.isascii():
+        return "".join(chunk.split()).replace("-", "")
+    if tk.SOFT_HYPHEN in chunk or not unicodedata.is_normalized("NFKC", chunk):
+        chunk = unicodedata.normalize("NFKC", chunk.replace(tk.SOFT_HYPHEN, ""))
+    key = "".join(chunk.split())
+    if _QUOTE_RE.search(key):
+        key = key.translate(tk._QUOTES)
+    return _DASH_RUN_RE.sub("", key)
+
+
+_DASH_RUN_RE = tk._DASH_RUN_RE
 
 
 def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[str]:
@@ -310,20 +324,17 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     in_old, in_new = set(old_codes), set(new_codes)
     unmatched = [(old, k) for k, c in enumerate(old_codes) if c not in in_new] + \
                 [(new, k) for k, c in enumerate(new_codes) if c not in in_old]
-    # Most of these read the same folded: only chunks with a character or
-    # a spacing that folding changes, or a line-end hyphen, are folded.
-    spans = [(side, side.bounds[2 * k + 1], side.bounds[2 * k + 2]) for side, k in unmatched]
-    joined = "\x00".join([side.text[a:b] for side, a, b in spans])
-    starts = list(accumulate((b - a + 1 for _, a, b in spans), initial=0))
-    suspects = set()
-    m = _SUSPECT_RE.search(joined)
-    while m:
-        n = bisect_left(starts, m.start() + 1) - 1
-        suspects.add(n)
-        m = _SUSPECT_RE.search(joined, starts[n + 1])
-    suspects.update(n for n, (side, a, b) in enumerate(spans) if side.breaks(a, b))
+    # Two chunks with one folded key have one loose key too (_loose: what
+    # folding can only take out taken out), and folding changes a code only
+    # where chunks of both texts share a key: so only chunks whose loose key
+    # the other text has are folded.  (Most chunks of one text only are
+    # so because of an edit, and their line-end hyphens need no judging.)
+    loose = [_loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]]) for side, k in unmatched]
+    in_both = {key for key, (side, _) in zip(loose, unmatched) if side is old}
+    in_both.intersection_update(key for key, (side, _) in zip(loose, unmatched) if side is new)
+    candidates = [n for n, key in enumerate(loose) if key in in_both]
     folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
-    for n in suspects:
+    for n in candidates:
         side, k = unmatched[n]
         key = side.key(k)
         if key != side.literal(k):
@@ -338,7 +349,7 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     for key in folded:
         firsts.setdefault(len(key), set()).add(key.split(" ", 1)[0])
     literal_of: dict[str, list] = {}  # folded key -> (side, k, code) of chunks with it as literal key
-    for side, k in unmatched:
+    for side, k in [unmatched[n] for n in candidates]:
         length = (old_lengths if side is old else new_lengths)[k]
         first = firsts.get(length)
         if first is not None and any(side.text.startswith(f, side.bounds[2 * k + 1]) for f in first):
