@@ -143,3 +143,26 @@ def test_the_real_revision_pairs_are_invariant_under_every_style():
             differing.append((c.pair, c.style, c.side))
     assert differing == []
     assert len(ambiguous) <= 3 and all(style in ("hyphenated", "layout-hyphens", "pdf") for _, style, _ in ambiguous)
+
+
+@pytest.mark.parametrize("separator", ["\n", " ", "\n\n\n"])
+def test_paragraph_breaks_lost_or_added_show_as_the_whole_text_comparison_shows_them(separator):
+    """Paragraphs set apart by a single line break (a web page's text), run
+    together, or by more blank lines: the chunk pass ties the chunks a
+    paragraph break on one side only touches (pinned), so every such
+    change is reported, as formatting, where comparing the whole texts
+    token by token reports it; and nothing is content."""
+    text = (inv.REVISIONS / "GPL-1.0.txt").read_text(encoding="utf-8")
+    other = text.replace("\n\n", separator)
+    assert chunks._plan_chunks(text, other, None) is not None  # the pass runs
+    with_pass = compare(text, other)
+    saved = pipeline._plan_chunks
+    pipeline._plan_chunks = lambda *args: None
+    try:
+        whole = compare(text, other)
+    finally:
+        pipeline._plan_chunks = saved
+    spans = [(c.cls, c.old_start, c.old_end, c.new_start, c.new_end) for c in with_pass.changes]
+    assert spans == [(c.cls, c.old_start, c.old_end, c.new_start, c.new_end) for c in whole.changes]
+    assert all(c.cls != CONTENT for c in with_pass.changes)
+    assert len(with_pass.changes) > 0 or separator == "\n\n\n"
