@@ -111,7 +111,7 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
 
 
-_PARAGRAPH_GAP_RE = re.compile(r"\s*(?:\n[^\S\n]*\n|\u2029)\s*")
+_PARAGRAPH_GAP_RE = re.compile(r"\n[^\S\n]*\n\s*|\u2029\s*")  # (the whitespace before one goes with the fold)
 
 
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[^\S\n]*\n|[\r\u2029]")
@@ -260,8 +260,11 @@ def _fold_word(word: str) -> str:
     if word.isascii():
         return tk._DASH_RUN_RE.sub("-", word) if "--" in word else word
     # (str.translate with a dict is slow on long non-ASCII text: the rare
-    # characters are found first.)
-    key = unicodedata.normalize("NFKC", word.replace(tk.SOFT_HYPHEN, ""))
+    # characters are found first; most text is in NFKC already, which is
+    # quicker to check than to make.)
+    key = word.replace(tk.SOFT_HYPHEN, "") if tk.SOFT_HYPHEN in word else word
+    if not unicodedata.is_normalized("NFKC", key):
+        key = unicodedata.normalize("NFKC", key)
     if _QUOTE_RE.search(key):
         key = key.translate(tk._QUOTES)
     return tk._DASH_RUN_RE.sub("-", key)
