@@ -290,13 +290,41 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
         centre = (2 * k + 1) / (2 * _SAMPLES)
         at = int(centre * n_old) - _SAMPLE_CHARS // 2
         old_window = old_text[at:at + _SAMPLE_CHARS]
-        at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
+        middle = int(centre * n_new) + _sample_drift(old_window, new_text, int(centre * n_new) - _SAMPLE_CHARS // 2)
+        at = max(0, middle - 3 * _SAMPLE_CHARS // 2)
         (_, old_codes, old_lengths, _), (_, new_codes, _, _) = tk.chunk_codes(old_window, new_text[at:at + 3 * _SAMPLE_CHARS])
         new_keys = set(new_codes)
         for code, length in zip(old_codes[1:-1], old_lengths[1:-1]):  # whole chunks only
             total += length
             kept += length if code in new_keys else 0
     return kept >= _MIN_KEPT_SHARE * total
+
+
+# How far (a share of the new text, and at least this many characters) a
+# sample's counterpart is looked for around the same relative place.
+_DRIFT_SHARE = 0.05
+_DRIFT_MIN_CHARS = 64 * 1024
+
+
+def _sample_drift(old_window: str, new_text: str, expected: int) -> int:
+    """How far the old window's text is from `expected` (where it would
+    start at the same relative place) in the new text: where whitespace is
+    denser on one side (indented, re-wrapped or CRLF text), the same place
+    drifts by more than a window.  Its three longest words are looked for
+    in the new text nearest to where each would be; the median of their
+    shifts, 0 if none is found."""
+    probes = sorted({(len(w), w) for w in old_window.split()[1:-1] if len(w) >= 6}, reverse=True)[:3]
+    reach = max(_DRIFT_MIN_CHARS, int(_DRIFT_SHARE * len(new_text)))
+    shifts = []
+    for _, word in probes:
+        there = expected + old_window.find(word)
+        after = new_text.find(word, there, there + reach)
+        before = new_text.rfind(word, max(0, there - reach), there)
+        found = [f - there for f in (after, before) if f >= 0]
+        if found:
+            shifts.append(min(found, key=abs))
+    shifts.sort()
+    return shifts[len(shifts) // 2] if shifts else 0
 
 
 def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int, int | None]]:
