@@ -288,7 +288,9 @@ class Tokens:
         and again if line-break joining changed the list)."""
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
-            prefix = self.__dict__["_word_prefix"] = list(accumulate(word_flags(self.literals), initial=0))
+            prefix = accumulate(word_flags(self.literals), initial=0)
+            # Compact lists keep it compact too: an int object per token is 32 bytes more.
+            prefix = self.__dict__["_word_prefix"] = array("q", prefix) if isinstance(self.starts, array) else list(prefix)
         return prefix
 
     def know_word_prefix(self, prefix: "list[int] | array[int]") -> None:

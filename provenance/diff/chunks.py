@@ -9,8 +9,11 @@ version: kept_chunks, unchanged_spans, shared_ends.
 
 from __future__ import annotations
 
+import re
+import zlib
 from array import array
-from itertools import accumulate
+from itertools import accumulate, chain, compress
+from operator import not_
 
 from .. import tokens as tk
 from .myers import _common_prefix, _diff_stretches, _encode, diff_strings
@@ -44,14 +47,116 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None):
         return None
     # Chunks are compared by their text with whitespace folded (keys), each
     # key given as one character (codes).
-    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = \
-        tk.chunk_codes(old_text, new_text)
+    old, new = tk.chunk_codes(old_text, new_text)
+    if max(old[2], default=0) > LONG_CHUNK_CHARS or max(new[2], default=0) > LONG_CHUNK_CHARS:
+        old, new = _split_long_chunks(old_text, new_text, old, new)
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = old, new
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
     kept = _kept_chunks(old_codes, new_codes, old_lengths, old_kinds, new_kinds, engine)
     spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
     return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
             _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)))
+
+
+# A chunk longer than this (characters of its key) has no sentence end in
+# it: a huge line of a minified or unwrapped text, a word list.  As one
+# chunk it would be tokenised whole when it changed (some 100 bytes of
+# memory per word), and a text that is one such chunk would skip the pass
+# altogether; so it is cut into pieces at places its own words choose.
+LONG_CHUNK_CHARS = 64 * 1024
+
+# A long chunk is cut after each word whose CRC-32 has these bits clear
+# (one word in 16: pieces of some 100 characters, as long as a sentence).  The cut depends only on
+# the word, so an edit moves no cut but its own, and a piece unchanged in
+# the other text is found unchanged whatever the text around it.
+_CUT_MASK = 15
+_CUT_WINDOW = 256 * 1024  # characters of a long chunk split into words at a time
+_SPACE_RE = re.compile(r"\s+")
+_SPACE_SPLIT_RE = re.compile(r"(\s+)")
+
+
+def _cut_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each whitespace run where the chunk text[start:end]
+    is cut: after each word chosen by _CUT_MASK but the last."""
+    cuts: list[tuple[int, int]] = []
+    pending = False  # the last word of the previous window chose a cut
+    pos = start
+    while pos < end:
+        m = _SPACE_RE.search(text, min(pos + _CUT_WINDOW, end), end)
+        stop = m.start() if m else end
+        parts = _SPACE_SPLIT_RE.split(text[pos:stop])  # word, space, word, ..., word
+        offsets = list(accumulate(map(len, parts), initial=pos))
+        words = parts[0::2]
+        if pending and len(parts) > 1 and not parts[0]:  # the window starts with the space that cut asks for
+            cuts.append((offsets[1], offsets[2]))
+        # Words whose hash has the mask's bits clear (map and compress run in C).
+        chosen = list(compress(range(len(words)), map(not_, map(_CUT_MASK.__and__, map(zlib.crc32, map(str.encode, words))))))
+        pending = False
+        for i in chosen:
+            if not words[i]:
+                continue  # the empty "word" before a window's leading space
+            if i < len(words) - 1:
+                cuts.append((offsets[2 * i + 1], offsets[2 * i + 2]))
+            else:
+                pending = True  # the space after it starts the next window
+        pos = stop
+    return cuts
+
+
+def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> tuple[tuple, tuple]:
+    """tk.chunk_codes' (bounds, codes, lengths, kinds) of each text, with
+    every chunk longer than LONG_CHUNK_CHARS cut at _cut_points.  A piece's
+    code is new (after every code of the two texts), the same for the same
+    whitespace-folded piece in either text."""
+    from hashlib import blake2b
+
+    top = max(max(old[1], default="\x00"), max(new[1], default="\x00"))
+    # Pieces by a 128-bit digest of their key, not the key itself: the table
+    # would otherwise hold a copy of both texts.
+    table: dict[bytes, str] = {}
+    fresh = (chr(c) for c in chain(range(ord(top) + 1, 0xD800), range(max(0xE000, ord(top) + 1), 0x110000)))
+
+    def code(key: str) -> str:
+        digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        found = table.get(digest)
+        if found is None:
+            found = table[digest] = next(fresh)
+        return found
+
+    out = []
+    for text, (bounds, codes, lengths, kinds) in ((old_text, old), (new_text, new)):
+        long = [k for k, n in enumerate(lengths) if n > LONG_CHUNK_CHARS]
+        if not long:
+            out.append((bounds, codes, lengths, kinds))
+            continue
+        new_bounds, new_codes, new_lengths, new_kinds = [], [], [], bytearray()
+        done = 0  # chunks before this one are copied
+        for k in long:
+            new_bounds += bounds[2 * done:2 * k + 1]  # separators and chunks done..k-1, separator k
+            new_codes += codes[done:k]
+            new_lengths += lengths[done:k]
+            new_kinds += kinds[done:k + 1]
+            c0, c1 = bounds[2 * k + 1], bounds[2 * k + 2]
+            piece_start = c0
+            for s, e in _cut_points(text, c0, c1):
+                key = " ".join(text[piece_start:s].split())
+                new_bounds += [piece_start, s]
+                new_codes.append(code(key))
+                new_lengths.append(len(key))
+                new_kinds.append(tk.gap_kind(text[s:e]))
+                piece_start = e
+            key = " ".join(text[piece_start:c1].split())
+            new_bounds.append(piece_start)
+            new_codes.append(code(key))
+            new_lengths.append(len(key))
+            done = k + 1
+        new_bounds += bounds[2 * done:]
+        new_codes += codes[done:]
+        new_lengths += lengths[done:]
+        new_kinds += kinds[done:]
+        out.append((new_bounds, "".join(new_codes), new_lengths, bytes(new_kinds)))
+    return out[0], out[1]
 
 
 def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int], old_kinds: bytes, new_kinds: bytes,
