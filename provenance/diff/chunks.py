@@ -415,21 +415,26 @@ def _sample_drift(old_window: str, new_text: str, expected: int) -> int:
     """How far the old window's text is from `expected` (where it would
     start at the same relative place) in the new text: where whitespace is
     denser on one side (indented, re-wrapped or CRLF text), the same place
-    drifts by more than a window.  Its three longest words are looked for
-    in the new text nearest to where each would be; the median of their
-    shifts, 0 if none is found."""
-    probes = sorted({(len(w), w) for w in old_window.split()[1:-1] if len(w) >= 6}, reverse=True)[:3]
+    drifts by more than a window.  Three runs of four words of the window
+    (at a quarter, half and three quarters of it) are looked for, whitespace
+    apart, nearest to where each would be; the median of their shifts, 0 if
+    none is found."""
     reach = max(_DRIFT_MIN_CHARS, int(_DRIFT_SHARE * len(new_text)))
     shifts = []
-    for _, word in probes:
-        there = expected + old_window.find(word)
-        after = new_text.find(word, there, there + reach)
-        before = new_text.rfind(word, max(0, there - reach), there)
-        found = [f - there for f in (after, before) if f >= 0]
+    for share in (0.25, 0.5, 0.75):
+        m = _WORDS_RUN_RE.search(old_window, int(share * len(old_window)))
+        if m is None:
+            continue
+        there = expected + m.start()
+        probe = re.compile(r"\s+".join(map(re.escape, m.group().split())))
+        found = [f.start() - there for f in probe.finditer(new_text, max(0, there - reach), there + reach)]
         if found:
             shifts.append(min(found, key=abs))
     shifts.sort()
     return shifts[len(shifts) // 2] if shifts else 0
+
+
+_WORDS_RUN_RE = re.compile(r"(?<=\s)\S+\s+\S+\s+\S+\s+\S+(?=\s)")
 
 
 def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int, int | None]]:
