@@ -146,3 +146,44 @@ def test_the_sample_finds_its_window_where_whitespace_drifted():
     true_place = new.index(old[at:at + 8192])
     assert abs(true_place - same_place) > 20_000  # more than the window reaches
     assert chunks._sample_drift(old[at:at + 8192], new, same_place) == true_place - same_place
+
+
+def test_a_long_text_compared_whole_gets_the_tokens_tokenize_gives():
+    """Without the chunk pass a long plain text is cut by the chunk pass's
+    compiled tokeniser as one stretch: the same tokens as tokenize."""
+    from provenance.diff import pipeline
+
+    text = wrapped(one_line(50_000, seed=8), 72) + "\n\n  \u201cEnd,\u201d she said\u2026 (twenty-one)\n"
+    assert len(text) > tk._RECENT_MAX_CHARS
+    keyer = tk.make_keyer()
+    whole, reference = pipeline._whole_tokens(text, keyer, tk.is_plain(text)), tk.tokenize(text, keyer, compact=True)
+    assert whole.literals == reference.literals and whole.gaps == reference.gaps and whole.keys == reference.keys
+    assert list(whole.starts) == list(reference.starts) and list(whole.ends) == list(reference.ends)
+    assert list(whole.word_prefix()) == list(reference.word_prefix()) and not whole.placeholders
+
+
+def _edges_reference(text, start, end):
+    """furniture._edges as it was: every line of the page split out."""
+    from provenance.furniture import _EDGE_LINES, _LINE_RE
+
+    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text, start, end) if text[m.start():m.end()].strip()]
+    top = lines[:_EDGE_LINES]
+    return top, [span for span in lines[-_EDGE_LINES:] if span not in top]
+
+
+def paged_texts(seed: int, pages: int = 40):
+    rng = random.Random(seed)
+    lines = ["", " ", "\t", "Running head", "12", "- 3 -", "iv", "Page 3 of 9", "Methods ........ 7", "Lavrov, 3, 17-19",
+             "Smith, 12", "alpha, beta, 1990", "text with words", "a\r", "x, 4-5 ", "  Index, 2, 3", "\u2022 item, 2"]
+    for _ in range(20):
+        yield "\f".join("\n".join(rng.choice(lines) for _ in range(rng.randrange(0, 9))) for _ in range(pages)) + rng.choice(["", "\f", "\n"])
+
+
+def test_page_edges_and_index_lines_are_what_the_whole_scan_found():
+    from provenance import furniture
+
+    for text in paged_texts(9):
+        for start, end in furniture.pages(text):
+            assert furniture._edges(text, start, end) == _edges_reference(text, start, end)
+        assert [(m.span(), m.span(1)) for m in furniture._index_lines(text)] == \
+            [(m.span(), m.span(1)) for m in furniture._INDEX_LINE_RE.finditer(text)]
