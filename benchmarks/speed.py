@@ -39,6 +39,8 @@ DATA = HERE / ".data"
 
 # --provenance: another build's command to time (a baseline), instead of the installed one.
 PROVENANCE_CMD: list[str] = []
+# --baseline: a second build's command run in the same loop (before/after figures under the same load).
+BASELINE_CMD: list[str] = []
 
 
 def provenance_cmd() -> list[str]:
@@ -227,19 +229,22 @@ def make_identical(size_mb: float) -> tuple[Path, Path]:
     return a, b
 
 
-def make_one_line(size_mb: float, seed: int = 1) -> tuple[Path, Path]:
+def make_one_line(size_mb: float, seed: int = 1, stops: bool = True) -> tuple[Path, Path]:
     """Two versions of one huge line (a minified or unwrapped text): distinct
     prose with every line break made a space, the second with 1% of its
-    words edited."""
-    name = f"oneline{DATA_VERSION}-{size_mb:g}mb"
+    words edited.  stops=False: without sentence ends (. ! ? taken out), so
+    the line is one chunk for the sentence-level pass."""
+    name = f"oneline{DATA_VERSION}-{size_mb:g}mb{'' if stops else '-nostops'}"
     a, b = DATA / f"{name}.old.txt", DATA / f"{name}.new.txt"
     if a.exists() and b.exists():
         return a, b
     if not os.environ.get("PROVENANCE_BENCH_MAKER"):
-        in_child(make_one_line, size_mb, seed)
+        in_child(make_one_line, size_mb, seed, stops)
         return a, b
     DATA.mkdir(exist_ok=True)
     paras = [" ".join(p.split()) for p in distinct_paragraphs(size_mb, seed)]
+    if not stops:
+        paras = [p.translate(str.maketrans("", "", ".!?")) for p in paras]
     a.write_text(" ".join(paras), encoding="utf-8")
     b.write_text(" ".join(edit_words(paras, 0.01, random.Random(seed + 1))), encoding="utf-8")
     return a, b
@@ -281,7 +286,7 @@ def medians(cmds: dict[str, list[str]], runs: int) -> dict[str, tuple[float, int
     return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
 
 
-def row(*cells, widths=(30, 11, 9, 8, 17, 12)) -> str:
+def row(*cells, widths=(30, 11, 9, 8, 24, 12)) -> str:
     return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
 
 
@@ -309,14 +314,17 @@ def diff_cases(quick: bool) -> list[tuple[str, Path, Path, float | None]]:
 def bench_diff(runs: int, quick: bool, pure: bool = True) -> None:
     wdiff = shutil.which("wdiff")
     print("\n## diff: `provenance diff A B --format json` vs `wdiff A B` (median of %d runs)\n" % runs)
-    print("Distinct text (the shipped texts once, then generated prose), never a corpus repeated; peak RSS is the")
-    print("child's maximum resident set, against the larger input file. The floor, `provenance diff` of two one-line")
-    print("files (start-up, imports, one tiny comparison), runs in the 1 MB loops.\n")
-    print(row("case", "provenance", "wdiff", "ratio", "pure Python", "peak RSS vs input"))
+    print("Distinct text (the shipped texts once, then generated prose), never a corpus repeated. Peak RSS is the")
+    print("child's maximum resident set, against both inputs together. The floor, `provenance diff` of two one-line")
+    print("files (start-up, imports, one tiny comparison), runs in the 1 MB loops." +
+          (f" baseline: {' '.join(BASELINE_CMD)}, in the same loop." if BASELINE_CMD else "") + "\n")
+    print(row("case", "provenance", "wdiff", "ratio", "baseline" if BASELINE_CMD else "pure Python", "peak RSS vs inputs"))
     tiny = tiny_pair()
     for label, a, b, target in diff_cases(quick):
         cmds = {"provenance": [*provenance_cmd(), "diff", str(a), str(b), "--format", "json"]}
-        if pure:
+        if BASELINE_CMD:
+            cmds["baseline"] = [*BASELINE_CMD, "diff", str(a), str(b), "--format", "json"]
+        elif pure:
             cmds["pure"] = cmds["provenance"]
         if wdiff:
             cmds["wdiff"] = [wdiff, str(a), str(b)]
@@ -325,35 +333,45 @@ def bench_diff(runs: int, quick: bool, pure: bool = True) -> None:
         m = medians(cmds, runs)
         ours, peak = m["provenance"]
         ref = m.get("wdiff", (float("nan"), 0))[0]
-        size = max(a.stat().st_size, b.stat().st_size)
+        size = a.stat().st_size + b.stat().st_size
         ratio = ours / ref if wdiff else float("nan")
-        if pure:
-            pure_cell = f"{m['pure'][0]:.3f} s = {m['pure'][0] / ref:.2f}x" if wdiff else f"{m['pure'][0]:.3f} s"
-        else:
-            pure_cell = "-"
+        other = "-"
+        for key in ("baseline", "pure"):
+            if key in m:
+                other = f"{m[key][0]:.3f} s = {m[key][0] / ref:.2f}x" if wdiff else f"{m[key][0]:.3f} s"
+                if key == "baseline":
+                    other += f", {m[key][1] / 1024:.0f} MB"
         goal = f"(goal <= {target:g}x)" if target else ("(goal < 1 s)" if "identical" in label else "")
         mem = f"{peak / 1024:.0f} MB = {peak * 1024 / size:.1f}x"
         floor = f" floor {m['floor'][0]:.3f} s" if "floor" in m else ""
-        print(row(label, f"{ours:.3f} s", f"{ref:.3f} s", f"{ratio:.2f}x", pure_cell, mem), goal + floor, flush=True)
+        print(row(label, f"{ours:.3f} s", f"{ref:.3f} s", f"{ratio:.2f}x", other, mem), goal + floor, flush=True)
 
 
 def bench_one_line(runs: int, quick: bool) -> None:
     """Peak memory of the diff of two versions of one huge line."""
     wdiff = shutil.which("wdiff")
-    print(f"\n## memory: two versions of one huge line, 1% of the words edited (median of {runs} runs)\n")
-    print(row("case", "provenance", "wdiff", "ratio", "peak RSS vs input", widths=(30, 11, 9, 8, 30)))
-    for mb in ((4,) if quick else (4, 16, 48)):
-        a, b = make_one_line(mb)
+    print(f"\n## memory: two versions of one huge line, 1% of the words edited (median of {runs} runs; 1 at 48 MB and without sentence ends)\n")
+    print("peak RSS against one input (the larger), as issue #13 counts it; goal < 10x. The last line has no sentence end:")
+    print("one chunk for the sentence-level pass, which the pass now cuts into pieces.\n")
+    widths = (30, 11, 9, 8, 26, 40)
+    print(row("case", "provenance", "wdiff", "ratio", "baseline" if BASELINE_CMD else "", "peak RSS vs input", widths=widths))
+    for mb, stops in ([(4, True), (4, False)] if quick else [(4, True), (16, True), (48, True), (16, False)]):
+        a, b = make_one_line(mb, stops=stops)
         cmds = {"provenance": [*provenance_cmd(), "diff", str(a), str(b), "--format", "json"]}
+        if BASELINE_CMD:
+            cmds["baseline"] = [*BASELINE_CMD, "diff", str(a), str(b), "--format", "json"]
         if wdiff:
             cmds["wdiff"] = [wdiff, str(a), str(b)]
-        m = medians(cmds, runs if mb < 48 else 1)
+        m = medians(cmds, runs if mb < 48 and stops else 1)
         ours, peak = m["provenance"]
         ref, ref_peak = m.get("wdiff", (float("nan"), 0))
         size = max(a.stat().st_size, b.stat().st_size)
-        mem = f"{peak / 1024:.0f} MB = {peak * 1024 / size:.1f}x (goal < 10x; wdiff {ref_peak * 1024 / size:.1f}x)"
-        print(row(f"{mb} MB on one line", f"{ours:.3f} s", f"{ref:.3f} s", f"{ours / ref:.2f}x", mem,
-                  widths=(30, 11, 9, 8, 30)), flush=True)
+        base = ""
+        if "baseline" in m:
+            base = f"{m['baseline'][0]:.3f} s, {m['baseline'][1] * 1024 / size:.1f}x"
+        mem = f"{peak / 1024:.0f} MB = {peak * 1024 / size:.1f}x (wdiff {ref_peak * 1024 / size:.1f}x)"
+        print(row(f"{mb} MB on one line" + ("" if stops else ", no . ! ?"), f"{ours:.3f} s", f"{ref:.3f} s", f"{ours / ref:.2f}x", base, mem,
+                  widths=widths), flush=True)
 
 
 def bench_quality_vs_exact(quick: bool) -> None:
@@ -434,7 +452,11 @@ def main() -> None:
     parser.add_argument("--no-pure", action="store_true", help="skip the runs without the compiled speed-ups")
     parser.add_argument("--provenance", default=None, metavar="CMD",
                         help="the command to time instead of the installed provenance (e.g. a baseline build's wrapper)")
+    parser.add_argument("--baseline", default=None, metavar="CMD",
+                        help="also time this command (another build's provenance) in the same loop as the diffs")
     args = parser.parse_args()
+    if args.baseline:
+        BASELINE_CMD[:] = args.baseline.split()
     if args.provenance:
         PROVENANCE_CMD[:] = args.provenance.split()
     runs = args.runs or (3 if args.quick else 5)
