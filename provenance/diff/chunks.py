@@ -1,6 +1,7 @@
 """The sentence-level first pass of long texts (step 1): runs of sentences that
 are unchanged but for whitespace stand in as one token each, and only the
-rest is tokenised; a sample decides whether the pass pays.
+rest is tokenised; a sample decides whether the pass pays.  A chunk with no
+sentence end for 64 KB (a huge line) is cut into pieces its words choose.
 
 Owns: chunk plans, kept chunks, unchanged spans, sparse token lists,   Never: decides what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
