@@ -111,6 +111,10 @@ class Store:
         """Every document, sorted by id."""
         return self.history.documents()
 
+    def document_ids(self) -> list[str]:
+        """Every document id, sorted, without reading any metadata (quick: completion uses it)."""
+        return self.history.document_ids()
+
     def versions(self, doc_id: str) -> list[Version]:
         """Every version of a document, oldest first."""
         return self.history.versions(doc_id)
