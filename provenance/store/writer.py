@@ -148,6 +148,11 @@ class Writer:
             self._key_checked = True
         return self.sign
 
+    def signs(self) -> bool:
+        """Whether this writer signs its commits (sync signs its merges by it);
+        a signing setting without a key fails here, before anything is written."""
+        return self._signs()
+
     def _ident(self, value: str) -> tuple[str, str]:
         """(name, email) of an identity; when signing, as git itself writes
         them (see signing.git_ident), so the signed commit says what meta.json says."""
