@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import sys
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Sequence
@@ -185,7 +186,7 @@ def read_versions(
     fetched (`max_bytes`, `timeout`: see provenance.extract.capture) and its
     capture time is the fetch time.  `read_progress(1)` is called per input."""
     from .extract.capture import is_url
-    from .store import Incoming
+    from .store import Incoming, RawFile
 
     items = []
     for doc_id, path in files:
@@ -206,11 +207,18 @@ def read_versions(
         else:
             raw = read_input(path, stdin, max_bytes)
             default_source = "stdin" if path == "-" else f"file:{path}"
+        extracted = extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding,
+                            headers=headers)
+        if capture is None and path != "-" and _regular_file(path):
+            # A file's bytes stay in the file: the writer hashes them and feeds
+            # them to git in chunks (checking they are still the bytes extracted
+            # here), so a batch holds only its texts in memory, not its snapshots.
+            # (A pipe or a device cannot be read twice: its bytes are kept.)
+            raw = RawFile(os.path.abspath(path), len(raw), sha256(raw))
         items.append(Incoming(
             document=doc_id,
             raw=raw,
-            extracted=extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding,
-                              headers=headers),
+            extracted=extracted,
             source=source or default_source,
             captured_at=when,
             note=note,
@@ -221,6 +229,13 @@ def read_versions(
         if read_progress:
             read_progress(1)
     return items
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def store_versions(store: "Store", items: Sequence["Incoming"],
