@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # imported where used: `show` needs neither the diff nor the 
 
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
+STREAM_OVER = 1 << 20  # bytes: a larger file's snapshot is streamed from the file, not kept (store.RawFile)
+
 
 def validate_doc_id(doc_id: str) -> str:
     """`doc_id` unchanged, or ProvenanceError saying what is wrong (see provenance.store)."""
@@ -209,11 +211,12 @@ def read_versions(
             default_source = "stdin" if path == "-" else f"file:{path}"
         extracted = extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding,
                             headers=headers)
-        if capture is None and path != "-" and _regular_file(path):
-            # A file's bytes stay in the file: the writer hashes them and feeds
-            # them to git in chunks (checking they are still the bytes extracted
-            # here), so a batch holds only its texts in memory, not its snapshots.
-            # (A pipe or a device cannot be read twice: its bytes are kept.)
+        if capture is None and len(raw) > STREAM_OVER and path != "-" and _regular_file(path):
+            # A large file's bytes stay in the file: the writer hashes them and
+            # feeds them to git in chunks (checking they are still the bytes
+            # extracted here), so a batch holds its texts in memory, not its
+            # snapshots.  (A pipe or a device cannot be read twice: its bytes
+            # are kept; so are a small file's, read once rather than three times.)
             raw = RawFile(os.path.abspath(path), len(raw), sha256(raw))
         items.append(Incoming(
             document=doc_id,

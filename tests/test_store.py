@@ -801,10 +801,15 @@ def test_a_file_is_kept_in_its_file_and_streamed_into_the_store(tmp_path, monkey
     in chunks, and a large text in chunks too.  Small chunks here, so that
     every chunked path runs on small files: what is stored is byte for byte
     what whole reads would store."""
+    from provenance import ingest
     from provenance.ingest import ingest_paths, read_versions
     from provenance.store import RawFile
     from provenance.store import writer
 
+    small = tmp_path / "small.txt"
+    small.write_text("a small file stays bytes\n")
+    assert read_versions([("a", str(small))])[0].raw == small.read_bytes()  # (read once, not three times)
+    monkeypatch.setattr(ingest, "STREAM_OVER", 100)
     monkeypatch.setattr(writer, "_CHUNK", 1000)
     monkeypatch.setattr(writer, "_STREAM_BLOBS_OVER", 5000)  # (fast-import streams these into the pack)
     utf8 = tmp_path / "utf8.txt"
@@ -828,11 +833,13 @@ def test_a_file_is_kept_in_its_file_and_streamed_into_the_store(tmp_path, monkey
         assert s.verify().ok
 
 
-def test_a_file_that_changes_after_it_was_read_is_refused_and_nothing_is_stored(tmp_path):
+def test_a_file_that_changes_after_it_was_read_is_refused_and_nothing_is_stored(tmp_path, monkeypatch):
     """The bytes stored are the bytes extracted: a file rewritten between
     reading and storing is a one-line error, and the store is unchanged."""
+    from provenance import ingest
     from provenance.ingest import read_versions, store_versions
 
+    monkeypatch.setattr(ingest, "STREAM_OVER", 0)
     f = tmp_path / "terms.txt"
     f.write_text("The terms, as read.\n")
     with Store.init(tmp_path / "store") as s:
