@@ -69,9 +69,9 @@ from .writer import Writer
 
 # The public API, re-exported.
 from .layout import document_folder, snapshot_name, validate_doc_id, version_folder  # noqa: F401
-from .model import DocumentSummary, Extraction, Incoming, IngestResult, Version, VerifyReport  # noqa: F401
+from .model import DocumentSummary, Extraction, Incoming, IngestResult, RawFile, Version, VerifyReport  # noqa: F401
 
-__all__ = ["Store", "Incoming", "Version", "IngestResult", "DocumentSummary", "VerifyReport",
+__all__ = ["Store", "Incoming", "RawFile", "Version", "IngestResult", "DocumentSummary", "VerifyReport",
            "validate_doc_id", "document_folder", "version_folder", "snapshot_name"]
 
 
