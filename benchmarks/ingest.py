@@ -3,7 +3,7 @@ end, next to plain git doing the same job in the same run.
 
     python benchmarks/ingest.py            # everything (about 6-8 minutes on 2 cores)
     python benchmarks/ingest.py --quick    # smaller data, fewer runs (about 1-2 minutes)
-    python benchmarks/ingest.py --only startup,single,bulk,flat,log,size
+    python benchmarks/ingest.py --only startup,single,bulk,flat,log,size,big
 
 Data is generated from the texts in benchmarks/corpus (nothing large is
 committed) into benchmarks/.data/ingest/ (git-ignored) and rebuilt on every
@@ -515,12 +515,62 @@ def bench_size(quick: bool) -> None:
           f"a commit-graph of {len(layers)} layer(s) with changed-path Bloom filters")
 
 
+def big_inputs(folder: Path, size: int, seed: int) -> list[tuple[str, Path, list[str]]]:
+    """(label, file, extra ingest options) of about `size` bytes each: UTF-8
+    text of corpus words; the same as UTF-16 (its text is not its bytes, so
+    both a snapshot and a text are stored); a PDF of a few typeset pages
+    carrying a large incompressible comment (as a PDF's embedded images
+    make it large), forced with --format pdf."""
+    sys.path.insert(0, str(HERE))
+    import renditions
+
+    rng = random.Random(seed)
+    words = corpus_words()
+    folder.mkdir(parents=True, exist_ok=True)
+    lines, n = [], 0
+    while n < size:
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 40))) + "\n"
+        lines.append(line)
+        n += len(line.encode("utf-8"))
+    text = "".join(lines)
+    utf8, utf16, pdf = folder / "big-utf8.txt", folder / "big-utf16.txt", folder / "big.pdf"
+    utf8.write_text(text, encoding="utf-8")
+    utf16.write_bytes("\ufeff".encode("utf-16-le") + text[: size // 2].encode("utf-16-le"))
+    typeset = renditions.to_pdf([[rng.choice(words) for _ in range(120)] for _ in range(20)], rng, "Big")
+    junk = rng.randbytes(size).replace(b"\n", b" ").replace(b"\r", b" ")
+    pdf.write_bytes(typeset + b"%" + junk + b"\n" + typeset[typeset.rindex(b"startxref"):])
+    return [("UTF-8 text", utf8, []), ("UTF-16 text", utf16, []), ("PDF (--format pdf)", pdf, ["--format", "pdf"])]
+
+
+def bench_big(runs: int, quick: bool) -> None:
+    size = (30 if quick else 90) << 20
+    print(f"\n## one big file: peak memory of `provenance ingest` on a {size >> 20} MB input "
+          f"(the raw snapshot streamed from its file)\n")
+    inputs = big_inputs(DATA / "big", size, seed=11)
+    print(row("input", "median", "peak RSS", "RSS/input", "git hash-object -w RSS", widths=(24, 10, 10, 10, 24)))
+    limit = str(2 * size)
+    for label, path, options in inputs:
+        def ours(path=path, options=options):
+            store = fresh_store(DATA / "big-store")
+            return run_once([*provenance_cmd(), "--store", str(store), "ingest", str(path), "--doc", "big",
+                             "--max-bytes", limit, *options])
+
+        def git_alone(path=path):  # the reference: git storing the same file as one blob
+            repo = fresh_store(DATA / "big-git")
+            return run_once(["git", "--git-dir", str(repo), "hash-object", "-w", str(path)])
+
+        m = interleaved({"ours": ours, "git": git_alone}, max(1, runs // 3))
+        input_mb = path.stat().st_size / 2 ** 20
+        print(row(f"{label}, {input_mb:.0f} MB", f"{m['ours'][0]:.2f} s", f"{m['ours'][1] / 1024:.0f} MB",
+                  f"{m['ours'][1] / 1024 / input_mb:.2f}x", f"{m['git'][1] / 1024:.0f} MB", widths=(24, 10, 10, 10, 24)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer runs")
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--only", default="startup,single,bulk,flat,log,size",
-                        help="comma-separated: startup,single,bulk,flat,log,size")
+    parser.add_argument("--only", default="startup,single,bulk,flat,log,size,big",
+                        help="comma-separated: startup,single,bulk,flat,log,size,big")
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     only = set(args.only.split(","))
@@ -548,6 +598,8 @@ def main() -> None:
         bench_log(runs, args.quick, built)
     if "size" in only:
         bench_size(args.quick)
+    if "big" in only:
+        bench_big(runs, args.quick)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\n(total {time.perf_counter() - started:.0f} s; load average {load} at the end)")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import urllib.parse
 import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,22 +66,8 @@ def _store(path: Path):
 
 
 def document_ids(store: "Store") -> list[str]:
-    """Every document id, from two tree reads (no metadata): documents/<xx>/<quoted id>."""
-    tip = store.objects.tip()
-    if tip is None:
-        return []
-    top = store.objects.git("ls-tree", "-z", "-d", "--name-only", f"{tip}:documents", check=False)
-    if top.returncode != 0:
-        return []
-    shards = [name for name in top.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
-    listing = store.objects.git("ls-tree", "-z", "-d", "--name-only", tip, "--", *(f"documents/{s}/" for s in shards),
-                         check=False)
-    ids = []
-    for rel in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        parts = rel.split("/")
-        if len(parts) == 3 and parts[2]:
-            ids.append(urllib.parse.unquote(parts[2]))
-    return sorted(ids)
+    """Every document id (the store's cheap listing, no metadata read)."""
+    return store.document_ids()
 
 
 def _latest_number(store: "Store", doc_id: str) -> int:

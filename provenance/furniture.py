@@ -47,10 +47,26 @@ def _fold(line: str) -> str:
 
 
 def _edges(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """(top, bottom) edge lines of the page text[start:end], as spans."""
-    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text, start, end) if text[m.start():m.end()].strip()]
-    top = lines[:_EDGE_LINES]
-    bottom = [span for span in lines[-_EDGE_LINES:] if span not in top]
+    """(top, bottom) edge lines of the page text[start:end], as spans: its
+    first and last _EDGE_LINES non-blank lines (runs of characters other
+    than line and form feeds), read from either end rather than split whole."""
+    top: list[tuple[int, int]] = []
+    for m in _LINE_RE.finditer(text, start, end):
+        if text[m.start():m.end()].strip():
+            top.append((m.start(), m.end()))
+            if len(top) == _EDGE_LINES:
+                break
+    last: list[tuple[int, int]] = []
+    pos = end
+    while len(last) < _EDGE_LINES:
+        feed = text.rfind("\n", start, pos)
+        line_start = feed + 1 if feed >= 0 else start
+        if text[line_start:pos].strip():
+            last.append((line_start, pos))
+        if feed < 0:
+            break
+        pos = feed
+    bottom = [span for span in reversed(last) if span not in top]
     return top, bottom
 
 
@@ -127,13 +143,28 @@ def layout_marks(text: str, ranges: list[tuple[int, int]] | None = None) -> list
     return inside
 
 
+# An index line ends in a number (and spaces): only such lines are tried
+# against _INDEX_LINE_RE, whose lazy start is slow on every line of a book.
+_ENDS_IN_NUMBER_RE = re.compile(r"(?m)\d[^\S\n]*$")
+
+
+def _index_lines(text: str):
+    """The matches of _INDEX_LINE_RE.finditer(text), trying only the lines
+    that end in a number (each match is one whole line)."""
+    for end in _ENDS_IN_NUMBER_RE.finditer(text):
+        line_start = text.rfind("\n", 0, end.start()) + 1
+        m = _INDEX_LINE_RE.match(text, line_start, end.end())
+        if m is not None:
+            yield m
+
+
 def _index_references(text: str) -> list[tuple[int, int]]:
     """The ", 3, 17-19" of index lines, in runs of at least _INDEX_RUN
     consecutive index lines."""
     out: list[tuple[int, int]] = []
     run: list[tuple[int, int]] = []
     last_end = -2
-    for m in _INDEX_LINE_RE.finditer(text):
+    for m in _index_lines(text):
         if text.count("\n", last_end, m.start()) > 1 or last_end < 0:  # not the next line: a new run
             if len(run) >= _INDEX_RUN:
                 out += run

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import sys
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Sequence
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # imported where used: `show` needs neither the diff nor the 
     from .store import Incoming, IngestResult, Store, Version
 
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+STREAM_OVER = 1 << 20  # bytes: a larger file's snapshot is streamed from the file, not kept (store.RawFile)
 
 
 def validate_doc_id(doc_id: str) -> str:
@@ -59,10 +62,12 @@ def parse_meta(pairs: Iterable[str]) -> dict[str, str]:
     return meta
 
 
-def read_input(path: str, stdin: BinaryIO | None = None, max_bytes: int | None = None) -> bytes:
+def read_input(path: str, stdin: BinaryIO | None = None, max_bytes: int | None = None,
+               size_only: bool = False) -> bytes:
     """Bytes of a file, or of standard input for "-"; more than `max_bytes`
     (default: provenance.extract.capture's limit) is refused before the
-    file is read (standard input: as soon as the limit is passed)."""
+    file is read (standard input: as soon as the limit is passed).
+    `size_only`: check the file's size against the limit, read nothing."""
     from .extract.capture import max_bytes_default
 
     limit = max_bytes if max_bytes is not None else max_bytes_default()
@@ -80,6 +85,8 @@ def read_input(path: str, stdin: BinaryIO | None = None, max_bytes: int | None =
             size = os.fstat(f.fileno()).st_size
             if size > limit:
                 raise ProvenanceError(f"{path}: {size:,} bytes {over}")
+            if size_only:
+                return b""
             data = f.readall()
             if len(data) > limit:  # (a file that grew while read)
                 raise ProvenanceError(f"{path}: more than {limit:,} bytes {over}")
@@ -185,7 +192,7 @@ def read_versions(
     fetched (`max_bytes`, `timeout`: see provenance.extract.capture) and its
     capture time is the fetch time.  `read_progress(1)` is called per input."""
     from .extract.capture import is_url
-    from .store import Incoming
+    from .store import Incoming, RawFile
 
     items = []
     for doc_id, path in files:
@@ -204,13 +211,29 @@ def read_versions(
             capture = evidence_properties(fetched)
             default_source = path
         else:
+            streamed = _large_pdf(path, format, max_bytes)
+            if streamed is not None:  # (read by PDFium from the file, hashed in chunks)
+                items.append(Incoming(document=doc_id, raw=streamed[0], extracted=streamed[1],
+                                      source=source or f"file:{path}", captured_at=when, note=note,
+                                      meta=dict(meta or {}), ingested_by=ingested_by))
+                if read_progress:
+                    read_progress(1)
+                continue
             raw = read_input(path, stdin, max_bytes)
             default_source = "stdin" if path == "-" else f"file:{path}"
+        extracted = extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding,
+                            headers=headers)
+        if capture is None and len(raw) > STREAM_OVER and path != "-" and _regular_file(path):
+            # A large file's bytes stay in the file: the writer hashes them and
+            # feeds them to git in chunks (checking they are still the bytes
+            # extracted here), so a batch holds its texts in memory, not its
+            # snapshots.  (A pipe or a device cannot be read twice: its bytes
+            # are kept; so are a small file's, read once rather than three times.)
+            raw = RawFile(os.path.abspath(path), len(raw), sha256(raw))
         items.append(Incoming(
             document=doc_id,
             raw=raw,
-            extracted=extract(raw, name=path, format=format, whole_page=whole_page, encoding=encoding,
-                              headers=headers),
+            extracted=extracted,
             source=source or default_source,
             captured_at=when,
             note=note,
@@ -221,6 +244,48 @@ def read_versions(
         if read_progress:
             read_progress(1)
     return items
+
+
+def _large_pdf(path: str, format: str | None, max_bytes: int | None):
+    """(RawFile, Extracted) for a regular file over STREAM_OVER that is a PDF
+    (by its first KB, as sniffing says, or --format pdf), never read whole:
+    the size limit checked first, the bytes hashed in chunks, the text read
+    by PDFium from the file, then the bytes hashed again (a file changed
+    meanwhile is refused).  None for anything else (read as usual)."""
+    from .store import RawFile
+
+    if path == "-" or format not in (None, "pdf") or not _regular_file(path):
+        return None
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size <= STREAM_OVER or (format is None and f.read(1024).find(b"%PDF-") < 0):
+                return None
+    except OSError:
+        return None  # (read_input says why)
+    read_input(path, max_bytes=max_bytes, size_only=True)
+    from .extract.pdf import extract_pdf
+
+    before = _file_sha256(path)
+    extracted = extract_pdf(os.path.abspath(path), path)
+    if _file_sha256(path) != before or os.path.getsize(path) != size:
+        raise ProvenanceError(f"{path}: changed while it was being read; nothing stored")
+    return RawFile(os.path.abspath(path), size, before), extracted
+
+
+def _file_sha256(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as exc:
+        raise ProvenanceError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def store_versions(store: "Store", items: Sequence["Incoming"],

@@ -107,10 +107,13 @@ def owned_name(prefix: str = "") -> str:
 
 
 def name_owner_gone(name: str) -> bool:
-    """True when the process that made `name` (by owned_name) is provably
-    gone: same boot of this machine, and its pid is free or reused.  False
-    for names in another form, from another boot or machine, or alive."""
+    """True when the process that made `name` (by owned_name, its last part
+    alone or after one word and a dash, as "fetch-...") is provably gone:
+    same boot of this machine, and its pid is free or reused.  False for
+    names in another form, from another boot or machine, or alive."""
     parts = name.rsplit("/", 1)[-1].split("-")
+    if len(parts) == 5 and parts[0].isalpha():
+        parts = parts[1:]  # a prefix that names the kind of leftover ("fetch-": sync's)
     if len(parts) != 4 or not parts[1].isdigit() or not _boot_id() or parts[0] != _boot_id()[:8]:
         return False
     start = process_start(int(parts[1]))

@@ -288,7 +288,9 @@ class Tokens:
         and again if line-break joining changed the list)."""
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
-            prefix = self.__dict__["_word_prefix"] = list(accumulate(word_flags(self.literals), initial=0))
+            prefix = accumulate(word_flags(self.literals), initial=0)
+            # Compact lists keep it compact too: an int object per token is 32 bytes more.
+            prefix = self.__dict__["_word_prefix"] = array("q", prefix) if isinstance(self.starts, array) else list(prefix)
         return prefix
 
     def know_word_prefix(self, prefix: "list[int] | array[int]") -> None:
@@ -390,6 +392,19 @@ def tokenize_recent(text: str, keyer: Keyer, plain: bool | None = None) -> Token
     return Tokens(text, found.literals[:], found.gaps[:], found.keys[:], found.starts[:], found.ends[:])
 
 
+# Up to this many runs of dropped tokens, drop_spans deletes each in place
+# (a memmove of the list's tail); beyond, it copies the kept stretches once.
+_DROP_IN_PLACE_RUNS = 4
+
+
+def _concat_slices(seq, stretches):
+    """seq[a:b] for each (a, b) of stretches, concatenated (a list or an array like seq)."""
+    out = seq[:0]
+    for a, b in stretches:
+        out += seq[a:b]
+    return out
+
+
 def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
     """Take the tokens lying wholly inside `spans` (sorted, non-overlapping
     character spans: page furniture, layout marks) out of the list, in
@@ -420,11 +435,20 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
             runs[-1] = (runs[-1][0], i + 1)
         else:
             runs.append((i, i + 1))
-    # From the end, so earlier indices stay valid; del is a memmove in C.
-    for first, end in reversed(runs):
+    for first, end in runs:  # (first is never a run's end: runs are maximal)
         if end < n:
             gaps[end] = (gaps[first] + text[starts[first]:starts[end]]) if first == 0 else text[ends[first - 1]:starts[end]]
-        del literals[first:end], keys[first:end], gaps[first:end], starts[first:end], ends[first:end]
+    if len(runs) <= _DROP_IN_PLACE_RUNS:
+        # From the end, so earlier indices stay valid; del is a memmove in C.
+        for first, end in reversed(runs):
+            del literals[first:end], keys[first:end], gaps[first:end], starts[first:end], ends[first:end]
+    else:
+        # Many runs (a text full of bullets or table rules): a memmove each
+        # would cost runs x tokens; the kept stretches are copied once.
+        kept = [(end, first) for end, first in zip([0, *(e for _, e in runs)], [f for f, _ in runs] + [n])
+                if first > end]
+        for seq in (literals, keys, gaps, starts, ends):
+            seq[:] = _concat_slices(seq, kept)
     removed_before = 0
     furniture_gaps = []
     for first, end in runs:

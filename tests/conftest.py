@@ -1,5 +1,8 @@
 """Fixtures shared by the test modules."""
 
+import shutil
+import subprocess
+
 import pytest
 from click.testing import CliRunner
 
@@ -19,3 +22,20 @@ def run(request, monkeypatch):
         return result
 
     return run
+
+
+@pytest.fixture
+def ssh_signing(tmp_path, monkeypatch):
+    """A real SSH signing key in a global git config (GIT_CONFIG_GLOBAL),
+    with an allowed-signers file that lets git call its signatures good."""
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed")
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(key)], check=True)
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"reporter@example.org {(tmp_path / 'key.pub').read_text()}")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[user]\n\tname = Test Reporter\n\temail = reporter@example.org\n\tsigningkey = {key}.pub\n"
+                      f"[gpg]\n\tformat = ssh\n[gpg \"ssh\"]\n\tallowedSignersFile = {allowed}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    return key

@@ -167,21 +167,6 @@ def test_a_stale_cache_is_rebuilt_never_the_evidence(run, tmp_path):
     assert "rebuilt" not in again and "all hashes match" in again
 
 
-@pytest.fixture
-def ssh_signing(tmp_path, monkeypatch):
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed")
-    key = tmp_path / "key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(key)], check=True)
-    allowed = tmp_path / "allowed_signers"
-    allowed.write_text(f"reporter@example.org {(tmp_path / 'key.pub').read_text()}")
-    config = tmp_path / "gitconfig"
-    config.write_text(f"[user]\n\tname = Test Reporter\n\temail = reporter@example.org\n\tsigningkey = {key}.pub\n"
-                      f"[gpg]\n\tformat = ssh\n[gpg \"ssh\"]\n\tallowedSignersFile = {allowed}\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    return key
-
-
 def test_signed_checkpoint_is_verified(run, tmp_path, ssh_signing):
     store = make_store(run, tmp_path)
     out = run(store, "verify", "--sign").output

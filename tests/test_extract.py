@@ -511,3 +511,35 @@ def test_a_rewritten_extraction_trailer_is_reported(tmp_path, run):
     subprocess.run(["git", "-C", str(store), "update-ref", "refs/heads/main", commit], check=True)
     r = run("verify", "--store", str(store))
     assert r.exit_code == 1 and "extraction or capture trailers" in r.output
+
+
+def test_a_large_pdf_is_read_from_its_file_never_whole(tmp_path, run, monkeypatch):
+    """A PDF over ingest.STREAM_OVER is given to PDFium as a path and its
+    bytes hashed in chunks: the same text and hashes as from its bytes, the
+    same errors, and the size limit still checked before anything is read."""
+    import hashlib
+
+    from provenance import ingest
+    from provenance.extract import extract
+    from provenance.store import RawFile, Store
+
+    monkeypatch.setattr(ingest, "STREAM_OVER", 100)
+    reads = []  # (a spy: the real read_input runs, and says whether it read the file whole)
+    read_input = ingest.read_input
+    monkeypatch.setattr(ingest, "read_input", lambda *a, **k: reads.append(k.get("size_only", False)) or read_input(*a, **k))
+    data = make_pdf()
+    f = tmp_path / "report.bin"  # (no .pdf: found by its content)
+    f.write_bytes(data)
+    [item] = ingest.read_versions([("r", str(f))])
+    assert reads == [True]  # its size checked, never read whole
+    assert item.raw == RawFile(str(f), len(data), hashlib.sha256(data).hexdigest())
+    assert item.extracted == extract(data, "report.bin")
+    with Store.init(tmp_path / "store") as s:
+        [result] = ingest.store_versions(s, [item])
+        assert s.raw(result.version) == data and result.version.media_type == "application/pdf"
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[: len(data) - 200])
+    with pytest.raises(ProvenanceError, match="cut.pdf: a truncated or damaged PDF"):
+        ingest.read_versions([("c", str(cut))])
+    r = run("ingest", str(f), "--doc", "r2", "--max-bytes", "100", "--store", str(tmp_path / "other"))
+    assert r.exit_code == 2 and "over the 100-byte input limit" in r.stderr and not (tmp_path / "other").exists()

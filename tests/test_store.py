@@ -790,3 +790,66 @@ def test_waiting_on_a_live_writers_lock_says_so(store):
         timer.join()
     assert r.version.number == 2
     assert len(told) == 1 and "waiting for another writer: main.lock" in told[0]
+
+
+# -- raw snapshots streamed from their files (issue #13, item 4)
+
+
+def test_a_file_is_kept_in_its_file_and_streamed_into_the_store(tmp_path, monkeypatch):
+    """read_versions keeps a file's bytes in the file (a RawFile: size and
+    SHA-256 of what was extracted); the writer hashes it and feeds it to git
+    in chunks, and a large text in chunks too.  Small chunks here, so that
+    every chunked path runs on small files: what is stored is byte for byte
+    what whole reads would store."""
+    from provenance import ingest
+    from provenance.ingest import ingest_paths, read_versions
+    from provenance.store import RawFile
+    from provenance.store import writer
+
+    small = tmp_path / "small.txt"
+    small.write_text("a small file stays bytes\n")
+    assert read_versions([("a", str(small))])[0].raw == small.read_bytes()  # (read once, not three times)
+    monkeypatch.setattr(ingest, "STREAM_OVER", 100)
+    monkeypatch.setattr(writer, "_CHUNK", 1000)
+    monkeypatch.setattr(writer, "_STREAM_BLOBS_OVER", 5000)  # (fast-import streams these into the pack)
+    utf8 = tmp_path / "utf8.txt"
+    utf8.write_text("Ünïcode words, " * 2000 + "\n", encoding="utf-8")
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_bytes("\ufeff".encode("utf-16-le") + ("Ünïcode words, " * 2000 + "\n").encode("utf-16-le"))
+    items = read_versions([("a", str(utf8))])
+    assert isinstance(items[0].raw, RawFile)
+    assert items[0].raw == RawFile(str(utf8), utf8.stat().st_size, hashlib.sha256(utf8.read_bytes()).hexdigest())
+    with Store.init(tmp_path / "store") as s:
+        for path in (utf8, utf16):
+            result = ingest_paths(s, path.stem, [str(path)])[0]
+            v = result.version
+            raw = path.read_bytes()
+            text = s.text(v)
+            assert s.raw(v) == raw and v.bytes == len(raw)
+            assert v.content_sha256 == hashlib.sha256(raw).hexdigest()
+            assert v.text_sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+            assert text == raw.decode("utf-8" if path is utf8 else "utf-16").lstrip("\ufeff")
+            assert len(text) > 5 * writer._CHUNK
+        assert s.verify().ok
+
+
+def test_a_file_that_changes_after_it_was_read_is_refused_and_nothing_is_stored(tmp_path, monkeypatch):
+    """The bytes stored are the bytes extracted: a file rewritten between
+    reading and storing is a one-line error, and the store is unchanged."""
+    from provenance import ingest
+    from provenance.ingest import read_versions, store_versions
+
+    monkeypatch.setattr(ingest, "STREAM_OVER", 0)
+    f = tmp_path / "terms.txt"
+    f.write_text("The terms, as read.\n")
+    with Store.init(tmp_path / "store") as s:
+        s.add([inc("other", b"already here\n")])
+        tip = s.objects.tip()
+        for rewrite in ("The terms, changed!\n", "The terms, as read.\nand more\n", "short\n"):
+            items = read_versions([("acme/terms", str(f))])
+            f.write_text(rewrite)
+            with pytest.raises(ProvenanceError, match=r"terms\.txt: changed while it was being ingested"):
+                store_versions(s, items)
+            f.write_text("The terms, as read.\n")
+            assert s.objects.tip() == tip
+        assert s.documents() and [d.document for d in s.documents()] == ["other"]

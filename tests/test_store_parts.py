@@ -103,6 +103,7 @@ def test_index_finds_the_commit_that_added_each_version_and_rebuilds(path, objec
 def test_history_answers_from_objects_and_index_alone(path, objects):
     history = History(objects, Index(objects, 100), 100)
     assert [(d.document, d.versions) for d in history.documents()] == [("acme/terms", 3), ("memo", 1)]
+    assert history.document_ids() == sorted(TEXTS)  # the quick listing agrees with the full one
     versions = history.versions("acme/terms")
     assert [history.text(v) for v in versions] == [raw.decode() for raw in TEXTS["acme/terms"]]
     assert history.resolve("acme/terms", -1) == versions[1]

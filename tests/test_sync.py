@@ -515,3 +515,58 @@ def test_the_very_same_record_made_in_two_stores_is_one_version(tmp_path):
         with Store(store) as s:
             (v,) = s.versions("doc")
             assert v.path == ra.version.path and not s.verify().problems
+
+
+def test_a_signing_store_signs_its_merge_commits(tmp_path, ssh_signing):
+    """A store that signs (provenance.sign) signs the merge a pull makes,
+    with the same key as its ingests: `verify --signatures` calls it good."""
+    hub = make_hub(tmp_path / "hub.git")
+    a = store_with_remote(tmp_path / "a", hub, [inc("a/only", b"A alone\n", 1)])
+    b = store_with_remote(tmp_path / "b", hub, [])
+    git(b, "config", "provenance.sign", "true")
+    with Store(b) as s:
+        s.add([inc("b/only", b"B alone\n", 2)])
+    sync(a)
+    pulled, pushed = sync(b)
+    assert pulled.action == "merge" and pushed.action == "pushed"
+    merge = git(b, "rev-parse", "main").strip()
+    assert len(git(b, "rev-list", "--parents", "-n1", merge).split()) == 3  # (a merge commit)
+    assert "\ngpgsig -----BEGIN SSH SIGNATURE-----" in git(b, "cat-file", "commit", merge)
+    data = json.loads(cli_run(b, "verify", "--signatures", "--json").output)
+    statuses = {c["commit"]: (c["subject"], c["status"]) for c in data["signatures"]["commits"]}
+    assert statuses[merge] == ("Merge origin/main: 1 version arrived", "good")
+    assert sorted(s for _, s in statuses.values()) == ["good", "good", "unsigned"]  # a's ingest is a's own
+    assert data["ok"]
+
+
+@pytest.mark.parametrize("then", ["ingest", "doctor"])
+def test_a_fetch_ref_left_by_a_killed_pull_goes_at_once(tmp_path, then):
+    """A pull killed after its fetch leaves its private incoming ref; it is
+    named after its owner like the writer's own, so the next ingest (its
+    maintenance) or `doctor` removes it at once, not after an hour."""
+    hub = make_hub(tmp_path / "hub.git")
+    a = store_with_remote(tmp_path / "a", hub, [inc("a/only", b"A alone\n", 1)])
+    b = store_with_remote(tmp_path / "b", hub, [inc("b/only", b"B alone\n", 2)])
+    sync(a)
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, signal, sys\n"
+        "from provenance.store import Store\n"
+        "s = Store(sys.argv[1])\n"
+        "sha, ref = s.sync.fetch('origin')\n"
+        "print(ref, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"), str(b)], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    ref = killed.stdout.strip()
+    assert ref.startswith("refs/provenance/incoming/fetch-")
+    assert git(b, "for-each-ref", "--format=%(refname)", "refs/provenance/incoming/").split() == [ref]
+    assert f"leftover {ref}" in cli_run(b, "verify").output
+    if then == "ingest":
+        f = tmp_path / "more.txt"
+        f.write_text("B again, changed\n")
+        cli_run(b, "ingest", str(f), "--doc", "b/only")
+    else:
+        assert ref in json.loads(cli_run(b, "doctor", "--json").output)["fixed"]
+    assert git(b, "for-each-ref", "refs/provenance/incoming/") == ""
+    assert "its writer is gone" in (b / "provenance-repairs.log").read_text()
+    pulled, _ = sync(b)  # and the pull itself still works
+    assert pulled.action == "merge"

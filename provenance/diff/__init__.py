@@ -39,6 +39,8 @@ How a comparison is made (`compare`, pipeline.py, in this order):
 
 from __future__ import annotations
 
+from .._lazy import lazy_names
+
 from .model import CONTENT, FORMATTING, Change, Comparison, Segment, Side, gc_paused
 
 __all__ = ["compare", "word_change_counts", "diff_strings", "Side", "Change", "Segment", "Comparison",
@@ -48,12 +50,4 @@ __all__ = ["compare", "word_change_counts", "diff_strings", "Side", "Change", "S
 # only the model) does not load it.
 _ENGINE_NAMES = {"compare": "pipeline", "word_change_counts": "pipeline", "diff_strings": "myers"}
 
-
-def __getattr__(name: str):
-    if name in _ENGINE_NAMES:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_ENGINE_NAMES[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _ENGINE_NAMES, globals())

@@ -1,6 +1,7 @@
 """The sentence-level first pass of long texts (step 1): runs of sentences that
 are unchanged but for whitespace stand in as one token each, and only the
-rest is tokenised; a sample decides whether the pass pays.
+rest is tokenised; a sample decides whether the pass pays.  A chunk with no
+sentence end for 64 KB (a huge line) is cut into pieces its words choose.
 
 Owns: chunk plans, kept chunks, unchanged spans, sparse token lists,   Never: decides what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from array import array
 from bisect import bisect_left
-from itertools import accumulate
+from itertools import accumulate, chain, compress
+from operator import not_
 
 from .. import tokens as tk
 from .myers import _common_prefix, _diff_stretches, _encode, diff_strings
@@ -57,8 +60,10 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
         return None
     # Chunks are compared by their text with whitespace folded (keys), each
     # key given as one character (codes).
-    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, new_lengths, new_kinds) = \
-        tk.chunk_codes(old_text, new_text)
+    old, new = tk.chunk_codes(old_text, new_text)
+    if max(old[2], default=0) > LONG_CHUNK_CHARS or max(new[2], default=0) > LONG_CHUNK_CHARS:
+        old, new = _split_long_chunks(old_text, new_text, old, new)
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, new_lengths, new_kinds) = old, new
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
     judge = judge or tk.BreakJudge(old_text, new_text)
@@ -386,6 +391,111 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     return "".join(codes[0]), "".join(codes[1]), lengths
 
 
+# A chunk longer than this (characters of its key) has no sentence end in
+# it: a huge line of a minified or unwrapped text, a word list.  As one
+# chunk it would be tokenised whole when it changed (some 100 bytes of
+# memory per word), and a text that is one such chunk would skip the pass
+# altogether; so it is cut into pieces at places its own words choose.
+LONG_CHUNK_CHARS = 64 * 1024
+
+# A long chunk is cut after each word whose CRC-32 has these bits clear
+# (one word in 16: pieces of some 100 characters, as long as a sentence).  The cut depends only on
+# the word, so an edit moves no cut but its own, and a piece unchanged in
+# the other text is found unchanged whatever the text around it.
+_CUT_MASK = 15
+_CUT_WINDOW = 256 * 1024  # characters of a long chunk split into words at a time
+_SPACE_RE = re.compile(r"\s+")
+_SPACE_SPLIT_RE = re.compile(r"(\s+)")
+
+
+def _cut_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each whitespace run where the chunk text[start:end]
+    is cut: after each word chosen by _CUT_MASK but the last."""
+    cuts: list[tuple[int, int]] = []
+    pending = False  # the last word of the previous window chose a cut
+    pos = start
+    while pos < end:
+        m = _SPACE_RE.search(text, min(pos + _CUT_WINDOW, end), end)
+        stop = m.start() if m else end
+        parts = _SPACE_SPLIT_RE.split(text[pos:stop])  # word, space, word, ..., word
+        offsets = list(accumulate(map(len, parts), initial=pos))
+        words = parts[0::2]
+        if pending and len(parts) > 1 and not parts[0]:  # the window starts with the space that cut asks for
+            cuts.append((offsets[1], offsets[2]))
+        # Words whose hash has the mask's bits clear (map and compress run in C).
+        chosen = list(compress(range(len(words)), map(not_, map(_CUT_MASK.__and__, map(zlib.crc32, map(str.encode, words))))))
+        pending = False
+        for i in chosen:
+            if not words[i]:
+                continue  # the empty "word" before a window's leading space
+            if i < len(words) - 1:
+                cuts.append((offsets[2 * i + 1], offsets[2 * i + 2]))
+            else:
+                pending = True  # the space after it starts the next window
+        pos = stop
+    return cuts
+
+
+def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> tuple[tuple, tuple]:
+    """tk.chunk_codes' (bounds, codes, lengths, kinds) of each text, with
+    every chunk longer than LONG_CHUNK_CHARS cut at _cut_points.  A piece's
+    code is new (after every code of the two texts), the same for the same
+    whitespace-folded piece in either text."""
+    from hashlib import blake2b
+
+    top = max(max(old[1], default="\x00"), max(new[1], default="\x00"))
+    # Pieces by a 128-bit digest of their key, not the key itself: the table
+    # would otherwise hold a copy of both texts.
+    table: dict[bytes, str] = {}
+    fresh = (chr(c) for c in chain(range(ord(top) + 1, 0xD800), range(max(0xE000, ord(top) + 1), 0x110000)))
+
+    def code(key: str) -> str:
+        digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        found = table.get(digest)
+        if found is None:
+            found = table[digest] = next(fresh)
+        return found
+
+    out = []
+    for text, (bounds, codes, lengths, kinds) in ((old_text, old), (new_text, new)):
+        long = [k for k, n in enumerate(lengths) if n > LONG_CHUNK_CHARS]
+        if not long:
+            out.append((bounds, codes, lengths, kinds))
+            continue
+        new_bounds, new_codes, new_lengths, new_kinds = [], [], [], bytearray()
+        done = 0  # chunks before this one are copied
+        for k in long:
+            new_bounds += bounds[2 * done:2 * k + 1]  # separators and chunks done..k-1, separator k
+            new_codes += codes[done:k]
+            new_lengths += lengths[done:k]
+            new_kinds += kinds[done:k + 1]
+            new_kinds[-1] &= ~tk.INNER_PARAGRAPH  # each piece says whether it holds a paragraph break
+            c0, c1 = bounds[2 * k + 1], bounds[2 * k + 2]
+            piece_start = c0
+            for s, e in _cut_points(text, c0, c1):
+                key = " ".join(text[piece_start:s].split())
+                new_bounds += [piece_start, s]
+                new_codes.append(code(key))
+                new_lengths.append(len(key))
+                if tk._inner_paragraph(text[piece_start:s]):
+                    new_kinds[-1] |= tk.INNER_PARAGRAPH
+                new_kinds.append(tk.gap_kind(text[s:e]))
+                piece_start = e
+            if tk._inner_paragraph(text[piece_start:c1]):
+                new_kinds[-1] |= tk.INNER_PARAGRAPH
+            key = " ".join(text[piece_start:c1].split())
+            new_bounds.append(piece_start)
+            new_codes.append(code(key))
+            new_lengths.append(len(key))
+            done = k + 1
+        new_bounds += bounds[2 * done:]
+        new_codes += codes[done:]
+        new_lengths += lengths[done:]
+        new_kinds += kinds[done:]
+        out.append((new_bounds, "".join(new_codes), new_lengths, bytes(new_kinds)))
+    return out[0], out[1]
+
+
 def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
                  engine: str | None) -> list[tuple[int, int, int, int]]:
     """The runs of chunks unchanged but for whitespace, (i0, i1, j0, j1):
@@ -597,7 +707,8 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
         centre = (2 * k + 1) / (2 * _SAMPLES)
         at = int(centre * n_old) - _SAMPLE_CHARS // 2
         old_window = old_text[at:at + _SAMPLE_CHARS]
-        at = max(0, int(centre * n_new) - 3 * _SAMPLE_CHARS // 2)
+        middle = int(centre * n_new) + _sample_drift(old_window, new_text, int(centre * n_new) - _SAMPLE_CHARS // 2)
+        at = max(0, middle - 3 * _SAMPLE_CHARS // 2)
         # By comparison keys, as the pass compares chunks (_canonical_codes):
         # a side with curly quotes or ligatures is sampled as what it is.
         (_, old_codes, old_lengths, _), (_, new_codes, _, _) = \
@@ -607,6 +718,38 @@ def _chunk_pass_pays(old_text: str, new_text: str) -> bool:
             total += length
             kept += length if code in new_keys else 0
     return kept >= _MIN_KEPT_SHARE * total
+
+
+# How far (a share of the new text, and at least this many characters) a
+# sample's counterpart is looked for around the same relative place.
+_DRIFT_SHARE = 0.05
+_DRIFT_MIN_CHARS = 64 * 1024
+
+
+def _sample_drift(old_window: str, new_text: str, expected: int) -> int:
+    """How far the old window's text is from `expected` (where it would
+    start at the same relative place) in the new text: where whitespace is
+    denser on one side (indented, re-wrapped or CRLF text), the same place
+    drifts by more than a window.  Three runs of four words of the window
+    (at a quarter, half and three quarters of it) are looked for, whitespace
+    apart, nearest to where each would be; the median of their shifts, 0 if
+    none is found."""
+    reach = max(_DRIFT_MIN_CHARS, int(_DRIFT_SHARE * len(new_text)))
+    shifts = []
+    for share in (0.25, 0.5, 0.75):
+        m = _WORDS_RUN_RE.search(old_window, int(share * len(old_window)))
+        if m is None:
+            continue
+        there = expected + m.start()
+        probe = re.compile(r"\s+".join(map(re.escape, m.group().split())))
+        found = [f.start() - there for f in probe.finditer(new_text, max(0, there - reach), there + reach)]
+        if found:
+            shifts.append(min(found, key=abs))
+    shifts.sort()
+    return shifts[len(shifts) // 2] if shifts else 0
+
+
+_WORDS_RUN_RE = re.compile(r"(?<=\s)\S+\s+\S+\s+\S+\s+\S+(?=\s)")
 
 
 def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int, int | None]]:

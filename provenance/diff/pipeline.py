@@ -97,6 +97,16 @@ def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
     return toks.word_prefix()[-1] + joins if plain else None
 
 
+def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool) -> tk.Tokens:
+    """tk.tokenize_recent(text, ...), or for a long plain text (which it
+    would not keep) the compiled tokeniser of the chunk pass over the whole
+    text as one stretch: the same tokens, some 3x quicker, with no int
+    object per offset on the way (a 16 MB text's made 6 million)."""
+    if plain and tk._speedups is not None and len(text) > tk._RECENT_MAX_CHARS:
+        return _sparse_tokens(text, [(0, len(text), None)], keyer, True)
+    return tk.tokenize_recent(text, keyer, plain)
+
+
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
@@ -113,8 +123,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         # count lets go of the GIL) while this one goes on.
         counting = _Counting(old_text, plan[0])
     if plan is None:
-        old_t = tk.tokenize_recent(old_text, keyer, old_plain)
-        new_t = tk.tokenize_recent(new_text, keyer, new_plain)
+        old_t = _whole_tokens(old_text, keyer, old_plain)
+        new_t = _whole_tokens(new_text, keyer, new_plain)
         plan = (None, None)
         judge = None  # its lexicon comes cheaper from the tokens
     else:

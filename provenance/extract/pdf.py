@@ -12,6 +12,7 @@ printed.  It never runs OCR and never returns an empty text for a scan.
 
 from __future__ import annotations
 
+import os
 import re
 
 from ..errors import ProvenanceError
@@ -20,14 +21,23 @@ from .result import Extracted
 MEDIA_TYPE = "application/pdf"
 
 
-def extract_pdf(data: bytes, name: str = "input") -> Extracted:
+def extract_pdf(data: "bytes | os.PathLike", name: str = "input") -> Extracted:
+    """The text of a PDF: its bytes, or its file (a path: PDFium reads what
+    it needs from the file, so a large PDF is never whole in memory)."""
     import pypdfium2 as pdfium
     import pypdfium2.version as pdfium_version
 
     # PDFium rebuilds a damaged cross-reference table without a word, so a
     # file cut short would give a silently shorter text: the end-of-file
     # marker must be where readers look for it (the last 1 KB).
-    if b"%%EOF" not in data[-1024:]:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        data = os.fspath(data)
+        with open(data, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 1024))
+            tail = f.read()
+    else:
+        tail = data[-1024:]
+    if b"%%EOF" not in tail:
         raise ProvenanceError(f"{name}: a truncated or damaged PDF (no %%EOF marker at its end)")
     try:
         pdf = pdfium.PdfDocument(data)  # an empty user password is tried by PDFium itself

@@ -66,7 +66,7 @@ def decode(data: bytes, name: str = "input", encoding: str | None = None) -> Ext
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(encoding)
+                text = str(memoryview(data)[len(bom):], encoding)  # (a view: no copy of the bytes)
             except UnicodeDecodeError as exc:
                 raise ProvenanceError(f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding} ({exc.reason} at byte {exc.start + len(bom)})") from None
             label = "utf-8-sig" if encoding == "utf-8" else encoding

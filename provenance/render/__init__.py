@@ -39,8 +39,12 @@ page's navigation opens a stretch when it steps to a mark inside it.
 
 from __future__ import annotations
 
-from .html import render_html
-from .json import render_json
-from .text import render_text
+from .._lazy import lazy_names
 
 __all__ = ["render_json", "render_text", "render_html"]
+
+# Each renderer is imported when first used: `diff --format json` need not
+# load the HTML renderer and its templates (some 10 ms of every start).
+_RENDERERS = {"render_json": "json", "render_text": "text", "render_html": "html"}
+
+__getattr__ = lazy_names(__name__, _RENDERERS, globals())

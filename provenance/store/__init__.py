@@ -69,9 +69,9 @@ from .writer import Writer
 
 # The public API, re-exported.
 from .layout import document_folder, snapshot_name, validate_doc_id, version_folder  # noqa: F401
-from .model import DocumentSummary, Extraction, Incoming, IngestResult, Version, VerifyReport  # noqa: F401
+from .model import DocumentSummary, Extraction, Incoming, IngestResult, RawFile, Version, VerifyReport  # noqa: F401
 
-__all__ = ["Store", "Incoming", "Version", "IngestResult", "DocumentSummary", "VerifyReport",
+__all__ = ["Store", "Incoming", "RawFile", "Version", "IngestResult", "DocumentSummary", "VerifyReport",
            "validate_doc_id", "document_folder", "version_folder", "snapshot_name"]
 
 
@@ -110,6 +110,10 @@ class Store:
     def documents(self) -> list[DocumentSummary]:
         """Every document, sorted by id."""
         return self.history.documents()
+
+    def document_ids(self) -> list[str]:
+        """Every document id, sorted, without reading any metadata (quick: completion uses it)."""
+        return self.history.document_ids()
 
     def versions(self, doc_id: str) -> list[Version]:
         """Every version of a document, oldest first."""

@@ -36,6 +36,24 @@ class History:
         self.bucket_size = bucket_size
         self.path = objects.path
 
+    def document_ids(self) -> list[str]:
+        """Every document id, from two tree reads (no metadata): documents/<xx>/<quoted id>."""
+        tip = self.objects.tip()
+        if tip is None:
+            return []
+        top = self.objects.git("ls-tree", "-z", "-d", "--name-only", f"{tip}:documents", check=False)
+        if top.returncode != 0:
+            return []
+        shards = [name for name in top.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+        listing = self.objects.git("ls-tree", "-z", "-d", "--name-only", tip, "--", *(f"documents/{s}/" for s in shards),
+                                     check=False)
+        ids = []
+        for rel in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            parts = rel.split("/")
+            if len(parts) == 3 and parts[2]:
+                ids.append(urllib.parse.unquote(parts[2]))
+        return sorted(ids)
+
     def documents(self) -> list[DocumentSummary]:
         """Every document, sorted by id (one ls-tree, one cat-file)."""
         tip = self.objects.tip()

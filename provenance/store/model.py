@@ -1,5 +1,5 @@
-"""The store's public data types: what goes in (Incoming) and what comes out
-(Version, IngestResult, DocumentSummary, VerifyReport).
+"""The store's public data types: what goes in (Incoming, RawFile) and what
+comes out (Version, IngestResult, DocumentSummary, VerifyReport).
 
 Owns only these plain values and their to_dict() forms (the JSON contract).
 Must never touch git, the disk or the store's caches.
@@ -14,11 +14,23 @@ from ..extract import Extracted
 
 
 @dataclass(frozen=True)
+class RawFile:
+    """An Incoming's raw bytes left in their file: the writer hashes them and
+    feeds them to git in chunks, never whole in memory, and refuses the file
+    if it no longer holds the `size` bytes hashing to `sha256` that were
+    extracted (provenance.ingest makes these for files it read)."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One version to ingest."""
 
     document: str
-    raw: bytes
+    raw: "bytes | RawFile"
     extracted: Extracted
     source: str | None = None
     captured_at: datetime | None = None  # aware; default: now (UTC)

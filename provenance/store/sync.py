@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import ProvenanceError
+from ..locks import owned_name
 from .layout import INCOMING, MAIN, _version_number
 from .records import _first_line, _parse_trailers
 
@@ -180,7 +181,10 @@ class Sync:
         """Fetch the remote's main onto a private incoming ref: (its commit or
         None for an empty remote, the ref; the caller deletes the ref)."""
         remote = self.remote(name)
-        temp = f"{INCOMING}fetch-{os.urandom(8).hex()}"
+        # Named after its owner (boot, pid, start), like the writer's own
+        # temporary refs: if we are killed, the next writer's maintenance or
+        # `doctor` removes it at once instead of after an hour.
+        temp = owned_name(f"{INCOMING}fetch-")
         # --refmap= : git would also move refs/remotes/NAME/main, which must
         # keep what the remote had before until the new tip passes its checks.
         args = ["fetch", "--no-tags", "--no-write-fetch-head", "--quiet", "--refmap="]
@@ -346,10 +350,14 @@ class Sync:
                    GIT_COMMITTER_NAME=m.group(1), GIT_COMMITTER_EMAIL=m.group(2))
         message = (f"Merge {name}/main: {added} version{'s' if added != 1 else ''} arrived\n\n"
                    f"Merged: {fetched}\nRemote: {name}\n")
-        proc = subprocess.run(["git", "commit-tree", tree, "-p", local, "-p", fetched],
+        # A signing store signs its merges too (the writer's setting and key,
+        # checked before anything is written): every commit of ours is signed.
+        sign = ["-S"] if self.writer.signs() else []
+        proc = subprocess.run(["git", "commit-tree", *sign, tree, "-p", local, "-p", fetched],
                               input=message.encode("utf-8"), capture_output=True, env=env)
         if proc.returncode != 0:
-            raise ProvenanceError(f"cannot record the merge in {self.path}: {_first_line(proc.stderr)}")
+            what = "sign the merge with your git signing key" if sign else "record the merge"
+            raise ProvenanceError(f"cannot {what} in {self.path}: {_first_line(proc.stderr)}")
         return proc.stdout.decode().strip()
 
     def _verify_arrived(self, local: str | None, new: str, fetched: str, arriving) -> list[str]:

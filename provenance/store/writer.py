@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 from ..errors import ProvenanceError
 from ..extract import Extracted
 from ..locks import owned_name
-from .model import Extraction, Incoming, IngestResult, Version
+from .model import Extraction, Incoming, IngestResult, RawFile, Version
 from .layout import INCOMING, MAIN, TOOL, ZERO_SHA, _version_number, document_folder, snapshot_name, validate_doc_id, version_folder
 from .records import _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
 from .history import History
@@ -50,11 +50,13 @@ class _Prepared:
 
     item: Incoming
     folder: str
-    raw: bytes
+    raw: bytes | RawFile  # a RawFile is read in chunks when written (_write_raw)
+    size: int
     blob_id: str
     content_sha256: str
     text: str
-    text_bytes: bytes
+    text_bytes: bytes | None  # None for a large text: encoded in chunks when written
+    text_size: int
     text_blob_id: str
     text_sha256: str
     snapshot: str
@@ -147,6 +149,11 @@ class Writer:
             check_key(self.objects.env)  # (before anything is written)
             self._key_checked = True
         return self.sign
+
+    def signs(self) -> bool:
+        """Whether this writer signs its commits (sync signs its merges by it);
+        a signing setting without a key fails here, before anything is written."""
+        return self._signs()
 
     def _ident(self, value: str) -> tuple[str, str]:
         """(name, email) of an identity; when signing, as git itself writes
@@ -279,18 +286,22 @@ class Writer:
         if not isinstance(item, Incoming):
             raise ProvenanceError(f"expected an Incoming, got {type(item).__name__}")
         doc = validate_doc_id(item.document)
-        if not isinstance(item.raw, (bytes, bytearray, memoryview)):
-            raise ProvenanceError(f"{doc}: raw content must be bytes")
+        if not isinstance(item.raw, (bytes, bytearray, memoryview, RawFile)):
+            raise ProvenanceError(f"{doc}: raw content must be bytes or a RawFile")
         if not isinstance(item.extracted, Extracted):
             raise ProvenanceError(f"{doc}: extracted must come from provenance.extract.decode")
         for label, value in (("source", item.source), ("note", item.note)):
             if value is not None and not isinstance(value, str):
                 raise ProvenanceError(f"{doc}: {label} must be text")
-        raw = bytes(item.raw)
+        raw = item.raw if isinstance(item.raw, RawFile) else bytes(item.raw)
         ex = item.extracted
         text = ex.text[1:] if ex.text.startswith("\ufeff") else ex.text
         try:
-            text_bytes = text.encode("utf-8")
+            # A large text is hashed (and later written) in chunks: never a
+            # whole second copy of it as UTF-8 beside the text itself.
+            text_bytes = text.encode("utf-8") if len(text) <= _CHUNK else None
+            text_size, text_sha256 = _text_hashes(text) if text_bytes is None else (
+                len(text_bytes), hashlib.sha256(text_bytes).hexdigest())
         except UnicodeEncodeError as exc:
             raise ProvenanceError(f"{doc}: extracted text is not valid Unicode ({exc.reason})") from None
         captured = item.captured_at or datetime.now(timezone.utc)
@@ -309,14 +320,26 @@ class Writer:
         if note is not None:
             note = note.replace("\r\n", "\n").replace("\r", "\n").rstrip()
             note = note.strip("\n") or None
-        blob_id = _git_blob_id(raw)
-        content_sha256 = hashlib.sha256(raw).hexdigest()
-        same = text_bytes == raw  # (UTF-8 text without a BOM: one set of hashes for both)
+        if isinstance(raw, RawFile):
+            blob_id, content_sha256 = _file_hashes(raw)
+            size = raw.size
+        else:
+            blob_id, content_sha256, size = _git_blob_id(raw), hashlib.sha256(raw).hexdigest(), len(raw)
+        # (UTF-8 text without a BOM: one set of hashes for both; equal SHA-256, equal bytes)
+        same = text_size == size and text_sha256 == content_sha256
+        if same:
+            text_blob_id = blob_id
+        elif text_bytes is not None:
+            text_blob_id = _git_blob_id(text_bytes)
+        else:
+            h = hashlib.sha1(b"blob %d\0" % text_size)
+            for chunk in _text_chunks(text):
+                h.update(chunk)
+            text_blob_id = h.hexdigest()
         return _Prepared(
-            item=item, folder=document_folder(doc), raw=raw, blob_id=blob_id,
-            content_sha256=content_sha256, text=text, text_bytes=text_bytes,
-            text_blob_id=blob_id if same else _git_blob_id(text_bytes),
-            text_sha256=content_sha256 if same else hashlib.sha256(text_bytes).hexdigest(),
+            item=item, folder=document_folder(doc), raw=raw, size=size, blob_id=blob_id,
+            content_sha256=content_sha256, text=text, text_bytes=text_bytes, text_size=text_size,
+            text_blob_id=text_blob_id, text_sha256=text_sha256,
             snapshot=snapshot_name(ex.media_type), captured=captured, captured_at=_iso(captured),
             author_date=author_date, ident=f"{name} <{email}>", name=name, email=email, note=note, meta=meta,
         )
@@ -399,12 +422,21 @@ class Writer:
                 for kind in ("raw", "text"):
                     for i in order:
                         p = prepared[i]
-                        blob_id, data = (p.blob_id, p.raw) if kind == "raw" else (p.text_blob_id, p.text_bytes)
-                        if blob_id not in sent:
-                            sent.add(blob_id)
-                            write(b"blob\ndata %d\n" % len(data))
-                            write(data)
-                            write(b"\n")
+                        blob_id = p.blob_id if kind == "raw" else p.text_blob_id
+                        if blob_id in sent:
+                            continue
+                        sent.add(blob_id)
+                        write(b"blob\ndata %d\n" % (p.size if kind == "raw" else p.text_size))
+                        if kind == "raw" and isinstance(p.raw, RawFile):
+                            _write_raw(write, p.raw)  # (in chunks, checked again as it goes)
+                        elif kind == "raw":
+                            write(p.raw)
+                        elif p.text_bytes is not None:
+                            write(p.text_bytes)
+                        else:
+                            for chunk in _text_chunks(p.text):
+                                write(chunk)
+                        write(b"\n")
                 ops, marks = self._plan(prepared, tip, ref, stats, progress, write, states)
             except BrokenPipeError:
                 ops, marks = [], []  # fast-import died: its message says why
@@ -433,7 +465,7 @@ class Writer:
         try:
             # Its own session: Ctrl-C on a terminal interrupts us, and we end the stream
             # cleanly, instead of killing git half-way through a pack.
-            return subprocess.Popen(["git", "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE,
+            return subprocess.Popen(["git", "-c", f"core.bigFileThreshold={_STREAM_BLOBS_OVER}", "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.objects.env,
                                     start_new_session=True)
         except FileNotFoundError:
@@ -558,7 +590,7 @@ class Writer:
             ex = p.item.extracted
             meta = {
                 "document": doc, "version": number, "content_sha256": p.content_sha256,
-                "text_sha256": p.text_sha256, "bytes": len(p.raw), "text_chars": len(p.text),
+                "text_sha256": p.text_sha256, "bytes": p.size, "text_chars": len(p.text),
                 "media_type": ex.media_type, "encoding": ex.encoding, "source": p.item.source,
                 "captured_at": p.captured_at, "ingested_at": ingested_at, "ingested_by": p.ident,
                 "tool": TOOL, "extractor": f"{ex.extractor} {ex.extractor_version}", "note": p.note,
@@ -575,7 +607,7 @@ class Writer:
             trailers = [
                 ("Document", doc), ("Version", number), ("Path", path),
                 ("Content-SHA256", p.content_sha256), ("Text-SHA256", p.text_sha256),
-                ("Bytes", len(p.raw)), ("Media-Type", ex.media_type), ("Encoding", ex.encoding),
+                ("Bytes", p.size), ("Media-Type", ex.media_type), ("Encoding", ex.encoding),
                 ("Source", p.item.source), ("Captured-At", p.captured_at),
                 ("Ingested-At", ingested_at), ("Ingested-By", p.ident), ("Tool", TOOL),
                 ("Extractor", meta["extractor"]), ("Repeats", repeats),
@@ -749,6 +781,76 @@ class Writer:
             if _LOCK_RE.search(proc.stderr.decode("utf-8", "replace")):
                 self.locks.clear_orphaned()
             time.sleep(random.uniform(0.01, 0.1))
+
+
+# fast-import holds a blob whole (and its deflated copy and delta search)
+# unless it is over core.bigFileThreshold, which it streams into the pack:
+# large snapshots go that way (the background repack may delta them later).
+_STREAM_BLOBS_OVER = 16 << 20
+
+_CHUNK = 1 << 20  # bytes (or characters) per read, hash update and write of a large snapshot or text
+
+
+def _text_chunks(text: str):
+    """`text` as UTF-8, a chunk at a time (a str holds no half code points,
+    so the chunks join to exactly text.encode())."""
+    for start in range(0, len(text), _CHUNK):
+        yield text[start:start + _CHUNK].encode("utf-8")
+
+
+def _text_hashes(text: str) -> tuple[int, str]:
+    """(UTF-8 length, SHA-256) of `text`, without encoding it whole."""
+    h, n = hashlib.sha256(), 0
+    for chunk in _text_chunks(text):
+        n += len(chunk)
+        h.update(chunk)
+    return n, h.hexdigest()
+
+
+def _changed(raw: RawFile) -> ProvenanceError:
+    return ProvenanceError(f"{raw.path}: changed while it was being ingested (it no longer holds the "
+                           f"{raw.size:,} bytes that were read); nothing stored")
+
+
+def _read_chunks(raw: RawFile):
+    """The file's first `raw.size` bytes, a chunk at a time; then checks
+    there is nothing more (a file that changed is refused, see `_changed`)."""
+    try:
+        with open(raw.path, "rb") as f:
+            left = raw.size
+            while left:
+                chunk = f.read(min(_CHUNK, left))
+                if not chunk:
+                    raise _changed(raw)
+                left -= len(chunk)
+                yield chunk
+            if f.read(1):
+                raise _changed(raw)
+    except OSError as exc:
+        raise ProvenanceError(f"{raw.path}: cannot read ({exc.strerror}); nothing stored") from None
+
+
+def _file_hashes(raw: RawFile) -> tuple[str, str]:
+    """(git blob id, SHA-256) of a RawFile's bytes, streamed from its file."""
+    blob, sha = hashlib.sha1(b"blob %d\0" % raw.size), hashlib.sha256()
+    for chunk in _read_chunks(raw):
+        blob.update(chunk)
+        sha.update(chunk)
+    if sha.hexdigest() != raw.sha256:
+        raise _changed(raw)
+    return blob.hexdigest(), sha.hexdigest()
+
+
+def _write_raw(write: Callable[[bytes], Any], raw: RawFile) -> None:
+    """A RawFile's bytes into fast-import's stream, in chunks, hashed again
+    on the way: bytes other than those extracted and hashed are never
+    stored (raising here aborts the fast-import; main does not move)."""
+    sha = hashlib.sha256()
+    for chunk in _read_chunks(raw):
+        sha.update(chunk)
+        write(chunk)
+    if sha.hexdigest() != raw.sha256:
+        raise _changed(raw)
 
 
 def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: bytes, parent: str | None,
