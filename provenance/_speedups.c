@@ -191,7 +191,7 @@ emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t
 static int
 split_text(Chunks *t, int cr)
 {
-    (void)cr;
+    (void)cr;  /* ("\r" only mattered to the paragraph split chunks no longer make) */
     int kind = t->kind;
     const void *data = t->data;
     Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(t->text);

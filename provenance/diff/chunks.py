@@ -48,11 +48,12 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     are then held equal, as a run's are).  None when the texts are too
     short for this to pay.
 
-    Which runs are unchanged depends only on the comparison keys and the
-    paragraph structure, never on typography, spacing or line-break
-    hyphenation (see _canonical_codes): the same pair compared after
-    re-formatting either side is cut into the same runs, so the word diff
-    between them gives the same content changes.
+    Which runs are unchanged depends only on the comparison keys, never on
+    typography, spacing, line-break hyphenation (see _canonical_codes) or
+    where paragraphs break (chunks end at sentence ends only; a chunk or
+    span that a paragraph break on one side only touches is pinned): the
+    same pair compared after re-formatting either side is cut into the same
+    runs, so the word diff between them gives the same content changes.
     """
     if min(len(old_text), len(new_text)) < CHUNK_PASS_MIN_CHUNKS * 80:
         return None  # under ~80 characters a chunk: too short for the pass to pay
@@ -104,9 +105,9 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     pinned = []
     keep = []
     for a, b, c, d in spans:
-        isolated = holds(holds_old, a, b) or holds(holds_new, c, d)
-        if (isolated or not holds(run_starts, a, b)) and \
-                (isolated or _near_paragraph(old_text, a, b) or _near_paragraph(new_text, c, d)) and \
+        alone = holds(holds_old, a, b) or holds(holds_new, c, d)
+        if (alone or not holds(run_starts, a, b)) and \
+                (alone or _near_paragraph(old_text, a, b) or _near_paragraph(new_text, c, d)) and \
                 _shape(old_text, a, b) != _shape(new_text, c, d):
             pinned.append(((a, b), (c, d)))
         else:
