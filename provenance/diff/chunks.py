@@ -319,6 +319,16 @@ def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list
     return out
 
 
+def _code_points(codes: str) -> bytearray:
+    """Which characters occur in `codes`, as a table indexed by code point.
+    (A set of them would make one string object per distinct chunk: some
+    14 MB per side for a 16 MB text, the peak of a huge one-line diff.)"""
+    present = bytearray(0x110000)
+    for c in codes:
+        present[ord(c)] = 1
+    return present
+
+
 def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
     """Chunk codes by comparison keys rather than literal text, or None
     when the literal codes already are (the usual case).
@@ -330,9 +340,9 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     takes the code of a chunk with that key (of either text), or gives its
     code to chunks of one text only whose key it is.  Returns (old codes,
     new codes, old key lengths)."""
-    in_old, in_new = set(old_codes), set(new_codes)
-    unmatched = [(old, k) for k, c in enumerate(old_codes) if c not in in_new] + \
-                [(new, k) for k, c in enumerate(new_codes) if c not in in_old]
+    in_old, in_new = _code_points(old_codes), _code_points(new_codes)
+    unmatched = [(old, k) for k, c in enumerate(old_codes) if not in_new[ord(c)]] + \
+                [(new, k) for k, c in enumerate(new_codes) if not in_old[ord(c)]]
     # Two chunks with one folded key have one loose key too (_loose: what
     # folding can only take out taken out), and folding changes a code only
     # where chunks of both texts share a key: so only chunks whose loose key
@@ -371,7 +381,7 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     changed = False
     for key, members in folded.items():
         others = literal_of.get(key, [])
-        both = [c for side, k, c in others if c in in_old and c in in_new]
+        both = [c for side, k, c in others if in_old[ord(c)] and in_new[ord(c)]]
         if both:
             code = both[0]  # a chunk both texts have
         elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
