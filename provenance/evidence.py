@@ -281,7 +281,7 @@ def check_trailers(store: "Store", tip: str | None) -> list[str]:
     meta.json."""
     if tip is None:
         return []
-    from .store.writer import _extraction_trailers
+    from .store.records import _extraction_trailers
 
     proc = _git(store, "log", "-z", "--format=%H%x02%s%x02%b%x02%(trailers:only,unfold)", tip)
     ingests, observations, extractions = [], [], []

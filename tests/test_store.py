@@ -804,13 +804,14 @@ def test_a_file_is_kept_in_its_file_and_streamed_into_the_store(tmp_path, monkey
     from provenance import ingest
     from provenance.ingest import ingest_paths, read_versions
     from provenance.store import RawFile
-    from provenance.store import writer
+    from provenance.store import stream, writer
 
     small = tmp_path / "small.txt"
     small.write_text("a small file stays bytes\n")
     assert read_versions([("a", str(small))])[0].raw == small.read_bytes()  # (read once, not three times)
     monkeypatch.setattr(ingest, "STREAM_OVER", 100)
-    monkeypatch.setattr(writer, "_CHUNK", 1000)
+    monkeypatch.setattr(writer, "_CHUNK", 1000)  # (the writer's choice to stream a text)
+    monkeypatch.setattr(stream, "_CHUNK", 1000)  # (the chunks it streams)
     monkeypatch.setattr(writer, "_STREAM_BLOBS_OVER", 5000)  # (fast-import streams these into the pack)
     utf8 = tmp_path / "utf8.txt"
     utf8.write_text("Ünïcode words, " * 2000 + "\n", encoding="utf-8")
@@ -829,7 +830,7 @@ def test_a_file_is_kept_in_its_file_and_streamed_into_the_store(tmp_path, monkey
             assert v.content_sha256 == hashlib.sha256(raw).hexdigest()
             assert v.text_sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
             assert text == raw.decode("utf-8" if path is utf8 else "utf-16").lstrip("\ufeff")
-            assert len(text) > 5 * writer._CHUNK
+            assert len(text) > 5 * stream._CHUNK
         assert s.verify().ok
 
 

@@ -37,8 +37,9 @@ way and none reaches back to `Store`), and delegates the public API:
     sync.py         Sync(objects, index, history, verifier, writer, ...):
                     remotes, pull, push (docs/sync.md); asks the writer to
                     move main
-    model.py, layout.py, records.py, stats.py, numbering.py: data types,
-                    names and paths, meta.json and trailer bytes, word
+    model.py, layout.py, records.py, stream.py, stats.py, numbering.py:
+                    data types, names and paths, meta.json and trailer bytes,
+                    the fast-import stream (big inputs in chunks), word
                     statistics, version numbers across machines (no state)
 
 Outside the package, code calls Store's public methods, or a part by name

@@ -13,10 +13,13 @@ import json
 import os
 import re
 from datetime import datetime
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import ProvenanceError
 from .model import Version
+
+if TYPE_CHECKING:
+    from ..extract import Extracted
 
 
 
@@ -269,3 +272,36 @@ def _version_from_meta(meta: dict, path: str, commit: str, seen: tuple[str, ...]
         return version
     except (KeyError, TypeError, ValueError) as exc:
         raise ProvenanceError(f"{path}/meta.json lacks or garbles {exc} (run `provenance verify`)") from None
+
+
+def _extraction_record(ex: "Extracted") -> dict:
+    """meta.json's "extraction": the extractor's settings, what the document
+    states about itself (title, canonical URL, dates...), its page count."""
+    record: dict = {}
+    if ex.settings:
+        record["settings"] = dict(ex.settings)
+    if ex.properties:
+        record["properties"] = dict(ex.properties)
+    if ex.pages is not None:
+        record["pages"] = ex.pages
+    return record
+
+
+def _trailer_value(value) -> str:
+    # JSON for what is not a string, so true/false/numbers read back as such;
+    # one line always (a trailer cannot hold a line break).
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return " ".join(text.split())
+
+
+def _extraction_trailers(meta: dict) -> list[tuple[str, str]]:
+    """One trailer per extractor setting, document property and piece of
+    capture evidence, so `git log` shows how a text was obtained."""
+    extraction, capture = meta.get("extraction") or {}, meta.get("capture") or {}
+    out = []
+    if "pages" in extraction:
+        out.append(("Pages", str(extraction["pages"])))
+    out += [("Extractor-Setting", f"{k}={_trailer_value(v)}") for k, v in (extraction.get("settings") or {}).items()]
+    out += [("Property", f"{k}={_trailer_value(v)}") for k, v in (extraction.get("properties") or {}).items()]
+    out += [("Capture", f"{k}={_trailer_value(v)}") for k, v in capture.items()]
+    return out

@@ -14,7 +14,6 @@ history.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import re
@@ -31,13 +30,14 @@ from ..extract import Extracted
 from ..locks import owned_name
 from .model import Extraction, Incoming, IngestResult, RawFile, Version
 from .layout import INCOMING, MAIN, TOOL, ZERO_SHA, _version_number, document_folder, snapshot_name, validate_doc_id, version_folder
-from .records import _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
+from .records import _extraction_record, _extraction_trailers, _dump_json, _first_line, _git_blob_id, _git_date, _hostname, _iso, _login, _message, _parse_ident, _parse_ident_cached, _version_from_meta
 from .history import History
 from .index import Index
 from .maintenance import Maintenance
 from .objects import Objects
 from .reflocks import ORPHAN_AFTER_SECONDS, WRITERS_LOCK, RefLocks, lock_age, stale_message  # noqa: F401
 from .stats import _ChangeStats
+from .stream import _CHUNK, _STREAM_BLOBS_OVER, _fi_commit, _file_hashes, _text_chunks, _text_hashes, _write_raw
 
 
 
@@ -781,127 +781,3 @@ class Writer:
             if _LOCK_RE.search(proc.stderr.decode("utf-8", "replace")):
                 self.locks.clear_orphaned()
             time.sleep(random.uniform(0.01, 0.1))
-
-
-# fast-import holds a blob whole (and its deflated copy and delta search)
-# unless it is over core.bigFileThreshold, which it streams into the pack:
-# large snapshots go that way (the background repack may delta them later).
-_STREAM_BLOBS_OVER = 16 << 20
-
-_CHUNK = 1 << 20  # bytes (or characters) per read, hash update and write of a large snapshot or text
-
-
-def _text_chunks(text: str):
-    """`text` as UTF-8, a chunk at a time (a str holds no half code points,
-    so the chunks join to exactly text.encode())."""
-    for start in range(0, len(text), _CHUNK):
-        yield text[start:start + _CHUNK].encode("utf-8")
-
-
-def _text_hashes(text: str) -> tuple[int, str]:
-    """(UTF-8 length, SHA-256) of `text`, without encoding it whole."""
-    h, n = hashlib.sha256(), 0
-    for chunk in _text_chunks(text):
-        n += len(chunk)
-        h.update(chunk)
-    return n, h.hexdigest()
-
-
-def _changed(raw: RawFile) -> ProvenanceError:
-    return ProvenanceError(f"{raw.path}: changed while it was being ingested (it no longer holds the "
-                           f"{raw.size:,} bytes that were read); nothing stored")
-
-
-def _read_chunks(raw: RawFile):
-    """The file's first `raw.size` bytes, a chunk at a time; then checks
-    there is nothing more (a file that changed is refused, see `_changed`)."""
-    try:
-        with open(raw.path, "rb") as f:
-            left = raw.size
-            while left:
-                chunk = f.read(min(_CHUNK, left))
-                if not chunk:
-                    raise _changed(raw)
-                left -= len(chunk)
-                yield chunk
-            if f.read(1):
-                raise _changed(raw)
-    except OSError as exc:
-        raise ProvenanceError(f"{raw.path}: cannot read ({exc.strerror}); nothing stored") from None
-
-
-def _file_hashes(raw: RawFile) -> tuple[str, str]:
-    """(git blob id, SHA-256) of a RawFile's bytes, streamed from its file."""
-    blob, sha = hashlib.sha1(b"blob %d\0" % raw.size), hashlib.sha256()
-    for chunk in _read_chunks(raw):
-        blob.update(chunk)
-        sha.update(chunk)
-    if sha.hexdigest() != raw.sha256:
-        raise _changed(raw)
-    return blob.hexdigest(), sha.hexdigest()
-
-
-def _write_raw(write: Callable[[bytes], Any], raw: RawFile) -> None:
-    """A RawFile's bytes into fast-import's stream, in chunks, hashed again
-    on the way: bytes other than those extracted and hashed are never
-    stored (raising here aborts the fast-import; main does not move)."""
-    sha = hashlib.sha256()
-    for chunk in _read_chunks(raw):
-        sha.update(chunk)
-        write(chunk)
-    if sha.hexdigest() != raw.sha256:
-        raise _changed(raw)
-
-
-def _fi_commit(ref: str, mark: int, p: _Prepared, committer_date: str, message: bytes, parent: str | None,
-               files: list[tuple[str, bytes | str]]) -> bytes:
-    ident = f"{p.name} <{p.email}>".encode("utf-8")
-    out = [
-        b"commit %s\n" % ref.encode(),
-        b"mark :%d\n" % mark,
-        b"author %s %s\n" % (ident, p.author_date.encode()),
-        b"committer %s %s\n" % (ident, committer_date.encode()),
-        b"data %d\n" % len(message), message, b"\n",
-    ]
-    if parent:
-        out.append(b"from %s\n" % parent.encode())
-    for path, data in files:
-        if isinstance(data, str):  # the id of a blob sent earlier in the stream
-            out.append(b"M 100644 %s %s\n" % (data.encode(), path.encode("utf-8")))
-        else:
-            out += [b"M 100644 inline %s\n" % path.encode("utf-8"), b"data %d\n" % len(data), data, b"\n"]
-    out.append(b"\n")
-    return b"".join(out)
-
-
-def _extraction_record(ex: Extracted) -> dict:
-    """meta.json's "extraction": the extractor's settings, what the document
-    states about itself (title, canonical URL, dates...), its page count."""
-    record: dict = {}
-    if ex.settings:
-        record["settings"] = dict(ex.settings)
-    if ex.properties:
-        record["properties"] = dict(ex.properties)
-    if ex.pages is not None:
-        record["pages"] = ex.pages
-    return record
-
-
-def _trailer_value(value) -> str:
-    # JSON for what is not a string, so true/false/numbers read back as such;
-    # one line always (a trailer cannot hold a line break).
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return " ".join(text.split())
-
-
-def _extraction_trailers(meta: dict) -> list[tuple[str, str]]:
-    """One trailer per extractor setting, document property and piece of
-    capture evidence, so `git log` shows how a text was obtained."""
-    extraction, capture = meta.get("extraction") or {}, meta.get("capture") or {}
-    out = []
-    if "pages" in extraction:
-        out.append(("Pages", str(extraction["pages"])))
-    out += [("Extractor-Setting", f"{k}={_trailer_value(v)}") for k, v in (extraction.get("settings") or {}).items()]
-    out += [("Property", f"{k}={_trailer_value(v)}") for k, v in (extraction.get("properties") or {}).items()]
-    out += [("Capture", f"{k}={_trailer_value(v)}") for k, v in capture.items()]
-    return out
