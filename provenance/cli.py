@@ -554,10 +554,6 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
 def verify(ctx, doc_id, as_json, since, sign, signatures, store_path):
     """Re-check every stored version's hashes and the git history.
 
-    \b
-      provenance verify                    # the whole store; prints a checkpoint
-      provenance verify --since-checkpoint 3f2a9c1e   # and that it only grew since
-
     Checks every trailer against meta.json and the stored bytes, that main's
     history still holds every checkpoint and every value its reflog
     recorded, and reports signatures.  When the whole store checks out, it
@@ -566,9 +562,9 @@ def verify(ctx, doc_id, as_json, since, sign, signatures, store_path):
     anything does not check out.
 
     \b
-      provenance verify
+      provenance verify                    # the whole store; prints a checkpoint
+      provenance verify --since-checkpoint 1a2b3c4d5e6f   # and that it only grew since
       provenance verify --signatures --json   # git's verdict on each signed commit
-      provenance verify --since-checkpoint 1a2b3c4d5e6f
     """
     from . import evidence
 
