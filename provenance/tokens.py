@@ -24,6 +24,7 @@ from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
 
+from . import hyphenation
 from ._marks import MARKS
 
 # Compiled versions of the hottest loops of this module and of the diff package (provenance/diff/)
@@ -566,14 +567,17 @@ class BreakJudge:
         lower_left, lower_right = left.lower(), right.lower()
         if not (_VOWELS.intersection(lower_left) and _VOWELS.intersection(lower_right)):
             return False  # a half with no syllable: "NP-" / "NSA", "MS-" / "DOS"
-        # Once the dictionary is loaded (it takes some 0.1 s, once per
-        # process), it is asked before the word counts: a break at no
-        # hyphenation point is a real hyphen whatever they say, and a count
-        # searches both texts three times (one per case), slowly where a
-        # prefix such as "mega-" occurs inside many words (1 MB: 14 breaks,
-        # 40-140 ms).  Either order gives the same answer.
+        # The dictionary is asked before the word counts where the texts are
+        # long or it is loaded already: a break at no hyphenation point is a
+        # real hyphen whatever they say, and a count searches both texts
+        # three times (one per case), slowly where a prefix such as "mega-"
+        # occurs inside many words (1 MB: 5 breaks get this far, some 40 ms
+        # of counting).  Loading it costs some 20 ms a process (pyphen's
+        # import, and its patterns from the cache: hyphenation.py), which
+        # short texts need not pay when the counts settle the break.  Either
+        # order gives the same answer.
         legal = None
-        if _hyphenator.cache_info().currsize:
+        if self._dictionary_first:
             legal = len(left) in hyphenation_points(lower_left + lower_right)
             if not legal:
                 return False
@@ -582,6 +586,10 @@ class BreakJudge:
         if self._count(lower_left, self._halves(lower_left)) and self._count(lower_right, self._halves(lower_right)):
             return False  # two words of their own: "high-" / "level"
         return legal if legal is not None else len(left) in hyphenation_points(lower_left + lower_right)
+
+    @property
+    def _dictionary_first(self) -> bool:
+        return hyphenation.loaded() or sum(map(len, self.texts)) >= DICTIONARY_FIRST_MIN_CHARS
 
     def _count(self, lower: str, more_than: int) -> bool:
         """Whether lower (lower case) occurs as a whole word (or compound)
@@ -625,6 +633,10 @@ class BreakJudge:
 
 
 _VOWELS = frozenset("aeiouy")
+
+# From this many characters (both texts) on, BreakJudge asks the dictionary
+# before counting words (see BreakJudge._joins).
+DICTIONARY_FIRST_MIN_CHARS = 256 * 1024
 _HALF_BEFORE_RE = re.compile(r"\w+$")
 _HALF_AFTER_RE = re.compile(r"\w+")
 
@@ -647,17 +659,7 @@ def _occurs(text: str, word: str, count: bool = False):
 
 
 
-@functools.cache
-def _hyphenator():
-    import pyphen  # only for a line-end hyphen that attestation did not settle
-
-    return pyphen.Pyphen(lang="en_US")
-
-
-@functools.lru_cache(maxsize=4096)
-def hyphenation_points(word: str) -> frozenset[int]:
-    """Offsets in a lower-case word where the dictionary allows a break."""
-    return frozenset(_hyphenator().positions(word))
+hyphenation_points = hyphenation.points  # offsets in a lower-case word where the dictionary allows a break
 
 
 def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None = None) -> tuple[int, int]:

@@ -1,0 +1,130 @@
+"""The hyphenation dictionary's cache on disk (provenance/hyphenation.py) and
+the order in which BreakJudge asks for its evidence."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from provenance import hyphenation
+from provenance import tokens as tk
+
+WORDS = ["particular", "incidental", "government", "hyphenation", "yayaba", "picopig", "nanonanoacre",
+         "macromacrology", "examining", "international", "a", "", "supercalifragilistic"]
+
+# Prints the dictionary's points of WORDS (argv[1:]) in a fresh interpreter,
+# then whether pyphen parsed the pattern file itself.
+PROBE = """
+import sys
+import pyphen
+parsed = []
+original = pyphen.HyphDict.__init__
+def spy(self, path):
+    parsed.append(path)
+    original(self, path)
+pyphen.HyphDict.__init__ = spy
+from provenance import hyphenation
+print([sorted(hyphenation.points(w)) for w in sys.argv[1:]])
+print(bool(parsed))
+"""
+
+
+def probe(cache_home, words=WORDS):
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    out = subprocess.run([sys.executable, "-c", PROBE, *words], capture_output=True, text=True, env=env, check=True)
+    points, parsed = out.stdout.splitlines()
+    return points, parsed == "True"
+
+
+def pyphen_points(words=WORDS):
+    import pyphen
+
+    fresh = pyphen.Pyphen(lang=hyphenation.LANGUAGE, cache=False)
+    return str([sorted(fresh.positions(w)) for w in words])
+
+
+def cache_file(cache_home):
+    files = list((cache_home / "provenance").glob("hyphenation-*"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_the_first_process_parses_and_caches_and_the_next_reads_the_cache(tmp_path):
+    first, parsed = probe(tmp_path)
+    assert parsed and first == pyphen_points()
+    assert cache_file(tmp_path).stat().st_size > 0
+    second, parsed = probe(tmp_path)
+    assert not parsed and second == first
+    assert not [p for p in (tmp_path / "provenance").iterdir() if p.name.endswith(".tmp")]
+
+
+def uncached_dictionary(monkeypatch, cache_home):
+    """hyphenation.dictionary() as a new process runs it (nothing loaded
+    yet), with its cache under cache_home; and whether pyphen parsed the
+    pattern file."""
+    import pyphen
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    parsed = []
+    original = pyphen.HyphDict.__init__
+
+    def spy(self, path):
+        parsed.append(path)
+        original(self, path)
+
+    monkeypatch.setattr(pyphen.HyphDict, "__init__", spy)
+    dictionary = hyphenation.dictionary.__wrapped__()
+    return str([sorted(dictionary.positions(w)) for w in WORDS]), bool(parsed)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not marshal at all", "truncate", "other stamp", "other shape"])
+def test_a_corrupt_or_stale_cache_is_ignored_and_made_again(tmp_path, monkeypatch, damage):
+    import marshal
+
+    assert uncached_dictionary(monkeypatch, tmp_path) == (pyphen_points(), True)
+    path = cache_file(tmp_path)
+    assert uncached_dictionary(monkeypatch, tmp_path) == (pyphen_points(), False)
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "other stamp":
+        stamp, patterns, maxlen = marshal.loads(path.read_bytes())
+        path.write_bytes(marshal.dumps(((stamp[0], "0.0", *stamp[2:]), {"xx": (0, (1,))}, maxlen)))
+    elif damage == "other shape":
+        path.write_bytes(marshal.dumps([1, 2, 3]))
+    else:
+        path.write_bytes(damage)
+    assert uncached_dictionary(monkeypatch, tmp_path) == (pyphen_points(), True)
+    assert uncached_dictionary(monkeypatch, tmp_path) == (pyphen_points(), False)  # made again, whole
+
+
+def test_an_unwritable_cache_directory_only_costs_time(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache directory would go")
+    assert uncached_dictionary(monkeypatch, blocker) == (pyphen_points(), True)
+    assert uncached_dictionary(monkeypatch, blocker) == (pyphen_points(), True)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+BREAKS = [("PART", "ICULAR"), ("Inci", "dental"), ("govern", "ment"), ("high", "level"), ("intra", "Palestinian"),
+          ("YA", "YABA"), ("pico", "pig"), ("macro", "macrology"), ("exa", "examining"), ("de", "facto"),
+          ("on", "line"), ("inter", "national"), ("mega", "megapenny"), ("NP", "NSA"), ("Lavrov", "Zarif"),
+          ("hyphen", "ation"), ("well", "known"), ("re", "wrap")]
+TEXT = ("A high level meeting on line, with macro and macrology and the macro-macrology; de facto. "
+        "an online pico pig, pico pico pico pico, mega. The intra-Palestinian talks were well known.\n"
+        "the hyphen-\nation of a word; the macro-\nmacrology; the pico-\npig, and the mega-\nmegapenny.\n")
+
+
+@pytest.mark.parametrize("left,right", BREAKS)
+def test_the_dictionary_first_or_last_gives_the_same_decision(monkeypatch, left, right):
+    """BreakJudge asks the dictionary before the word counts for long texts
+    (or once it is loaded), after them otherwise: the same answers."""
+    monkeypatch.setattr(hyphenation, "loaded", lambda: False)
+    monkeypatch.setattr(tk, "DICTIONARY_FIRST_MIN_CHARS", 10 ** 9)
+    counts_first = tk.BreakJudge(TEXT, TEXT.upper())
+    assert not counts_first._dictionary_first
+    monkeypatch.setattr(tk, "DICTIONARY_FIRST_MIN_CHARS", 0)
+    dictionary_first = tk.BreakJudge(TEXT, TEXT.upper())
+    assert dictionary_first._dictionary_first
+    assert counts_first.joins(left, right, False) == dictionary_first.joins(left, right, False)
