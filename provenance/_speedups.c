@@ -22,6 +22,8 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
+ *   unmatched_loose(text, bounds, codes, other_codes)
+ *                               diff.chunks._unmatched_loose_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1612,6 +1614,100 @@ has_any(PyObject *self, PyObject *args)
     return PyBool_FromLong(found);
 }
 
+/* bounds[i] of a chunk table's bounds (a list, or any sequence of ints). */
+static Py_ssize_t
+bound_at(PyObject *bounds, Py_ssize_t i)
+{
+    if (PyList_Check(bounds))
+        return PyLong_AsSsize_t(PyList_GET_ITEM(bounds, i));
+    PyObject *item = PySequence_GetItem(bounds, i);
+    if (item == NULL)
+        return -1;
+    Py_ssize_t v = PyLong_AsSsize_t(item);
+    Py_DECREF(item);
+    return v;
+}
+
+/* chunks._unmatched_loose_py(text, bounds, codes, other_codes): the chunks
+ * of one text whose code the other text's codes lack, and each one's loose
+ * key (chunks._loose) where the chunk is ASCII, else None.  For ASCII that
+ * key is the chunk less its whitespace (str.split's) and its hyphens. */
+static PyObject *
+unmatched_loose(PyObject *self, PyObject *args)
+{
+    PyObject *text, *bounds, *codes, *other;
+    if (!PyArg_ParseTuple(args, "UOUU:unmatched_loose", &text, &bounds, &codes, &other))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes), length = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t n_bounds = PySequence_Length(bounds);
+    if (n_bounds < 0)
+        return NULL;
+    if (n_bounds != 2 * n + 1) {
+        PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds and codes do not match");
+        return NULL;
+    }
+    unsigned char *present = PyMem_Calloc(0x110000 / 8, 1);
+    PyObject *indices = PyList_New(0), *looses = PyList_New(0);
+    Py_UCS1 *key = NULL;
+    Py_ssize_t key_cap = 0;
+    if (present == NULL || indices == NULL || looses == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int other_kind = PyUnicode_KIND(other), codes_kind = PyUnicode_KIND(codes), kind = PyUnicode_KIND(text);
+    const void *other_data = PyUnicode_DATA(other), *codes_data = PyUnicode_DATA(codes), *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0, m = PyUnicode_GET_LENGTH(other); i < m; i++) {
+        Py_UCS4 c = PyUnicode_READ(other_kind, other_data, i);
+        present[c >> 3] |= 1 << (c & 7);
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_UCS4 c = PyUnicode_READ(codes_kind, codes_data, k);
+        if (present[c >> 3] >> (c & 7) & 1)
+            continue;
+        Py_ssize_t a = bound_at(bounds, 2 * k + 1), b = bound_at(bounds, 2 * k + 2);
+        if ((a == -1 || b == -1) && PyErr_Occurred())
+            goto fail;
+        if (a < 0 || b < a || b > length) {
+            PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds out of order or out of range");
+            goto fail;
+        }
+        if (append_new(indices, PyLong_FromSsize_t(k)) < 0)
+            goto fail;
+        if (b - a > key_cap) {
+            PyMem_Free(key);
+            key_cap = 2 * (b - a);
+            key = PyMem_Malloc(key_cap);
+            if (key == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+        }
+        Py_ssize_t m = 0;
+        int ascii = 1;
+        for (Py_ssize_t i = a; i < b; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (ch >= 128) {
+                ascii = 0;
+                break;
+            }
+            if (!ascii_space[ch] && ch != '-')
+                key[m++] = (Py_UCS1)ch;
+        }
+        PyObject *loose = ascii ? PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, key, m) : (Py_INCREF(Py_None), Py_None);
+        if (append_new(looses, loose) < 0)
+            goto fail;
+    }
+    PyMem_Free(present);
+    PyMem_Free(key);
+    return Py_BuildValue("(NN)", indices, looses);
+fail:
+    PyMem_Free(present);
+    PyMem_Free(key);
+    Py_XDECREF(indices);
+    Py_XDECREF(looses);
+    return NULL;
+}
+
 /* For the tests: keep only these bits of each chunk key's and token's hash,
  * so that different ones share hashes and must be told apart character by
  * character. */
@@ -1636,6 +1732,8 @@ static PyMethodDef methods[] = {
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.tokens._line_break_hyphens"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
+    {"unmatched_loose", unmatched_loose, METH_VARARGS,
+     "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.chunks._unmatched_loose_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them. Python twin: provenance.tokens.count_words"},

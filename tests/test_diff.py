@@ -1074,3 +1074,22 @@ def test_chunks_with_one_folded_key_have_one_loose_key(parts):
     folded = " ".join(chunks._fold_word(w) for w in text.split())
     assert chunks._loose(text) == chunks._loose(folded)
     assert chunks._loose(text) == chunks._loose(text.replace("-\n", ""))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "Cd", "e", " ", "\n", "\r\n", " \n ", "\n\n", "-", "--", "\u2010", "\u00ad",
+                                 ".", "!", ". ", "-\n", "\u00ad\n", "- \n  ", "\u2019", "\t", "\r"]), max_size=40).map("".join))
+def test_a_chunks_line_end_hyphens_are_those_a_scan_of_the_whole_text_finds(text):
+    """_Canon looks for line-end hyphens chunk by chunk (with the whitespace
+    after each) rather than in the whole text: the same hyphens."""
+    from unittest import mock
+
+    tables = [tk.chunk_codes(text, "")[0]]
+    # and as pieces of a chunk too long to keep whole, cut after every word
+    # (a piece may end with a hyphen whose line break is the cut)
+    with mock.patch.object(chunks, "LONG_CHUNK_CHARS", 0), mock.patch.object(chunks, "_CUT_MASK", 0):
+        tables.append(chunks._split_long_chunks(text, "", tables[0], tk.chunk_codes("", "")[0])[0])
+    for bounds, _, _, kinds in tables:
+        canon = chunks._Canon(text, bounds, kinds, tk.BreakJudge(text, ""))
+        by_chunk = [m for k in range(len(bounds) // 2) for m in canon.hyphens(bounds[2 * k + 1], bounds[2 * k + 2])]
+        assert by_chunk == tk._line_break_hyphens_py(text, [(0, len(text))])

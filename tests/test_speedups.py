@@ -419,3 +419,31 @@ def test_every_compiled_function_names_its_python_twin_and_the_twin_chooses_it()
         assert hasattr(module, attr), f"_speedups.{name} names {m.group(1)}, which does not exist"
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert f"_speedups.{name}" in source, f"{module_name} holds the twin of _speedups.{name} but does not choose it"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts), st.booleans())
+def test_unmatched_loose(old, new, as_array):
+    """The chunks of one text whose code the other lacks, with the loose key
+    of each ASCII one, from the chunk tables as lists or as arrays."""
+    from array import array
+
+    (old_bounds, old_codes, _, _), (new_bounds, new_codes, _, _) = tk.chunk_codes(old, new)
+    for text, bounds, codes, other in ((old, old_bounds, old_codes, new_codes), (new, new_bounds, new_codes, old_codes)):
+        if as_array:
+            bounds = array("q", bounds)
+        got = C.unmatched_loose(text, bounds, codes, other)
+        assert got == chunks._unmatched_loose_py(text, bounds, codes, other)
+        for k, key in zip(*got):
+            chunk = text[bounds[2 * k + 1]:bounds[2 * k + 2]]
+            assert key == (chunks._loose(chunk) if chunk.isascii() else None)
+
+
+def test_unmatched_loose_refuses_tables_that_do_not_match():
+    (bounds, codes, _, _), _ = tk.chunk_codes("Ab. Cd. Ef.", "Ab.")
+    with pytest.raises(ValueError):
+        C.unmatched_loose("Ab. Cd. Ef.", bounds[:-1], codes, "")
+    with pytest.raises(ValueError):
+        C.unmatched_loose("Ab.", bounds, codes, "")
+    with pytest.raises(TypeError):
+        C.unmatched_loose("Ab. Cd. Ef.", 5, codes, "")

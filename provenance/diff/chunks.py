@@ -5,7 +5,7 @@ sentence end for 64 KB (a huge line) is cut into pieces its words choose.
 
 Owns: chunk plans, kept chunks, unchanged spans, sparse token lists,   Never: decides what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
-version: kept_chunks, unchanged_spans, shared_ends.
+version: kept_chunks, unchanged_spans, shared_ends, unmatched_loose.
 """
 
 from __future__ import annotations
@@ -214,29 +214,33 @@ class _Canon:
 
     def __init__(self, text: str, bounds, kinds, judge: tk.BreakJudge):
         self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
-        self._candidates = None  # line-end hyphens: offset -> (end of the break, soft)
-        self._offsets: list[int] = []
         self._decided: dict[int, bool] = {}
 
     def breaks(self, a: int, b: int) -> dict[int, bool]:
-        """The line-end hyphens in text[a:b]: offset -> whether it joins
-        (decided only when asked: most lie in chunks nobody folds)."""
-        if self._candidates is None:
-            found = tk._line_break_hyphens(self.text, [(0, len(self.text))])
-            self._candidates = {at: (end, soft) for at, end, soft in found}
-            self._offsets = sorted(self._candidates)
-        out = {}
+        """The line-end hyphens in text[a:b] (a chunk): offset -> whether it
+        joins (decided only when asked: most lie in chunks nobody folds)."""
         text = self.text
-        for at in self._offsets[bisect_left(self._offsets, a):bisect_left(self._offsets, b)]:
+        out = {}
+        for at, stop, soft in self.hyphens(a, b):
             if at not in self._decided:
-                end, soft = self._candidates[at]
                 left = tk.token_pieces(text[max(0, at - 64):at])
-                right = tk.token_pieces(text[end:end + 64])
+                right = tk.token_pieces(text[stop:stop + 64])
                 if len(left) > 2 and len(right) > 2 and not left[-1]:
                     self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
             if at in self._decided:
                 out[at] = self._decided[at]
         return out
+
+    def hyphens(self, a: int, b: int) -> list[tuple[int, int, bool]]:
+        """tk._line_break_hyphens of the whole text, those in chunk
+        text[a:b]: found in the chunk with the whitespace after it and the
+        character after that, where a match can end (a match holds no
+        second hyphen, so none found before the chunk hides one in it)."""
+        text = self.text
+        end = b
+        while end < len(text) and text[end].isspace():
+            end += 1
+        return [m for m in tk._line_break_hyphens(text, [(a, min(len(text), end + 1))]) if m[0] < b]
 
     def key(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
@@ -329,6 +333,23 @@ def _code_points(codes: str) -> bytearray:
     return present
 
 
+def _unmatched_loose(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
+    """_unmatched_loose_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes)
+    return _unmatched_loose_py(text, bounds, codes, other_codes)
+
+
+def _unmatched_loose_py(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
+    """The chunks of a text whose code other_codes lacks (chunk indices),
+    and the loose key (_loose) of each that is ASCII, else None (the
+    caller folds those: NFKC and the quote and dash tables are Python's)."""
+    present = _code_points(other_codes)
+    indices = [k for k, c in enumerate(codes) if not present[ord(c)]]
+    chunks = [text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in indices]
+    return indices, [_loose(chunk) if chunk.isascii() else None for chunk in chunks]
+
+
 def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
     """Chunk codes by comparison keys rather than literal text, or None
     when the literal codes already are (the usual case).
@@ -340,18 +361,23 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     takes the code of a chunk with that key (of either text), or gives its
     code to chunks of one text only whose key it is.  Returns (old codes,
     new codes, old key lengths)."""
-    in_old, in_new = _code_points(old_codes), _code_points(new_codes)
-    unmatched = [(old, k) for k, c in enumerate(old_codes) if not in_new[ord(c)]] + \
-                [(new, k) for k, c in enumerate(new_codes) if not in_old[ord(c)]]
+    old_unmatched, old_loose = _unmatched_loose(old.text, old.bounds, old_codes, new_codes)
+    new_unmatched, new_loose = _unmatched_loose(new.text, new.bounds, new_codes, old_codes)
     # Two chunks with one folded key have one loose key too (_loose: what
     # folding can only take out taken out), and folding changes a code only
     # where chunks of both texts share a key: so only chunks whose loose key
     # the other text has are folded.  (Most chunks of one text only are
     # so because of an edit, and their line-end hyphens need no judging.)
-    loose = [_loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]]) for side, k in unmatched]
-    in_both = {key for key, (side, _) in zip(loose, unmatched) if side is old}
-    in_both.intersection_update(key for key, (side, _) in zip(loose, unmatched) if side is new)
+    n_old = len(old_unmatched)
+    loose = old_loose + new_loose  # (None where not ASCII: folded here)
+    for n in [n for n, key in enumerate(loose) if key is None]:
+        side, k = (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old])
+        loose[n] = _loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]])
+    in_both = set(loose[:n_old])
+    in_both.intersection_update(loose[n_old:])
     candidates = [n for n, key in enumerate(loose) if key in in_both]
+    # (side, chunk index) of each candidate, by its place in loose.
+    unmatched = {n: (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old]) for n in candidates}
     folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
     for n in candidates:
         side, k = unmatched[n]
@@ -375,13 +401,13 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
             literal = side.literal(k)
             if literal in folded:
                 literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
-    next_code = max(map(ord, old_codes + new_codes), default=0) + 1
+    next_code = ord(max(max(old_codes, default="\x00"), max(new_codes, default="\x00"))) + 1
     codes = [list(old_codes), list(new_codes)]
     lengths = list(old_lengths)
     changed = False
     for key, members in folded.items():
         others = literal_of.get(key, [])
-        both = [c for side, k, c in others if in_old[ord(c)] and in_new[ord(c)]]
+        both = [c for side, k, c in others if c in old_codes and c in new_codes]
         if both:
             code = both[0]  # a chunk both texts have
         elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
