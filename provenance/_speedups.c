@@ -22,6 +22,7 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
+ *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.chunks._unmatched_loose_py
  */
@@ -1614,6 +1615,37 @@ has_any(PyObject *self, PyObject *args)
     return PyBool_FromLong(found);
 }
 
+/* tokens.Tokens.word_prefix of a list of token literals, as bytes of
+ * int64 (for array("q")): prefix[i], the word tokens before token i, a word
+ * token being one whose first character is a letter, a digit or "_"
+ * (tokens.is_word). */
+static PyObject *
+word_prefix(PyObject *self, PyObject *literals)
+{
+    if (!PyList_Check(literals)) {
+        PyErr_SetString(PyExc_TypeError, "word_prefix: a list of str");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(literals);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
+    if (out == NULL)
+        return NULL;
+    int64_t *prefix = (int64_t *)PyBytes_AS_STRING(out), words = 0;
+    prefix[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *literal = PyList_GET_ITEM(literals, i);
+        if (!PyUnicode_Check(literal) || PyUnicode_GET_LENGTH(literal) == 0) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_TypeError, "word_prefix: a list of non-empty str");
+            return NULL;
+        }
+        Py_UCS4 c = PyUnicode_READ_CHAR(literal, 0);
+        words += ISWORD(c) ? 1 : 0;
+        prefix[i + 1] = words;
+    }
+    return out;
+}
+
 /* bounds[i] of a chunk table's bounds (a list, or any sequence of ints). */
 static Py_ssize_t
 bound_at(PyObject *bounds, Py_ssize_t i)
@@ -1734,6 +1766,8 @@ static PyMethodDef methods[] = {
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,
      "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.chunks._unmatched_loose_py"},
+    {"word_prefix", word_prefix, METH_O,
+     "Word tokens before each token of a list of literals, as int64 bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them. Python twin: provenance.tokens.count_words"},

@@ -203,7 +203,14 @@ class Keyer:
         try:
             return list(map(cache.__getitem__, literals))  # usually every word is known
         except KeyError:
-            for literal in set(literals).difference(cache):
+            missing = set(literals).difference(cache)
+            if function is typography_key or function is strict_key:
+                # An ASCII literal that does not start with a dash is its own
+                # key under both: set at once (a call each costs more).
+                same = [literal for literal in missing if literal.isascii() and literal[0] != "-"]
+                cache.update(zip(same, same))
+                missing.difference_update(same)
+            for literal in missing:
                 cache[literal] = function(literal)
             return list(map(cache.__getitem__, literals))
 
@@ -253,6 +260,11 @@ def word_flags(literals: list[str]) -> list[bool]:
         return list(map(flags.__getitem__, literals))
 
 
+def word_prefix_py(literals: list[str]):
+    """prefix[i]: how many word tokens (is_word) come before token i."""
+    return accumulate(word_flags(literals), initial=0)
+
+
 @dataclass
 class Tokens:
     """One text cut into tokens.  Lists are parallel, indexed by token.
@@ -289,9 +301,12 @@ class Tokens:
         and again if line-break joining changed the list)."""
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
-            prefix = accumulate(word_flags(self.literals), initial=0)
+            if _speedups is not None and isinstance(self.literals, list):
+                prefix = array("q", _speedups.word_prefix(self.literals))
+            else:
+                prefix = array("q", word_prefix_py(self.literals))
             # Compact lists keep it compact too: an int object per token is 32 bytes more.
-            prefix = self.__dict__["_word_prefix"] = array("q", prefix) if isinstance(self.starts, array) else list(prefix)
+            self.__dict__["_word_prefix"] = prefix = prefix if isinstance(self.starts, array) else prefix.tolist()
         return prefix
 
     def know_word_prefix(self, prefix: "list[int] | array[int]") -> None:

@@ -1093,3 +1093,16 @@ def test_a_chunks_line_end_hyphens_are_those_a_scan_of_the_whole_text_finds(text
         canon = chunks._Canon(text, bounds, kinds, tk.BreakJudge(text, ""))
         by_chunk = [m for k in range(len(bounds) // 2) for m in canon.hyphens(bounds[2 * k + 1], bounds[2 * k + 2])]
         assert by_chunk == tk._line_break_hyphens_py(text, [(0, len(text))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Ab", "-", "--", "-a", "a-", "-\u2013", "\u2013", "\u2019", "\ufb01",
+                                 "\u00ad", "x\u00ady", "e\u0301", "_", "1", "'", '"', "\u201c"]), max_size=6)
+       .map("".join).filter(bool), st.booleans(), st.booleans())
+def test_a_keyer_keys_every_literal_as_its_function_does(literal, strict, ignore_case):
+    """Keyer.keys sets an ASCII literal's key without calling the function
+    where that is the literal itself: the same keys as a call each."""
+    tk._KEY_CACHES.clear()
+    keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
+    literals = [literal, literal.upper(), literal + "a", "-" + literal]
+    assert keyer.keys(literals) == [keyer.function(x) for x in literals]

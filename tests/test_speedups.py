@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from array import array
 from pathlib import Path
 
 import pytest
@@ -447,3 +448,14 @@ def test_unmatched_loose_refuses_tables_that_do_not_match():
         C.unmatched_loose("Ab.", bounds, codes, "")
     with pytest.raises(TypeError):
         C.unmatched_loose("Ab. Cd. Ef.", 5, codes, "")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(texts)
+def test_word_prefix(text):
+    literals = tk.token_pieces(text)[1::2]
+    assert list(array("q", C.word_prefix(literals))) == list(tk.word_prefix_py(literals))
+    with pytest.raises(TypeError):
+        C.word_prefix([*literals, ""])
+    with pytest.raises(TypeError):
+        C.word_prefix(tuple(literals))
