@@ -1536,6 +1536,26 @@ fail:
     return NULL;
 }
 
+/* The first i in [from, end) where text holds one of [-\u2010\u00ad], or end. */
+#define HYPHEN_AT(T) for (; i < end; i++) { T c = ((const T *)data)[i]; if (c == '-' || c == 0x00ad || (sizeof(T) > 1 && c == 0x2010)) break; }
+static Py_ssize_t
+next_hyphen(int kind, const void *data, Py_ssize_t from, Py_ssize_t end)
+{
+    Py_ssize_t i = from;
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        HYPHEN_AT(Py_UCS1)
+        break;
+    case PyUnicode_2BYTE_KIND:
+        HYPHEN_AT(Py_UCS2)
+        break;
+    default:
+        HYPHEN_AT(Py_UCS4)
+    }
+    return i;
+}
+#undef HYPHEN_AT
+
 /* tokens._line_break_hyphens: in each (start, end) of ranges, the matches
  * of tokens._BREAK_RE, ([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w),
  * searched as re does within the range, whose hyphen comes right after a
@@ -1563,9 +1583,10 @@ line_break_hyphens(PyObject *self, PyObject *args)
         if (end > length)
             end = length;
         for (Py_ssize_t i = start; i < end; i++) {
+            i = next_hyphen(kind, data, i, end);  /* (most of the time goes here: a loop per kind) */
+            if (i >= end)
+                break;
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            if (c != '-' && c != 0x2010 && c != 0x00ad)
-                continue;
             Py_ssize_t k = i + 1;
             while (k < end) {  /* [^\S\r\n]* */
                 Py_UCS4 w = PyUnicode_READ(kind, data, k);
