@@ -550,6 +550,7 @@ class BreakJudge:
     def __init__(self, old_text: str, new_text: str, lexicon: set[str] | None = None):
         self.texts = (old_text, new_text)
         self._lexicon = lexicon  # word keys of both texts
+        self._new_outside_runs = None  # (know_unchanged_runs) the ranges, then their text joined by NULs
         self._broken = None  # lower-cased word -> how often it is a half of a line-end break
         self._counted: dict[tuple[str, int], bool] = {}
         self.decided: dict[tuple[str, str], bool] = {}
@@ -560,7 +561,24 @@ class BreakJudge:
         (a plain substring search, then the word boundaries)."""
         if self._lexicon is not None:
             return word in self._lexicon
+        if self._new_outside_runs is not None:
+            if not isinstance(self._new_outside_runs, str):
+                text = self.texts[1]
+                self._new_outside_runs = "\x00".join([text[a:b] for a, b in self._new_outside_runs])
+            return _occurs(self.texts[0], word) or _occurs(self._new_outside_runs, word)
         return any(_occurs(text, word) for text in self.texts)
+
+    def know_unchanged_runs(self, new_ranges: list[tuple[int, int]]) -> None:
+        """Say that the new text is the old one but for these ranges (the
+        stretches of a chunk plan between its unchanged runs): attestation
+        then searches the old text and only these ranges of the new.
+
+        Exact: each unchanged run is the old text's run but for whitespace,
+        and starts and ends at whitespace (or an end of the text) in both,
+        so a word found in a new run, with what is either side of it, is in
+        the old run too; no word reaches across whitespace into a range.
+        (The word counts still search both texts whole: they count.)"""
+        self._new_outside_runs = new_ranges
 
     def joins(self, left: str, right: str, soft: bool) -> bool:
         """Whether "left-" at a line end and "right" on the next are one word

@@ -128,3 +128,51 @@ def test_the_dictionary_first_or_last_gives_the_same_decision(monkeypatch, left,
     dictionary_first = tk.BreakJudge(TEXT, TEXT.upper())
     assert dictionary_first._dictionary_first
     assert counts_first.joins(left, right, False) == dictionary_first.joins(left, right, False)
+
+
+def _broken_wrap(words: list[str], width: int, rng) -> str:
+    """words wrapped at width, a long word reaching the line end broken with
+    a hyphen at a random place."""
+    lines, line = [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            if len(word) >= 6 and rng.random() < 0.7:
+                cut = rng.randrange(2, len(word) - 2)
+                lines.append(f"{line} {word[:cut]}-")
+                line = word[cut:]
+                continue
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line]) + "\n"
+
+
+def test_attestation_searched_outside_the_unchanged_runs_finds_what_a_whole_search_finds(monkeypatch):
+    """Once the chunk plan is known, the judge searches the old text and
+    only the new text's stretches between unchanged runs: every answer is
+    the one a search of both whole texts gives."""
+    import random
+    from pathlib import Path
+
+    from provenance.diff import compare
+
+    corpus = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus"
+    original = tk.BreakJudge._attested
+    asked = {"narrowed": 0}
+
+    def checked(self, word):
+        got = original(self, word)
+        if self._lexicon is None:
+            assert got == any(tk._occurs(text, word) for text in self.texts), word
+            asked["narrowed"] += self._new_outside_runs is not None
+        return got
+
+    monkeypatch.setattr(tk.BreakJudge, "_attested", checked)
+    for name in ("legal_software_licences.txt", "technical_gnu_diffutils_manual.txt"):
+        rng = random.Random(name)
+        words = (corpus / name).read_text(encoding="utf-8").split()[:12000]
+        edited = [rng.choice(words) if rng.random() < 0.01 else w for w in words]
+        compare(_broken_wrap(words, 64, rng), _broken_wrap(edited, 50, rng))
+        compare(_broken_wrap(edited, 72, rng), _broken_wrap(words, 40, rng))
+    assert asked["narrowed"] > 20

@@ -136,6 +136,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     # formatting, and never matched as words.
     old_furniture = tk.drop_spans(old_t, comparison_marks(old_text, tk._tokenised_ranges(old_t)))
     new_furniture = tk.drop_spans(new_t, comparison_marks(new_text, tk._tokenised_ranges(new_t)))
+    if judge is not None:
+        judge.know_unchanged_runs(tk._tokenised_ranges(new_t))
     old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t, judge)
     words = (*plan, old_plain, new_plain,
              None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
