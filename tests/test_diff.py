@@ -1106,3 +1106,12 @@ def test_a_keyer_keys_every_literal_as_its_function_does(literal, strict, ignore
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     literals = [literal, literal.upper(), literal + "a", "-" + literal]
     assert keyer.keys(literals) == [keyer.function(x) for x in literals]
+
+
+def test_segments_built_without_the_named_tuples_new_are_whole_segments():
+    from provenance.diff import build
+    from provenance.diff.model import Segment
+
+    assert build._segment(("equal", 1, 2, 3, 4, None)) == Segment("equal", 1, 2, 3, 4)
+    cmp = compare("One two three four. Five six.", "One too three. Five six seven.")
+    assert cmp.segments and all(type(s) is Segment and len(s) == len(Segment._fields) for s in cmp.segments)

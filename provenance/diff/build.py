@@ -9,6 +9,7 @@ it reads the regions and moves it is given.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 
 from .. import tokens as tk
 from .model import CONTENT, Change, FORMATTING, Segment
@@ -16,6 +17,12 @@ from .moves import _Move, _count_words
 from .myers import _encode, diff_strings
 from .regions import _regions
 
+
+
+# Segment(*fields), without the named tuple's own __new__ (a Python function:
+# half the time of building a segment, and a heavily edited text makes
+# tens of thousands of them).  Every field is given.
+_segment = partial(tuple.__new__, Segment)
 
 
 class _Builder:
@@ -43,8 +50,8 @@ class _Builder:
         os_, oe = self._span(self.old, a0, a1)
         ns, ne = self._span(self.new, b0, b1)
         if os_ > self.pos_old or ns > self.pos_new:
-            self.segments.append(Segment("equal", self.pos_old, os_, self.pos_new, ns))
-        self.segments.append(Segment(kind, os_, oe, ns, ne, change))
+            self.segments.append(_segment(("equal", self.pos_old, os_, self.pos_new, ns, None)))
+        self.segments.append(_segment((kind, os_, oe, ns, ne, change)))
         self.pos_old, self.pos_new = oe, ne
 
     def _change(self, kind: str, cls: str, a0: int, a1: int, b0: int, b1: int, **extra) -> int:
@@ -77,8 +84,8 @@ class _Builder:
         changes.append(Change(kind, CONTENT, os_, oe, ns, ne, old.text[os_:oe], new.text[ns:ne],
                               self.old_words[a1] - self.old_words[a0], self.new_words[b1] - self.new_words[b0]))
         if os_ > self.pos_old or ns > self.pos_new:
-            segments.append(Segment("equal", self.pos_old, os_, self.pos_new, ns))
-        segments.append(Segment(kind, os_, oe, ns, ne, len(changes) - 1))
+            segments.append(_segment(("equal", self.pos_old, os_, self.pos_new, ns, None)))
+        segments.append(_segment((kind, os_, oe, ns, ne, len(changes) - 1)))
         self.pos_old, self.pos_new = oe, ne
 
     def _move_change(self, move: _Move) -> int:
