@@ -1115,3 +1115,9 @@ def test_segments_built_without_the_named_tuples_new_are_whole_segments():
     assert build._segment(("equal", 1, 2, 3, 4, None)) == Segment("equal", 1, 2, 3, 4)
     cmp = compare("One two three four. Five six.", "One too three. Five six seven.")
     assert cmp.segments and all(type(s) is Segment and len(s) == len(Segment._fields) for s in cmp.segments)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\u00e9", "\u4e2d", "'", '"', *map(chr, tk._QUOTES)]), max_size=40))
+def test_fold_quotes_is_the_quote_table(text):
+    assert tk.fold_quotes(text) == text.translate(tk._QUOTES)

@@ -263,21 +263,16 @@ _GLUED_BEFORE = "([{"
 _GLUE_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s")  # where _canonical_words may join two words
 # Characters typography_key folds that NFKC leaves: quotes, dashes, the soft hyphen.
 _TYPOGRAPHY_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}]")
-_QUOTE_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}]")
 
 
 def _fold_word(word: str) -> str:
     if word.isascii():
         return tk._DASH_RUN_RE.sub("-", word) if "--" in word else word
-    # (str.translate with a dict is slow on long non-ASCII text: the rare
-    # characters are found first; most text is in NFKC already, which is
-    # quicker to check than to make.)
+    # (Most text is in NFKC already, which is quicker to check than to make.)
     key = word.replace(tk.SOFT_HYPHEN, "") if tk.SOFT_HYPHEN in word else word
     if not unicodedata.is_normalized("NFKC", key):
         key = unicodedata.normalize("NFKC", key)
-    if _QUOTE_RE.search(key):
-        key = key.translate(tk._QUOTES)
-    return tk._DASH_RUN_RE.sub("-", key)
+    return tk._DASH_RUN_RE.sub("-", tk.fold_quotes(key))
 
 
 def _loose(chunk: str) -> str:
@@ -288,10 +283,7 @@ def _loose(chunk: str) -> str:
         return "".join(chunk.split()).replace("-", "")
     if tk.SOFT_HYPHEN in chunk or not unicodedata.is_normalized("NFKC", chunk):
         chunk = unicodedata.normalize("NFKC", chunk.replace(tk.SOFT_HYPHEN, ""))
-    key = "".join(chunk.split())
-    if _QUOTE_RE.search(key):
-        key = key.translate(tk._QUOTES)
-    return _DASH_RUN_RE.sub("", key)
+    return _DASH_RUN_RE.sub("", tk.fold_quotes("".join(chunk.split())))
 
 
 _DASH_RUN_RE = tk._DASH_RUN_RE
