@@ -352,28 +352,60 @@ assign_codes(Chunks *texts[2])
     return 0;
 }
 
-/* (bounds, codes, lengths, kinds) of one text, as Python objects. */
+/* array("q") of n integers: offsets and counts handed to Python at 8
+ * bytes each (a list would hold a 32-byte int object for each, and those
+ * stay in Python's small-object arenas long after they are freed). */
+static PyObject *
+int64_array(const Py_ssize_t *v, Py_ssize_t n)
+{
+    static PyObject *array_type = NULL;
+    if (array_type == NULL) {
+        PyObject *module = PyImport_ImportModule("array");
+        if (module == NULL)
+            return NULL;
+        array_type = PyObject_GetAttrString(module, "array");
+        Py_DECREF(module);
+        if (array_type == NULL)
+            return NULL;
+    }
+    PyObject *out = PyObject_CallFunction(array_type, "s", "q"), *view = NULL, *done = NULL;
+    int64_t *copy = NULL;
+    if (out == NULL || n == 0)
+        return out;
+    const char *bytes = (const char *)v;
+    if (sizeof(Py_ssize_t) != sizeof(int64_t)) {
+        copy = PyMem_New(int64_t, n);
+        if (copy == NULL) {
+            Py_DECREF(out);
+            return PyErr_NoMemory();
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            copy[i] = v[i];
+        bytes = (const char *)copy;
+    }
+    view = PyMemoryView_FromMemory((char *)bytes, n * (Py_ssize_t)sizeof(int64_t), PyBUF_READ);
+    if (view != NULL)
+        done = PyObject_CallMethod(out, "frombytes", "O", view);
+    Py_XDECREF(view);
+    PyMem_Free(copy);
+    if (done == NULL)
+        Py_CLEAR(out);
+    Py_XDECREF(done);
+    return out;
+}
+
+/* (bounds, codes, lengths, kinds) of one text, as Python objects: bounds
+ * and lengths as array("q"). */
 static PyObject *
 chunks_as_tuple(const Chunks *t)
 {
-    PyObject *bounds = PyList_New(2 * t->n + 1), *lengths = PyList_New(t->n), *codes = NULL, *kinds = NULL;
-    if (bounds == NULL || lengths == NULL)
+    PyObject *bounds = int64_array(t->bounds, 2 * t->n + 1), *lengths = NULL, *codes = NULL, *kinds = NULL;
+    if (bounds == NULL || (lengths = int64_array(t->lengths, t->n)) == NULL)
         goto fail;
-    for (Py_ssize_t i = 0; i <= 2 * t->n; i++) {
-        PyObject *v = PyLong_FromSsize_t(t->bounds[i]);
-        if (v == NULL)
-            goto fail;
-        PyList_SET_ITEM(bounds, i, v);
-    }
     Py_UCS4 maxchar = 0;
-    for (Py_ssize_t k = 0; k < t->n; k++) {
-        PyObject *v = PyLong_FromSsize_t(t->lengths[k]);
-        if (v == NULL)
-            goto fail;
-        PyList_SET_ITEM(lengths, k, v);
+    for (Py_ssize_t k = 0; k < t->n; k++)
         if (t->codes[k] > maxchar)
             maxchar = t->codes[k];
-    }
     codes = PyUnicode_New(t->n, maxchar);
     if (codes == NULL)
         goto fail;
@@ -1013,12 +1045,22 @@ span_across(SpanSide *old, SpanSide *new, Py_ssize_t ia, Py_ssize_t ja, Py_ssize
     return 1;
 }
 
-/* Read a side's arguments: text, bounds (a list of ints) and kinds (bytes). */
+/* Read a side's arguments: text, bounds (an array("q")) and kinds (bytes). */
 static int
 span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
 {
-    Py_ssize_t n = PyList_GET_SIZE(bounds), longest = 0;
+    Py_buffer view;
+    if (PyObject_GetBuffer(bounds, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view.itemsize != sizeof(int64_t) || view.format == NULL || strcmp(view.format, "q") != 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "unchanged_spans: bounds must be an array('q')");
+        return -1;
+    }
+    const int64_t *given = view.buf;
+    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(int64_t), longest = 0;
     if (n % 2 != 1 || PyBytes_GET_SIZE(kinds) != n / 2) {
+        PyBuffer_Release(&view);
         PyErr_SetString(PyExc_ValueError, "unchanged_spans: bounds and kinds do not match");
         return -1;
     }
@@ -1028,13 +1070,14 @@ span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
     side->chunks = n / 2;
     side->bounds = PyMem_New(Py_ssize_t, n);
     if (side->bounds == NULL) {
+        PyBuffer_Release(&view);
         PyErr_NoMemory();
         return -1;
     }
+    for (Py_ssize_t i = 0; i < n; i++)
+        side->bounds[i] = (Py_ssize_t)given[i];
+    PyBuffer_Release(&view);
     for (Py_ssize_t i = 0; i < n; i++) {
-        side->bounds[i] = PyLong_AsSsize_t(PyList_GET_ITEM(bounds, i));
-        if (side->bounds[i] == -1 && PyErr_Occurred())
-            return -1;
         if (side->bounds[i] < (i ? side->bounds[i - 1] : 0) || side->bounds[i] > PyUnicode_GET_LENGTH(text)) {
             PyErr_SetString(PyExc_ValueError, "unchanged_spans: bounds out of order or out of range");
             return -1;
@@ -1057,8 +1100,8 @@ unchanged_spans(PyObject *self, PyObject *args)
 {
     PyObject *kept, *texts[2], *bounds[2], *kinds[2];
     Py_ssize_t margin;
-    if (!PyArg_ParseTuple(args, "O!UO!SUO!Sn:unchanged_spans", &PyList_Type, &kept, &texts[0], &PyList_Type, &bounds[0],
-                          &kinds[0], &texts[1], &PyList_Type, &bounds[1], &kinds[1], &margin))
+    if (!PyArg_ParseTuple(args, "O!UOSUOSn:unchanged_spans", &PyList_Type, &kept, &texts[0], &bounds[0],
+                          &kinds[0], &texts[1], &bounds[1], &kinds[1], &margin))
         return NULL;
     SpanSide old = {0}, new = {0};
     Spans spans = {NULL, 0, 0};

@@ -766,14 +766,14 @@ def _inner_paragraph(chunk: str) -> bool:
     return any(gap_kind(gap) == PARAGRAPH for gap in re.findall(r"\s+", inner))
 
 
-def chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
-    """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k] is
-    where separator k starts and bounds[2k + 1] where chunk k starts (the
-    last bound is len(text)); keys[k] is chunk k with its whitespace folded
+def chunk_table(text: str) -> tuple["array[int]", list[str], list[int]]:
+    """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k]
+    (an array("q")) is where separator k starts and bounds[2k + 1] where
+    chunk k starts (the last bound is len(text)); keys[k] is chunk k with its whitespace folded
     (fold_chunks); kinds[k] the gap_kind of separator k, plus
     INNER_PARAGRAPH when chunk k holds a paragraph break."""
     chunks, seps = split_chunks(text)
-    bounds = list(accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
+    bounds = array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
     kinds = {sep: gap_kind(sep) for sep in set(seps)}
     return bounds, fold_chunks(chunks), [kinds[sep] | (INNER_PARAGRAPH if _inner_paragraph(chunk) else 0)
                                          for sep, chunk in zip(seps, chunks)]
@@ -805,9 +805,12 @@ def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     one character, the same for the same key in either text (encode_keys).
 
     Per text: (bounds, codes, lengths, kinds): bounds and kinds as in
-    chunk_table (kinds as bytes), codes a str of one character per chunk,
-    lengths the length of each key.  Compiled, the keys are compared by
-    hash and then character by character, and never made as strings."""
+    chunk_table (bounds as array("q"), kinds as bytes), codes a str of one
+    character per chunk, lengths the length of each key (array("q")).
+    Compiled, the keys are compared by hash and then character by
+    character, and never made as strings.  (Arrays, not lists: a 16 MB
+    one-line text has some 300,000 bounds, whose int objects took 10 MB of
+    small-object arenas that stayed resident through the comparison.)"""
     if _speedups is not None:
         return _speedups.chunk_codes(old_text, "\r" in old_text, new_text, "\r" in new_text)
     return _chunk_codes(old_text, new_text)
@@ -817,8 +820,8 @@ def _chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     old_bounds, old_keys, old_kinds = chunk_table(old_text)
     new_bounds, new_keys, new_kinds = chunk_table(new_text)
     old_codes, new_codes = _encode_keys(old_keys, new_keys)
-    return ((old_bounds, old_codes, list(map(len, old_keys)), bytes(old_kinds)),
-            (new_bounds, new_codes, list(map(len, new_keys)), bytes(new_kinds)))
+    return ((old_bounds, old_codes, array("q", map(len, old_keys)), bytes(old_kinds)),
+            (new_bounds, new_codes, array("q", map(len, new_keys)), bytes(new_kinds)))
 
 
 def fold_chunks(chunks: list[str]) -> list[str]:

@@ -377,7 +377,7 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
                 literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
     next_code = max(map(ord, old_codes + new_codes), default=0) + 1
     codes = [list(old_codes), list(new_codes)]
-    lengths = list(old_lengths)
+    lengths = array("q", old_lengths)
     changed = False
     for key, members in folded.items():
         others = literal_of.get(key, [])
@@ -473,7 +473,7 @@ def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> 
         if not long:
             out.append((bounds, codes, lengths, kinds))
             continue
-        new_bounds, new_codes, new_lengths, new_kinds = [], [], [], bytearray()
+        new_bounds, new_codes, new_lengths, new_kinds = array("q"), [], array("q"), bytearray()
         done = 0  # chunks before this one are copied
         for k in long:
             new_bounds += bounds[2 * done:2 * k + 1]  # separators and chunks done..k-1, separator k
@@ -485,7 +485,7 @@ def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> 
             piece_start = c0
             for s, e in _cut_points(text, c0, c1):
                 key = " ".join(text[piece_start:s].split())
-                new_bounds += [piece_start, s]
+                new_bounds.extend((piece_start, s))
                 new_codes.append(code(key))
                 new_lengths.append(len(key))
                 if tk._inner_paragraph(text[piece_start:s]):
@@ -513,7 +513,7 @@ def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
     old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
     MIN_KEPT_CHARS long.  Decided by the codes alone: where paragraph
     breaks differ is seen to afterwards (_paragraph_isolated)."""
-    old_key_ends = list(accumulate(old_lengths, initial=0))
+    old_key_ends = array("q", accumulate(old_lengths, initial=0))
     kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     i = j = 0
     for op, n in diff_strings(old_codes, new_codes, engine):
