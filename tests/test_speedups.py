@@ -435,3 +435,12 @@ def test_every_compiled_function_names_its_python_twin_and_the_twin_chooses_it()
         assert hasattr(module, attr), f"_speedups.{name} names {m.group(1)}, which does not exist"
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert f"_speedups.{name}" in source, f"{module_name} holds the twin of _speedups.{name} but does not choose it"
+
+
+def test_mmap_big_blocks_is_set_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("an allocator setting of glibc's")
+    assert C.mmap_big_blocks(128 * 1024) is True
+    assert C.mmap_big_blocks(0) is False  # refused: not a threshold

@@ -23,35 +23,48 @@ def _as_side(value: str | Side) -> Side:
     return value if isinstance(value, Side) else Side(text=value)
 
 
-def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
+def _word_totals(info) -> dict[str, int]:
     """Words in each text, as tk.count_words counts them.
 
-    `info` is (old_plan, new_plan, old_plain, new_plain, old_known,
-    new_known, counting): the chunk plans (None when the texts were
-    tokenised whole), each text's is_plain, the word count of its tokenised
-    stretches when known from the tokens (else None), and a _Counting of
-    the unchanged runs' words when they are being counted (else None).
-    Unchanged runs are counted once: their chunks differ only in
-    whitespace, which neither joins nor splits words, and every cut is at
-    whitespace.
-    """
-    old_plan, new_plan, old_plain, new_plain, old_known, new_known, counting = info
+    `info` is (unchanged, old_tokenised, new_tokenised) from _word_info:
+    the words of the unchanged runs (a count, or a _Counting still at it)
+    and of each text's tokenised stretches."""
+    unchanged, old_tokenised, new_tokenised = info
+    if isinstance(unchanged, _Counting):
+        unchanged = unchanged.result()
+    return {"old": unchanged + old_tokenised, "new": unchanged + new_tokenised}
 
-    def tokenised(text: str, side_plan, plain: bool, known: int | None) -> int:
-        if known is not None:
-            return known
+
+def _word_info(old_text: str, new_text: str, plans, plains, known, counting) -> tuple:
+    """What _word_totals needs, found while the chunk plans are at hand
+    (they are let go of before the word diff: a plan holds three Python ints
+    per stretch).
+
+    `plans` are the chunk plans (None, None when the texts were tokenised
+    whole), `plains` each text's is_plain, `known` the word count of each
+    text's tokenised stretches when the tokens tell it (else None), and
+    `counting` a _Counting of the unchanged runs' words when they are being
+    counted (else None).  Unchanged runs are counted once: their chunks
+    differ only in whitespace, which neither joins nor splits words, and
+    every cut is at whitespace.
+    """
+    old_plan, new_plan = plans
+
+    def tokenised(text: str, side_plan, plain: bool, count: int | None) -> int:
+        if count is not None:
+            return count
         if side_plan is None:
             return tk.count_words(text, plain)
         return tk.count_words_in(text, [(s, e) for s, e, run in side_plan if run is None], plain)
 
     if counting is not None:
-        unchanged = counting.result()
+        unchanged = counting
     elif old_plan is not None:
-        unchanged = tk.count_words_in(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
+        unchanged = tk.count_words_in(old_text, [(s, e) for s, e, run in old_plan if run is not None], plains[0])
     else:
         unchanged = 0
-    return {"old": unchanged + tokenised(old_text, old_plan, old_plain, old_known),
-            "new": unchanged + tokenised(new_text, new_plan, new_plain, new_known)}
+    return (unchanged, tokenised(old_text, old_plan, plains[0], known[0]),
+            tokenised(new_text, new_plan, plains[1], known[1]))
 
 
 # From this length on (characters of the old text) its unchanged runs'
@@ -108,9 +121,9 @@ def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool) -> tk.Tokens:
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
-             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
+             engine: str | None, totals: bool = True) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
-    what _word_totals needs to count each text's words."""
+    what _word_totals needs to count each text's words (None unless `totals`)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     judge = tk.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
@@ -137,14 +150,19 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     old_furniture = tk.drop_spans(old_t, comparison_marks(old_text, tk._tokenised_ranges(old_t)))
     new_furniture = tk.drop_spans(new_t, comparison_marks(new_text, tk._tokenised_ranges(new_t)))
     old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t, judge)
-    words = (*plan, old_plain, new_plain,
-             None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
-             None if new_furniture else _tokenised_words(new_t, new_plain, new_joins), counting)
-    if plan[0] is None:
+    words = None
+    if totals:
+        words = _word_info(old_text, new_text, plan, (old_plain, new_plain),
+                           (None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
+                            None if new_furniture else _tokenised_words(new_t, new_plain, new_joins)), counting)
+    whole = plan[0] is None
+    del plan  # (the counting thread keeps its own spans)
+    if whole:
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:
         ops = _diff_between_placeholders(old_t, new_t, engine, pinned)
     regions = _regions(ops)
+    del ops  # a tuple and an int per run: let go before the regions are worked on
     _align_to_boundaries(regions, old_t, new_t)
     regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
     regions = _absorb_short_equalities(regions, old_t, new_t)
@@ -168,9 +186,11 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
 def _compare(old_side: Side, new_side: Side, options: dict, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str) -> Comparison:
     old_t, new_t, regions, moves, words = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
+    for toks in (old_t, new_t):
+        tk.keep_for_build(toks, keys=bool(moves))
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
-    comparison.__dict__["_words"] = _word_totals(old_side.text, new_side.text, words)
+    comparison.__dict__["_words"] = _word_totals(words)
     return comparison
 
 
@@ -182,7 +202,7 @@ def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
     if old_text == new_text:
         return 0, 0
     with gc_paused():
-        old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None)
+        old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None, totals=False)
     inserted = sum(_count_words(new_t, r[3], r[4]) for r in regions if not r[0])
     deleted = sum(_count_words(old_t, r[1], r[2]) for r in regions if not r[0])
     for move in moves:
