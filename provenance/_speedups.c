@@ -22,7 +22,7 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
- *   mmap_big_blocks(threshold)  glibc's mallopt(M_MMAP_THRESHOLD): no twin
+ *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1691,7 +1691,7 @@ mmap_big_blocks(PyObject *self, PyObject *arg)
 }
 
 static PyMethodDef methods[] = {
-    {"mmap_big_blocks", mmap_big_blocks, METH_O,
+    {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},

@@ -505,7 +505,7 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
         # Freed big blocks go back to the system at once (glibc would keep
         # more and more of them on its heap): the peak memory of a 16 MB
         # one-line diff, 166 -> 144 MB.
-        _speedups.mmap_big_blocks(128 * 1024)
+        _speedups._mmap_big_blocks(1 << 20)
     stores: dict = {}
     try:
         old_side = _load_side(ctx, old, store_path, stores, original, whole_page)

@@ -442,5 +442,5 @@ def test_mmap_big_blocks_is_set_on_glibc():
 
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("an allocator setting of glibc's")
-    assert C.mmap_big_blocks(128 * 1024) is True
-    assert C.mmap_big_blocks(0) is False  # refused: not a threshold
+    assert C._mmap_big_blocks(128 * 1024) is True
+    assert C._mmap_big_blocks(0) is False  # refused: not a threshold

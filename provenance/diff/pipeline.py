@@ -26,45 +26,22 @@ def _as_side(value: str | Side) -> Side:
 def _word_totals(info) -> dict[str, int]:
     """Words in each text, as tk.count_words counts them.
 
-    `info` is (unchanged, old_tokenised, new_tokenised) from _word_info:
-    the words of the unchanged runs (a count, or a _Counting still at it)
-    and of each text's tokenised stretches."""
+    `info` is (unchanged, old_tokenised, new_tokenised) from _analyse: the
+    words of the unchanged runs (a count, or a _Counting still at it) and
+    of each text's tokenised stretches (all of it when there was no chunk
+    pass).  Unchanged runs are counted once: their chunks differ only in
+    whitespace, which neither joins nor splits words, and every cut is at
+    whitespace."""
     unchanged, old_tokenised, new_tokenised = info
     if isinstance(unchanged, _Counting):
         unchanged = unchanged.result()
     return {"old": unchanged + old_tokenised, "new": unchanged + new_tokenised}
 
 
-def _word_info(old_text: str, new_text: str, plans, plains, known, counting) -> tuple:
-    """What _word_totals needs, found while the chunk plans are at hand
-    (they are let go of before the word diff: a plan holds three Python ints
-    per stretch).
-
-    `plans` are the chunk plans (None, None when the texts were tokenised
-    whole), `plains` each text's is_plain, `known` the word count of each
-    text's tokenised stretches when the tokens tell it (else None), and
-    `counting` a _Counting of the unchanged runs' words when they are being
-    counted (else None).  Unchanged runs are counted once: their chunks
-    differ only in whitespace, which neither joins nor splits words, and
-    every cut is at whitespace.
-    """
-    old_plan, new_plan = plans
-
-    def tokenised(text: str, side_plan, plain: bool, count: int | None) -> int:
-        if count is not None:
-            return count
-        if side_plan is None:
-            return tk.count_words(text, plain)
-        return tk.count_words_in(text, [(s, e) for s, e, run in side_plan if run is None], plain)
-
-    if counting is not None:
-        unchanged = counting
-    elif old_plan is not None:
-        unchanged = tk.count_words_in(old_text, [(s, e) for s, e, run in old_plan if run is not None], plains[0])
-    else:
-        unchanged = 0
-    return (unchanged, tokenised(old_text, old_plan, plains[0], known[0]),
-            tokenised(new_text, new_plan, plains[1], known[1]))
+def _plan_spans(plan, runs: bool) -> list[tuple[int, int]]:
+    """The (start, end) of a chunk plan's unchanged runs (runs=True) or of
+    its stretches to tokenise."""
+    return [(s, e) for s, e, run in plan if (run is not None) == runs]
 
 
 # From this length on (characters of the old text) its unchanged runs'
@@ -128,35 +105,44 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     judge = tk.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
     plan = _plan_chunks(old_text, new_text, engine, judge)
-    pinned = plan[2] if plan is not None else ()
-    old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
-    counting = None
-    if plan is not None and old_plain and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
-        # The unchanged runs' words are counted in a thread (the compiled
-        # count lets go of the GIL) while this one goes on.
-        counting = _Counting(old_text, plan[0])
-    if plan is None:
-        old_t = _whole_tokens(old_text, keyer, old_plain)
-        new_t = _whole_tokens(new_text, keyer, new_plain)
-        plan = (None, None)
+    whole = plan is None
+    plans, pinned = ([None, None], ()) if whole else (list(plan[:2]), plan[2])
+    del plan
+    plains = (tk.is_plain(old_text), tk.is_plain(new_text))
+    unchanged: int | _Counting = 0
+    if not whole and totals:
+        if plains[0] and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
+            # The unchanged runs' words are counted in a thread (the compiled
+            # count lets go of the GIL) while this one goes on.
+            unchanged = _Counting(old_text, plans[0])
+        else:
+            unchanged = tk.count_words_in(old_text, _plan_spans(plans[0], True), plains[0])
+    sides: list[tk.Tokens] = []
+    counts: list[int | None] = []  # words of each text's tokenised stretches, where tokens cannot tell
+    for k, text in enumerate((old_text, new_text)):
+        if whole:
+            toks = _whole_tokens(text, keyer, plains[k])
+        else:
+            toks = _sparse_tokens(text, plans[k], keyer, plains[k])
+        # Page furniture (running heads, page numbers) of paged texts and
+        # layout marks (list bullets, contents leaders) leave the token
+        # lists: they are formatting, and never matched as words.
+        furniture = tk.drop_spans(toks, comparison_marks(text, tk._tokenised_ranges(toks)))
+        counts.append(None)
+        if totals and (furniture or not plains[k]):
+            counts[-1] = tk.count_words(text, plains[k]) if whole else \
+                tk.count_words_in(text, _plan_spans(plans[k], False), plains[k])
+        plans[k] = None  # a tuple and three ints per stretch: let go of before the word diff
+        sides.append(toks)
+    old_t, new_t = sides
+    if whole:
         judge = None  # its lexicon comes cheaper from the tokens
-    else:
-        plan = plan[:2]
-        old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
-        new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
-    # Page furniture (running heads, page numbers) of paged texts and layout
-    # marks (list bullets, contents leaders) leave the token lists: they are
-    # formatting, and never matched as words.
-    old_furniture = tk.drop_spans(old_t, comparison_marks(old_text, tk._tokenised_ranges(old_t)))
-    new_furniture = tk.drop_spans(new_t, comparison_marks(new_text, tk._tokenised_ranges(new_t)))
-    old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t, judge)
+    joins = tk.join_line_break_hyphens(old_t, new_t, judge)
     words = None
     if totals:
-        words = _word_info(old_text, new_text, plan, (old_plain, new_plain),
-                           (None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
-                            None if new_furniture else _tokenised_words(new_t, new_plain, new_joins)), counting)
-    whole = plan[0] is None
-    del plan  # (the counting thread keeps its own spans)
+        words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
+                              for count, toks, plain, n in zip(counts, sides, plains, joins)))
+    del sides
     if whole:
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:
