@@ -20,15 +20,16 @@ ABSORB_MAX_CHARS = 4
 
 
 def _regions(ops: list[tuple[str, int]]) -> list[list]:
+    # (A region's end is the next one's start: one int object for both.)
     regions: list[list] = []
     a = b = 0
     for op, n in ops:
         if not n:
             continue
         if op == "=":
-            regions.append([True, a, a + n, b, b + n])
-            a += n
-            b += n
+            a1, b1 = a + n, b + n
+            regions.append([True, a, a1, b, b1])
+            a, b = a1, b1
             continue
         if not regions or regions[-1][0]:
             regions.append([False, a, a, b, b])
