@@ -303,17 +303,24 @@ same_key(const Chunks *u, Py_ssize_t j, const Chunks *v, Py_ssize_t k)
 }
 
 /* A key's code: one character per distinct key, in order of first
- * appearance, old text first, skipping NUL and surrogates (diff._encode). */
+ * appearance, old text first, skipping NUL and surrogates (diff._encode).
+ * A slot is 16 bytes: the key's hash, where it was first seen (text s,
+ * chunk k as 2k + s + 1; 0: empty) and its code.  (Pointer and index in
+ * full made it 32: a 16 MB one-line pair's table took 32 MB, the peak of
+ * the chunk pass.) */
 typedef struct {
     uint64_t hash;
-    const Chunks *owner;  /* where the key was first seen; NULL: empty slot */
-    Py_ssize_t k;
+    uint32_t seen;
     Py_UCS4 code;
 } Slot;
 
 static int
 assign_codes(Chunks *texts[2])
 {
+    if (texts[0]->n >= 0x7FFFFFFF || texts[1]->n >= 0x7FFFFFFF) {
+        PyErr_SetString(PyExc_ValueError, "more chunks than chunk_codes numbers");
+        return -1;
+    }
     size_t size = 1024;
     while (size < 2 * (size_t)(texts[0]->n + texts[1]->n))
         size *= 2;
@@ -335,15 +342,17 @@ assign_codes(Chunks *texts[2])
             size_t at = (size_t)(t->hashes[k] ^ (t->hashes[k] >> 32)) & (size - 1);
             /* Equal hashes are checked character by character: two keys
              * share a code only when they are equal. */
-            while (slots[at].owner != NULL && !same_key(slots[at].owner, slots[at].k, t, k))
+            while (slots[at].seen != 0 &&
+                   (slots[at].hash != t->hashes[k] ||
+                    !same_key(texts[(slots[at].seen - 1) & 1], (Py_ssize_t)((slots[at].seen - 1) >> 1), t, k)))
                 at = (at + 1) & (size - 1);
-            if (slots[at].owner == NULL) {
+            if (slots[at].seen == 0) {
                 if (next > 0x10FFFF) {
                     PyMem_Free(slots);
                     PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
                     return -1;
                 }
-                slots[at] = (Slot){t->hashes[k], t, k, next};
+                slots[at] = (Slot){t->hashes[k], (uint32_t)(2 * k + s + 1), next};
                 next = next == 0xD7FF ? 0xE000 : next + 1;
             }
             t->codes[k] = slots[at].code;
