@@ -310,17 +310,16 @@ class Tokens:
         return self.ends[i - 1]
 
 
-def keep_for_build(toks: Tokens, keys: bool) -> None:
+def keep_for_build(toks: Tokens) -> None:
     """Let go of what the last step of a comparison (diff/build.py) does not
-    read: the gaps (once their kinds are known), the placeholders, and the
-    keys unless `keys` (moves compare theirs).  At 16 MB with 20% edits the
-    gaps and keys are two lists of 8 bytes a token, some 50 MB a side, held
+    read: the gaps (once their kinds are known), the keys (a move's are
+    taken first) and the placeholders.  At 16 MB with 20% edits the gaps
+    and keys are two lists of 8 bytes a token, some 50 MB a side, held
     while the changes are made."""
     toks.gap_kinds  # (made from the gaps)
     toks.gaps = []
+    toks.keys = []
     toks.placeholders = {}
-    if not keys:
-        toks.keys = []
 
 
 def gap_kind(gap: str) -> int:

@@ -15,7 +15,7 @@ from .chunks import _diff_between_placeholders, _plan_chunks, _sparse_tokens
 from .model import Comparison, Segment, Side, gc_paused
 from .moves import _Move, _count_words, _find_moves
 from .myers import _encode, _engine, diff_strings
-from .regions import _absorb_short_equalities, _align_to_boundaries, _regions
+from .regions import _absorb_short_equalities, _align_to_boundaries, _columns, _regions
 
 
 
@@ -172,8 +172,11 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
 def _compare(old_side: Side, new_side: Side, options: dict, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str) -> Comparison:
     old_t, new_t, regions, moves, words = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
+    for move in moves:  # (the build compares a moved passage's keys, and no others)
+        move.keys = (old_t.keys[move.a0:move.a1], new_t.keys[move.b0:move.b1])
     for toks in (old_t, new_t):
-        tk.keep_for_build(toks, keys=bool(moves))
+        tk.keep_for_build(toks)
+    regions = _columns(regions)  # (compact while the changes are made)
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
     comparison.__dict__["_words"] = _word_totals(words)

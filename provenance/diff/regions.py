@@ -11,6 +11,9 @@ a1 - a0 == b1 - b0; change regions have at least one side non-empty.
 from __future__ import annotations
 
 
+from array import array
+from operator import itemgetter
+
 from .. import tokens as tk
 
 
@@ -132,3 +135,13 @@ def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens
         out.append(region)
         i += 1
     return out
+
+
+def _columns(regions: list[list]) -> tuple:
+    """The regions as columns, for the build, which reads each once in
+    order: equal as bytes, a0, a1, b0 and b1 as array("q") (33 bytes a
+    region, against some 130 for a list and its int objects: 400,000
+    regions at 4 MB with 20% edits).  zip(*columns) gives the regions back
+    as tuples."""
+    return (bytes(map(itemgetter(0), regions)),
+            *(array("q", map(itemgetter(k), regions)) for k in (1, 2, 3, 4)))
