@@ -310,16 +310,16 @@ class Tokens:
         return self.ends[i - 1]
 
 
-def keep_for_build(toks: Tokens) -> None:
-    """Let go of what the last step of a comparison (diff/build.py) does not
-    read: the gaps (once their kinds are known), the keys (a move's are
-    taken first) and the placeholders.  At 16 MB with 20% edits the gaps
-    and keys are two lists of 8 bytes a token, some 50 MB a side, held
-    while the changes are made."""
-    toks.gap_kinds  # (made from the gaps)
-    toks.gaps = []
-    toks.keys = []
-    toks.placeholders = {}
+def let_go(toks: Tokens, *fields: str) -> None:
+    """Let go of token list fields the steps left do not read: "gaps" (their
+    kinds are made first: the word diff, the alignment and the build read
+    those), "keys" and "placeholders" (the build reads neither; a moved
+    passage's keys are taken with the move).  At 16 MB with 20% edits the
+    gaps and keys are two lists of 8 bytes a token, some 50 MB a side."""
+    for name in fields:
+        if name == "gaps":
+            toks.gap_kinds  # (made from the gaps)
+        setattr(toks, name, {} if name == "placeholders" else [])
 
 
 def gap_kind(gap: str) -> int:

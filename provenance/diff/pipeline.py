@@ -138,6 +138,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     if whole:
         judge = None  # its lexicon comes cheaper from the tokens
     joins = tk.join_line_break_hyphens(old_t, new_t, judge)
+    for toks in sides:
+        tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
     words = None
     if totals:
         words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
@@ -175,7 +177,7 @@ def _compare(old_side: Side, new_side: Side, options: dict, strict: bool, ignore
     for move in moves:  # (the build compares a moved passage's keys, and no others)
         move.keys = (old_t.keys[move.a0:move.a1], new_t.keys[move.b0:move.b1])
     for toks in (old_t, new_t):
-        tk.keep_for_build(toks)
+        tk.let_go(toks, "keys", "placeholders")
     regions = _columns(regions)  # (compact while the changes are made)
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
