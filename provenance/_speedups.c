@@ -804,8 +804,8 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
 /* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
  * plan with run None cut into plain tokens, each unchanged run one token
  * "\0<run>" spanning it.  Returns (literals, gaps, starts, ends,
- * placeholders, word_prefix): placeholders maps a token index to its run's
- * (start, end); word_prefix[i] counts the word tokens before token i
+ * placeholders, word_prefix): placeholders the set of the runs' token
+ * indices (starts and ends give each run); word_prefix[i] counts the word tokens before token i
  * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
  * of 64-bit integers. */
 static PyObject *
@@ -820,7 +820,7 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PyDict_New(), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
+    Sparse out = {PyList_New(0), PyList_New(0), PySet_New(NULL), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
     if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || int64s_push(&out.word_prefix, 0) < 0)
         goto done;
@@ -838,10 +838,8 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             Py_ssize_t n = PyLong_AsSsize_t(run);
             if (n == -1 && PyErr_Occurred())
                 goto done;
-            PyObject *where = Py_BuildValue("nn", start, end);
             PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(out.literals));
-            int r = where && index ? PyDict_SetItem(out.placeholders, index, where) : -1;
-            Py_XDECREF(where);
+            int r = index ? PySet_Add(out.placeholders, index) : -1;
             Py_XDECREF(index);
             if (r < 0 || append_token(&out, text, prev_end, start, end, PyUnicode_FromFormat("%c%zd", 0, n), 0) < 0)
                 goto done;

@@ -267,9 +267,10 @@ class Tokens:
     keys: list[str]
     starts: "array[int] | list[int]"
     ends: "array[int] | list[int]"
-    # Sparse token lists (the chunk pass, diff/chunks.py): token index -> (start, end)
-    # of an unchanged run standing in as one token.
-    placeholders: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Sparse token lists (the chunk pass, diff/chunks.py): the indices of the
+    # tokens that stand in for an unchanged run each (starts and ends give the
+    # run; a set, not a dict of (start, end): 120 bytes a run less).
+    placeholders: set[int] = field(default_factory=set)
     _gap_kinds: bytes | None = None
 
     def __len__(self) -> int:
@@ -319,7 +320,7 @@ def let_go(toks: Tokens, *fields: str) -> None:
     for name in fields:
         if name == "gaps":
             toks.gap_kinds  # (made from the gaps)
-        setattr(toks, name, {} if name == "placeholders" else [])
+        setattr(toks, name, set() if name == "placeholders" else [])
 
 
 def gap_kind(gap: str) -> int:
@@ -470,7 +471,7 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
             furniture_gaps.append(end - removed_before)
     side.__dict__["_furniture_gaps"] = [j for j in furniture_gaps if j > 0]
     if placeholders:
-        side.placeholders = {k - bisect.bisect_left(drop, k): v for k, v in placeholders.items()}
+        side.placeholders = {k - bisect.bisect_left(drop, k) for k in placeholders}
     side._gap_kinds = None
     side.__dict__.pop("_word_prefix", None)
     return dropped_words
@@ -497,7 +498,8 @@ def _tokenised_ranges(side: Tokens) -> list[tuple[int, int]]:
     if not side.placeholders:
         return [(0, len(side.text))]
     ranges, done = [], 0
-    for start, end in sorted(side.placeholders.values()):
+    for k in sorted(side.placeholders):
+        start, end = side.starts[k], side.ends[k]
         if start > done:
             ranges.append((done, start))
         done = end
@@ -722,7 +724,7 @@ def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None =
             joins[n] += 1
             if side.placeholders:
                 removed = last - first
-                side.placeholders = {(k - removed if k > last else k): v for k, v in side.placeholders.items()}
+                side.placeholders = {k - removed if k > last else k for k in side.placeholders}
     return joins[0], joins[1]
 
 

@@ -822,14 +822,14 @@ def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     if not literals:
         return tk.Tokens(text, [], [], [], [], [])
     lengths = list(map(len, pieces))
-    placeholders: dict[int, tuple[int, int]] = {}
+    placeholders: set[int] = set()
     i = -1
     for start, end, n in plan:
         if n is not None:
             i = literals.index("\x00", i + 1)
             literals[i] = f"\x00{n}"
             lengths[2 * i + 1] = end - start  # the run's length in the text
-            placeholders[i] = (start, end)
+            placeholders.add(i)
     bounds = list(accumulate(lengths, initial=0))
     starts, ends = bounds[1:-1:2], bounds[2::2]
     if len(joined) >= tk.COMPACT_MIN_CHARS:  # what is tokenised is long (see tokenize)
@@ -846,7 +846,7 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     starts = array("q")
     ends = array("q")
     keys: list[str] = []
-    placeholders: dict[int, tuple[int, int]] = {}
+    placeholders: set[int] = set()
     compact = len(text) >= tk.COMPACT_MIN_CHARS  # as the whole text would be
     prev_end = 0
     for start, end, n in plan:
@@ -857,7 +857,7 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
             gaps.append(text[prev_end:start])
             starts.append(start)
             ends.append(end)
-            placeholders[len(literals) - 1] = (start, end)
+            placeholders.add(len(literals) - 1)
         else:
             part = tk.tokenize(text[start:end], keyer, offset=start, compact=compact, plain=plain)
             if part.literals:
