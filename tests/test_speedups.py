@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from array import array
 import sys
 from pathlib import Path
 
@@ -91,6 +92,17 @@ def test_chunk_codes_of_many_distinct_chunks_skip_surrogates():
     assert len(set(codes)) == len(codes) and not any("\ud800" <= c <= "\udfff" for c in codes)
 
 
+def test_chunk_tables_are_machine_integer_arrays_in_both_twins():
+    # Bounds and key lengths as array("q"), 8 bytes each, not lists of int
+    # objects (which stayed resident through a huge comparison).
+    old, new = "Ab. Cd. Ef gh.\n\nIj.", "Ab. Cd! Ef  gh. Ij."
+    for got in (C.chunk_codes(old, False, new, False), tk._chunk_codes(old, new)):
+        for text, (bounds, _, lengths, _) in zip((old, new), got):
+            assert isinstance(bounds, array) and bounds.typecode == "q"
+            assert isinstance(lengths, array) and lengths.typecode == "q"
+            assert bounds[-1] == len(text) and len(bounds) == 2 * len(lengths) + 1
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError):
         C.chunk_codes(b"abc", False, "abc", False)
@@ -103,6 +115,10 @@ def test_bad_arguments_are_refused():
         C.unchanged_spans([], "Ab. Cd. Ef.", ob[:-1], ok, "Ab. Cd! Ef.", nb, nk, 2)
     with pytest.raises(ValueError):
         C.unchanged_spans([], "Ab.", ob, ok, "Ab. Cd! Ef.", nb, nk, 2)
+    with pytest.raises(TypeError):  # bounds as a list, or an array of another width
+        C.unchanged_spans([], "Ab. Cd. Ef.", list(ob), ok, "Ab. Cd! Ef.", nb, nk, 2)
+    with pytest.raises(TypeError):
+        C.unchanged_spans([], "Ab. Cd. Ef.", array("i", ob), ok, "Ab. Cd! Ef.", nb, nk, 2)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -419,3 +435,12 @@ def test_every_compiled_function_names_its_python_twin_and_the_twin_chooses_it()
         assert hasattr(module, attr), f"_speedups.{name} names {m.group(1)}, which does not exist"
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert f"_speedups.{name}" in source, f"{module_name} holds the twin of _speedups.{name} but does not choose it"
+
+
+def test_mmap_big_blocks_is_set_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("an allocator setting of glibc's")
+    assert C._mmap_big_blocks(128 * 1024) is True
+    assert C._mmap_big_blocks(0) is False  # refused: not a threshold
