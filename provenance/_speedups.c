@@ -25,6 +25,7 @@
  *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.chunks._unmatched_loose_py
+ *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -305,17 +306,24 @@ same_key(const Chunks *u, Py_ssize_t j, const Chunks *v, Py_ssize_t k)
 }
 
 /* A key's code: one character per distinct key, in order of first
- * appearance, old text first, skipping NUL and surrogates (diff._encode). */
+ * appearance, old text first, skipping NUL and surrogates (diff._encode).
+ * A slot is 16 bytes: the key's hash, where it was first seen (text s,
+ * chunk k as 2k + s + 1; 0: empty) and its code.  (Pointer and index in
+ * full made it 32: a 16 MB one-line pair's table took 32 MB, the peak of
+ * the chunk pass.) */
 typedef struct {
     uint64_t hash;
-    const Chunks *owner;  /* where the key was first seen; NULL: empty slot */
-    Py_ssize_t k;
+    uint32_t seen;
     Py_UCS4 code;
 } Slot;
 
 static int
 assign_codes(Chunks *texts[2])
 {
+    if (texts[0]->n >= 0x7FFFFFFF || texts[1]->n >= 0x7FFFFFFF) {
+        PyErr_SetString(PyExc_ValueError, "more chunks than chunk_codes numbers");
+        return -1;
+    }
     size_t size = 1024;
     while (size < 2 * (size_t)(texts[0]->n + texts[1]->n))
         size *= 2;
@@ -337,15 +345,17 @@ assign_codes(Chunks *texts[2])
             size_t at = (size_t)(t->hashes[k] ^ (t->hashes[k] >> 32)) & (size - 1);
             /* Equal hashes are checked character by character: two keys
              * share a code only when they are equal. */
-            while (slots[at].owner != NULL && !same_key(slots[at].owner, slots[at].k, t, k))
+            while (slots[at].seen != 0 &&
+                   (slots[at].hash != t->hashes[k] ||
+                    !same_key(texts[(slots[at].seen - 1) & 1], (Py_ssize_t)((slots[at].seen - 1) >> 1), t, k)))
                 at = (at + 1) & (size - 1);
-            if (slots[at].owner == NULL) {
+            if (slots[at].seen == 0) {
                 if (next > 0x10FFFF) {
                     PyMem_Free(slots);
                     PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
                     return -1;
                 }
-                slots[at] = (Slot){t->hashes[k], t, k, next};
+                slots[at] = (Slot){t->hashes[k], (uint32_t)(2 * k + s + 1), next};
                 next = next == 0xD7FF ? 0xE000 : next + 1;
             }
             t->codes[k] = slots[at].code;
@@ -355,28 +365,60 @@ assign_codes(Chunks *texts[2])
     return 0;
 }
 
-/* (bounds, codes, lengths, kinds) of one text, as Python objects. */
+/* array("q") of n integers: offsets and counts handed to Python at 8
+ * bytes each (a list would hold a 32-byte int object for each, and those
+ * stay in Python's small-object arenas long after they are freed). */
+static PyObject *
+int64_array(const Py_ssize_t *v, Py_ssize_t n)
+{
+    static PyObject *array_type = NULL;
+    if (array_type == NULL) {
+        PyObject *module = PyImport_ImportModule("array");
+        if (module == NULL)
+            return NULL;
+        array_type = PyObject_GetAttrString(module, "array");
+        Py_DECREF(module);
+        if (array_type == NULL)
+            return NULL;
+    }
+    PyObject *out = PyObject_CallFunction(array_type, "s", "q"), *view = NULL, *done = NULL;
+    int64_t *copy = NULL;
+    if (out == NULL || n == 0)
+        return out;
+    const char *bytes = (const char *)v;
+    if (sizeof(Py_ssize_t) != sizeof(int64_t)) {
+        copy = PyMem_New(int64_t, n);
+        if (copy == NULL) {
+            Py_DECREF(out);
+            return PyErr_NoMemory();
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            copy[i] = v[i];
+        bytes = (const char *)copy;
+    }
+    view = PyMemoryView_FromMemory((char *)bytes, n * (Py_ssize_t)sizeof(int64_t), PyBUF_READ);
+    if (view != NULL)
+        done = PyObject_CallMethod(out, "frombytes", "O", view);
+    Py_XDECREF(view);
+    PyMem_Free(copy);
+    if (done == NULL)
+        Py_CLEAR(out);
+    Py_XDECREF(done);
+    return out;
+}
+
+/* (bounds, codes, lengths, kinds) of one text, as Python objects: bounds
+ * and lengths as array("q"). */
 static PyObject *
 chunks_as_tuple(const Chunks *t)
 {
-    PyObject *bounds = PyList_New(2 * t->n + 1), *lengths = PyList_New(t->n), *codes = NULL, *kinds = NULL;
-    if (bounds == NULL || lengths == NULL)
+    PyObject *bounds = int64_array(t->bounds, 2 * t->n + 1), *lengths = NULL, *codes = NULL, *kinds = NULL;
+    if (bounds == NULL || (lengths = int64_array(t->lengths, t->n)) == NULL)
         goto fail;
-    for (Py_ssize_t i = 0; i <= 2 * t->n; i++) {
-        PyObject *v = PyLong_FromSsize_t(t->bounds[i]);
-        if (v == NULL)
-            goto fail;
-        PyList_SET_ITEM(bounds, i, v);
-    }
     Py_UCS4 maxchar = 0;
-    for (Py_ssize_t k = 0; k < t->n; k++) {
-        PyObject *v = PyLong_FromSsize_t(t->lengths[k]);
-        if (v == NULL)
-            goto fail;
-        PyList_SET_ITEM(lengths, k, v);
+    for (Py_ssize_t k = 0; k < t->n; k++)
         if (t->codes[k] > maxchar)
             maxchar = t->codes[k];
-    }
     codes = PyUnicode_New(t->n, maxchar);
     if (codes == NULL)
         goto fail;
@@ -765,8 +807,8 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
 /* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
  * plan with run None cut into plain tokens, each unchanged run one token
  * "\0<run>" spanning it.  Returns (literals, gaps, starts, ends,
- * placeholders, word_prefix): placeholders maps a token index to its run's
- * (start, end); word_prefix[i] counts the word tokens before token i
+ * placeholders, word_prefix): placeholders the set of the runs' token
+ * indices (starts and ends give each run); word_prefix[i] counts the word tokens before token i
  * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
  * of 64-bit integers. */
 static PyObject *
@@ -781,7 +823,7 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PyDict_New(), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
+    Sparse out = {PyList_New(0), PyList_New(0), PySet_New(NULL), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
     if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || int64s_push(&out.word_prefix, 0) < 0)
         goto done;
@@ -799,10 +841,8 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             Py_ssize_t n = PyLong_AsSsize_t(run);
             if (n == -1 && PyErr_Occurred())
                 goto done;
-            PyObject *where = Py_BuildValue("nn", start, end);
             PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(out.literals));
-            int r = where && index ? PyDict_SetItem(out.placeholders, index, where) : -1;
-            Py_XDECREF(where);
+            int r = index ? PySet_Add(out.placeholders, index) : -1;
             Py_XDECREF(index);
             if (r < 0 || append_token(&out, text, prev_end, start, end, PyUnicode_FromFormat("%c%zd", 0, n), 0) < 0)
                 goto done;
@@ -1016,12 +1056,22 @@ span_across(SpanSide *old, SpanSide *new, Py_ssize_t ia, Py_ssize_t ja, Py_ssize
     return 1;
 }
 
-/* Read a side's arguments: text, bounds (a list of ints) and kinds (bytes). */
+/* Read a side's arguments: text, bounds (an array("q")) and kinds (bytes). */
 static int
 span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
 {
-    Py_ssize_t n = PyList_GET_SIZE(bounds), longest = 0;
+    Py_buffer view;
+    if (PyObject_GetBuffer(bounds, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view.itemsize != sizeof(int64_t) || view.format == NULL || strcmp(view.format, "q") != 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "unchanged_spans: bounds must be an array('q')");
+        return -1;
+    }
+    const int64_t *given = view.buf;
+    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(int64_t), longest = 0;
     if (n % 2 != 1 || PyBytes_GET_SIZE(kinds) != n / 2) {
+        PyBuffer_Release(&view);
         PyErr_SetString(PyExc_ValueError, "unchanged_spans: bounds and kinds do not match");
         return -1;
     }
@@ -1031,13 +1081,14 @@ span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
     side->chunks = n / 2;
     side->bounds = PyMem_New(Py_ssize_t, n);
     if (side->bounds == NULL) {
+        PyBuffer_Release(&view);
         PyErr_NoMemory();
         return -1;
     }
+    for (Py_ssize_t i = 0; i < n; i++)
+        side->bounds[i] = (Py_ssize_t)given[i];
+    PyBuffer_Release(&view);
     for (Py_ssize_t i = 0; i < n; i++) {
-        side->bounds[i] = PyLong_AsSsize_t(PyList_GET_ITEM(bounds, i));
-        if (side->bounds[i] == -1 && PyErr_Occurred())
-            return -1;
         if (side->bounds[i] < (i ? side->bounds[i - 1] : 0) || side->bounds[i] > PyUnicode_GET_LENGTH(text)) {
             PyErr_SetString(PyExc_ValueError, "unchanged_spans: bounds out of order or out of range");
             return -1;
@@ -1060,8 +1111,8 @@ unchanged_spans(PyObject *self, PyObject *args)
 {
     PyObject *kept, *texts[2], *bounds[2], *kinds[2];
     Py_ssize_t margin;
-    if (!PyArg_ParseTuple(args, "O!UO!SUO!Sn:unchanged_spans", &PyList_Type, &kept, &texts[0], &PyList_Type, &bounds[0],
-                          &kinds[0], &texts[1], &PyList_Type, &bounds[1], &kinds[1], &margin))
+    if (!PyArg_ParseTuple(args, "O!UOSUOSn:unchanged_spans", &PyList_Type, &kept, &texts[0], &bounds[0],
+                          &kinds[0], &texts[1], &bounds[1], &kinds[1], &margin))
         return NULL;
     SpanSide old = {0}, new = {0};
     Spans spans = {NULL, 0, 0};
@@ -1774,7 +1825,31 @@ set_hash_mask(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* Big blocks always from mmap, so that a freed one goes back to the system
+ * at once.  glibc otherwise raises its mmap threshold to the size of each
+ * mmap'ed block freed (up to 32 MB): after the chunk pass frees its tables,
+ * every later array under that size comes from the heap, whose freed pages
+ * stay resident (a 16 MB one-line diff peaked 22 MB higher). */
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+static PyObject *
+mmap_big_blocks(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t threshold = PyLong_AsSsize_t(arg);
+    if (threshold == -1 && PyErr_Occurred())
+        return NULL;
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    if (threshold > 0 && threshold <= INT_MAX && mallopt(M_MMAP_THRESHOLD, (int)threshold) == 1)
+        Py_RETURN_TRUE;
+#endif
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
+    {"_mmap_big_blocks", mmap_big_blocks, METH_O,
+     "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
+     "Returns whether it was set. No Python twin (an allocator setting)."},
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},
     {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "_sparse_tokens of a plain text, as lists. Python twin: provenance.diff.chunks._sparse_tokens"},
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},

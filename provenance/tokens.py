@@ -295,20 +295,22 @@ class Tokens:
     keys: list[str]
     starts: "array[int] | list[int]"
     ends: "array[int] | list[int]"
-    # Sparse token lists (the chunk pass, diff/chunks.py): token index -> (start, end)
-    # of an unchanged run standing in as one token.
-    placeholders: dict[int, tuple[int, int]] = field(default_factory=dict)
-    _gap_kinds: list[int] | None = None
+    # Sparse token lists (the chunk pass, diff/chunks.py): the indices of the
+    # tokens that stand in for an unchanged run each (starts and ends give the
+    # run; a set, not a dict of (start, end): 120 bytes a run less).
+    placeholders: set[int] = field(default_factory=set)
+    _gap_kinds: bytes | None = None
 
     def __len__(self) -> int:
         return len(self.literals)
 
     @property
-    def gap_kinds(self) -> list[int]:
-        """GLUED, SPACE or PARAGRAPH for the gap before each token."""
+    def gap_kinds(self) -> bytes:
+        """GLUED, SPACE, PARAGRAPH or FURNITURE for the gap before each
+        token (a byte each: a list would cost 8 bytes a token)."""
         if self._gap_kinds is None:
             kinds = {g: gap_kind(g) for g in set(self.gaps)}
-            self._gap_kinds = list(map(kinds.__getitem__, self.gaps))
+            self._gap_kinds = bytes(map(kinds.__getitem__, self.gaps))
         return self._gap_kinds
 
     def word_prefix(self) -> list[int]:
@@ -338,6 +340,18 @@ class Tokens:
         if i == 0:
             return self.starts[0] if self.starts else 0
         return self.ends[i - 1]
+
+
+def let_go(toks: Tokens, *fields: str) -> None:
+    """Let go of token list fields the steps left do not read: "gaps" (their
+    kinds are made first: the word diff, the alignment and the build read
+    those), "keys" and "placeholders" (the build reads neither; a moved
+    passage's keys are taken with the move).  At 16 MB with 20% edits the
+    gaps and keys are two lists of 8 bytes a token, some 50 MB a side."""
+    for name in fields:
+        if name == "gaps":
+            toks.gap_kinds  # (made from the gaps)
+        setattr(toks, name, set() if name == "placeholders" else [])
 
 
 def gap_kind(gap: str) -> int:
@@ -488,7 +502,7 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
             furniture_gaps.append(end - removed_before)
     side.__dict__["_furniture_gaps"] = [j for j in furniture_gaps if j > 0]
     if placeholders:
-        side.placeholders = {k - bisect.bisect_left(drop, k): v for k, v in placeholders.items()}
+        side.placeholders = {k - bisect.bisect_left(drop, k) for k in placeholders}
     side._gap_kinds = None
     side.__dict__.pop("_word_prefix", None)
     return dropped_words
@@ -515,7 +529,8 @@ def _tokenised_ranges(side: Tokens) -> list[tuple[int, int]]:
     if not side.placeholders:
         return [(0, len(side.text))]
     ranges, done = [], 0
-    for start, end in sorted(side.placeholders.values()):
+    for k in sorted(side.placeholders):
+        start, end = side.starts[k], side.ends[k]
         if start > done:
             ranges.append((done, start))
         done = end
@@ -551,15 +566,16 @@ class BreakJudge:
     ("Lavrov-" / "Zarif"), and so does a half with no vowel ("NP-" /
     "NSA").  Failing that, the hyphenated spelling occurring in either
     text, or both halves occurring on their own ("high-" / "level"), make
-    it real; and a break at a legal hyphenation point of the joined word
-    (pyphen's LibreOffice en_US dictionary) makes it layout: "PART-" /
-    "ICULAR", "Inci-" / "dental", and a word of a changed passage that
-    neither text has whole.  The dictionary cannot tell a compound whose
-    halves are not both words ("de-" / "facto") from such a break: it is
-    joined (on the licence revision pairs of benchmarks/invariance.py that
-    costs 2 cases of 48 under the hyphenating styles, against 5 without the
-    dictionary).  The dictionary and the word counts are loaded only when a
-    hyphen gets that far.
+    it real; a break at no legal hyphenation point of the joined word
+    (pyphen's LibreOffice en_US dictionary) is real.  At a legal point, an
+    English word list (provenance/wordlist.py) decides: the joined word in
+    it is layout ("PART-" / "ICULAR", "Inci-" / "dental", a word of a
+    changed passage that neither text has whole), else a half that is a
+    word makes a compound ("de-" / "facto", "three-" / "dimensional").
+    Without the word list the dictionary joined those compounds: it kept
+    35% of the corpus's compounds that no text attests, against 90% with it
+    (benchmarks/hyphens.py).  The dictionary, the word list and the word
+    counts are loaded only when a hyphen gets that far.
     """
 
     def __init__(self, old_text: str, new_text: str, lexicon: set[str] | None = None):
@@ -633,7 +649,19 @@ class BreakJudge:
             return False  # the compound is spelled so elsewhere
         if self._count(lower_left, self._halves(lower_left)) and self._count(lower_right, self._halves(lower_right)):
             return False  # two words of their own: "high-" / "level"
-        return legal if legal is not None else len(left) in hyphenation_points(lower_left + lower_right)
+        if legal is None and len(left) not in hyphenation_points(lower_left + lower_right):
+            return False
+        # A legal point, and no text settles it.  The dictionary breaks compounds
+        # as readily as words ("de-fac-to"), so the word list is asked: a known
+        # joined word is layout; else a left half that is a word, or a right
+        # half that is a word of four letters or more, makes it a compound
+        # ("de-" / "facto", "dramatico-" / "musical"; a shorter right half is
+        # more often a suffix the list happens to hold: "relicens-" / "ing").
+        from . import wordlist
+
+        if wordlist.is_word(lower_left + lower_right):
+            return True
+        return not (wordlist.is_word(lower_left) or (len(lower_right) >= 4 and wordlist.is_word(lower_right)))
 
     @property
     def _dictionary_first(self) -> bool:
@@ -759,7 +787,7 @@ def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None =
             joins[n] += 1
             if side.placeholders:
                 removed = last - first
-                side.placeholders = {(k - removed if k > last else k): v for k, v in side.placeholders.items()}
+                side.placeholders = {k - removed if k > last else k for k in side.placeholders}
     return joins[0], joins[1]
 
 
@@ -816,14 +844,14 @@ def _inner_paragraph(chunk: str) -> bool:
     return any(gap_kind(gap) == PARAGRAPH for gap in re.findall(r"\s+", inner))
 
 
-def chunk_table(text: str) -> tuple[list[int], list[str], list[int]]:
-    """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k] is
-    where separator k starts and bounds[2k + 1] where chunk k starts (the
-    last bound is len(text)); keys[k] is chunk k with its whitespace folded
+def chunk_table(text: str) -> tuple["array[int]", list[str], list[int]]:
+    """The chunks of split_chunks as (bounds, keys, kinds): bounds[2k]
+    (an array("q")) is where separator k starts and bounds[2k + 1] where
+    chunk k starts (the last bound is len(text)); keys[k] is chunk k with its whitespace folded
     (fold_chunks); kinds[k] the gap_kind of separator k, plus
     INNER_PARAGRAPH when chunk k holds a paragraph break."""
     chunks, seps = split_chunks(text)
-    bounds = list(accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
+    bounds = array("q", accumulate(map(len, chain.from_iterable(zip(seps, chunks))), initial=0))
     kinds = {sep: gap_kind(sep) for sep in set(seps)}
     return bounds, fold_chunks(chunks), [kinds[sep] | (INNER_PARAGRAPH if _inner_paragraph(chunk) else 0)
                                          for sep, chunk in zip(seps, chunks)]
@@ -855,9 +883,12 @@ def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     one character, the same for the same key in either text (encode_keys).
 
     Per text: (bounds, codes, lengths, kinds): bounds and kinds as in
-    chunk_table (kinds as bytes), codes a str of one character per chunk,
-    lengths the length of each key.  Compiled, the keys are compared by
-    hash and then character by character, and never made as strings."""
+    chunk_table (bounds as array("q"), kinds as bytes), codes a str of one
+    character per chunk, lengths the length of each key (array("q")).
+    Compiled, the keys are compared by hash and then character by
+    character, and never made as strings.  (Arrays, not lists: a 16 MB
+    one-line text has some 300,000 bounds, whose int objects took 10 MB of
+    small-object arenas that stayed resident through the comparison.)"""
     if _speedups is not None:
         return _speedups.chunk_codes(old_text, "\r" in old_text, new_text, "\r" in new_text)
     return _chunk_codes(old_text, new_text)
@@ -867,8 +898,8 @@ def _chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:
     old_bounds, old_keys, old_kinds = chunk_table(old_text)
     new_bounds, new_keys, new_kinds = chunk_table(new_text)
     old_codes, new_codes = _encode_keys(old_keys, new_keys)
-    return ((old_bounds, old_codes, list(map(len, old_keys)), bytes(old_kinds)),
-            (new_bounds, new_codes, list(map(len, new_keys)), bytes(new_kinds)))
+    return ((old_bounds, old_codes, array("q", map(len, old_keys)), bytes(old_kinds)),
+            (new_bounds, new_codes, array("q", map(len, new_keys)), bytes(new_kinds)))
 
 
 def fold_chunks(chunks: list[str]) -> list[str]:

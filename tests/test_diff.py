@@ -984,8 +984,9 @@ def test_sparse_tokens_cut_in_one_go_equal_those_cut_stretch_by_stretch(sentence
     for text, plan in zip((old, new), plans):
         one_go = chunks._sparse_tokens(text, plan, keyer, tk.is_plain(text))
         by_stretch = chunks._sparse_tokens_by_stretch(text, plan, keyer, tk.is_plain(text))
-        for name in ("literals", "gaps", "keys", "starts", "ends", "placeholders"):
+        for name in ("literals", "gaps", "keys", "starts", "ends"):
             assert list(getattr(one_go, name)) == list(getattr(by_stretch, name)), name
+        assert one_go.placeholders == by_stretch.placeholders
 
 
 def test_a_text_with_nul_characters_is_compared_stretch_by_stretch():

@@ -79,7 +79,7 @@ def test_a_long_chunk_among_sentences_is_cut_and_the_rest_kept():
         assert len(bounds) == 2 * len(codes) + 1 == 2 * len(lengths) + 1 and len(kinds) == len(codes)
         assert bounds[-1] == len(text) and max(lengths) < chunks.LONG_CHUNK_CHARS
         pieces = [text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in range(len(codes))]
-        assert [len(" ".join(p.split())) for p in pieces] == lengths
+        assert [len(" ".join(p.split())) for p in pieces] == list(lengths)
         assert " ".join(" ".join(pieces).split()) == " ".join(text.split())  # nothing lost, cut at whitespace only
     # The sentences keep their codes, equal on both sides; most pieces of the long line are found unchanged.
     assert old_chunks[1][:200] == new_chunks[1][:200]
@@ -97,9 +97,9 @@ def test_cut_points_depend_on_the_words_only(window, monkeypatch):
     in both texts away from the edits."""
     words = one_line(20_000, seed=3)
     text = " ".join(words)
-    reference = chunks._cut_points(text, 0, len(text))
+    reference = list(chunks._cut_points(text, 0, len(text)))
     monkeypatch.setattr(chunks, "_CUT_WINDOW", window)
-    assert chunks._cut_points(text, 0, len(text)) == reference
+    assert list(chunks._cut_points(text, 0, len(text))) == reference
     assert 20_000 / 32 < len(reference) < 20_000 / 8  # about one word in 16
     other = wrapped(words[:5000] + ["INSERTED"] + words[5000:], 70)
     def cut_words(t):

@@ -595,3 +595,44 @@ def test_change_json_is_the_json_encoders_output(kind, cls, old_text, new_text, 
     assert render_module._change_json(change) == expected
     move = Change("move", cls, *offsets, old_text, new_text, edits=[change])
     assert render_module._change_json(move) == json.JSONEncoder(ensure_ascii=False).encode(move.to_dict())
+
+
+def _json_whole(cmp) -> str:
+    """The JSON document as render_json made it before it was streamed:
+    the head dumped whole, then every change's line, joined at once."""
+    head = json.dumps(cmp.to_dict(changes=False), ensure_ascii=False, indent=2)[:-2]
+    if not cmp.changes:
+        return head + ',\n  "changes": []\n}\n'
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines = [encode({**c.to_dict(), **cmp.pages_of(c)}) for c in cmp.changes]
+    return head + ',\n  "changes": [\n    ' + ",\n    ".join(lines) + "\n  ]\n}\n"
+
+
+@pytest.mark.parametrize("paged", [False, True], ids=["plain", "paged"])
+def test_streamed_json_is_the_whole_document_byte_for_byte(tmp_path, monkeypatch, paged):
+    """iter_json's pieces (a few changes each here, so that there are many)
+    join to what the whole document was, and `provenance diff --format
+    json`, which writes them as they come, prints and saves the same bytes."""
+    monkeypatch.setattr(render_module, "_CHANGES_PER_PIECE", 3)
+    words = [f"w{k}" for k in range(400)]
+    old = " ".join(words) + "."
+    edited = [w.upper() if k % 13 == 0 else ("\u201cq\u201d" if k % 17 == 0 else w) for k, w in enumerate(words)]
+    new = " ".join(edited) + ". Added at the end, with a quote: \"\\ \u2028."
+    if paged:
+        old, new = old.replace("w200 ", "w200\n\n\f7\n\n"), new.replace("w100 ", "w100\n\f3\n")
+    cmp = compare(old, new)
+    assert len(cmp.changes) > 10 and (cmp.page("new", 0) is not None) == paged
+    pieces = list(render_module.iter_json(cmp))
+    assert len(pieces) > 5
+    assert "".join(pieces) == render_json(cmp) == _json_whole(cmp)
+    a, b = tmp_path / "old.txt", tmp_path / "new.txt"
+    a.write_text(old, encoding="utf-8")
+    b.write_text(new, encoding="utf-8")
+    cmd = [sys.executable, "-m", "provenance.cli", "diff", str(a), str(b), "--format", "json"]
+    printed = subprocess.run(cmd, capture_output=True, check=True).stdout
+    saved = tmp_path / "out.json"
+    subprocess.run([*cmd, "-o", str(saved)], capture_output=True, check=True)
+    from provenance.ingest import side_for_file
+
+    expected = _json_whole(compare(side_for_file(str(a)), side_for_file(str(b)))).encode("utf-8")
+    assert printed == expected and saved.read_bytes() == expected

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from array import array
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,6 +92,17 @@ def test_chunk_codes_of_many_distinct_chunks_skip_surrogates():
     assert len(set(codes)) == len(codes) and not any("\ud800" <= c <= "\udfff" for c in codes)
 
 
+def test_chunk_tables_are_machine_integer_arrays_in_both_twins():
+    # Bounds and key lengths as array("q"), 8 bytes each, not lists of int
+    # objects (which stayed resident through a huge comparison).
+    old, new = "Ab. Cd. Ef gh.\n\nIj.", "Ab. Cd! Ef  gh. Ij."
+    for got in (C.chunk_codes(old, False, new, False), tk._chunk_codes(old, new)):
+        for text, (bounds, _, lengths, _) in zip((old, new), got):
+            assert isinstance(bounds, array) and bounds.typecode == "q"
+            assert isinstance(lengths, array) and lengths.typecode == "q"
+            assert bounds[-1] == len(text) and len(bounds) == 2 * len(lengths) + 1
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError):
         C.chunk_codes(b"abc", False, "abc", False)
@@ -104,6 +115,10 @@ def test_bad_arguments_are_refused():
         C.unchanged_spans([], "Ab. Cd. Ef.", ob[:-1], ok, "Ab. Cd! Ef.", nb, nk, 2)
     with pytest.raises(ValueError):
         C.unchanged_spans([], "Ab.", ob, ok, "Ab. Cd! Ef.", nb, nk, 2)
+    with pytest.raises(TypeError):  # bounds as a list, or an array of another width
+        C.unchanged_spans([], "Ab. Cd. Ef.", list(ob), ok, "Ab. Cd! Ef.", nb, nk, 2)
+    with pytest.raises(TypeError):
+        C.unchanged_spans([], "Ab. Cd. Ef.", array("i", ob), ok, "Ab. Cd! Ef.", nb, nk, 2)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -459,3 +474,12 @@ def test_word_prefix(text):
         C.word_prefix([*literals, ""])
     with pytest.raises(TypeError):
         C.word_prefix(tuple(literals))
+
+
+def test_mmap_big_blocks_is_set_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("an allocator setting of glibc's")
+    assert C._mmap_big_blocks(128 * 1024) is True
+    assert C._mmap_big_blocks(0) is False  # refused: not a threshold

@@ -102,7 +102,8 @@ class _Builder:
 
     def _move_edits(self, move: _Move) -> list[Change]:
         """Content edits inside a moved passage, in full-text offsets."""
-        sa, sb = _encode(self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])
+        old_keys, new_keys = move.keys or (self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])
+        sa, sb = _encode(old_keys, new_keys)
         edits = []
         for equal, a0, a1, b0, b1 in _regions(diff_strings(sa, sb, self.engine)):
             if equal:
@@ -179,7 +180,11 @@ class _Builder:
             self.segments.append(Segment("equal", self.pos_old, end_old, self.pos_new, end_new))
 
 
-def _build(regions: list[list], moves: list[_Move], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> _Builder:
+def _build(regions, moves: list[_Move], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> _Builder:
+    """The segments and changes of `regions` (a list of (equal, a0, a1, b0,
+    b1), or regions._columns of it)."""
+    if isinstance(regions, tuple):
+        regions = zip(*regions)
     builder = _Builder(old, new, engine)
     builder.lead()
     from_by_region: dict[int, list[_Move]] = defaultdict(list)

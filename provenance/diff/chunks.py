@@ -11,6 +11,7 @@ version: kept_chunks, unchanged_spans, shared_ends, unmatched_loose.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 import zlib
 from array import array
@@ -395,7 +396,7 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
                 literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
     next_code = ord(max(max(old_codes, default="\x00"), max(new_codes, default="\x00"))) + 1
     codes = [list(old_codes), list(new_codes)]
-    lengths = list(old_lengths)
+    lengths = array("q", old_lengths)
     changed = False
     for key, members in folded.items():
         others = literal_of.get(key, [])
@@ -437,10 +438,11 @@ _SPACE_RE = re.compile(r"\s+")
 _SPACE_SPLIT_RE = re.compile(r"(\s+)")
 
 
-def _cut_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _cut_points(text: str, start: int, end: int):
     """(start, end) of each whitespace run where the chunk text[start:end]
-    is cut: after each word chosen by _CUT_MASK but the last."""
-    cuts: list[tuple[int, int]] = []
+    is cut: after each word chosen by _CUT_MASK but the last.  Yielded a
+    window at a time (a 16 MB chunk has 160,000 cuts: as a list of tuples,
+    38 MB held while the pieces are made)."""
     pending = False  # the last word of the previous window chose a cut
     pos = start
     while pos < end:
@@ -449,6 +451,7 @@ def _cut_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
         parts = _SPACE_SPLIT_RE.split(text[pos:stop])  # word, space, word, ..., word
         offsets = list(accumulate(map(len, parts), initial=pos))
         words = parts[0::2]
+        cuts = []
         if pending and len(parts) > 1 and not parts[0]:  # the window starts with the space that cut asks for
             cuts.append((offsets[1], offsets[2]))
         # Words whose hash has the mask's bits clear (map and compress run in C).
@@ -462,7 +465,8 @@ def _cut_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
             else:
                 pending = True  # the space after it starts the next window
         pos = stop
-    return cuts
+        del parts, offsets, words
+        yield from cuts
 
 
 def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> tuple[tuple, tuple]:
@@ -474,11 +478,12 @@ def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> 
 
     top = max(max(old[1], default="\x00"), max(new[1], default="\x00"))
     # Pieces by a 128-bit digest of their key, not the key itself: the table
-    # would otherwise hold a copy of both texts.
-    table: dict[bytes, str] = {}
-    fresh = (chr(c) for c in chain(range(ord(top) + 1, 0xD800), range(max(0xE000, ord(top) + 1), 0x110000)))
+    # would otherwise hold a copy of both texts.  Codes are code points
+    # until the end (a str of one character each would be an object each).
+    table: dict[bytes, int] = {}
+    fresh = chain(range(ord(top) + 1, 0xD800), range(max(0xE000, ord(top) + 1), 0x110000))
 
-    def code(key: str) -> str:
+    def code(key: str) -> int:
         digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         found = table.get(digest)
         if found is None:
@@ -491,11 +496,11 @@ def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> 
         if not long:
             out.append((bounds, codes, lengths, kinds))
             continue
-        new_bounds, new_codes, new_lengths, new_kinds = [], [], [], bytearray()
+        new_bounds, new_codes, new_lengths, new_kinds = array("q"), array("I"), array("q"), bytearray()
         done = 0  # chunks before this one are copied
         for k in long:
             new_bounds += bounds[2 * done:2 * k + 1]  # separators and chunks done..k-1, separator k
-            new_codes += codes[done:k]
+            new_codes.extend(map(ord, codes[done:k]))
             new_lengths += lengths[done:k]
             new_kinds += kinds[done:k + 1]
             new_kinds[-1] &= ~tk.INNER_PARAGRAPH  # each piece says whether it holds a paragraph break
@@ -503,7 +508,7 @@ def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> 
             piece_start = c0
             for s, e in _cut_points(text, c0, c1):
                 key = " ".join(text[piece_start:s].split())
-                new_bounds += [piece_start, s]
+                new_bounds.extend((piece_start, s))
                 new_codes.append(code(key))
                 new_lengths.append(len(key))
                 if tk._inner_paragraph(text[piece_start:s]):
@@ -518,11 +523,19 @@ def _split_long_chunks(old_text: str, new_text: str, old: tuple, new: tuple) -> 
             new_lengths.append(len(key))
             done = k + 1
         new_bounds += bounds[2 * done:]
-        new_codes += codes[done:]
+        new_codes.extend(map(ord, codes[done:]))
         new_lengths += lengths[done:]
         new_kinds += kinds[done:]
-        out.append((new_bounds, "".join(new_codes), new_lengths, bytes(new_kinds)))
+        out.append((new_bounds, _code_str(new_codes), new_lengths, bytes(new_kinds)))
     return out[0], out[1]
+
+
+def _code_str(codes: "array[int]") -> str:
+    """The str of these code points (none a surrogate), made in C."""
+    if codes.itemsize != 4:  # ("I" is 4 bytes wide wherever CPython runs, but not promised)
+        return "".join(map(chr, codes))
+    raw = codes.tobytes()
+    return raw.decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
 
 
 def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
@@ -531,7 +544,7 @@ def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
     old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
     MIN_KEPT_CHARS long.  Decided by the codes alone: where paragraph
     breaks differ is seen to afterwards (_paragraph_isolated)."""
-    old_key_ends = list(accumulate(old_lengths, initial=0))
+    old_key_ends = array("q", accumulate(old_lengths, initial=0))
     kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     i = j = 0
     for op, n in diff_strings(old_codes, new_codes, engine):
@@ -827,14 +840,14 @@ def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     if not literals:
         return tk.Tokens(text, [], [], [], [], [])
     lengths = list(map(len, pieces))
-    placeholders: dict[int, tuple[int, int]] = {}
+    placeholders: set[int] = set()
     i = -1
     for start, end, n in plan:
         if n is not None:
             i = literals.index("\x00", i + 1)
             literals[i] = f"\x00{n}"
             lengths[2 * i + 1] = end - start  # the run's length in the text
-            placeholders[i] = (start, end)
+            placeholders.add(i)
     bounds = list(accumulate(lengths, initial=0))
     starts, ends = bounds[1:-1:2], bounds[2::2]
     if len(joined) >= tk.COMPACT_MIN_CHARS:  # what is tokenised is long (see tokenize)
@@ -851,7 +864,7 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     starts = array("q")
     ends = array("q")
     keys: list[str] = []
-    placeholders: dict[int, tuple[int, int]] = {}
+    placeholders: set[int] = set()
     compact = len(text) >= tk.COMPACT_MIN_CHARS  # as the whole text would be
     prev_end = 0
     for start, end, n in plan:
@@ -862,7 +875,7 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
             gaps.append(text[prev_end:start])
             starts.append(start)
             ends.append(end)
-            placeholders[len(literals) - 1] = (start, end)
+            placeholders.add(len(literals) - 1)
         else:
             part = tk.tokenize(text[start:end], keyer, offset=start, compact=compact, plain=plain)
             if part.literals:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import tokens as tk
@@ -58,7 +58,9 @@ class Change:
     new_text: str
     words_deleted: int = 0
     words_inserted: int = 0
-    edits: list["Change"] = field(default_factory=list)
+    # A move's edits (a list); others share the empty tuple (an empty list
+    # each was 56 bytes a change: 56 MB at 16 MB with 20% edits).
+    edits: "list[Change] | tuple[()]" = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = {

@@ -37,6 +37,9 @@ class _Move:
     region_a: int
     region_b: int
     change: int | None = None  # index in Comparison.changes once emitted
+    # The keys of the two passages, taken before the build (which lets go
+    # of the token lists' keys): (old keys, new keys).
+    keys: tuple[list[str], list[str]] | None = None
 
 
 def _count_words(toks: tk.Tokens, i0: int, i1: int) -> int:

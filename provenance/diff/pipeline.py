@@ -15,7 +15,7 @@ from .chunks import _diff_between_placeholders, _plan_chunks, _sparse_tokens
 from .model import Comparison, Segment, Side, gc_paused
 from .moves import _Move, _count_words, _find_moves
 from .myers import _encode, _engine, diff_strings
-from .regions import _absorb_short_equalities, _align_to_boundaries, _regions
+from .regions import _absorb_short_equalities, _align_to_boundaries, _columns, _regions
 
 
 
@@ -23,35 +23,25 @@ def _as_side(value: str | Side) -> Side:
     return value if isinstance(value, Side) else Side(text=value)
 
 
-def _word_totals(old_text: str, new_text: str, info) -> dict[str, int]:
+def _word_totals(info) -> dict[str, int]:
     """Words in each text, as tk.count_words counts them.
 
-    `info` is (old_plan, new_plan, old_plain, new_plain, old_known,
-    new_known, counting): the chunk plans (None when the texts were
-    tokenised whole), each text's is_plain, the word count of its tokenised
-    stretches when known from the tokens (else None), and a _Counting of
-    the unchanged runs' words when they are being counted (else None).
-    Unchanged runs are counted once: their chunks differ only in
+    `info` is (unchanged, old_tokenised, new_tokenised) from _analyse: the
+    words of the unchanged runs (a count, or a _Counting still at it) and
+    of each text's tokenised stretches (all of it when there was no chunk
+    pass).  Unchanged runs are counted once: their chunks differ only in
     whitespace, which neither joins nor splits words, and every cut is at
-    whitespace.
-    """
-    old_plan, new_plan, old_plain, new_plain, old_known, new_known, counting = info
+    whitespace."""
+    unchanged, old_tokenised, new_tokenised = info
+    if isinstance(unchanged, _Counting):
+        unchanged = unchanged.result()
+    return {"old": unchanged + old_tokenised, "new": unchanged + new_tokenised}
 
-    def tokenised(text: str, side_plan, plain: bool, known: int | None) -> int:
-        if known is not None:
-            return known
-        if side_plan is None:
-            return tk.count_words(text, plain)
-        return tk.count_words_in(text, [(s, e) for s, e, run in side_plan if run is None], plain)
 
-    if counting is not None:
-        unchanged = counting.result()
-    elif old_plan is not None:
-        unchanged = tk.count_words_in(old_text, [(s, e) for s, e, run in old_plan if run is not None], old_plain)
-    else:
-        unchanged = 0
-    return {"old": unchanged + tokenised(old_text, old_plan, old_plain, old_known),
-            "new": unchanged + tokenised(new_text, new_plan, new_plain, new_known)}
+def _plan_spans(plan, runs: bool) -> list[tuple[int, int]]:
+    """The (start, end) of a chunk plan's unchanged runs (runs=True) or of
+    its stretches to tokenise."""
+    return [(s, e) for s, e, run in plan if (run is not None) == runs]
 
 
 # From this length on (characters of the old text) its unchanged runs'
@@ -108,45 +98,61 @@ def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool) -> tk.Tokens:
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
-             engine: str | None) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
+             engine: str | None, totals: bool = True) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
-    what _word_totals needs to count each text's words."""
+    what _word_totals needs to count each text's words (None unless `totals`)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
     judge = tk.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
     plan = _plan_chunks(old_text, new_text, engine, judge)
-    pinned = plan[2] if plan is not None else ()
-    old_plain, new_plain = tk.is_plain(old_text), tk.is_plain(new_text)
-    counting = None
-    if plan is not None and old_plain and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
-        # The unchanged runs' words are counted in a thread (the compiled
-        # count lets go of the GIL) while this one goes on.
-        counting = _Counting(old_text, plan[0])
-    if plan is None:
-        old_t = _whole_tokens(old_text, keyer, old_plain)
-        new_t = _whole_tokens(new_text, keyer, new_plain)
-        plan = (None, None)
+    whole = plan is None
+    plans, pinned = ([None, None], ()) if whole else (list(plan[:2]), plan[2])
+    del plan
+    plains = (tk.is_plain(old_text), tk.is_plain(new_text))
+    unchanged: int | _Counting = 0
+    if not whole and totals:
+        if plains[0] and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
+            # The unchanged runs' words are counted in a thread (the compiled
+            # count lets go of the GIL) while this one goes on.
+            unchanged = _Counting(old_text, plans[0])
+        else:
+            unchanged = tk.count_words_in(old_text, _plan_spans(plans[0], True), plains[0])
+    sides: list[tk.Tokens] = []
+    counts: list[int | None] = []  # words of each text's tokenised stretches, where tokens cannot tell
+    for k, text in enumerate((old_text, new_text)):
+        if whole:
+            toks = _whole_tokens(text, keyer, plains[k])
+        else:
+            toks = _sparse_tokens(text, plans[k], keyer, plains[k])
+        # Page furniture (running heads, page numbers) of paged texts and
+        # layout marks (list bullets, contents leaders) leave the token
+        # lists: they are formatting, and never matched as words.
+        furniture = tk.drop_spans(toks, comparison_marks(text, tk._tokenised_ranges(toks)))
+        counts.append(None)
+        if totals and (furniture or not plains[k]):
+            counts[-1] = tk.count_words(text, plains[k]) if whole else \
+                tk.count_words_in(text, _plan_spans(plans[k], False), plains[k])
+        plans[k] = None  # a tuple and three ints per stretch: let go of before the word diff
+        sides.append(toks)
+    old_t, new_t = sides
+    if whole:
         judge = None  # its lexicon comes cheaper from the tokens
-    else:
-        plan = plan[:2]
-        old_t = _sparse_tokens(old_text, plan[0], keyer, old_plain)
-        new_t = _sparse_tokens(new_text, plan[1], keyer, new_plain)
-    # Page furniture (running heads, page numbers) of paged texts and layout
-    # marks (list bullets, contents leaders) leave the token lists: they are
-    # formatting, and never matched as words.
-    old_furniture = tk.drop_spans(old_t, comparison_marks(old_text, tk._tokenised_ranges(old_t)))
-    new_furniture = tk.drop_spans(new_t, comparison_marks(new_text, tk._tokenised_ranges(new_t)))
     if judge is not None:
         judge.know_unchanged_runs(tk._tokenised_ranges(new_t))
-    old_joins, new_joins = tk.join_line_break_hyphens(old_t, new_t, judge)
-    words = (*plan, old_plain, new_plain,
-             None if old_furniture else _tokenised_words(old_t, old_plain, old_joins),
-             None if new_furniture else _tokenised_words(new_t, new_plain, new_joins), counting)
-    if plan[0] is None:
+    joins = tk.join_line_break_hyphens(old_t, new_t, judge)
+    for toks in sides:
+        tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
+    words = None
+    if totals:
+        words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
+                              for count, toks, plain, n in zip(counts, sides, plains, joins)))
+    del sides
+    if whole:
         ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
     else:
         ops = _diff_between_placeholders(old_t, new_t, engine, pinned)
     regions = _regions(ops)
+    del ops  # a tuple and an int per run: let go before the regions are worked on
     _align_to_boundaries(regions, old_t, new_t)
     regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
     regions = _absorb_short_equalities(regions, old_t, new_t)
@@ -170,9 +176,14 @@ def compare(old: str | Side, new: str | Side, *, strict: bool = False, ignore_ca
 def _compare(old_side: Side, new_side: Side, options: dict, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str) -> Comparison:
     old_t, new_t, regions, moves, words = _analyse(old_side.text, new_side.text, strict, ignore_case, detect_moves, engine)
+    for move in moves:  # (the build compares a moved passage's keys, and no others)
+        move.keys = (old_t.keys[move.a0:move.a1], new_t.keys[move.b0:move.b1])
+    for toks in (old_t, new_t):
+        tk.let_go(toks, "keys", "placeholders")
+    regions = _columns(regions)  # (compact while the changes are made)
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
-    comparison.__dict__["_words"] = _word_totals(old_side.text, new_side.text, words)
+    comparison.__dict__["_words"] = _word_totals(words)
     return comparison
 
 
@@ -184,7 +195,7 @@ def word_change_counts(old_text: str, new_text: str) -> tuple[int, int]:
     if old_text == new_text:
         return 0, 0
     with gc_paused():
-        old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None)
+        old_t, new_t, regions, moves, _ = _analyse(old_text, new_text, False, False, True, None, totals=False)
     inserted = sum(_count_words(new_t, r[3], r[4]) for r in regions if not r[0])
     deleted = sum(_count_words(old_t, r[1], r[2]) for r in regions if not r[0])
     for move in moves:

@@ -11,6 +11,9 @@ a1 - a0 == b1 - b0; change regions have at least one side non-empty.
 from __future__ import annotations
 
 
+from array import array
+from operator import itemgetter
+
 from .. import tokens as tk
 
 
@@ -20,15 +23,16 @@ ABSORB_MAX_CHARS = 4
 
 
 def _regions(ops: list[tuple[str, int]]) -> list[list]:
+    # (A region's end is the next one's start: one int object for both.)
     regions: list[list] = []
     a = b = 0
     for op, n in ops:
         if not n:
             continue
         if op == "=":
-            regions.append([True, a, a + n, b, b + n])
-            a += n
-            b += n
+            a1, b1 = a + n, b + n
+            regions.append([True, a, a1, b, b1])
+            a, b = a1, b1
             continue
         if not regions or regions[-1][0]:
             regions.append([False, a, a, b, b])
@@ -131,3 +135,13 @@ def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens
         out.append(region)
         i += 1
     return out
+
+
+def _columns(regions: list[list]) -> tuple:
+    """The regions as columns, for the build, which reads each once in
+    order: equal as bytes, a0, a1, b0 and b1 as array("q") (33 bytes a
+    region, against some 130 for a list and its int objects: 400,000
+    regions at 4 MB with 20% edits).  zip(*columns) gives the regions back
+    as tuples."""
+    return (bytes(map(itemgetter(0), regions)),
+            *(array("q", map(itemgetter(k), regions)) for k in (1, 2, 3, 4)))

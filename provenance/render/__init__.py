@@ -4,6 +4,7 @@ All three read the same `Comparison` (diff/model.py), so what is detected and wh
 is shown cannot disagree.
 
     render_json(cmp)   json.py: the JSON contract, Comparison.to_dict()
+                       (iter_json(cmp): the same text in pieces, to write as made)
     render_text(cmp)   text.py: hunks like `git diff --word-diff`
     render_html(cmp)   html.py: one self-contained page (templates/report.html.j2)
     walk.py            the reading-order walk and display rules the text and
@@ -41,10 +42,10 @@ from __future__ import annotations
 
 from .._lazy import lazy_names
 
-__all__ = ["render_json", "render_text", "render_html"]
+__all__ = ["render_json", "iter_json", "render_text", "render_html"]
 
 # Each renderer is imported when first used: `diff --format json` need not
 # load the HTML renderer and its templates (some 10 ms of every start).
-_RENDERERS = {"render_json": "json", "render_text": "text", "render_html": "html"}
+_RENDERERS = {"render_json": "json", "iter_json": "json", "render_text": "text", "render_html": "html"}
 
 __getattr__ = lazy_names(__name__, _RENDERERS, globals())

@@ -7,6 +7,7 @@ Owns: the byte layout of the JSON output.  Never: decides what a change is
 from __future__ import annotations
 
 import json
+from itertools import islice
 
 from ..diff import Comparison
 
@@ -19,15 +20,36 @@ def render_json(cmp: Comparison) -> str:
     changes go through json's C encoder one by one (an indented dump uses the
     pure-Python encoder: 155 vs 75 ms for 26,000 changes).
     """
+    return "".join(iter_json(cmp))
+
+
+# Changes joined into one piece of iter_json at a time.
+_CHANGES_PER_PIECE = 4096
+
+
+def iter_json(cmp: Comparison):
+    """render_json(cmp) in pieces of a few thousand changes, to be written
+    as they come: the whole document is never held (at 16 MB with 20% edits
+    it is 69 MB of text, and the list of its lines and their join were three
+    times that on top of the comparison)."""
     data = cmp.to_dict(changes=False)
     head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]  # without "\n}"
     if not cmp.changes:
-        return head + ',\n  "changes": []\n}\n'
+        yield head + ',\n  "changes": []\n}\n'
+        return
     if cmp.page("old", 0) is not None or cmp.page("new", 0) is not None:  # a paged text: changes say their page
         changes = (_encode_json({**c.to_dict(), **cmp.pages_of(c)}) for c in cmp.changes)
     else:
         changes = map(_change_json, cmp.changes)
-    return head + ',\n  "changes": [\n    ' + ",\n    ".join(changes) + "\n  ]\n}\n"
+    yield head + ',\n  "changes": [\n    '
+    first = True
+    while True:
+        block = list(islice(changes, _CHANGES_PER_PIECE))
+        if not block:
+            break
+        yield ("" if first else ",\n    ") + ",\n    ".join(block)
+        first = False
+    yield "\n  ]\n}\n"
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode

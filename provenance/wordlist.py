@@ -1,0 +1,60 @@
+"""An English word list: the third source of evidence, after the texts
+themselves and the hyphenation dictionary, for telling a word broken at a
+line end ("INCI-" / "DENTAL") from a compound broken at its own hyphen
+("de-" / "facto", "three-" / "dimensional").
+
+Owns: whether a lower-case word is in pyspellchecker's English frequency
+list (MIT; some 160,000 words and their inflections, from subtitles).  The
+list ships as a gzipped JSON object, one `"word": count` per line in sorted
+order; it is decompressed once (some 10 ms) and looked up by bisection over
+the lines, never parsed whole (0.4 s).  Never: decides a break itself
+(tokens.BreakJudge does), and is never read unless a break gets that far.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+
+
+@functools.cache
+def _raw() -> bytes:
+    import spellchecker  # imported only when a break reaches the word list
+
+    path = os.path.join(os.path.dirname(spellchecker.__file__), "resources", "en.json.gz")
+    with gzip.open(path) as f:
+        return f.read()
+
+
+def _word_at(raw: bytes, at: int) -> tuple[bytes, int, int]:
+    """The word of the line holding offset `at`, with its line's start and end."""
+    start = raw.rfind(b"\n", 0, at) + 1
+    end = raw.find(b"\n", at)
+    end = len(raw) if end < 0 else end
+    line = raw[start:end]
+    return line[1:line.find(b'"', 1)] if line.startswith(b'"') else b"", start, end
+
+
+@functools.lru_cache(maxsize=4096)
+def is_word(lower: str) -> bool:
+    """Whether `lower` (a lower-case word) is in the list."""
+    if not lower:
+        return False
+    raw = _raw()
+    want = lower.encode("utf-8")
+    lo, hi = 0, len(raw)  # the answer's line starts in [lo, hi)
+    while lo < hi:
+        word, start, end = _word_at(raw, (lo + hi) // 2)
+        if word == want:
+            return True
+        if not word:  # the "{" or "}" line
+            if start == 0:
+                lo = end + 1
+            else:
+                hi = start
+        elif word < want:
+            lo = end + 1
+        else:
+            hi = start
+    return False

@@ -1,0 +1,87 @@
+"""The English word list (provenance/wordlist.py) and what it decides: a
+line-end hyphen that no text settles, at a legal hyphenation point, is a
+layout break when the joined word is English, else a compound."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+
+from provenance import tokens as tk
+from provenance import wordlist
+from provenance.diff import CONTENT, compare
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, int]:
+    import os
+
+    import spellchecker
+
+    with gzip.open(os.path.join(os.path.dirname(spellchecker.__file__), "resources", "en.json.gz")) as f:
+        return json.loads(f.read())
+
+
+def test_the_list_is_one_sorted_word_per_line(parsed):
+    """wordlist.is_word bisects the raw lines: a pyspellchecker release that
+    stored its list otherwise must fail here, not give wrong answers."""
+    lines = wordlist._raw().split(b"\n")
+    assert lines[0] == b"{" and lines[-1] == b"}"
+    words = [wordlist._word_at(line, 0)[0] for line in lines[1:-1]]
+    assert words == sorted(words) and len(words) == len(parsed) > 100_000
+    assert [w.decode() for w in words] == list(parsed)
+
+
+def test_is_word_agrees_with_the_parsed_list(parsed):
+    rng = random.Random(3)
+    words = list(parsed)
+    present = rng.sample(words, 2000) + [words[0], words[-1]]
+    absent = {w + rng.choice("qxz") for w in rng.sample(words, 2000)} | {"", "\u00e0\u00e0\u00e0", "{", "~~~"}
+    absent -= set(parsed)
+    assert all(wordlist.is_word(w) for w in present)
+    assert not any(wordlist.is_word(w) for w in absent)
+
+
+@pytest.mark.parametrize("compound", ["de-facto", "dramatico-musical", "three-dimensional"])
+def test_unattested_compounds_keep_their_hyphen(compound):
+    """Deleted, the compound counts the same words whether or not a line
+    break follows its hyphen (joined, it would count one)."""
+    plain = compare(f"any {compound} object", "any object")
+    broken = compare(f"any {compound.replace('-', '-' + chr(10))} object", "any object")
+    judge = tk.BreakJudge(f"any {compound} object", "any object")
+    assert judge.joins(*compound.split("-"), soft=False) is False
+    (p,), (b,) = ([c for c in cmp.changes if c.cls == CONTENT] for cmp in (plain, broken))
+    assert b.words_deleted == p.words_deleted == 2
+
+
+@pytest.mark.parametrize("old,broken", [
+    ("permits the relicens-\ning of adaptations", "relicensing"),
+    ("the INCI-\nDENTAL costs", "INCIDENTAL"),
+    ("for a PAR-\nTICULAR purpose", "PARTICULAR"),
+])
+def test_unattested_layout_breaks_are_joined(old, broken):
+    """Neither text has the word whole: it is deleted as one word."""
+    new = old.replace(old[old.rindex(" ", 0, old.index("-\n")) + 1:old.index(" ", old.index("-\n"))], "")
+    content = [c for c in compare(old, new).changes if c.cls == CONTENT]
+    assert len(content) == 1 and content[0].words_deleted == 1
+    assert content[0].old_text.replace("-\n", "") == broken
+
+
+def test_the_judge_asks_the_list_only_when_no_text_settles_a_break():
+    judge = tk.BreakJudge("the de-facto rule", "")
+    assert judge.joins("de", "facto", soft=False) is False  # attested hyphenated
+    judge = tk.BreakJudge("a defacto rule", "")
+    assert judge.joins("de", "facto", soft=False) is True  # attested joined, whatever the list says
+
+
+def test_the_word_list_is_loaded_only_for_unsettled_breaks():
+    code = ("import sys; from provenance.diff import compare; "
+            "compare('the govern-\\nment said', 'the government said'); print('spellchecker' in sys.modules); "
+            "compare('the de-\\nfacto rule', 'the rule'); print('spellchecker' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
