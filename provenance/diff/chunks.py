@@ -20,6 +20,7 @@ from itertools import accumulate, chain, compress
 from operator import not_
 
 from .. import tokens as tk
+from .. import linebreaks as lb
 from .myers import _common_prefix, _diff_stretches, _encode, diff_strings
 
 
@@ -38,7 +39,7 @@ CHUNK_PASS_MIN_CHUNKS = 16
 MIN_KEPT_CHARS = 160
 
 
-def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.BreakJudge | None = None):
+def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.BreakJudge | None = None):
     """Which chunks of each text need tokens, and how unchanged runs pair up.
 
     Returns (old plan, new plan, pinned): per text a list of (start, end,
@@ -68,7 +69,7 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: tk.Bre
     (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, new_lengths, new_kinds) = old, new
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
-    judge = judge or tk.BreakJudge(old_text, new_text)
+    judge = judge or lb.BreakJudge(old_text, new_text)
     old = _Canon(old_text, old_bounds, old_kinds, judge)
     new = _Canon(new_text, new_bounds, new_kinds, judge)
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
@@ -213,7 +214,7 @@ class _Canon:
     "Palestinian") and a word written apart from the punctuation after it
     ("word ,") read as one word."""
 
-    def __init__(self, text: str, bounds, kinds, judge: tk.BreakJudge):
+    def __init__(self, text: str, bounds, kinds, judge: lb.BreakJudge):
         self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
         self._decided: dict[int, bool] = {}
 
@@ -233,7 +234,7 @@ class _Canon:
         return out
 
     def hyphens(self, a: int, b: int) -> list[tuple[int, int, bool]]:
-        """tk._line_break_hyphens of the whole text, those in chunk
+        """lb._line_break_hyphens of the whole text, those in chunk
         text[a:b]: found in the chunk with the whitespace after it and the
         character after that, where a match can end (a match holds no
         second hyphen, so none found before the chunk hides one in it)."""
@@ -241,7 +242,7 @@ class _Canon:
         end = b
         while end < len(text) and text[end].isspace():
             end += 1
-        return [m for m in tk._line_break_hyphens(text, [(a, min(len(text), end + 1))]) if m[0] < b]
+        return [m for m in lb._line_break_hyphens(text, [(a, min(len(text), end + 1))]) if m[0] < b]
 
     def key(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
@@ -284,7 +285,10 @@ def _loose(chunk: str) -> str:
         return "".join(chunk.split()).replace("-", "")
     if tk.SOFT_HYPHEN in chunk or not unicodedata.is_normalized("NFKC", chunk):
         chunk = unicodedata.normalize("NFKC", chunk.replace(tk.SOFT_HYPHEN, ""))
-    return _DASH_RUN_RE.sub("", tk.fold_quotes("".join(chunk.split())))
+    loose = _DASH_RUN_RE.sub("", tk.fold_quotes("".join(chunk.split())))
+    # Taking out a line-end hyphen can bring a letter and a combining mark
+    # together ("c-" / U+0301): composed again, as in the joined spelling.
+    return loose if unicodedata.is_normalized("NFKC", loose) else unicodedata.normalize("NFKC", loose)
 
 
 _DASH_RUN_RE = tk._DASH_RUN_RE
