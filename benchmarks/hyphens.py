@@ -3,7 +3,7 @@
 
     python benchmarks/hyphens.py [--seed N] [--words N] [--show N]
 
-tokens.BreakJudge settles most line-end hyphens from the texts themselves
+linebreaks.BreakJudge settles most line-end hyphens from the texts themselves
 (the joined or hyphenated spelling occurring elsewhere).  This measures the
 rest, the breaks neither text attests, as a judge over two empty texts sees
 them, on data the rules were not tuned on: the corpus texts of
@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from provenance import tokens as tk  # noqa: E402
+from provenance import linebreaks as lb  # noqa: E402
 from provenance import wordlist  # noqa: E402
 
 _COMPOUND_RE = re.compile(r"(?<![\w-])([A-Za-z]{2,})-([a-z]{2,})(?![\w-])")
@@ -53,7 +53,7 @@ def cases(seed: int, n_words: int) -> tuple[list[tuple[str, str]], list[tuple[st
     rng.shuffle(sample)
     breaks = []
     for word in sample[:n_words]:
-        points = [k for k in tk.hyphenation_points(word.lower()) if 2 <= k <= len(word) - 3]
+        points = [k for k in lb.hyphenation_points(word.lower()) if 2 <= k <= len(word) - 3]
         if points:
             k = rng.choice(points)
             breaks.append((word[:k], word[k:]))
@@ -62,7 +62,7 @@ def cases(seed: int, n_words: int) -> tuple[list[tuple[str, str]], list[tuple[st
 
 def judged(compounds, breaks) -> tuple[list, list]:
     """(compounds the judge joined, layout breaks it kept)."""
-    judge = tk.BreakJudge("", "")
+    judge = lb.BreakJudge("", "")
     return [c for c in compounds if judge.joins(*c, soft=False)], [b for b in breaks if not judge.joins(*b, soft=False)]
 
 

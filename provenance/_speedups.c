@@ -18,7 +18,7 @@
  *   diff_stretches(a, b, runs, diff)
  *                               diff._diff_stretches
  *   line_break_hyphens(text, ranges)
- *                               tokens._line_break_hyphens
+ *                               linebreaks._line_break_hyphens_py
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
@@ -1607,7 +1607,7 @@ next_hyphen(int kind, const void *data, Py_ssize_t from, Py_ssize_t end)
 }
 #undef HYPHEN_AT
 
-/* tokens._line_break_hyphens: in each (start, end) of ranges, the matches
+/* linebreaks._line_break_hyphens_py: in each (start, end) of ranges, the matches
  * of tokens._BREAK_RE, ([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w),
  * searched as re does within the range, whose hyphen comes right after a
  * letter or digit; each as (hyphen offset, match end, soft: a soft hyphen). */
@@ -1857,7 +1857,7 @@ static PyMethodDef methods[] = {
     {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal. Python twin: provenance.diff.myers._diff_stretches_py"},
-    {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.tokens._line_break_hyphens"},
+    {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,

@@ -1,5 +1,5 @@
 """The hyphenation dictionary: where a word may be broken at a line end
-(pyphen's copy of LibreOffice's en_US patterns), for tokens.BreakJudge.
+(pyphen's copy of LibreOffice's en_US patterns), for linebreaks.BreakJudge.
 
 Owns: loading the dictionary once per process, and a copy of its parsed
 patterns in the user's cache directory ($XDG_CACHE_HOME/provenance), so a

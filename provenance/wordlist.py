@@ -8,7 +8,7 @@ list (MIT; some 160,000 words and their inflections, from subtitles).  The
 list ships as a gzipped JSON object, one `"word": count` per line in sorted
 order; it is decompressed once (some 10 ms) and looked up by bisection over
 the lines, never parsed whole (0.4 s).  Never: decides a break itself
-(tokens.BreakJudge does), and is never read unless a break gets that far.
+(linebreaks.BreakJudge does), and is never read unless a break gets that far.
 """
 
 from __future__ import annotations

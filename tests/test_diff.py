@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from provenance.diff import chunks, myers, pipeline
 from provenance import tokens as tk
+from provenance import linebreaks as lb
 from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "docs" / "samples"
@@ -1091,9 +1092,9 @@ def test_a_chunks_line_end_hyphens_are_those_a_scan_of_the_whole_text_finds(text
     with mock.patch.object(chunks, "LONG_CHUNK_CHARS", 0), mock.patch.object(chunks, "_CUT_MASK", 0):
         tables.append(chunks._split_long_chunks(text, "", tables[0], tk.chunk_codes("", "")[0])[0])
     for bounds, _, _, kinds in tables:
-        canon = chunks._Canon(text, bounds, kinds, tk.BreakJudge(text, ""))
+        canon = chunks._Canon(text, bounds, kinds, lb.BreakJudge(text, ""))
         by_chunk = [m for k in range(len(bounds) // 2) for m in canon.hyphens(bounds[2 * k + 1], bounds[2 * k + 2])]
-        assert by_chunk == tk._line_break_hyphens_py(text, [(0, len(text))])
+        assert by_chunk == lb._line_break_hyphens_py(text, [(0, len(text))])
 
 
 @settings(max_examples=300, deadline=None)

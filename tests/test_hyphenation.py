@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from provenance import hyphenation
-from provenance import tokens as tk
+from provenance import linebreaks as lb
 
 WORDS = ["particular", "incidental", "government", "hyphenation", "yayaba", "picopig", "nanonanoacre",
          "macromacrology", "examining", "international", "a", "", "supercalifragilistic"]
@@ -121,11 +121,11 @@ def test_the_dictionary_first_or_last_gives_the_same_decision(monkeypatch, left,
     """BreakJudge asks the dictionary before the word counts for long texts
     (or once it is loaded), after them otherwise: the same answers."""
     monkeypatch.setattr(hyphenation, "loaded", lambda: False)
-    monkeypatch.setattr(tk, "DICTIONARY_FIRST_MIN_CHARS", 10 ** 9)
-    counts_first = tk.BreakJudge(TEXT, TEXT.upper())
+    monkeypatch.setattr(lb, "DICTIONARY_FIRST_MIN_CHARS", 10 ** 9)
+    counts_first = lb.BreakJudge(TEXT, TEXT.upper())
     assert not counts_first._dictionary_first
-    monkeypatch.setattr(tk, "DICTIONARY_FIRST_MIN_CHARS", 0)
-    dictionary_first = tk.BreakJudge(TEXT, TEXT.upper())
+    monkeypatch.setattr(lb, "DICTIONARY_FIRST_MIN_CHARS", 0)
+    dictionary_first = lb.BreakJudge(TEXT, TEXT.upper())
     assert dictionary_first._dictionary_first
     assert counts_first.joins(left, right, False) == dictionary_first.joins(left, right, False)
 
@@ -158,17 +158,17 @@ def test_attestation_searched_outside_the_unchanged_runs_finds_what_a_whole_sear
     from provenance.diff import compare
 
     corpus = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus"
-    original = tk.BreakJudge._attested
+    original = lb.BreakJudge._attested
     asked = {"narrowed": 0}
 
     def checked(self, word):
         got = original(self, word)
         if self._lexicon is None:
-            assert got == any(tk._occurs(text, word) for text in self.texts), word
+            assert got == any(lb._occurs(text, word) for text in self.texts), word
             asked["narrowed"] += self._new_outside_runs is not None
         return got
 
-    monkeypatch.setattr(tk.BreakJudge, "_attested", checked)
+    monkeypatch.setattr(lb.BreakJudge, "_attested", checked)
     for name in ("legal_software_licences.txt", "technical_gnu_diffutils_manual.txt"):
         rng = random.Random(name)
         words = (corpus / name).read_text(encoding="utf-8").split()[:12000]

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from provenance import tokens as tk
+from provenance import linebreaks as lb
 from provenance import wordlist
 from provenance.diff import CONTENT, compare
 
@@ -53,7 +53,7 @@ def test_unattested_compounds_keep_their_hyphen(compound):
     break follows its hyphen (joined, it would count one)."""
     plain = compare(f"any {compound} object", "any object")
     broken = compare(f"any {compound.replace('-', '-' + chr(10))} object", "any object")
-    judge = tk.BreakJudge(f"any {compound} object", "any object")
+    judge = lb.BreakJudge(f"any {compound} object", "any object")
     assert judge.joins(*compound.split("-"), soft=False) is False
     (p,), (b,) = ([c for c in cmp.changes if c.cls == CONTENT] for cmp in (plain, broken))
     assert b.words_deleted == p.words_deleted == 2
@@ -73,9 +73,9 @@ def test_unattested_layout_breaks_are_joined(old, broken):
 
 
 def test_the_judge_asks_the_list_only_when_no_text_settles_a_break():
-    judge = tk.BreakJudge("the de-facto rule", "")
+    judge = lb.BreakJudge("the de-facto rule", "")
     assert judge.joins("de", "facto", soft=False) is False  # attested hyphenated
-    judge = tk.BreakJudge("a defacto rule", "")
+    judge = lb.BreakJudge("a defacto rule", "")
     assert judge.joins("de", "facto", soft=False) is True  # attested joined, whatever the list says
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 
 from .. import tokens as tk
+from .. import linebreaks as lb
 from ..furniture import comparison_marks
 from .build import _build
 from .chunks import _diff_between_placeholders, _plan_chunks, _sparse_tokens
@@ -103,7 +104,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     what _word_totals needs to count each text's words (None unless `totals`)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
-    judge = tk.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
+    judge = lb.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
     plan = _plan_chunks(old_text, new_text, engine, judge)
     whole = plan is None
     plans, pinned = ([None, None], ()) if whole else (list(plan[:2]), plan[2])
@@ -139,7 +140,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         judge = None  # its lexicon comes cheaper from the tokens
     if judge is not None:
         judge.know_unchanged_runs(tk._tokenised_ranges(new_t))
-    joins = tk.join_line_break_hyphens(old_t, new_t, judge)
+    joins = lb.join_line_break_hyphens(old_t, new_t, judge)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
     words = None

@@ -1,0 +1,291 @@
+"""Line-end hyphens: a word broken to fit a line ("govern-" / "ment"), to be
+joined, or a compound broken at its own hyphen ("intra-" / "Palestinian"),
+to be kept.
+
+Owns: finding the hyphens at line ends (and across page furniture), the
+BreakJudge that decides each one for a pair of texts from its evidence
+(the texts themselves, then the hyphenation dictionary, provenance/
+hyphenation.py, and the English word list, provenance/wordlist.py), and
+joining the halves in the token lists.  Never: tokenises (tokens.py does),
+and never changes a text: a join only makes two tokens one, with the
+literal text, hyphen and line break included, kept as it was.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from itertools import chain
+
+from . import hyphenation
+from . import tokens as tk
+from .tokens import Tokens
+
+# Line-break hyphenation: "govern-\nment".  A soft hyphen at a line end always
+# joins; a visible hyphen joins only when the joined word is attested.
+# (The word character before the hyphen is checked in Python: a look-behind
+# here would make the scan of a long text many times slower.)
+_BREAK_RE = re.compile(r"([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)")
+
+hyphenation_points = hyphenation.points  # offsets in a lower-case word where the dictionary allows a break
+
+
+def _hyphens_across_furniture(side: Tokens) -> list[tuple[int, int, bool]]:
+    """Line-end hyphens whose word goes on after page furniture ("argu-" /
+    running head / page number / "ments"), in _line_break_hyphens' form: the
+    furniture left the token list, so the hyphen token is followed by the
+    word's second half across a FURNITURE gap that starts with a line break."""
+    found = []
+    for i in side.__dict__.get("_furniture_gaps", ()):
+        gap = side.gaps[i]
+        if 1 < i < len(side.literals) and side.literals[i - 1] in ("-", "\u2010") and "\n" in gap.split("\f", 1)[0] \
+                and not gap[:1].strip() and side.text[side.starts[i - 1] - 1:side.starts[i - 1]].isalnum():
+            found.append((side.starts[i - 1], side.starts[i], False))
+    return found
+
+
+def _line_break_hyphens_py(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """Hyphens at line ends in the ranges of text, right after a letter or
+    digit and before a word: (hyphen offset, end of the line break and the
+    whitespace after it, whether it is a soft hyphen)."""
+    return [(m.start(), m.end(), m.group(1) == "\u00ad") for start, end in ranges
+            for m in _BREAK_RE.finditer(text, start, end) if m.start() and text[m.start() - 1].isalnum()]
+
+
+def _line_break_hyphens(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    if tk._speedups is not None:
+        return tk._speedups.line_break_hyphens(text, ranges)
+    return _line_break_hyphens_py(text, ranges)
+
+
+class BreakJudge:
+    """Decides whether a hyphen at a line end is layout (the word was broken
+    to fit the line: join its halves) or a real hyphen ("intra-" /
+    "Palestinian", "high-" / "level": keep it), for one pair of texts, the
+    same way wherever it is asked (the chunk pass and the token lists).
+
+    The evidence, in order: a soft hyphen is always layout; the joined
+    spelling occurring as a word in either text (attestation) makes it
+    layout; the halves must read as one word's case (lower after lower or
+    title case, capitals after capitals), else the hyphen is real
+    ("Lavrov-" / "Zarif"), and so does a half with no vowel ("NP-" /
+    "NSA").  Failing that, the hyphenated spelling occurring in either
+    text, or both halves occurring on their own ("high-" / "level"), make
+    it real; a break at no legal hyphenation point of the joined word
+    (pyphen's LibreOffice en_US dictionary) is real.  At a legal point, an
+    English word list (provenance/wordlist.py) decides: the joined word in
+    it is layout ("PART-" / "ICULAR", "Inci-" / "dental", a word of a
+    changed passage that neither text has whole), else a half that is a
+    word makes a compound ("de-" / "facto", "three-" / "dimensional").
+    Without the word list the dictionary joined those compounds: it kept
+    35% of the corpus's compounds that no text attests, against 90% with it
+    (benchmarks/hyphens.py).  The dictionary, the word list and the word
+    counts are loaded only when a hyphen gets that far.
+    """
+
+    def __init__(self, old_text: str, new_text: str, lexicon: set[str] | None = None):
+        self.texts = (old_text, new_text)
+        self._lexicon = lexicon  # word keys of both texts
+        self._new_outside_runs = None  # (know_unchanged_runs) the ranges, then their text joined by NULs
+        self._broken = None  # lower-cased word -> how often it is a half of a line-end break
+        self._counted: dict[tuple[str, int], bool] = {}
+        self.decided: dict[tuple[str, str], bool] = {}
+
+    def _attested(self, word: str) -> bool:
+        """Whether word (a key) is a word of either text: looked up in the
+        words of the token lists when they are whole, else searched for
+        (a plain substring search, then the word boundaries)."""
+        if self._lexicon is not None:
+            return word in self._lexicon
+        if self._new_outside_runs is not None:
+            if not isinstance(self._new_outside_runs, str):
+                text = self.texts[1]
+                self._new_outside_runs = "\x00".join([text[a:b] for a, b in self._new_outside_runs])
+            return _occurs(self.texts[0], word) or _occurs(self._new_outside_runs, word)
+        return any(_occurs(text, word) for text in self.texts)
+
+    def know_unchanged_runs(self, new_ranges: list[tuple[int, int]]) -> None:
+        """Say that the new text is the old one but for these ranges (the
+        stretches of a chunk plan between its unchanged runs): attestation
+        then searches the old text and only these ranges of the new.
+
+        Exact: each unchanged run is the old text's run but for whitespace,
+        and starts and ends at whitespace (or an end of the text) in both,
+        so a word found in a new run, with what is either side of it, is in
+        the old run too; no word reaches across whitespace into a range.
+        (The word counts still search both texts whole: they count.)"""
+        self._new_outside_runs = new_ranges
+
+    def joins(self, left: str, right: str, soft: bool) -> bool:
+        """Whether "left-" at a line end and "right" on the next are one word
+        (left and right: the keys of the halves)."""
+        if soft:
+            return True
+        found = self.decided.get((left, right))
+        if found is None:
+            found = self.decided[(left, right)] = self._joins(left, right)
+        return found
+
+    def _joins(self, left: str, right: str) -> bool:
+        if self._attested(left + right):
+            return True  # "govern-" / "ment", "Post-" / "Script" where the whole word occurs
+        if not (right[:1].islower() or (left.isupper() and right.isupper())):
+            return False  # a capital after the break: a compound of names ("Lavrov-" / "Zarif")
+        if not (left.isalpha() and right.isalpha()):
+            return False
+        lower_left, lower_right = left.lower(), right.lower()
+        if not (_VOWELS.intersection(lower_left) and _VOWELS.intersection(lower_right)):
+            return False  # a half with no syllable: "NP-" / "NSA", "MS-" / "DOS"
+        # The dictionary is asked before the word counts where the texts are
+        # long or it is loaded already: a break at no hyphenation point is a
+        # real hyphen whatever they say, and a count searches both texts
+        # three times (one per case), slowly where a prefix such as "mega-"
+        # occurs inside many words (1 MB: 5 breaks get this far, some 40 ms
+        # of counting).  Loading it costs some 20 ms a process (pyphen's
+        # import, and its patterns from the cache: hyphenation.py), which
+        # short texts need not pay when the counts settle the break.  Either
+        # order gives the same answer.
+        legal = None
+        if self._dictionary_first:
+            legal = len(left) in hyphenation_points(lower_left + lower_right)
+            if not legal:
+                return False
+        if self._count(f"{lower_left}-{lower_right}", 0):
+            return False  # the compound is spelled so elsewhere
+        if self._count(lower_left, self._halves(lower_left)) and self._count(lower_right, self._halves(lower_right)):
+            return False  # two words of their own: "high-" / "level"
+        if legal is None and len(left) not in hyphenation_points(lower_left + lower_right):
+            return False
+        # A legal point, and no text settles it.  The dictionary breaks compounds
+        # as readily as words ("de-fac-to"), so the word list is asked: a known
+        # joined word is layout; else a left half that is a word, or a right
+        # half that is a word of four letters or more, makes it a compound
+        # ("de-" / "facto", "dramatico-" / "musical"; a shorter right half is
+        # more often a suffix the list happens to hold: "relicens-" / "ing").
+        from . import wordlist
+
+        if wordlist.is_word(lower_left + lower_right):
+            return True
+        return not (wordlist.is_word(lower_left) or (len(lower_right) >= 4 and wordlist.is_word(lower_right)))
+
+    @property
+    def _dictionary_first(self) -> bool:
+        return hyphenation.loaded() or sum(map(len, self.texts)) >= DICTIONARY_FIRST_MIN_CHARS
+
+    def _count(self, lower: str, more_than: int) -> bool:
+        """Whether lower (lower case) occurs as a whole word (or compound)
+        in the texts more than so many times."""
+        found = self._counted.get((lower, more_than))
+        if found is not None:
+            return found
+        found = self._counted[(lower, more_than)] = self._count_in(self.texts, lower, more_than)
+        return found
+
+    @staticmethod
+    def _count_in(texts: tuple[str, str], lower: str, more_than: int) -> bool:
+        # In lower case, Title case or capitals, found by str.find (a
+        # case-blind pattern or a lower-cased copy of the texts costs
+        # several times more), each at word boundaries.
+        n = 0
+        for variant in dict.fromkeys((lower, lower.capitalize(), lower.upper())):
+            for text in texts:
+                at = text.find(variant)
+                while at >= 0:
+                    end = at + len(variant)
+                    if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and \
+                            not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                        n += 1
+                        if n > more_than:
+                            return True
+                    at = text.find(variant, end)
+        return False
+
+    def _halves(self, lower: str) -> int:
+        """How often lower is a half of a word broken at a line end."""
+        if self._broken is None:
+            from collections import Counter
+
+            self._broken = Counter()
+            for text in self.texts:
+                for at, end, _ in _line_break_hyphens(text, [(0, len(text))]):
+                    left, right = _HALF_BEFORE_RE.search(text, max(0, at - 64), at), _HALF_AFTER_RE.match(text, end)
+                    self._broken.update(m.group().lower() for m in (left, right) if m)
+        return self._broken[lower]
+
+
+_VOWELS = frozenset("aeiouy")
+
+# From this many characters (both texts) on, BreakJudge asks the dictionary
+# before counting words (see BreakJudge._joins).
+DICTIONARY_FIRST_MIN_CHARS = 256 * 1024
+_HALF_BEFORE_RE = re.compile(r"\w+$")
+_HALF_AFTER_RE = re.compile(r"\w+")
+
+
+def _occurs(text: str, word: str, count: bool = False):
+    """Whether (or how often) word occurs in text with no word character
+    either side (a plain substring search, then the boundaries)."""
+    n = 0
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and \
+                not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+            if not count:
+                return True
+            n += 1
+        at = text.find(word, at + 1)
+    return n if count else False
+
+
+def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None = None) -> tuple[int, int]:
+    """Merge words broken across lines ("govern-" / "ment") into one token,
+    where `judge` (a BreakJudge of the two texts) says the hyphen is layout;
+    otherwise the parts stay tokens, which then match "intra-Palestinian"
+    token for token.
+
+    Returns how many joins each side had: each makes two word tokens one.
+    """
+    candidates = [(side, _line_break_hyphens(side.text, tk._tokenised_ranges(side)) + _hyphens_across_furniture(side))
+                  for side in (old, new)]
+    for _, found in candidates:
+        found.sort()
+    joins = [0, 0]
+    if not any(found for _, found in candidates):
+        return 0, 0
+    if judge is None:
+        lexicon = None
+        if not (old.placeholders or new.placeholders):
+            lexicon = {k for k in chain(old.keys, new.keys) if k[:1].isalnum() or k[:1] == "_"}
+        judge = BreakJudge(old.text, new.text, lexicon)
+    for n, (side, found) in enumerate(candidates):
+        # Merge from the end so earlier indices stay valid.
+        for hyphen_at, match_end, soft in reversed(found):
+            i = bisect.bisect_left(side.starts, hyphen_at)
+            if soft:
+                # The soft hyphen sits in the gap before the next token.
+                first, last = i - 1, i
+            else:
+                first, last = i - 1, i + 1
+                if i >= len(side.starts) or side.starts[i] != hyphen_at or last >= len(side):
+                    continue
+            if first < 0 or last >= len(side):
+                continue
+            if side.ends[first] != hyphen_at or side.starts[last] != match_end:
+                continue  # not two tokens of this list (e.g. inside an unchanged run)
+            if not judge.joins(side.keys[first], side.keys[last], soft):
+                continue
+            joined = side.keys[first] + side.keys[last]
+            start, end = side.starts[first], side.ends[last]
+            side.literals[first:last + 1] = [side.text[start:end]]
+            side.keys[first:last + 1] = [joined]
+            side.gaps[first:last + 1] = [side.gaps[first]]
+            del side.starts[first + 1:last + 1]  # works for lists and arrays
+            side.ends[first] = end
+            del side.ends[first + 1:last + 1]
+            side._gap_kinds = None
+            joins[n] += 1
+            if side.placeholders:
+                removed = last - first
+                side.placeholders = {k - removed if k > last else k for k in side.placeholders}
+    return joins[0], joins[1]
