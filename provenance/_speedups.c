@@ -24,7 +24,7 @@
  *                               diff._unchanged_spans_py
  *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
- *                               diff.chunks._unmatched_loose_py
+ *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  */
 #define PY_SSIZE_T_CLEAN
@@ -1732,7 +1732,7 @@ bound_at(PyObject *bounds, Py_ssize_t i)
     return v;
 }
 
-/* chunks._unmatched_loose_py(text, bounds, codes, other_codes): the chunks
+/* folding._unmatched_loose_py(text, bounds, codes, other_codes): the chunks
  * of one text whose code the other text's codes lack, and each one's loose
  * key (chunks._loose) where the chunk is ASCII, else None.  For ASCII that
  * key is the chunk less its whitespace (str.split's) and its hyphens. */
@@ -1861,7 +1861,7 @@ static PyMethodDef methods[] = {
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,
-     "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.chunks._unmatched_loose_py"},
+     "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.folding._unmatched_loose_py"},
     {"word_prefix", word_prefix, METH_O,
      "Word tokens before each token of a list of literals, as int64 bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},

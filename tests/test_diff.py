@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance.diff import chunks, myers, pipeline
+from provenance.diff import chunks, folding, myers, pipeline
 from provenance import tokens as tk
 from provenance import linebreaks as lb
 from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
@@ -1073,9 +1073,9 @@ def test_chunks_with_one_folded_key_have_one_loose_key(parts):
     folding (typography, spacing, line-end hyphens joined or kept) never
     changes a chunk's loose key."""
     text = "".join(parts)
-    folded = " ".join(chunks._fold_word(w) for w in text.split())
-    assert chunks._loose(text) == chunks._loose(folded)
-    assert chunks._loose(text) == chunks._loose(text.replace("-\n", ""))
+    folded = " ".join(folding._fold_word(w) for w in text.split())
+    assert folding._loose(text) == folding._loose(folded)
+    assert folding._loose(text) == folding._loose(text.replace("-\n", ""))
 
 
 @settings(max_examples=1000, deadline=None)
@@ -1092,7 +1092,7 @@ def test_a_chunks_line_end_hyphens_are_those_a_scan_of_the_whole_text_finds(text
     with mock.patch.object(chunks, "LONG_CHUNK_CHARS", 0), mock.patch.object(chunks, "_CUT_MASK", 0):
         tables.append(chunks._split_long_chunks(text, "", tables[0], tk.chunk_codes("", "")[0])[0])
     for bounds, _, _, kinds in tables:
-        canon = chunks._Canon(text, bounds, kinds, lb.BreakJudge(text, ""))
+        canon = folding._Canon(text, bounds, kinds, lb.BreakJudge(text, ""))
         by_chunk = [m for k in range(len(bounds) // 2) for m in canon.hyphens(bounds[2 * k + 1], bounds[2 * k + 2])]
         assert by_chunk == lb._line_break_hyphens_py(text, [(0, len(text))])
 

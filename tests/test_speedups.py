@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.diff import chunks, myers, pipeline
+from provenance.diff import chunks, folding, myers, pipeline
 from provenance import tokens as tk
 from provenance import linebreaks as lb
 
@@ -450,10 +450,10 @@ def test_unmatched_loose(old, new, as_array):
         if as_array:
             bounds = array("q", bounds)
         got = C.unmatched_loose(text, bounds, codes, other)
-        assert got == chunks._unmatched_loose_py(text, bounds, codes, other)
+        assert got == folding._unmatched_loose_py(text, bounds, codes, other)
         for k, key in zip(*got):
             chunk = text[bounds[2 * k + 1]:bounds[2 * k + 2]]
-            assert key == (chunks._loose(chunk) if chunk.isascii() else None)
+            assert key == (folding._loose(chunk) if chunk.isascii() else None)
 
 
 def test_unmatched_loose_refuses_tables_that_do_not_match():

@@ -1,0 +1,241 @@
+"""Which chunks are the same but for formatting (step 1 of the chunk pass):
+each chunk's key with typography folded, words broken at line ends joined
+where the BreakJudge says so, compounds and punctuation written apart read
+as one word; chunks whose literal keys differ but whose folded keys match
+get one code, so the chunk pass keeps them as an unchanged run.
+
+Owns: folded chunk keys (_Canon), loose keys (typography, whitespace and
+dashes gone: a cheap first filter), and the recoding of both texts' chunk
+codes (_canonical_codes).  Never: decides runs or spans (diff/chunks.py
+does) or what a change is (the word diff does).
+Compiled twin (provenance/_speedups.c), chosen next to its Python version:
+unmatched_loose.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+
+from .. import linebreaks as lb
+from .. import tokens as tk
+
+
+class _Canon:
+    """One text's chunks as the comparison sees them (for _canonical_codes):
+    a chunk's key is its words with typography folded
+    (tokens.typography_key), words broken at line ends joined where the
+    BreakJudge says so, a compound broken after its hyphen ("intra-" /
+    "Palestinian") and a word written apart from the punctuation after it
+    ("word ,") read as one word."""
+
+    def __init__(self, text: str, bounds, kinds, judge: lb.BreakJudge):
+        self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
+        self._decided: dict[int, bool] = {}
+
+    def breaks(self, a: int, b: int) -> dict[int, bool]:
+        """The line-end hyphens in text[a:b] (a chunk): offset -> whether it
+        joins (decided only when asked: most lie in chunks nobody folds)."""
+        text = self.text
+        out = {}
+        for at, stop, soft in self.hyphens(a, b):
+            if at not in self._decided:
+                left = tk.token_pieces(text[max(0, at - 64):at])
+                right = tk.token_pieces(text[stop:stop + 64])
+                if len(left) > 2 and len(right) > 2 and not left[-1]:
+                    self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
+            if at in self._decided:
+                out[at] = self._decided[at]
+        return out
+
+    def hyphens(self, a: int, b: int) -> list[tuple[int, int, bool]]:
+        """lb._line_break_hyphens of the whole text, those in chunk
+        text[a:b]: found in the chunk with the whitespace after it and the
+        character after that, where a match can end (a match holds no
+        second hyphen, so none found before the chunk hides one in it)."""
+        text = self.text
+        end = b
+        while end < len(text) and text[end].isspace():
+            end += 1
+        return [m for m in lb._line_break_hyphens(text, [(a, min(len(text), end + 1))]) if m[0] < b]
+
+    def key(self, k: int) -> str:
+        a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
+        chunk = self.text[a:b]
+        breaks = self.breaks(a, b)
+        if breaks or _GLUE_RE.search(chunk):
+            return " ".join(_canonical_words(self.text, a, b, breaks))
+        if "--" not in chunk and (chunk.isascii() or not _TYPOGRAPHY_RE.search(chunk)
+                                  and unicodedata.is_normalized("NFKC", chunk)):
+            return " ".join(chunk.split())  # what the literal key is
+        return " ".join(_fold_word(chunk).split())  # no word joins another: fold it whole
+
+    def literal(self, k: int) -> str:
+        return " ".join(self.text[self.bounds[2 * k + 1]:self.bounds[2 * k + 2]].split())
+
+
+_NON_SPACE_RE = re.compile(r"\S+")
+_GLUED_AFTER = ",;:!?)]}"  # punctuation that a word written apart from it still ends with
+_GLUED_BEFORE = "([{"
+_GLUE_RE = re.compile(r"\s[,;:!?)\]}.]|[(\[{]\s")  # where _canonical_words may join two words
+# Characters typography_key folds that NFKC leaves: quotes, dashes, the soft hyphen.
+_TYPOGRAPHY_RE = re.compile(f"[{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}]")
+
+
+def _fold_word(word: str) -> str:
+    if word.isascii():
+        return tk._DASH_RUN_RE.sub("-", word) if "--" in word else word
+    # (Most text is in NFKC already, which is quicker to check than to make.)
+    key = word.replace(tk.SOFT_HYPHEN, "") if tk.SOFT_HYPHEN in word else word
+    if not unicodedata.is_normalized("NFKC", key):
+        key = unicodedata.normalize("NFKC", key)
+    return tk._DASH_RUN_RE.sub("-", tk.fold_quotes(key))
+
+
+def _loose(chunk: str) -> str:
+    """A chunk's text with typography folded and whitespace and dashes
+    dropped: the same for any two chunks with one folded key (_Canon.key),
+    whatever their line-end hyphens, spacing and typography."""
+    if chunk.isascii():
+        return "".join(chunk.split()).replace("-", "")
+    if tk.SOFT_HYPHEN in chunk or not unicodedata.is_normalized("NFKC", chunk):
+        chunk = unicodedata.normalize("NFKC", chunk.replace(tk.SOFT_HYPHEN, ""))
+    loose = _DASH_RUN_RE.sub("", tk.fold_quotes("".join(chunk.split())))
+    # Taking out a line-end hyphen can bring a letter and a combining mark
+    # together ("c-" / U+0301): composed again, as in the joined spelling.
+    return loose if unicodedata.is_normalized("NFKC", loose) else unicodedata.normalize("NFKC", loose)
+
+
+_DASH_RUN_RE = tk._DASH_RUN_RE
+
+
+def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[str]:
+    """The folded words of text[a:b] (_Canon.key)."""
+    out: list[str] = []
+    last_end = -1  # where the last word ends in the text
+    for m in _NON_SPACE_RE.finditer(text, a, b):
+        s, e = m.span()
+        word = _fold_word(text[s:e])
+        if not word:
+            continue  # soft hyphens alone
+        if out:
+            hyphen = last_end - 1
+            if hyphen in breaks:  # a word or compound broken at the line end
+                if breaks[hyphen] and text[hyphen] != tk.SOFT_HYPHEN:
+                    out[-1] = out[-1][:-1]
+                out[-1] += word
+                last_end = e
+                continue
+            if word[0] in _GLUED_AFTER or (word[0] == "." and out[-1][-1] != ".") or out[-1][-1] in _GLUED_BEFORE:
+                out[-1] += word
+                last_end = e
+                continue
+        out.append(word)
+        last_end = e
+    return out
+
+
+def _code_points(codes: str) -> bytearray:
+    """Which characters occur in `codes`, as a table indexed by code point.
+    (A set of them would make one string object per distinct chunk: some
+    14 MB per side for a 16 MB text, the peak of a huge one-line diff.)"""
+    present = bytearray(0x110000)
+    for c in codes:
+        present[ord(c)] = 1
+    return present
+
+
+def _unmatched_loose(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
+    """_unmatched_loose_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes)
+    return _unmatched_loose_py(text, bounds, codes, other_codes)
+
+
+def _unmatched_loose_py(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
+    """The chunks of a text whose code other_codes lacks (chunk indices),
+    and the loose key (_loose) of each that is ASCII, else None (the
+    caller folds those: NFKC and the quote and dash tables are Python's)."""
+    present = _code_points(other_codes)
+    indices = [k for k, c in enumerate(codes) if not present[ord(c)]]
+    chunks = [text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in indices]
+    return indices, [_loose(chunk) if chunk.isascii() else None for chunk in chunks]
+
+
+def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
+    """Chunk codes by comparison keys rather than literal text, or None
+    when the literal codes already are (the usual case).
+
+    The literal codes (whitespace folded) split what the keys join where
+    two chunks differ in typography, spacing around punctuation or
+    line-break hyphenation; those chunks are in one text only, so only
+    they are folded: one whose folded key differs from its literal one
+    takes the code of a chunk with that key (of either text), or gives its
+    code to chunks of one text only whose key it is.  Returns (old codes,
+    new codes, old key lengths)."""
+    old_unmatched, old_loose = _unmatched_loose(old.text, old.bounds, old_codes, new_codes)
+    new_unmatched, new_loose = _unmatched_loose(new.text, new.bounds, new_codes, old_codes)
+    # Two chunks with one folded key have one loose key too (_loose: what
+    # folding can only take out taken out), and folding changes a code only
+    # where chunks of both texts share a key: so only chunks whose loose key
+    # the other text has are folded.  (Most chunks of one text only are
+    # so because of an edit, and their line-end hyphens need no judging.)
+    n_old = len(old_unmatched)
+    loose = old_loose + new_loose  # (None where not ASCII: folded here)
+    for n in [n for n, key in enumerate(loose) if key is None]:
+        side, k = (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old])
+        loose[n] = _loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]])
+    in_both = set(loose[:n_old])
+    in_both.intersection_update(loose[n_old:])
+    candidates = [n for n, key in enumerate(loose) if key in in_both]
+    # (side, chunk index) of each candidate, by its place in loose.
+    unmatched = {n: (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old]) for n in candidates}
+    folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
+    for n in candidates:
+        side, k = unmatched[n]
+        key = side.key(k)
+        if key != side.literal(k):
+            folded.setdefault(key, []).append(n)
+    if not folded:
+        return None
+    # The other chunks of one text only whose literal key is one of the
+    # folded keys (a chunk both texts have would be one that a text
+    # repeats, typeset alike in both; not looked for), by length and first
+    # word, so only those few are folded.
+    firsts: dict[int, set[str]] = {}
+    for key in folded:
+        firsts.setdefault(len(key), set()).add(key.split(" ", 1)[0])
+    literal_of: dict[str, list] = {}  # folded key -> (side, k, code) of chunks with it as literal key
+    for side, k in [unmatched[n] for n in candidates]:
+        length = (old_lengths if side is old else new_lengths)[k]
+        first = firsts.get(length)
+        if first is not None and any(side.text.startswith(f, side.bounds[2 * k + 1]) for f in first):
+            literal = side.literal(k)
+            if literal in folded:
+                literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
+    next_code = ord(max(max(old_codes, default="\x00"), max(new_codes, default="\x00"))) + 1
+    codes = [list(old_codes), list(new_codes)]
+    lengths = array("q", old_lengths)
+    changed = False
+    for key, members in folded.items():
+        others = literal_of.get(key, [])
+        both = [c for side, k, c in others if c in old_codes and c in new_codes]
+        if both:
+            code = both[0]  # a chunk both texts have
+        elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
+            if 0xD800 <= next_code < 0xE000:
+                next_code = 0xE000
+            code = chr(next_code)  # chunks of either text, one key
+            next_code += 1
+        else:
+            continue  # in one text only however it is folded: its code stays
+        for side, k in [unmatched[n] for n in members] + [(side, k) for side, k, _ in others]:
+            if codes[side is new][k] != code:
+                codes[side is new][k] = code
+                changed = True
+                if side is old:
+                    lengths[k] = len(key)
+    if not changed:
+        return None
+    return "".join(codes[0]), "".join(codes[1]), lengths
