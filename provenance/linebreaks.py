@@ -74,7 +74,7 @@ class BreakJudge:
     it real; a break at no legal hyphenation point of the joined word
     (pyphen's LibreOffice en_US dictionary) is real.  At a legal point, an
     English word list (provenance/wordlist.py) decides: the joined word in
-    it is layout ("PART-" / "ICULAR", "Inci-" / "dental", a word of a
+    it is layout ("PAR-" / "TICULAR", "Inci-" / "dental", a word of a
     changed passage that neither text has whole), else a half that is a
     word makes a compound ("de-" / "facto", "three-" / "dimensional").
     Without the word list the dictionary joined those compounds: it kept
@@ -189,15 +189,10 @@ class BreakJudge:
         n = 0
         for variant in dict.fromkeys((lower, lower.capitalize(), lower.upper())):
             for text in texts:
-                at = text.find(variant)
-                while at >= 0:
-                    end = at + len(variant)
-                    if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and \
-                            not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
-                        n += 1
-                        if n > more_than:
-                            return True
-                    at = text.find(variant, end)
+                for _ in _at_word_bounds(text, variant):
+                    n += 1
+                    if n > more_than:
+                        return True
         return False
 
     def _halves(self, lower: str) -> int:
@@ -222,32 +217,39 @@ _HALF_BEFORE_RE = re.compile(r"\w+$")
 _HALF_AFTER_RE = re.compile(r"\w+")
 
 
-def _occurs(text: str, word: str, count: bool = False):
-    """Whether (or how often) word occurs in text with no word character
-    either side (a plain substring search, then the boundaries)."""
-    n = 0
+def _at_word_bounds(text: str, word: str):
+    """The offsets where word occurs in text with no word character either
+    side (a plain substring search, then the boundaries)."""
+    n = len(text)
     at = text.find(word)
     while at >= 0:
         end = at + len(word)
         if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and \
-                not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
-            if not count:
-                return True
-            n += 1
+                not (end < n and (text[end].isalnum() or text[end] == "_")):
+            yield at
         at = text.find(word, at + 1)
-    return n if count else False
 
 
-def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None = None) -> tuple[int, int]:
+def _occurs(text: str, word: str) -> bool:
+    """Whether word occurs in text as a word (_at_word_bounds)."""
+    return next(_at_word_bounds(text, word), None) is not None
+
+
+def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None = None,
+                            ranges: tuple[list, list] | None = None) -> tuple[int, int]:
     """Merge words broken across lines ("govern-" / "ment") into one token,
     where `judge` (a BreakJudge of the two texts) says the hyphen is layout;
     otherwise the parts stay tokens, which then match "intra-Palestinian"
-    token for token.
+    token for token.  `ranges`: each side's tk._tokenised_ranges, where the
+    caller has them (dropping furniture and joining words leave them as
+    they were: neither touches an unchanged run).
 
     Returns how many joins each side had: each makes two word tokens one.
     """
-    candidates = [(side, _line_break_hyphens(side.text, tk._tokenised_ranges(side)) + _hyphens_across_furniture(side))
-                  for side in (old, new)]
+    if ranges is None:
+        ranges = (tk._tokenised_ranges(old), tk._tokenised_ranges(new))
+    candidates = [(side, _line_break_hyphens(side.text, side_ranges) + _hyphens_across_furniture(side))
+                  for side, side_ranges in zip((old, new), ranges)]
     for _, found in candidates:
         found.sort()
     joins = [0, 0]

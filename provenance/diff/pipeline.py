@@ -119,6 +119,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         else:
             unchanged = tk.count_words_in(old_text, _plan_spans(plans[0], True), plains[0])
     sides: list[tk.Tokens] = []
+    ranges: list[list[tuple[int, int]]] = []  # each side's tokenised stretches: made once, read thrice
     counts: list[int | None] = []  # words of each text's tokenised stretches, where tokens cannot tell
     for k, text in enumerate((old_text, new_text)):
         if whole:
@@ -128,7 +129,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         # Page furniture (running heads, page numbers) of paged texts and
         # layout marks (list bullets, contents leaders) leave the token
         # lists: they are formatting, and never matched as words.
-        furniture = tk.drop_spans(toks, comparison_marks(text, tk._tokenised_ranges(toks)))
+        ranges.append(tk._tokenised_ranges(toks))
+        furniture = tk.drop_spans(toks, comparison_marks(text, ranges[-1]))
         counts.append(None)
         if totals and (furniture or not plains[k]):
             counts[-1] = tk.count_words(text, plains[k]) if whole else \
@@ -139,8 +141,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     if whole:
         judge = None  # its lexicon comes cheaper from the tokens
     if judge is not None:
-        judge.know_unchanged_runs(tk._tokenised_ranges(new_t))
-    joins = lb.join_line_break_hyphens(old_t, new_t, judge)
+        judge.know_unchanged_runs(ranges[1])
+    joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
     words = None
