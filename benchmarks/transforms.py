@@ -68,7 +68,7 @@ STYLES: dict[str, Style] = {
     "hyphenated": Style(width=60, compound_breaks=True, word_breaks=True),
     # Justified typesetting: any long word that reaches a line end is broken
     # at a hyphenation point of the dictionary (lower case, CAPITALS and
-    # Title case alike: "PART-" / "ICULAR", "Inci-" / "dental"), and
+    # Title case alike: "PAR-" / "TICULAR", "Inci-" / "dental"), and
     # compounds after their own hyphen.
     "layout-hyphens": Style(width=50, compound_breaks=True, layout_breaks=True),
     "curly-quotes": Style(width=72, quotes="curly"),
