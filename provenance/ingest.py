@@ -65,10 +65,10 @@ def parse_meta(pairs: Iterable[str]) -> dict[str, str]:
 def read_input(path: str, stdin: BinaryIO | None = None, max_bytes: int | None = None,
                size_only: bool = False) -> bytes:
     """Bytes of a file, or of standard input for "-"; more than `max_bytes`
-    (default: provenance.extract.capture's limit) is refused before the
+    (default: provenance.extract.limits') is refused before the
     file is read (standard input: as soon as the limit is passed).
     `size_only`: check the file's size against the limit, read nothing."""
-    from .extract.capture import max_bytes_default
+    from .extract.limits import max_bytes_default
 
     limit = max_bytes if max_bytes is not None else max_bytes_default()
     over = (f"is over the {limit:,}-byte input limit (--max-bytes or PROVENANCE_MAX_BYTES raise it); "
