@@ -10,6 +10,7 @@ when one of them runs (or --help lists them).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -481,6 +482,34 @@ def _load_side(ctx, arg: str, store_path: str | None, stores: dict, original: bo
     return side_for_version(store, version, extraction)
 
 
+def _write_report(output: str, pieces) -> None:
+    """Write a report's pieces to `output` whole or not at all: into a
+    temporary file beside it, renamed over it at the end, so a full disk or
+    an error half-way leaves the old file (or none), never half a report.
+    A device or pipe (-o /dev/stdout) is written directly."""
+    import stat
+
+    try:
+        direct = not stat.S_ISREG(os.stat(output).st_mode)
+    except OSError:
+        direct = False
+    target = output if direct else os.path.join(os.path.dirname(output), f".{os.path.basename(output)}.{os.getpid()}.tmp")
+    try:
+        try:
+            with open(target, "w", encoding="utf-8") as f:  # (as Path.write_text writes)
+                for piece in pieces:
+                    f.write(piece)
+            if not direct:
+                os.replace(target, output)
+        except BaseException:
+            if not direct:
+                with contextlib.suppress(OSError):
+                    os.unlink(target)
+            raise
+    except OSError as exc:
+        raise ProvenanceError(f"{output}: cannot write ({exc.strerror})") from None
+
+
 def _format_for(output: str | None, fmt: str | None) -> str:
     if fmt:
         return fmt
@@ -560,12 +589,7 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
         pieces = [render.render_text(cmp, color=use_color, show_formatting=show_formatting,
                                      **({"context": context} if context is not None else {}))]
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as f:  # (as Path.write_text writes)
-                for piece in pieces:
-                    f.write(piece)
-        except OSError as exc:
-            raise ProvenanceError(f"{output}: cannot write ({exc.strerror})") from None
+        _write_report(output, pieces)
         s = cmp.stats
         click.echo(f"{fmt} report written to {os.path.realpath(output)}  "
                    f"({s['content_changes']} content, {s['formatting_changes']} formatting changes)")
@@ -809,10 +833,7 @@ def open_report(ctx, ref, other, output, view, full, store_path):
             store.close()
     cmp = compare(old_side, new_side)
     path = Path(output) if output else report_file(old, new)
-    try:
-        path.write_text(render.render_html(cmp, full=full, view=view), encoding="utf-8")
-    except OSError as exc:
-        raise ProvenanceError(f"{path}: cannot write ({exc.strerror})") from None
+    _write_report(str(path), [render.render_html(cmp, full=full, view=view)])
     s = cmp.stats
     click.echo(f"{old} -> {new}: {s['content_changes']} content, {s['formatting_changes']} formatting changes")
     _show_report(path.resolve())

@@ -356,3 +356,45 @@ def test_an_identity_without_an_email_is_refused(tmp_path, ident):
     r = CliRunner().invoke(cli, ["--store", str(tmp_path / "s"), "ingest", str(f), "--doc", "d", "--by", ident])
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "identity" in r.stderr
     assert not (tmp_path / "s" / "refs" / "heads" / "main").exists()  # nothing stored
+
+
+def test_a_report_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Rendering or writing that fails half-way (here: a full disk after the
+    first piece) leaves the old report as it was and no temporary file."""
+    import errno
+
+    import provenance.render
+
+    out = tmp_path / "report.json"
+    out.write_text("the old report\n")
+
+    def failing(cmp):
+        yield '{"old": '
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(provenance.render, "iter_json", failing)
+    result = CliRunner().invoke(cli, ["diff", str(PDF), str(WEB), "-o", str(out)])
+    one_line_error(result, "No space left on device")
+    assert out.read_text() == "the old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    monkeypatch.undo()
+    CliRunner().invoke(cli, ["diff", str(PDF), str(WEB), "-o", str(out)], catch_exceptions=False)
+    assert json.loads(out.read_text())["stats"]["content_changes"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_a_report_to_a_pipe_is_written_into_it(tmp_path):
+    """-o naming a pipe or device (/dev/stdout) writes into it; it is not
+    replaced by a file."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    result = CliRunner().invoke(cli, ["diff", str(PDF), str(WEB), "-o", str(fifo), "--format", "json"])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert json.loads(got[0])["stats"]["content_changes"] == 1
+    assert fifo.is_fifo()
