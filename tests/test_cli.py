@@ -148,10 +148,16 @@ def test_diff_two_files_without_a_store(run, store):
 TEXT = "caf\u00e9 d\u00e9j\u00e0 vu, \u201cna\u00efve\u201d\n"
 
 
+@pytest.mark.parametrize("in_thread", [False, True])
 @pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
-def test_diff_of_files_gives_each_side_the_hashes_of_its_bytes_and_of_its_text(run, tmp_path, codec):
+def test_diff_of_files_gives_each_side_the_hashes_of_its_bytes_and_of_its_text(run, tmp_path, codec, in_thread,
+                                                                                monkeypatch):
     import hashlib
 
+    import provenance.ingest
+
+    # (large files are hashed in a second thread while they are decoded)
+    monkeypatch.setattr(provenance.ingest, "HASH_IN_THREAD_MIN_BYTES", 0 if in_thread else 1 << 40)
     text = TEXT if codec != "cp1252" else TEXT.replace("\u201c", '"').replace("\u201d", '"')
     data = text.encode(codec)
 
