@@ -26,6 +26,9 @@
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
+ *   narrow_int64(data)          int64 bytes as int32 bytes (tokens.offset_array)
+ *   encode_keys_vocab(a_keys, b_keys)
+ *                               tokens._encode_keys_vocab
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1846,7 +1849,81 @@ mmap_big_blocks(PyObject *self, PyObject *arg)
     Py_RETURN_FALSE;
 }
 
+/* --- compact token lists (tokens.py): offsets in 4 bytes, keys encoded with their vocabulary --- */
+
+/* The int64 bytes of sparse_plain_tokens (offsets, word counts) as int32
+ * bytes, for array("i"): half the memory.  None when a value does not fit
+ * (a text of 2**31 characters or more keeps int64). */
+static PyObject *
+narrow_int64(PyObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (view.len % (Py_ssize_t)sizeof(int64_t)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "narrow_int64: not a whole number of int64");
+        return NULL;
+    }
+    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(int64_t);
+    const int64_t *wide = (const int64_t *)view.buf;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (wide[i] < INT32_MIN || wide[i] > INT32_MAX) {
+            PyBuffer_Release(&view);
+            Py_RETURN_NONE;
+        }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int32_t));
+    if (out != NULL) {
+        int32_t *narrow = (int32_t *)PyBytes_AS_STRING(out);
+        for (Py_ssize_t i = 0; i < n; i++)
+            narrow[i] = (int32_t)wide[i];
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* encode_keys, and the distinct keys in the order of their codes (the
+ * code of vocabulary[k] is tokens.key_code(k)): the key lists can go once
+ * encoded. */
+static PyObject *
+encode_keys_vocab(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "O!O!:encode_keys_vocab", &PyList_Type, &a, &PyList_Type, &b))
+        return NULL;
+    Py_ssize_t na = PyList_GET_SIZE(a), nb = PyList_GET_SIZE(b);
+    KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
+    Py_UCS4 *buf = PyMem_New(Py_UCS4, (na > nb ? na : nb) + 1);
+    PyObject *sa = NULL, *sb = NULL, *vocab = NULL, *result = NULL;
+    Py_UCS4 next = 1;
+    if (table.slots == NULL || buf == NULL)
+        PyErr_NoMemory();
+    else if ((sa = encode_list(a, &table, &next, buf)) != NULL &&
+             (sb = encode_list(b, &table, &next, buf)) != NULL &&
+             (vocab = PyList_New((Py_ssize_t)table.used)) != NULL) {
+        for (size_t i = 0; i <= table.mask; i++) {
+            KeySlot *slot = &table.slots[i];
+            if (slot->key == NULL)
+                continue;
+            Py_ssize_t k = slot->code < 0xE000 ? slot->code - 1 : slot->code - 0x801;
+            Py_INCREF(slot->key);
+            PyList_SET_ITEM(vocab, k, slot->key);
+        }
+        result = PyTuple_Pack(3, sa, sb, vocab);
+    }
+    Py_XDECREF(sa);
+    Py_XDECREF(sb);
+    Py_XDECREF(vocab);
+    PyMem_Free(table.slots);
+    PyMem_Free(buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"narrow_int64", narrow_int64, METH_O,
+     "int64 bytes as int32 bytes, or None when a value does not fit. Python twin: provenance.tokens._narrow_int64_py"},
+    {"encode_keys_vocab", encode_keys_vocab, METH_VARARGS,
+     "encode_keys(a_keys, b_keys) and the distinct keys in code order. Python twin: provenance.tokens._encode_keys_vocab"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},

@@ -294,6 +294,10 @@ class Tokens:
     # run; a set, not a dict of (start, end): 120 bytes a run less).
     placeholders: set[int] = field(default_factory=set)
     _gap_kinds: bytes | None = None
+    # Once encode_sides has run, keys is a str of one character per token
+    # (equal characters, equal keys: what the diff runs on) and vocab the
+    # distinct keys, shared by both sides; key(i) gives token i's key.
+    vocab: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.literals)
@@ -313,9 +317,9 @@ class Tokens:
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
             if _speedups is not None and isinstance(self.literals, list):
-                prefix = array("q", _speedups.word_prefix(self.literals))
+                prefix = offset_array(_speedups.word_prefix(self.literals), len(self.text))
             else:
-                prefix = array("q", word_prefix_py(self.literals))
+                prefix = offset_array(word_prefix_py(self.literals), len(self.text))
             # Compact lists keep it compact too: an int object per token is 32 bytes more.
             self.__dict__["_word_prefix"] = prefix = prefix if isinstance(self.starts, array) else prefix.tolist()
         return prefix
@@ -324,6 +328,12 @@ class Tokens:
         """Keep a word prefix the tokeniser counted on the way (what
         word_prefix would build)."""
         self.__dict__["_word_prefix"] = prefix
+
+    def key(self, i: int) -> str:
+        """The comparison key of token i, whether keys are encoded or not."""
+        if self.vocab is None:
+            return self.keys[i]
+        return self.vocab[code_index(ord(self.keys[i]))]
 
     def words_before(self, i: int) -> int:
         """How many word tokens come before token i."""
@@ -341,7 +351,7 @@ def let_go(toks: Tokens, *fields: str) -> None:
     kinds are made first: the word diff, the alignment and the build read
     those), "keys" and "placeholders" (the build reads neither; a moved
     passage's keys are taken with the move).  At 16 MB with 20% edits the
-    gaps and keys are two lists of 8 bytes a token, some 50 MB a side."""
+    gaps are a list of 8 bytes a token, some 25 MB a side."""
     for name in fields:
         if name == "gaps":
             toks.gap_kinds  # (made from the gaps)
@@ -363,6 +373,31 @@ def gap_kind(gap: str) -> int:
 # per distinct word.  That costs 15 ms per megabyte and saves some 20 MB per
 # megabyte, which matters for the peak memory of long documents only.
 COMPACT_MIN_CHARS = 2_000_000
+
+
+def offset_typecode(length: int) -> str:
+    """The array type of offsets into a text of `length` characters (and of
+    token indices and counts: there are no more tokens than characters)."""
+    return "i" if length < 1 << 31 else "q"
+
+
+def offset_array(values, length: int) -> "array[int]":
+    """Offsets or counts into a text of `length` characters as an array of
+    4 bytes each ("i"; "q" from 2**31 characters on: none of them is more
+    than the length).  `values`: an iterable of ints, or the int64 bytes
+    the compiled tokeniser gives.  (8 bytes each were 6 MB a list at 4 MB.)"""
+    typecode = offset_typecode(length)
+    if isinstance(values, bytes) and typecode == "i":
+        values = (_speedups.narrow_int64 if _speedups is not None else _narrow_int64_py)(values)
+    return array(typecode, values)
+
+
+def _narrow_int64_py(data: bytes) -> bytes | None:
+    """int64 bytes as int32 bytes; None when a value does not fit."""
+    try:
+        return array("i", array("q", data)).tobytes()
+    except OverflowError:
+        return None
 
 
 def token_pieces(text: str, plain: bool | None = None) -> list[str]:
@@ -397,7 +432,7 @@ def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None
     starts = bounds[1:-1:2]
     ends = bounds[2::2]
     if compact:
-        starts, ends = array("q", starts), array("q", ends)
+        starts, ends = offset_array(starts, offset + len(text)), offset_array(ends, offset + len(text))
     if keyer is False:
         return Tokens(text, literals, gaps, literals, starts, ends)
     if not isinstance(keyer, Keyer):
@@ -588,22 +623,45 @@ def chunk_table(text: str) -> tuple["array[int]", list[str], list[int]]:
 _CODE_POINTS = (range(1, 0xD800), range(0xE000, 0x110000))  # all but NUL and surrogates
 
 
-def encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
+def encode_keys(a_keys: "list[str] | str", b_keys: "list[str] | str") -> tuple[str, str]:
     """Both key lists as strings of one character per key, the same
     character for the same key (skipping NUL and surrogates), in order of
-    first appearance: what the diff runs on."""
+    first appearance: what the diff runs on.  Keys already encoded (two
+    str, as encode_sides leaves them) come back as they are: a diff depends
+    only on which keys are equal."""
+    if isinstance(a_keys, str) and isinstance(b_keys, str):
+        return a_keys, b_keys
     if _speedups is not None:
         return _speedups.encode_keys(a_keys, b_keys)
     return _encode_keys(a_keys, b_keys)
 
 
 def _encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
+    return _encode_keys_vocab(a_keys, b_keys)[:2]
+
+
+def _encode_keys_vocab(a_keys: list[str], b_keys: list[str]) -> tuple[str, str, list[str]]:
+    """encode_keys, and the distinct keys in the order of their codes."""
     vocab = dict.fromkeys(a_keys)
     vocab.update(dict.fromkeys(b_keys))
     if len(vocab) > 0x10F7FF:  # code points less NUL and surrogates
         raise ValueError("more distinct keys than Unicode has characters")
     table = dict(zip(vocab, map(chr, chain.from_iterable(_CODE_POINTS))))  # in C, no per-key Python
-    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys))
+    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys)), list(vocab)
+
+
+def code_index(code: int) -> int:
+    """Where the key of character code `code` is in an encoding's vocabulary."""
+    return code - 1 if code < 0xD800 else code - 0x801
+
+
+def encode_sides(old: Tokens, new: Tokens) -> None:
+    """Both sides' keys encoded (encode_keys), in place of the lists: a
+    character each (1 to 4 bytes) instead of a list slot (8), and the
+    lists go.  The vocabulary is kept for Tokens.key."""
+    encode = _speedups.encode_keys_vocab if _speedups is not None else _encode_keys_vocab
+    old.keys, new.keys, old.vocab = encode(old.keys, new.keys)
+    new.vocab = old.vocab
 
 
 def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:

@@ -278,6 +278,36 @@ def test_anchor_runs_of_repetitive_text_pair_kth_occurrences():
 def test_encode_keys(a, b):
     a = [sys.intern(k) if len(k) > 1 else k for k in a] + ["".join(["th", "e"])]  # equal keys, not one object
     assert C.encode_keys(a, b) == tk._encode_keys(a, b)
+    sa, sb, vocab = C.encode_keys_vocab(a, b)
+    assert (sa, sb, vocab) == tk._encode_keys_vocab(a, b) and (sa, sb) == C.encode_keys(a, b)
+    assert [vocab[tk.code_index(ord(c))] for c in sa + sb] == a + b
+
+
+def test_encode_sides_keys_decode_past_the_surrogates():
+    """Tokens.key gives every token's key back once the keys are encoded,
+    codes past the surrogates (more than 55,295 distinct keys) included,
+    compiled and in Python."""
+    words = [f"w{n}" for n in range(60_000)]
+    old_keys, new_keys = words[::2] + words[:5], words[1::2] + ["w59999"]
+    for encode in (C.encode_keys_vocab, tk._encode_keys_vocab):
+        old = tk.Tokens("", old_keys, [], old_keys, [], [])
+        new = tk.Tokens("", new_keys, [], new_keys, [], [])
+        old.keys, new.keys, old.vocab = encode(old_keys, new_keys)
+        new.vocab = old.vocab
+        assert max(map(ord, new.keys)) > 0xE000
+        assert [old.key(i) for i in range(len(old_keys))] == old_keys
+        assert [new.key(i) for i in range(len(new_keys))] == new_keys
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1) | st.integers(-(1 << 31), (1 << 31) - 1), max_size=50))
+def test_narrow_int64(values):
+    from array import array
+
+    data = array("q", values).tobytes()
+    assert C.narrow_int64(data) == tk._narrow_int64_py(data)
+    if all(-(1 << 31) <= v < (1 << 31) for v in values):
+        assert list(array("i", C.narrow_int64(data))) == values
 
 
 def test_encode_keys_refuses_what_is_not_a_list_of_str():

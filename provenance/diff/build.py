@@ -14,7 +14,7 @@ from functools import partial
 from .. import tokens as tk
 from .model import CONTENT, Change, FORMATTING, Segment
 from .moves import _Move, _count_words
-from .myers import _encode, diff_strings
+from .myers import diff_strings
 from .regions import _regions
 
 
@@ -102,8 +102,7 @@ class _Builder:
 
     def _move_edits(self, move: _Move) -> list[Change]:
         """Content edits inside a moved passage, in full-text offsets."""
-        old_keys, new_keys = move.keys or (self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])
-        sa, sb = _encode(old_keys, new_keys)
+        sa, sb = move.keys or (self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])  # (encoded)
         edits = []
         for equal, a0, a1, b0, b1 in _regions(diff_strings(sa, sb, self.engine)):
             if equal:
@@ -181,10 +180,8 @@ class _Builder:
 
 
 def _build(regions, moves: list[_Move], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> _Builder:
-    """The segments and changes of `regions` (a list of (equal, a0, a1, b0,
-    b1), or regions._columns of it)."""
-    if isinstance(regions, tuple):
-        regions = zip(*regions)
+    """The segments and changes of `regions` (regions.Regions, or any
+    iterable of (equal, a0, a1, b0, b1))."""
     builder = _Builder(old, new, engine)
     builder.lead()
     from_by_region: dict[int, list[_Move]] = defaultdict(list)

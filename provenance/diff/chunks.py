@@ -611,8 +611,9 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
         # object each would cost more to make than that).
-        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), array("q", starts), array("q", ends), placeholders)
-        toks.know_word_prefix(array("q", word_prefix))
+        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), tk.offset_array(starts, len(text)),
+                         tk.offset_array(ends, len(text)), placeholders)
+        toks.know_word_prefix(tk.offset_array(word_prefix, len(text)))
         return toks
     if "\x00" in text:
         return _sparse_tokens_by_stretch(text, plan, keyer, plain)
@@ -638,7 +639,7 @@ def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     bounds = list(accumulate(lengths, initial=0))
     starts, ends = bounds[1:-1:2], bounds[2::2]
     if len(joined) >= tk.COMPACT_MIN_CHARS:  # what is tokenised is long (see tokenize)
-        starts, ends = array("q", starts), array("q", ends)
+        starts, ends = tk.offset_array(starts, len(text)), tk.offset_array(ends, len(text))
         literals = list(map(keyer.interned.setdefault, literals, literals))
     keys = keyer.keys(literals)
     return tk.Tokens(text, literals, pieces[0:-1:2], keys, starts, ends, placeholders)
@@ -648,8 +649,8 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     """_sparse_tokens for a text with NULs in it: one stretch at a time."""
     literals: list[str] = []
     gaps: list[str] = []
-    starts = array("q")
-    ends = array("q")
+    starts = tk.offset_array((), len(text))
+    ends = tk.offset_array((), len(text))
     keys: list[str] = []
     placeholders: set[int] = set()
     compact = len(text) >= tk.COMPACT_MIN_CHARS  # as the whole text would be
