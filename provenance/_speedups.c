@@ -11,7 +11,7 @@
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
- *   sparse_plain_tokens(text, plan)
+ *   sparse_plain_tokens(text, plan[, width])
  *                               diff._sparse_tokens of a plain text, as lists
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
  *   encode_keys(a_keys, b_keys) tokens.encode_keys
@@ -677,34 +677,48 @@ split_plain_tokens(PyObject *self, PyObject *text)
     return pieces;
 }
 
-/* Offsets and counts, one 64-bit integer each, handed to Python as bytes
- * (for array("q")): a list would hold an int object for each. */
+/* Offsets and counts, 4 or 8 bytes each, written straight into a bytes
+ * object (for array("i") or array("q"): a list would hold an int object for
+ * each), grown by doubling (realloc: the untouched end is never resident)
+ * and cut to size at the end, so it is handed to Python with no copy. */
 typedef struct {
-    int64_t *at;
+    PyObject *bytes;  /* NULL until the first push */
     Py_ssize_t n, cap;
-} Int64s;
+    int width;  /* 4 or 8 */
+} Ints;
 
 static int
-int64s_push(Int64s *v, int64_t x)
+ints_push(Ints *v, int64_t x)
 {
     if (v->n == v->cap) {
         Py_ssize_t cap = v->cap ? 2 * v->cap : 1024;
-        int64_t *at = PyMem_Realloc(v->at, cap * sizeof(int64_t));
-        if (at == NULL) {
-            PyErr_NoMemory();
+        if (v->bytes == NULL)
+            v->bytes = PyBytes_FromStringAndSize(NULL, cap * v->width);
+        else
+            _PyBytes_Resize(&v->bytes, cap * v->width);  /* (lets go of it on failure) */
+        if (v->bytes == NULL)
             return -1;
-        }
-        v->at = at;
         v->cap = cap;
     }
-    v->at[v->n++] = x;
+    char *at = PyBytes_AS_STRING(v->bytes);
+    if (v->width == 4)
+        ((int32_t *)at)[v->n++] = (int32_t)x;
+    else
+        ((int64_t *)at)[v->n++] = x;
     return 0;
 }
 
+/* The bytes, cut to size (a new reference: v lets go of them). */
 static PyObject *
-int64s_bytes(const Int64s *v)
+ints_bytes(Ints *v)
 {
-    return PyBytes_FromStringAndSize((const char *)v->at, v->n * (Py_ssize_t)sizeof(int64_t));
+    if (v->bytes == NULL)
+        return PyBytes_FromStringAndSize(NULL, 0);
+    if (_PyBytes_Resize(&v->bytes, v->n * v->width) < 0)
+        return NULL;
+    PyObject *out = v->bytes;
+    v->bytes = NULL;
+    return out;
 }
 
 /* One str object per distinct token text: a word met again is the same
@@ -790,7 +804,7 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
 /* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
 typedef struct {
     PyObject *literals, *gaps, *placeholders;
-    Int64s starts, ends, word_prefix;
+    Ints starts, ends, word_prefix;
     Py_ssize_t words;
     Interned interned;
 } Sparse;
@@ -801,10 +815,10 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
 {
     if (literal == NULL || append_new(out->literals, literal) < 0 ||
         append_substring(out->gaps, text, gap, start) < 0 ||
-        int64s_push(&out->starts, start) < 0 || int64s_push(&out->ends, end) < 0)
+        ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
         return -1;
     out->words += is_word;
-    return int64s_push(&out->word_prefix, out->words);
+    return ints_push(&out->word_prefix, out->words);
 }
 
 /* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
@@ -813,22 +827,28 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
  * placeholders, word_prefix): placeholders the set of the runs' token
  * indices (starts and ends give each run); word_prefix[i] counts the word tokens before token i
  * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
- * of 64-bit integers. */
+ * of `width`-byte integers (8, or 4 for tokens.offset_array's "i"). */
 static PyObject *
 sparse_plain_tokens(PyObject *self, PyObject *args)
 {
     PyObject *text, *plan;
-    if (!PyArg_ParseTuple(args, "UO:sparse_plain_tokens", &text, &plan))
+    int width = 8;
+    if (!PyArg_ParseTuple(args, "UO|i:sparse_plain_tokens", &text, &plan, &width))
         return NULL;
+    if (width != 8 && (width != 4 || PyUnicode_GET_LENGTH(text) > INT32_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: width 8, or 4 for a text of under 2**31 characters");
+        return NULL;
+    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), prev_end = 0, planned = 0;  /* planned: end of the last stretch */
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PySet_New(NULL), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
+    Sparse out = {PyList_New(0), PyList_New(0), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width},
+                  {NULL, 0, 0, width}, 0, {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
-    if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || int64s_push(&out.word_prefix, 0) < 0)
+    if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
         goto done;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         Py_ssize_t start, end;
@@ -866,16 +886,16 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             prev_end = i = token_end;
         }
     }
-    result = Py_BuildValue("(OONNON)", out.literals, out.gaps, int64s_bytes(&out.starts), int64s_bytes(&out.ends),
-                           out.placeholders, int64s_bytes(&out.word_prefix));
+    result = Py_BuildValue("(OONNON)", out.literals, out.gaps, ints_bytes(&out.starts), ints_bytes(&out.ends),
+                           out.placeholders, ints_bytes(&out.word_prefix));
 done:
     Py_DECREF(seq);
     Py_XDECREF(out.literals);
     Py_XDECREF(out.gaps);
     Py_XDECREF(out.placeholders);
-    PyMem_Free(out.starts.at);
-    PyMem_Free(out.ends.at);
-    PyMem_Free(out.word_prefix.at);
+    Py_XDECREF(out.starts.bytes);
+    Py_XDECREF(out.ends.bytes);
+    Py_XDECREF(out.word_prefix.bytes);
     interned_free(&out.interned);
     return result;
 }

@@ -384,12 +384,17 @@ def offset_typecode(length: int) -> str:
 def offset_array(values, length: int) -> "array[int]":
     """Offsets or counts into a text of `length` characters as an array of
     4 bytes each ("i"; "q" from 2**31 characters on: none of them is more
-    than the length).  `values`: an iterable of ints, or the int64 bytes
-    the compiled tokeniser gives.  (8 bytes each were 6 MB a list at 4 MB.)"""
+    than the length).  `values`: an iterable of ints, or int64 bytes (the
+    compiled word_prefix's).  (8 bytes each were 6 MB a list at 4 MB.)"""
     typecode = offset_typecode(length)
     if isinstance(values, bytes) and typecode == "i":
         values = (_speedups.narrow_int64 if _speedups is not None else _narrow_int64_py)(values)
     return array(typecode, values)
+
+
+def offset_width(length: int) -> int:
+    """Bytes of each item of an offset_array for a text of `length` characters."""
+    return array(offset_typecode(length)).itemsize
 
 
 def _narrow_int64_py(data: bytes) -> bytes | None:

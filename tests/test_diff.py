@@ -444,6 +444,9 @@ def test_anchored_diff_is_a_valid_edit_script(seed, rate):
     for engine in ("fast", "pure"):
         ops = diff_strings(a, b, engine, anchored=True)
         assert _apply(ops, a, b) == b
+        assert ops == myers._merge_ops(myers._anchored(a, b, engine, 0))  # merged, as _join_equal_ends claims
+        same_ends = a[:50] + b + a[-50:]  # equal runs at both ends, next to the stretch's own
+        assert diff_strings(a, same_ends, engine) == myers._merge_ops(myers._anchored(a, same_ends, engine, 0))
 
 
 def test_anchored_diff_is_close_to_exact_on_edited_prose():
