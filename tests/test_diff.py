@@ -448,6 +448,16 @@ def test_anchored_diff_is_a_valid_edit_script(seed, rate):
         same_ends = a[:50] + b + a[-50:]  # equal runs at both ends, next to the stretch's own
         assert diff_strings(a, same_ends, engine) == myers._merge_ops(myers._anchored(a, same_ends, engine, 0))
 
+        # In pieces of a few anchor runs each, the same regions.
+        from provenance.diff.regions import _regions
+
+        saved, myers.PIECE_RUNS = myers.PIECE_RUNS, 3
+        try:
+            for x, y in ((a, b), (a, same_ends), (same_ends, a), (a, a[:-1]), (a, "")):
+                assert list(_regions(myers.diff_pieces(x, y, engine))) == list(_regions([diff_strings(x, y, engine)]))
+        finally:
+            myers.PIECE_RUNS = saved
+
 
 def test_anchored_diff_is_close_to_exact_on_edited_prose():
     """Anchoring on unique words must not cost quality on document edits."""

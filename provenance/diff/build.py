@@ -100,7 +100,7 @@ class _Builder:
         """Content edits inside a moved passage, in full-text offsets."""
         sa, sb = move.keys or (self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])  # (encoded)
         edits = []
-        for equal, a0, a1, b0, b1 in _regions(diff_strings(sa, sb, self.engine)):
+        for equal, a0, a1, b0, b1 in _regions([diff_strings(sa, sb, self.engine)]):
             if equal:
                 continue
             a0, a1, b0, b1 = a0 + move.a0, a1 + move.a0, b0 + move.b0, b1 + move.b0

@@ -15,7 +15,7 @@ from .build import _build
 from .chunks import _diff_between_placeholders, _plan_chunks, _sparse_tokens
 from .model import Comparison, Segment, Side, gc_paused
 from .moves import _Move, _count_words, _find_moves
-from .myers import _engine, diff_strings
+from .myers import _engine, diff_pieces
 from .regions import Regions, _absorb_short_equalities, _align_to_boundaries, _regions
 
 
@@ -152,9 +152,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
                               for count, toks, plain, n in zip(counts, sides, plains, joins)))
     del sides
     if whole:
-        ops = diff_strings(old_t.keys, new_t.keys, engine)
+        ops = diff_pieces(old_t.keys, new_t.keys, engine)  # (each piece let go of once read)
     else:
-        ops = _diff_between_placeholders(old_t, new_t, engine, pinned)
+        ops = [_diff_between_placeholders(old_t, new_t, engine, pinned)]
     regions = _regions(ops, tk.offset_typecode(max(len(old_text), len(new_text))))
     del ops  # a tuple and an int per run: let go before the regions are worked on
     _align_to_boundaries(regions, old_t, new_t)

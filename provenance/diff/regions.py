@@ -14,7 +14,7 @@ from __future__ import annotations
 
 
 from array import array
-from itertools import compress
+from itertools import chain, compress
 from operator import gt, or_
 
 from .. import tokens as tk
@@ -66,17 +66,24 @@ class Regions:
         return self.compress(map(or_, map(gt, self.a1, self.a0), map(gt, self.b1, self.b0)))
 
 
-def _regions(ops: list[tuple[str, int]], typecode: str = "q") -> Regions:
-    """The regions of (op, count) runs (`typecode`: of the columns,
-    tokens.offset_typecode of the longer text)."""
+def _regions(pieces, typecode: str = "q") -> Regions:
+    """The regions of (op, count) runs, given as lists of them in order
+    (myers.diff_pieces; two equal runs in a row are one region);
+    `typecode`: of the columns, tokens.offset_typecode of the longer text."""
     regions = Regions(typecode)
     equal, a0s, a1s, b0s, b1s = regions.equal, regions.a0, regions.a1, regions.b0, regions.b1
     a = b = 0
     changing = False  # the last region is a change, still growing
-    for op, n in ops:
+    for op, n in chain.from_iterable(pieces):
         if not n:
             continue
         if op == "=":
+            if equal and equal[-1]:  # (where two pieces meet)
+                a += n
+                b += n
+                a1s[-1] = a
+                b1s[-1] = b
+                continue
             equal.append(True)
             a0s.append(a)
             b0s.append(b)
