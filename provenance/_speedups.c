@@ -11,7 +11,7 @@
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
- *   sparse_plain_tokens(text, plan[, width])
+ *   sparse_plain_tokens(text, plan[, width[, gaps]])
  *                               diff._sparse_tokens of a plain text, as lists
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
  *   encode_keys(a_keys, b_keys) tokens.encode_keys
@@ -27,6 +27,8 @@
  *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  *   narrow_int64(data)          int64 bytes as int32 bytes (tokens.offset_array)
+ *   gap_kinds(text, starts, ends)
+ *                               tokens._gap_kinds_py
  *   encode_keys_vocab(a_keys, b_keys)
  *                               tokens._encode_keys_vocab
  */
@@ -814,7 +816,7 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
              int is_word)
 {
     if (literal == NULL || append_new(out->literals, literal) < 0 ||
-        append_substring(out->gaps, text, gap, start) < 0 ||
+        (out->gaps != Py_None && append_substring(out->gaps, text, gap, start) < 0) ||
         ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
         return -1;
     out->words += is_word;
@@ -827,13 +829,14 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
  * placeholders, word_prefix): placeholders the set of the runs' token
  * indices (starts and ends give each run); word_prefix[i] counts the word tokens before token i
  * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
- * of `width`-byte integers (8, or 4 for tokens.offset_array's "i"). */
+ * of `width`-byte integers (8, or 4 for tokens.offset_array's "i"); gaps
+ * None when `gaps` is false (tokens.Gaps derives them). */
 static PyObject *
 sparse_plain_tokens(PyObject *self, PyObject *args)
 {
     PyObject *text, *plan;
-    int width = 8;
-    if (!PyArg_ParseTuple(args, "UO|i:sparse_plain_tokens", &text, &plan, &width))
+    int width = 8, with_gaps = 1;
+    if (!PyArg_ParseTuple(args, "UO|ip:sparse_plain_tokens", &text, &plan, &width, &with_gaps))
         return NULL;
     if (width != 8 && (width != 4 || PyUnicode_GET_LENGTH(text) > INT32_MAX)) {
         PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: width 8, or 4 for a text of under 2**31 characters");
@@ -845,7 +848,7 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width},
+    Sparse out = {PyList_New(0), with_gaps ? PyList_New(0) : (Py_INCREF(Py_None), Py_None), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width},
                   {NULL, 0, 0, width}, 0, {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
     if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
@@ -1939,7 +1942,95 @@ encode_keys_vocab(PyObject *self, PyObject *args)
     return result;
 }
 
+/* The kind of the gap text[a:b] (tokens.gap_kind): GLUED (empty),
+ * FURNITURE (not all whitespace), PARAGRAPH (two line breaks, a CRLF
+ * counting as one, or a paragraph separator), SPACE. */
+static char
+gap_kind_of(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    if (a == b)
+        return 0;
+    int breaks = 0, separator = 0;
+    for (Py_ssize_t j = a; j < b; j++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, j);
+        if (!ISSPACE(c))
+            return 3;
+        if (c == '\r') {
+            breaks++;
+            if (j + 1 < b && PyUnicode_READ(kind, data, j + 1) == '\n')
+                j++;
+        }
+        else if (c == '\n')
+            breaks++;
+        else if (c == 0x2029)
+            separator = 1;
+    }
+    return separator || breaks >= 2 ? 2 : 1;
+}
+
+/* An array("i") or array("q") of offsets: its buffer and item size. */
+static int
+offsets_view(PyObject *offsets, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(offsets, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->format == NULL || !((strcmp(view->format, "i") == 0 && view->itemsize == 4) ||
+                                  (strcmp(view->format, "q") == 0 && view->itemsize == 8))) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "gap_kinds: offsets must be an array('i') or array('q')");
+        return -1;
+    }
+    return 0;
+}
+
+#define OFFSET_AT(view, i) ((view).itemsize == 4 ? (Py_ssize_t)((const int32_t *)(view).buf)[i] \
+                                                 : (Py_ssize_t)((const int64_t *)(view).buf)[i])
+
+/* tokens.Tokens.gap_kinds from the text and the token offsets alone: the
+ * kind of text[ends[i - 1]:starts[i]] (text[:starts[0]] for the first), a
+ * byte each.  No gap is made as a str. */
+static PyObject *
+gap_kinds(PyObject *self, PyObject *args)
+{
+    PyObject *text, *starts, *ends, *out = NULL;
+    if (!PyArg_ParseTuple(args, "UOO:gap_kinds", &text, &starts, &ends))
+        return NULL;
+    Py_buffer sv, ev;
+    if (offsets_view(starts, &sv) < 0)
+        return NULL;
+    if (offsets_view(ends, &ev) < 0) {
+        PyBuffer_Release(&sv);
+        return NULL;
+    }
+    Py_ssize_t n = sv.len / sv.itemsize, length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (ev.len / ev.itemsize != n) {
+        PyErr_SetString(PyExc_ValueError, "gap_kinds: as many starts as ends");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, n);
+    if (out == NULL)
+        goto done;
+    char *kinds = PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t a = i ? OFFSET_AT(ev, i - 1) : 0, b = OFFSET_AT(sv, i);
+        if (a < 0 || b < a || b > length) {
+            PyErr_SetString(PyExc_ValueError, "gap_kinds: offsets out of order or out of range");
+            Py_CLEAR(out);
+            goto done;
+        }
+        kinds[i] = gap_kind_of(kind, data, a, b);
+    }
+done:
+    PyBuffer_Release(&sv);
+    PyBuffer_Release(&ev);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"gap_kinds", gap_kinds, METH_VARARGS,
+     "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
     {"narrow_int64", narrow_int64, METH_O,
      "int64 bytes as int32 bytes, or None when a value does not fit. Python twin: provenance.tokens._narrow_int64_py"},
     {"encode_keys_vocab", encode_keys_vocab, METH_VARARGS,

@@ -21,6 +21,7 @@ import os
 import re
 import unicodedata
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
 
@@ -274,6 +275,46 @@ def word_prefix_py(literals: list[str]):
     return accumulate(word_flags(literals), initial=0)
 
 
+class Gaps(Sequence):
+    """A token list's gaps derived from its text and offsets (the compiled
+    tokeniser's lists): no str per gap, where a list of them was 8 bytes a
+    token (25 MB a side at 16 MB).  gaps[i] is text[ends[i - 1]:starts[i]]
+    (text[:starts[0]] for the first) as the offsets are now; writes, which
+    callers make to keep just that as they change the offsets (drop_spans,
+    line-break joins), change nothing."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str, starts: "array[int]", ends: "array[int]"):
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        n = len(self.starts)
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("gap index out of range")
+        return self.text[self.ends[i - 1] if i else 0:self.starts[i]]
+
+    def __setitem__(self, i, value) -> None:
+        pass
+
+    def __delitem__(self, i) -> None:
+        pass
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple, Gaps)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+
 @dataclass
 class Tokens:
     """One text cut into tokens.  Lists are parallel, indexed by token.
@@ -285,7 +326,7 @@ class Tokens:
 
     text: str
     literals: list[str]
-    gaps: list[str]
+    gaps: "list[str] | Gaps"
     keys: list[str]
     starts: "array[int] | list[int]"
     ends: "array[int] | list[int]"
@@ -307,8 +348,12 @@ class Tokens:
         """GLUED, SPACE, PARAGRAPH or FURNITURE for the gap before each
         token (a byte each: a list would cost 8 bytes a token)."""
         if self._gap_kinds is None:
-            kinds = {g: gap_kind(g) for g in set(self.gaps)}
-            self._gap_kinds = bytes(map(kinds.__getitem__, self.gaps))
+            if isinstance(self.gaps, Gaps):  # from the offsets: no gap made as a str
+                find = _speedups.gap_kinds if _speedups is not None else _gap_kinds_py
+                self._gap_kinds = find(self.text, self.starts, self.ends)
+            else:
+                kinds = {g: gap_kind(g) for g in set(self.gaps)}
+                self._gap_kinds = bytes(map(kinds.__getitem__, self.gaps))
         return self._gap_kinds
 
     def word_prefix(self) -> list[int]:
@@ -356,6 +401,23 @@ def let_go(toks: Tokens, *fields: str) -> None:
         if name == "gaps":
             toks.gap_kinds  # (made from the gaps)
         setattr(toks, name, set() if name == "placeholders" else [])
+
+
+def _gap_kinds_py(text: str, starts, ends) -> bytes:
+    """gap_kind of each gap of Gaps(text, starts, ends), as bytes."""
+    kinds: dict[str, int] = {}
+    out = bytearray()
+    before = 0
+    for start, end in zip(starts, ends):
+        if not 0 <= before <= start <= len(text):
+            raise ValueError("gap_kinds: offsets out of order or out of range")
+        gap = text[before:start]
+        kind = kinds.get(gap)
+        if kind is None:
+            kind = kinds[gap] = gap_kind(gap)
+        out.append(kind)
+        before = end
+    return bytes(out)
 
 
 def gap_kind(gap: str) -> int:
@@ -531,7 +593,7 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
         # would cost runs x tokens; the kept stretches are moved once.
         kept = [(end, first) for end, first in zip([0, *(e for _, e in runs)], [f for f, _ in runs] + [n])
                 if first > end]
-        for seq in (literals, keys, gaps, starts, ends):
+        for seq in (literals, keys, starts, ends, *([] if isinstance(gaps, Gaps) else [gaps])):
             _keep_stretches(seq, kept)
     removed_before = 0
     furniture_gaps = []

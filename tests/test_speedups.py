@@ -236,6 +236,33 @@ def test_sparse_plain_tokens(text, data):
     assert again.literals == expected.literals
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts, st.text(alphabet=" \t\n\r\u2029\u00a0\u00ad\x0cab.", max_size=40)),
+       st.sampled_from(["i", "q"]))
+def test_gap_kinds_from_the_offsets(text, typecode):
+    """The gap kinds made from the text and the offsets (compiled, and its
+    twin) are those of the gaps as strings; tokens.Gaps gives those gaps."""
+    from array import array
+
+    toks = tk.tokenize(text)
+    starts, ends = array(typecode, toks.starts), array(typecode, toks.ends)
+    assert C.gap_kinds(text, starts, ends) == tk._gap_kinds_py(text, starts, ends) == toks.gap_kinds
+    gaps = tk.Gaps(text, starts, ends)
+    assert gaps == toks.gaps and list(gaps) == toks.gaps and gaps[-1:] == toks.gaps[-1:]
+
+
+def test_gap_kinds_refuses_offsets_out_of_range():
+    from array import array
+
+    for starts, ends in ((array("i", [3]), array("i", [4])), (array("i", [2, 1]), array("i", [3, 2]))):
+        with pytest.raises(ValueError):
+            C.gap_kinds("ab", starts, ends)
+        with pytest.raises(ValueError):
+            tk._gap_kinds_py("ab", starts, ends)
+    with pytest.raises(TypeError):
+        C.gap_kinds("ab", [0], [1])
+
+
 def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
     for plan in ([(0, 3, None), (2, 4, 0)], [(0, 9, None)], [(2, 1, None)]):
         with pytest.raises(ValueError):

@@ -608,8 +608,8 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     place, with the word prefix counted on the way."""
     if plain and tk._speedups is not None:
         typecode = tk.offset_typecode(len(text))
-        literals, gaps, starts, ends, placeholders, word_prefix = \
-            tk._speedups.sparse_plain_tokens(text, plan, tk.offset_width(len(text)))
+        literals, _, starts, ends, placeholders, word_prefix = \
+            tk._speedups.sparse_plain_tokens(text, plan, tk.offset_width(len(text)), False)
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
         # object each would cost more to make than that).  Each bytes object
@@ -617,7 +617,8 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
         starts = array(typecode, starts)
         ends = array(typecode, ends)
         word_prefix = array(typecode, word_prefix)
-        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
+        # (The gaps derived from the offsets: no str each.)
+        toks = tk.Tokens(text, literals, tk.Gaps(text, starts, ends), keyer.keys(literals), starts, ends, placeholders)
         toks.know_word_prefix(word_prefix)
         return toks
     if "\x00" in text:
