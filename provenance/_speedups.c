@@ -22,11 +22,11 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
- *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
+ *   word_prefix(literals[, width])
+ *                               tokens.word_prefix_py, as int64 (or int32) bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
- *   narrow_int64(data)          int64 bytes as int32 bytes (tokens.offset_array)
  *   gap_kinds(text, starts, ends)
  *                               tokens._gap_kinds_py
  *   encode_keys_vocab(a_keys, b_keys)
@@ -1714,22 +1714,34 @@ has_any(PyObject *self, PyObject *args)
 }
 
 /* tokens.Tokens.word_prefix of a list of token literals, as bytes of
- * int64 (for array("q")): prefix[i], the word tokens before token i, a word
- * token being one whose first character is a letter, a digit or "_"
- * (tokens.is_word). */
+ * `width`-byte integers (8 by default, for array("q"); 4 for array("i")):
+ * prefix[i], the word tokens before token i, a word token being one whose
+ * first character is a letter, a digit or "_" (tokens.is_word). */
 static PyObject *
-word_prefix(PyObject *self, PyObject *literals)
+word_prefix(PyObject *self, PyObject *args)
 {
+    PyObject *literals;
+    int width = 8;
+    if (!PyArg_ParseTuple(args, "O|i:word_prefix", &literals, &width))
+        return NULL;
     if (!PyList_Check(literals)) {
         PyErr_SetString(PyExc_TypeError, "word_prefix: a list of str");
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(literals);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
+    if (width != 8 && (width != 4 || n >= INT32_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "word_prefix: width 8, or 4 for fewer than 2**31 literals");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)width);
     if (out == NULL)
         return NULL;
     int64_t *prefix = (int64_t *)PyBytes_AS_STRING(out), words = 0;
-    prefix[0] = 0;
+    int32_t *narrow = (int32_t *)PyBytes_AS_STRING(out);
+    if (width == 4)
+        narrow[0] = 0;
+    else
+        prefix[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *literal = PyList_GET_ITEM(literals, i);
         if (!PyUnicode_Check(literal) || PyUnicode_GET_LENGTH(literal) == 0) {
@@ -1739,7 +1751,10 @@ word_prefix(PyObject *self, PyObject *literals)
         }
         Py_UCS4 c = PyUnicode_READ_CHAR(literal, 0);
         words += ISWORD(c) ? 1 : 0;
-        prefix[i + 1] = words;
+        if (width == 4)
+            narrow[i + 1] = (int32_t)words;
+        else
+            prefix[i + 1] = words;
     }
     return out;
 }
@@ -1872,38 +1887,7 @@ mmap_big_blocks(PyObject *self, PyObject *arg)
     Py_RETURN_FALSE;
 }
 
-/* --- compact token lists (tokens.py): offsets in 4 bytes, keys encoded with their vocabulary --- */
-
-/* The int64 bytes of sparse_plain_tokens (offsets, word counts) as int32
- * bytes, for array("i"): half the memory.  None when a value does not fit
- * (a text of 2**31 characters or more keeps int64). */
-static PyObject *
-narrow_int64(PyObject *self, PyObject *arg)
-{
-    Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    if (view.len % (Py_ssize_t)sizeof(int64_t)) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "narrow_int64: not a whole number of int64");
-        return NULL;
-    }
-    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(int64_t);
-    const int64_t *wide = (const int64_t *)view.buf;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (wide[i] < INT32_MIN || wide[i] > INT32_MAX) {
-            PyBuffer_Release(&view);
-            Py_RETURN_NONE;
-        }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int32_t));
-    if (out != NULL) {
-        int32_t *narrow = (int32_t *)PyBytes_AS_STRING(out);
-        for (Py_ssize_t i = 0; i < n; i++)
-            narrow[i] = (int32_t)wide[i];
-    }
-    PyBuffer_Release(&view);
-    return out;
-}
+/* --- compact token lists (tokens.py): keys encoded with their vocabulary, gap kinds from the offsets --- */
 
 /* encode_keys, and the distinct keys in the order of their codes (the
  * code of vocabulary[k] is tokens.key_code(k)): the key lists can go once
@@ -2031,8 +2015,6 @@ done:
 static PyMethodDef methods[] = {
     {"gap_kinds", gap_kinds, METH_VARARGS,
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
-    {"narrow_int64", narrow_int64, METH_O,
-     "int64 bytes as int32 bytes, or None when a value does not fit. Python twin: provenance.tokens._narrow_int64_py"},
     {"encode_keys_vocab", encode_keys_vocab, METH_VARARGS,
      "encode_keys(a_keys, b_keys) and the distinct keys in code order. Python twin: provenance.tokens._encode_keys_vocab"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
@@ -2050,8 +2032,8 @@ static PyMethodDef methods[] = {
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,
      "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.folding._unmatched_loose_py"},
-    {"word_prefix", word_prefix, METH_O,
-     "Word tokens before each token of a list of literals, as int64 bytes. Python twin: provenance.tokens.word_prefix_py"},
+    {"word_prefix", word_prefix, METH_VARARGS,
+     "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them. Python twin: provenance.tokens.count_words"},

@@ -338,6 +338,8 @@ class Tokens:
     # Once encode_sides has run, keys is a str of one character per token
     # (equal characters, equal keys: what the diff runs on) and vocab the
     # distinct keys, shared by both sides; key(i) gives token i's key.
+    # Literals are then a str of one character per token too (equal
+    # characters, equal literals).
     vocab: list[str] | None = None
 
     def __len__(self) -> int:
@@ -362,7 +364,8 @@ class Tokens:
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
             if _speedups is not None and isinstance(self.literals, list):
-                prefix = offset_array(_speedups.word_prefix(self.literals), len(self.text))
+                length = len(self.text)
+                prefix = array(offset_typecode(length), _speedups.word_prefix(self.literals, offset_width(length)))
             else:
                 prefix = offset_array(word_prefix_py(self.literals), len(self.text))
             # Compact lists keep it compact too: an int object per token is 32 bytes more.
@@ -444,27 +447,16 @@ def offset_typecode(length: int) -> str:
 
 
 def offset_array(values, length: int) -> "array[int]":
-    """Offsets or counts into a text of `length` characters as an array of
-    4 bytes each ("i"; "q" from 2**31 characters on: none of them is more
-    than the length).  `values`: an iterable of ints, or int64 bytes (the
-    compiled word_prefix's).  (8 bytes each were 6 MB a list at 4 MB.)"""
-    typecode = offset_typecode(length)
-    if isinstance(values, bytes) and typecode == "i":
-        values = (_speedups.narrow_int64 if _speedups is not None else _narrow_int64_py)(values)
-    return array(typecode, values)
+    """Offsets or counts into a text of `length` characters (an iterable of
+    ints) as an array of 4 bytes each ("i"; "q" from 2**31 characters on:
+    none of them is more than the length).  (8 bytes each were 6 MB a list
+    at 4 MB.)"""
+    return array(offset_typecode(length), values)
 
 
 def offset_width(length: int) -> int:
     """Bytes of each item of an offset_array for a text of `length` characters."""
     return array(offset_typecode(length)).itemsize
-
-
-def _narrow_int64_py(data: bytes) -> bytes | None:
-    """int64 bytes as int32 bytes; None when a value does not fit."""
-    try:
-        return array("i", array("q", data)).tobytes()
-    except OverflowError:
-        return None
 
 
 def token_pieces(text: str, plain: bool | None = None) -> list[str]:
@@ -728,12 +720,18 @@ def code_index(code: int) -> int:
 
 
 def encode_sides(old: Tokens, new: Tokens) -> None:
-    """Both sides' keys encoded (encode_keys), in place of the lists: a
-    character each (1 to 4 bytes) instead of a list slot (8), and the
-    lists go.  The vocabulary is kept for Tokens.key."""
+    """Both sides' keys and literals encoded (encode_keys), in place of the
+    lists: a character each (1 to 4 bytes) instead of a list slot (8), and
+    the lists go.  The keys' vocabulary is kept for Tokens.key; literals
+    are only compared with each other once encoded (a token's text is
+    text[starts[i]:ends[i]]).  Word prefixes, counted from the literals,
+    are made first."""
+    for toks in (old, new):
+        toks.word_prefix()
     encode = _speedups.encode_keys_vocab if _speedups is not None else _encode_keys_vocab
     old.keys, new.keys, old.vocab = encode(old.keys, new.keys)
     new.vocab = old.vocab
+    old.literals, new.literals, _ = encode(old.literals, new.literals)
 
 
 def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:

@@ -326,17 +326,6 @@ def test_encode_sides_keys_decode_past_the_surrogates():
         assert [new.key(i) for i in range(len(new_keys))] == new_keys
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1) | st.integers(-(1 << 31), (1 << 31) - 1), max_size=50))
-def test_narrow_int64(values):
-    from array import array
-
-    data = array("q", values).tobytes()
-    assert C.narrow_int64(data) == tk._narrow_int64_py(data)
-    if all(-(1 << 31) <= v < (1 << 31) for v in values):
-        assert list(array("i", C.narrow_int64(data))) == values
-
-
 def test_encode_keys_refuses_what_is_not_a_list_of_str():
     with pytest.raises(TypeError):
         C.encode_keys(["a", 1], [])
@@ -528,6 +517,7 @@ def test_unmatched_loose_refuses_tables_that_do_not_match():
 def test_word_prefix(text):
     literals = tk.token_pieces(text)[1::2]
     assert list(array("q", C.word_prefix(literals))) == list(tk.word_prefix_py(literals))
+    assert list(array("i", C.word_prefix(literals, 4))) == list(tk.word_prefix_py(literals))
     with pytest.raises(TypeError):
         C.word_prefix([*literals, ""])
     with pytest.raises(TypeError):

@@ -145,7 +145,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
-    tk.encode_sides(old_t, new_t)  # keys as a character each, what the diff and the steps after read
+    tk.encode_sides(old_t, new_t)  # keys and literals as a character each: what the diff and the steps after read
     words = None
     if totals:
         words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
