@@ -1889,8 +1889,75 @@ mmap_big_blocks(PyObject *self, PyObject *arg)
 
 /* --- compact token lists (tokens.py): keys encoded with their vocabulary, gap kinds from the offsets --- */
 
+/* encode_list, written straight into the str (2 bytes a key, widened to
+ * 4 from the 65,536th distinct key, narrowed to 1 when fewer than 256):
+ * no buffer of 4 bytes a key beside it. */
+static PyObject *
+encode_list_into_str(PyObject *keys, KeyTable *t, Py_UCS4 *next)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyUnicode_New(n, 0xFFFF);
+    if (out == NULL)
+        return NULL;
+    int kind = PyUnicode_KIND(out);
+    void *data = PyUnicode_DATA(out);
+    Py_UCS4 most = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
+            goto fail;
+        }
+        Py_hash_t hash = PyObject_Hash(key);
+        if (hash == -1)
+            goto fail;
+        size_t at = (size_t)hash & t->mask;
+        for (;;) {
+            KeySlot *slot = &t->slots[at];
+            if (slot->key == NULL) {
+                if (*next > 0x10FFFF) {
+                    PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
+                    goto fail;
+                }
+                *slot = (KeySlot){key, hash, *next};
+                *next = *next == 0xD7FF ? 0xE000 : *next + 1;
+                t->used++;
+                break;
+            }
+            if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
+                break;
+            at = (at + 1) & t->mask;
+        }
+        Py_UCS4 code = t->slots[at].code;
+        if (code > 0xFFFF && kind == PyUnicode_2BYTE_KIND) {
+            PyObject *wide = PyUnicode_New(n, 0x10FFFF);
+            if (wide == NULL)
+                goto fail;
+            for (Py_ssize_t j = 0; j < k; j++)
+                PyUnicode_WRITE(PyUnicode_4BYTE_KIND, PyUnicode_DATA(wide), j, PyUnicode_READ(kind, data, j));
+            Py_DECREF(out);
+            out = wide;
+            kind = PyUnicode_4BYTE_KIND;
+            data = PyUnicode_DATA(out);
+        }
+        PyUnicode_WRITE(kind, data, k, code);
+        most = code > most ? code : most;
+        if (2 * t->used > t->mask + 1 && key_table_grow(t) < 0)  /* at most half full */
+            goto fail;
+    }
+    if (n && most < 256) {  /* a str is always of the narrowest kind that holds it */
+        PyObject *narrow = PyUnicode_FromKindAndData(kind, data, n);
+        Py_DECREF(out);
+        return narrow;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* encode_keys, and the distinct keys in the order of their codes (the
- * code of vocabulary[k] is tokens.key_code(k)): the key lists can go once
+ * key of code c is vocabulary[tokens.code_index(c)]): the key lists can go once
  * encoded. */
 static PyObject *
 encode_keys_vocab(PyObject *self, PyObject *args)
@@ -1898,15 +1965,13 @@ encode_keys_vocab(PyObject *self, PyObject *args)
     PyObject *a, *b;
     if (!PyArg_ParseTuple(args, "O!O!:encode_keys_vocab", &PyList_Type, &a, &PyList_Type, &b))
         return NULL;
-    Py_ssize_t na = PyList_GET_SIZE(a), nb = PyList_GET_SIZE(b);
     KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
-    Py_UCS4 *buf = PyMem_New(Py_UCS4, (na > nb ? na : nb) + 1);
     PyObject *sa = NULL, *sb = NULL, *vocab = NULL, *result = NULL;
     Py_UCS4 next = 1;
-    if (table.slots == NULL || buf == NULL)
+    if (table.slots == NULL)
         PyErr_NoMemory();
-    else if ((sa = encode_list(a, &table, &next, buf)) != NULL &&
-             (sb = encode_list(b, &table, &next, buf)) != NULL &&
+    else if ((sa = encode_list_into_str(a, &table, &next)) != NULL &&
+             (sb = encode_list_into_str(b, &table, &next)) != NULL &&
              (vocab = PyList_New((Py_ssize_t)table.used)) != NULL) {
         for (size_t i = 0; i <= table.mask; i++) {
             KeySlot *slot = &table.slots[i];
@@ -1922,7 +1987,6 @@ encode_keys_vocab(PyObject *self, PyObject *args)
     Py_XDECREF(sb);
     Py_XDECREF(vocab);
     PyMem_Free(table.slots);
-    PyMem_Free(buf);
     return result;
 }
 

@@ -725,12 +725,17 @@ def encode_sides(old: Tokens, new: Tokens) -> None:
     the lists go.  The keys' vocabulary is kept for Tokens.key; literals
     are only compared with each other once encoded (a token's text is
     text[starts[i]:ends[i]]).  Word prefixes, counted from the literals,
-    are made first."""
+    are made in between (a stale one, which joins leave, goes first: the
+    peak of a comparison with many changes is here)."""
     for toks in (old, new):
-        toks.word_prefix()
+        prefix = toks.__dict__.get("_word_prefix")
+        if prefix is not None and len(prefix) != len(toks.literals) + 1:
+            del toks.__dict__["_word_prefix"]
     encode = _speedups.encode_keys_vocab if _speedups is not None else _encode_keys_vocab
     old.keys, new.keys, old.vocab = encode(old.keys, new.keys)
     new.vocab = old.vocab
+    for toks in (old, new):
+        toks.word_prefix()
     old.literals, new.literals, _ = encode(old.literals, new.literals)
 
 

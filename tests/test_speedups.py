@@ -312,16 +312,19 @@ def test_encode_keys(a, b):
 
 def test_encode_sides_keys_decode_past_the_surrogates():
     """Tokens.key gives every token's key back once the keys are encoded,
-    codes past the surrogates (more than 55,295 distinct keys) included,
-    compiled and in Python."""
-    words = [f"w{n}" for n in range(60_000)]
-    old_keys, new_keys = words[::2] + words[:5], words[1::2] + ["w59999"]
+    codes past the surrogates (more than 55,295 distinct keys) and past
+    two bytes (more than 63,487) included, compiled and in Python, and the
+    two encode alike (as str of the same kind: equal)."""
+    words = [f"w{n}" for n in range(70_000)]
+    old_keys, new_keys = words[::2] + words[:5], words[1::2] + ["w69999"]
+    assert C.encode_keys_vocab(old_keys, new_keys) == tk._encode_keys_vocab(old_keys, new_keys)
+    assert C.encode_keys_vocab(new_keys[:300], old_keys[:9]) == tk._encode_keys_vocab(new_keys[:300], old_keys[:9])
     for encode in (C.encode_keys_vocab, tk._encode_keys_vocab):
         old = tk.Tokens("", old_keys, [], old_keys, [], [])
         new = tk.Tokens("", new_keys, [], new_keys, [], [])
         old.keys, new.keys, old.vocab = encode(old_keys, new_keys)
         new.vocab = old.vocab
-        assert max(map(ord, new.keys)) > 0xE000
+        assert max(map(ord, new.keys)) > 0xFFFF
         assert [old.key(i) for i in range(len(old_keys))] == old_keys
         assert [new.key(i) for i in range(len(new_keys))] == new_keys
 
