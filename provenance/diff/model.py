@@ -116,19 +116,21 @@ class _Columns(Sequence):
     """A read-only sequence kept as columns, its items made when asked for:
     a comparison of 4 MB with 20% edits has 100,000 changes and 200,000
     segments, which as objects (with their int objects and texts) took
-    some 48 MB, as columns 7.  Compares equal to a list of the same items."""
+    some 48 MB, as columns 7.  Iterating makes each item as it goes (the
+    JSON report); the first index makes them all, once, and keeps them
+    (the HTML and text reports look items up by index over and over, and
+    hold the whole report anyway).  Compares equal to a list of the same
+    items."""
 
     __slots__ = ()
 
     def __getitem__(self, i):
-        n = len(self)
-        if isinstance(i, slice):
-            return [self._item(j) for j in range(*i.indices(n))]
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"{type(self).__name__} index out of range")
-        return self._item(i)
+        if self.made is None:
+            self.made = list(self._items())
+        return self.made[i]
+
+    def __iter__(self):
+        return iter(self.made) if self.made is not None else self._items()
 
     def __eq__(self, other):
         if isinstance(other, (list, tuple, _Columns)):
@@ -144,9 +146,10 @@ class _Columns(Sequence):
 class Segments(_Columns):
     """Comparison.segments as columns (see _Columns); add() appends one."""
 
-    __slots__ = ("kind", "old_start", "old_end", "new_start", "new_end", "change")
+    __slots__ = ("kind", "old_start", "old_end", "new_start", "new_end", "change", "made")
 
     def __init__(self, typecode: str = "q"):
+        self.made: list[Segment] | None = None
         self.kind = bytearray()
         self.old_start, self.old_end, self.new_start, self.new_end, self.change = (array(typecode) for _ in range(5))
 
@@ -161,12 +164,7 @@ class Segments(_Columns):
     def __len__(self) -> int:
         return len(self.kind)
 
-    def _item(self, i: int) -> Segment:
-        change = self.change[i]
-        return _segment((KINDS[self.kind[i]], self.old_start[i], self.old_end[i], self.new_start[i], self.new_end[i],
-                         None if change < 0 else change))
-
-    def __iter__(self):
+    def _items(self):
         for kind, a0, a1, b0, b1, change in zip(self.kind, self.old_start, self.old_end, self.new_start, self.new_end,
                                                 self.change):
             yield _segment((KINDS[kind], a0, a1, b0, b1, None if change < 0 else change))
@@ -178,9 +176,10 @@ class Changes(_Columns):
     made.  A change with edits (a move) is kept as its object."""
 
     __slots__ = ("old_text", "new_text", "kind", "cls", "old_start", "old_end", "new_start", "new_end",
-                 "words_deleted", "words_inserted", "objects")
+                 "words_deleted", "words_inserted", "objects", "made")
 
     def __init__(self, old_text: str, new_text: str, typecode: str = "q"):
+        self.made: list[Change] | None = None
         self.old_text, self.new_text = old_text, new_text
         self.kind, self.cls = bytearray(), bytearray()
         self.old_start, self.old_end, self.new_start, self.new_end, self.words_deleted, self.words_inserted = \
@@ -208,15 +207,7 @@ class Changes(_Columns):
     def __len__(self) -> int:
         return len(self.kind)
 
-    def _item(self, i: int) -> Change:
-        change = self.objects.get(i)
-        if change is not None:
-            return change
-        a0, a1, b0, b1 = self.old_start[i], self.old_end[i], self.new_start[i], self.new_end[i]
-        return Change(KINDS[self.kind[i]], CLASSES[self.cls[i]], a0, a1, b0, b1, self.old_text[a0:a1],
-                      self.new_text[b0:b1], self.words_deleted[i], self.words_inserted[i])
-
-    def __iter__(self):
+    def _items(self):
         objects, old, new = self.objects, self.old_text, self.new_text
         columns = (self.kind, self.cls, self.old_start, self.old_end, self.new_start, self.new_end,
                    self.words_deleted, self.words_inserted)
