@@ -22,6 +22,8 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
+ *   plans_from_spans(spans, holds_old, holds_new, run_starts, old, new)
+ *                               diff.chunks._plans_from_spans_py
  *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.folding._unmatched_loose_py
@@ -1196,6 +1198,221 @@ done:
     return result;
 }
 
+/* chunks._near_paragraph(text, a, b): whether text[a:b], with the whitespace
+ * either side of it, holds "\r", U+2029 or two line feeds with only other
+ * whitespace between them. */
+static int
+near_paragraph(int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    while (a > 0 && ISSPACE(PyUnicode_READ(kind, data, a - 1)))
+        a--;
+    while (b < n && ISSPACE(PyUnicode_READ(kind, data, b)))
+        b++;
+    int line_feed = 0;  /* a "\n" with only whitespace since */
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\r' || c == 0x2029 || (c == '\n' && line_feed))
+            return 1;
+        if (c == '\n')
+            line_feed = 1;
+        else if (!ISSPACE(c))
+            line_feed = 0;
+    }
+    return 0;
+}
+
+/* chunks._shape of text[a:b] read item by item: each word (a run of
+ * non-whitespace) and each paragraph break (a whitespace run with two line
+ * breaks, "\r\n" one of them, or a U+2029) in turn.  Two shapes are equal
+ * exactly when their items are: a paragraph is its words joined by single
+ * spaces, and one at either end (whitespace before or after the span) is
+ * the empty paragraph. */
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t i, end;
+} ShapeReader;
+
+#define SHAPE_END 0
+#define SHAPE_WORD 1
+#define SHAPE_BREAK 2
+
+static void
+shape_reader(ShapeReader *r, int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    while (a > 0 && ISSPACE(PyUnicode_READ(kind, data, a - 1)))
+        a--;
+    while (b < n && ISSPACE(PyUnicode_READ(kind, data, b)))
+        b++;
+    *r = (ShapeReader){kind, data, a, b};
+}
+
+/* The next item: SHAPE_WORD (its start in *start, length in *length),
+ * SHAPE_BREAK or SHAPE_END. */
+static int
+shape_next(ShapeReader *r, Py_ssize_t *start, Py_ssize_t *length)
+{
+    while (r->i < r->end) {
+        Py_UCS4 c = PyUnicode_READ(r->kind, r->data, r->i);
+        if (!ISSPACE(c)) {
+            Py_ssize_t j = r->i + 1;
+            while (j < r->end && !ISSPACE(PyUnicode_READ(r->kind, r->data, j)))
+                j++;
+            *start = r->i;
+            *length = j - r->i;
+            r->i = j;
+            return SHAPE_WORD;
+        }
+        int newlines = 0, separator = 0;
+        for (; r->i < r->end && ISSPACE(c = PyUnicode_READ(r->kind, r->data, r->i)); r->i++) {
+            if (c == 0x2029)
+                separator = 1;
+            else if (c == '\r' || (c == '\n' && !(r->i > 0 && PyUnicode_READ(r->kind, r->data, r->i - 1) == '\r')))
+                newlines++;
+        }
+        if (separator || newlines >= 2)
+            return SHAPE_BREAK;
+    }
+    return SHAPE_END;
+}
+
+/* chunks._shape(old, a, b) == chunks._shape(new, c, d) */
+static int
+same_shape(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t c, Py_ssize_t d)
+{
+    ShapeReader x, y;
+    int kx = PyUnicode_KIND(old), ky = PyUnicode_KIND(new);
+    const void *dx = PyUnicode_DATA(old), *dy = PyUnicode_DATA(new);
+    shape_reader(&x, kx, dx, PyUnicode_GET_LENGTH(old), a, b);
+    shape_reader(&y, ky, dy, PyUnicode_GET_LENGTH(new), c, d);
+    for (;;) {
+        Py_ssize_t sx = 0, nx = 0, sy = 0, ny = 0;
+        int ix = shape_next(&x, &sx, &nx), iy = shape_next(&y, &sy, &ny);
+        if (ix != iy)
+            return 0;
+        if (ix == SHAPE_END)
+            return 1;
+        if (ix == SHAPE_WORD) {
+            if (nx != ny)
+                return 0;
+            for (Py_ssize_t k = 0; k < nx; k++)
+                if (PyUnicode_READ(kx, dx, sx + k) != PyUnicode_READ(ky, dy, sy + k))
+                    return 0;
+        }
+    }
+}
+
+/* A sorted list of ints as a C array (for holds()); NULL with an exception
+ * if it is not one. */
+static Py_ssize_t *
+sorted_offsets(PyObject *list, Py_ssize_t *n)
+{
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "plans_from_spans: offsets must be a list of int");
+        return NULL;
+    }
+    *n = PyList_GET_SIZE(list);
+    Py_ssize_t *out = PyMem_New(Py_ssize_t, *n + 1);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < *n; k++) {
+        out[k] = PyLong_AsSsize_t(PyList_GET_ITEM(list, k));
+        if (out[k] == -1 && PyErr_Occurred()) {
+            PyMem_Free(out);
+            return NULL;
+        }
+        if (k && out[k] < out[k - 1]) {
+            PyMem_Free(out);
+            PyErr_SetString(PyExc_ValueError, "plans_from_spans: offsets not sorted");
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* Whether some starts[k] (sorted) has a <= starts[k] < b: chunks' holds(). */
+static int
+holds_offset(const Py_ssize_t *starts, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (starts[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && starts[lo] < b;
+}
+
+/* Append (start, end, run) to a plan: run < 0 for None. */
+static int
+plan_append(PyObject *plan, Py_ssize_t start, Py_ssize_t end, Py_ssize_t run)
+{
+    PyObject *item = run < 0 ? Py_BuildValue("(nnO)", start, end, Py_None) : Py_BuildValue("(nnn)", start, end, run);
+    return append_new(plan, item);
+}
+
+/* chunks._plans_from_spans_py(spans, holds_old, holds_new, run_starts,
+ * old_text, new_text): (old plan, new plan, pinned). */
+static PyObject *
+plans_from_spans(PyObject *self, PyObject *args)
+{
+    PyObject *spans, *lists[3], *old, *new;
+    if (!PyArg_ParseTuple(args, "O!OOOUU:plans_from_spans", &PyList_Type, &spans, &lists[0], &lists[1], &lists[2],
+                          &old, &new))
+        return NULL;
+    Py_ssize_t *offsets[3] = {NULL, NULL, NULL}, counts[3] = {0, 0, 0};
+    PyObject *plans[2] = {PyList_New(0), PyList_New(0)}, *pinned = PyList_New(0), *result = NULL;
+    if (plans[0] == NULL || plans[1] == NULL || pinned == NULL)
+        goto done;
+    for (int k = 0; k < 3; k++)
+        if ((offsets[k] = sorted_offsets(lists[k], &counts[k])) == NULL)
+            goto done;
+    Py_ssize_t lengths[2] = {PyUnicode_GET_LENGTH(old), PyUnicode_GET_LENGTH(new)}, done_at[2] = {0, 0}, run = 0;
+    int ko = PyUnicode_KIND(old), kn = PyUnicode_KIND(new);
+    const void *d_old = PyUnicode_DATA(old), *d_new = PyUnicode_DATA(new);
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(spans); k++) {
+        Py_ssize_t s[4];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(spans, k), "nnnn", &s[0], &s[1], &s[2], &s[3]))
+            goto done;
+        if (s[0] < 0 || s[1] < s[0] || s[1] > lengths[0] || s[2] < 0 || s[3] < s[2] || s[3] > lengths[1]) {
+            PyErr_SetString(PyExc_ValueError, "plans_from_spans: a span out of range");
+            goto done;
+        }
+        int alone = holds_offset(offsets[0], counts[0], s[0], s[1]) || holds_offset(offsets[1], counts[1], s[2], s[3]);
+        if ((alone || !holds_offset(offsets[2], counts[2], s[0], s[1])) &&
+            (alone || near_paragraph(ko, d_old, lengths[0], s[0], s[1]) || near_paragraph(kn, d_new, lengths[1], s[2], s[3])) &&
+            !same_shape(old, s[0], s[1], new, s[2], s[3])) {
+            if (append_new(pinned, Py_BuildValue("((nn)(nn))", s[0], s[1], s[2], s[3])) < 0)
+                goto done;
+            continue;
+        }
+        for (int t = 0; t < 2; t++) {  /* chunks._plan_from_spans, both texts at once */
+            Py_ssize_t start = s[2 * t], end = s[2 * t + 1];
+            if (start > done_at[t] && plan_append(plans[t], done_at[t], start, -1) < 0)
+                goto done;
+            if (plan_append(plans[t], start, end, run) < 0)
+                goto done;
+            done_at[t] = end;
+        }
+        run++;
+    }
+    for (int t = 0; t < 2; t++)
+        if (done_at[t] < lengths[t] && plan_append(plans[t], done_at[t], lengths[t], -1) < 0)
+            goto done;
+    result = PyTuple_Pack(3, plans[0], plans[1], pinned);
+done:
+    for (int k = 0; k < 3; k++)
+        PyMem_Free(offsets[k]);
+    Py_XDECREF(plans[0]);
+    Py_XDECREF(plans[1]);
+    Py_XDECREF(pinned);
+    return result;
+}
+
 /* diff._anchor_runs(diff._unique_anchors_py(a, b)): anchors for a diff of
  * two strings of one character per token, the longest chain of (i, j)
  * pairs increasing in both, as runs (i, j, n) of consecutive ones.
@@ -1853,6 +2070,8 @@ static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},
     {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "_sparse_tokens of a plain text, as lists. Python twin: provenance.diff.chunks._sparse_tokens"},
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},
+    {"plans_from_spans", plans_from_spans, METH_VARARGS,
+     "_plan_chunks' (old plan, new plan, pinned) from its unchanged spans. Python twin: provenance.diff.chunks._plans_from_spans_py"},
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
     {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,

@@ -209,6 +209,47 @@ def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
         assert all(a[1] <= b[0] and a[3] <= b[2] for a, b in zip(spans, spans[1:]))
 
 
+def _sorted_offsets(data, length: int, even: bool = False) -> list[int]:
+    offsets = sorted(data.draw(st.lists(st.integers(0, length), max_size=12)))
+    return offsets[:len(offsets) // 2 * 2] if even else offsets
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts), st.data())
+def test_plans_from_spans(old, new, data):
+    """Pinned spans (paragraph breaks and spacing told apart as _shape
+    tells them) and the plans of the rest, on texts of every kind of
+    whitespace and line end."""
+    ends = [_sorted_offsets(data, len(old), True), _sorted_offsets(data, len(new), True)]
+    n = min(len(ends[0]), len(ends[1])) // 2
+    spans = [(ends[0][2 * k], ends[0][2 * k + 1], ends[1][2 * k], ends[1][2 * k + 1]) for k in range(n)]
+    args = (spans, _sorted_offsets(data, len(old)), _sorted_offsets(data, len(new)), _sorted_offsets(data, len(old)),
+            old, new)
+    assert C.plans_from_spans(*args) == chunks._plans_from_spans_py(*args)
+
+
+def test_plans_from_spans_tells_paragraphs_apart():
+    # The same words, paragraphs broken in other places or by other line ends.
+    old = "Ab cd.\n\nEf gh. Ij kl.\r\n\r\nMn op."
+    for new in [old, old.replace("\n\n", " "), old.replace("\r\n\r\n", "\n \n"), old.replace("\r\n\r\n", "\r\r"),
+                old.replace("\r\n\r\n", "\r\n"), old.replace("\n\nEf", "\u2029Ef"), old.replace(". Ij", ".\n\nIj"),
+                old.replace("Ab cd.", "Ab  cd."), old.replace("Ab cd.", "Ab cd!")]:
+        for spans in ([(0, len(old), 0, len(new))], [(3, 12, 3, len(new) - 20)]):
+            for holds in ([], [0], [len(old) - 1]):
+                args = (spans, holds, [], [], old, new)
+                assert C.plans_from_spans(*args) == chunks._plans_from_spans_py(*args)
+    assert chunks._plans_from_spans_py([(0, len(old), 0, len(old))], [0], [], [], old, old.replace("\n\n", " "))[2]
+
+
+def test_plans_from_spans_refuses_what_it_cannot_read():
+    with pytest.raises(ValueError):
+        C.plans_from_spans([(0, 9, 0, 2)], [], [], [], "Ab.", "Ab.")
+    with pytest.raises(ValueError):
+        C.plans_from_spans([(0, 2, 0, 2)], [2, 1], [], [], "Ab.", "Ab.")
+    with pytest.raises(TypeError):
+        C.plans_from_spans([(0, 2, 0, 2)], (1, 2), [], [], "Ab.", "Ab.")
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(texts, chunky_texts), st.data())
 def test_sparse_plain_tokens(text, data):

@@ -7,7 +7,7 @@ Owns: chunk plans, kept chunks, unchanged spans, sparse token lists (which
 chunks are the same but for formatting: diff/folding.py).  Never: decides
 what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
-version: kept_chunks, unchanged_spans, shared_ends.
+version: sparse_plain_tokens, unchanged_spans, plans_from_spans.
 """
 
 from __future__ import annotations
@@ -101,6 +101,25 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     holds_old = sorted(old_bounds[2 * k + 1] for k in isolated[0])
     holds_new = sorted(new_bounds[2 * k + 1] for k in isolated[1])
     run_starts = [old_bounds[2 * i0 + 1] for i0, _, _, _ in kept]
+    return _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+
+
+def _plans_from_spans(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
+                      new_text: str):
+    """_plans_from_spans_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+    return _plans_from_spans_py(spans, holds_old, holds_new, run_starts, old_text, new_text)
+
+
+def _plans_from_spans_py(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
+                         new_text: str):
+    """_plan_chunks' (old plan, new plan, pinned) from the unchanged spans
+    (old_start, old_end, new_start, new_end), in text order: a span is
+    pinned where it holds the start of an isolated chunk (holds_old,
+    holds_new: sorted offsets) or holds no run's start (run_starts: sorted
+    old offsets) and may hold a paragraph break, and its two sides'
+    _shape differ; the rest are the plans' unchanged runs."""
 
     def holds(starts: list[int], a: int, b: int) -> bool:
         k = bisect_left(starts, a)
@@ -116,9 +135,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
             pinned.append(((a, b), (c, d)))
         else:
             keep.append((a, b, c, d))
-    spans = keep
-    return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
-            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
+    return (_plan_from_spans([(s[0], s[1]) for s in keep], len(old_text)),
+            _plan_from_spans([(s[2], s[3]) for s in keep], len(new_text)), pinned)
 
 
 _PARAGRAPH_GAP_RE = re.compile(r"\n[^\S\n]*\n\s*|\u2029\s*")  # (the whitespace before one goes with the fold)
