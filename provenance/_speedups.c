@@ -194,11 +194,18 @@ emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t
  * whitespace before each chunk (the first: empty); the whitespace after the
  * last sentence ends its chunk (no empty chunk).  A paragraph break is
  * whitespace like any other. */
-static int
-split_text(Chunks *t, int cr)
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* (Made once per kind of str, below: with the kind a constant, each
+ * character is read straight from its array, not through a switch on the
+ * kind: 4 MB in some 40% less time.) */
+static ALWAYS_INLINE int
+split_text_of_kind(Chunks *t, const int kind)
 {
-    (void)cr;  /* ("\r" only mattered to the paragraph split chunks no longer make) */
-    int kind = t->kind;
     const void *data = t->data;
     Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(t->text);
     Py_ssize_t sep_a = 0, sep_b = 0, chunk_start = a, i = a, length = 0, newlines = 0;
@@ -242,6 +249,20 @@ split_text(Chunks *t, int cr)
 }
 #undef CHUNK_ADD
 #undef NEWLINES_ADD
+
+static int
+split_text(Chunks *t, int cr)
+{
+    (void)cr;  /* ("\r" only mattered to the paragraph split chunks no longer make) */
+    switch (t->kind) {
+    case PyUnicode_1BYTE_KIND:
+        return split_text_of_kind(t, PyUnicode_1BYTE_KIND);
+    case PyUnicode_2BYTE_KIND:
+        return split_text_of_kind(t, PyUnicode_2BYTE_KIND);
+    default:
+        return split_text_of_kind(t, PyUnicode_4BYTE_KIND);
+    }
+}
 
 /* The first i < n where x[i] != y[i], or n: x and y of one kind. */
 static Py_ssize_t
