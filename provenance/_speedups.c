@@ -24,6 +24,10 @@
  *                               diff._unchanged_spans_py
  *   plans_from_spans(spans, holds_old, holds_new, run_starts, old, new)
  *                               diff.chunks._plans_from_spans_py
+ *   paragraph_isolated(kept, old_kinds, new_kinds)
+ *                               diff.chunks._paragraph_isolated_py
+ *   split_runs(kept, old_merged, new_merged)
+ *                               diff.chunks._split_runs_py
  *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.folding._unmatched_loose_py
@@ -1434,6 +1438,181 @@ done:
     return result;
 }
 
+/* A list of (i0, i1, j0, j1) runs of chunks, in order, each as long in both
+ * texts, as a C array; NULL with an exception if it is not one. */
+static Py_ssize_t (*
+read_runs(PyObject *kept, const char *name, Py_ssize_t *count))[4]
+{
+    if (!PyList_Check(kept)) {
+        PyErr_Format(PyExc_TypeError, "%s: kept must be a list of (i0, i1, j0, j1)", name);
+        return NULL;
+    }
+    *count = PyList_GET_SIZE(kept);
+    Py_ssize_t (*runs)[4] = PyMem_Malloc((*count + 1) * sizeof(*runs));
+    if (runs == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t r = 0; r < *count; r++) {
+        Py_ssize_t *run = runs[r];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(kept, r), "nnnn", &run[0], &run[1], &run[2], &run[3]))
+            goto fail;
+        if (run[0] < (r ? runs[r - 1][1] : 0) || run[1] <= run[0] || run[2] < (r ? runs[r - 1][3] : 0) ||
+            run[3] - run[2] != run[1] - run[0]) {
+            PyErr_Format(PyExc_ValueError, "%s: kept runs out of order or of two lengths", name);
+            goto fail;
+        }
+    }
+    return runs;
+fail:
+    PyMem_Free(runs);
+    return NULL;
+}
+
+static int
+set_add_index(PyObject *set, Py_ssize_t k)
+{
+    PyObject *index = PyLong_FromSsize_t(k);
+    int r = index ? PySet_Add(set, index) : -1;
+    Py_XDECREF(index);
+    return r;
+}
+
+/* chunks._paragraph_isolated_py(kept, old_kinds, new_kinds): (old chunk
+ * indices, new chunk indices) that a paragraph break on one side only may
+ * touch. */
+static PyObject *
+paragraph_isolated(PyObject *self, PyObject *args)
+{
+    PyObject *kept;
+    const unsigned char *kinds[2];
+    Py_ssize_t n_kinds[2], count = 0;
+    if (!PyArg_ParseTuple(args, "Oy#y#:paragraph_isolated", &kept, &kinds[0], &n_kinds[0], &kinds[1], &n_kinds[1]))
+        return NULL;
+    Py_ssize_t (*runs)[4] = read_runs(kept, "paragraph_isolated", &count);
+    if (runs == NULL)
+        return NULL;
+    PyObject *out[2] = {PySet_New(NULL), PySet_New(NULL)}, *result = NULL;
+    unsigned char *drop = NULL;
+    const unsigned char flag = INNER_PARAGRAPH, kind = INNER_PARAGRAPH - 1;
+    const unsigned char *x = kinds[0], *y = kinds[1];
+    if (out[0] == NULL || out[1] == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < count; r++) {
+        Py_ssize_t i0 = runs[r][0], i1 = runs[r][1], j0 = runs[r][2], j1 = runs[r][3], n = i1 - i0;
+        if (i1 > n_kinds[0] || j1 > n_kinds[1]) {
+            PyErr_SetString(PyExc_ValueError, "paragraph_isolated: a run past the chunks");
+            goto done;
+        }
+        int before = i0 && j0 && ((x[i0] & kind) != (y[j0] & kind) || ((x[i0 - 1] | y[j0 - 1]) & flag));
+        int after = i1 < n_kinds[0] && j1 < n_kinds[1] && ((x[i1] & kind) != (y[j1] & kind) || ((x[i1] | y[j1]) & flag));
+        int any = before || after;
+        for (Py_ssize_t t = 0; t < n && !any; t++)
+            any = ((x[i0 + t] | y[j0 + t]) & flag) || (t && (x[i0 + t] & kind) != (y[j0 + t] & kind));
+        if (!any)
+            continue;  /* the usual case */
+        PyMem_Free(drop);
+        drop = PyMem_Calloc(n, 1);
+        if (drop == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (before)
+            drop[0] = 1;
+        if (after)
+            drop[n - 1] = 1;
+        for (Py_ssize_t t = 0; t < n; t++) {
+            if ((x[i0 + t] | y[j0 + t]) & flag)
+                drop[t] = 1;
+            if (t && (x[i0 + t] & kind) != (y[j0 + t] & kind))
+                drop[t - 1] = drop[t] = 1;
+        }
+        for (Py_ssize_t t = 0; t < n; t++)
+            if (drop[t] && (set_add_index(out[0], i0 + t) < 0 || set_add_index(out[1], j0 + t) < 0))
+                goto done;
+    }
+    result = PyTuple_Pack(2, out[0], out[1]);
+done:
+    PyMem_Free(runs);
+    PyMem_Free(drop);
+    Py_XDECREF(out[0]);
+    Py_XDECREF(out[1]);
+    return result;
+}
+
+/* The members of a set (or any iterable) of ints below n, marked in a
+ * table of n bytes; NULL with an exception. */
+static unsigned char *
+marked_indices(PyObject *members, Py_ssize_t n)
+{
+    unsigned char *marks = PyMem_Calloc(n + 1, 1);
+    PyObject *it = marks ? PyObject_GetIter(members) : NULL, *item;
+    if (marks == NULL)
+        PyErr_NoMemory();
+    if (it == NULL) {
+        PyMem_Free(marks);
+        return NULL;
+    }
+    while ((item = PyIter_Next(it)) != NULL) {
+        Py_ssize_t k = PyLong_AsSsize_t(item);
+        Py_DECREF(item);
+        if (k == -1 && PyErr_Occurred())
+            break;
+        if (k >= 0 && k < n)
+            marks[k] = 1;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        PyMem_Free(marks);
+        return NULL;
+    }
+    return marks;
+}
+
+/* chunks._split_runs_py(kept, old_merged, new_merged): the runs cut so that
+ * each chunk pair with a chunk in either set is a run of its own. */
+static PyObject *
+split_runs(PyObject *self, PyObject *args)
+{
+    PyObject *kept, *merged[2];
+    Py_ssize_t count = 0;
+    if (!PyArg_ParseTuple(args, "OOO:split_runs", &kept, &merged[0], &merged[1]))
+        return NULL;
+    Py_ssize_t (*runs)[4] = read_runs(kept, "split_runs", &count);
+    if (runs == NULL)
+        return NULL;
+    Py_ssize_t ends[2] = {count ? runs[count - 1][1] : 0, count ? runs[count - 1][3] : 0};
+    unsigned char *marks[2] = {NULL, NULL};
+    PyObject *out = PyList_New(0), *result = NULL;
+    if (out == NULL || (marks[0] = marked_indices(merged[0], ends[0])) == NULL ||
+        (marks[1] = marked_indices(merged[1], ends[1])) == NULL)
+        goto done;
+#define RUN(a, b, c, d) append_new(out, Py_BuildValue("(nnnn)", (a), (b), (c), (d)))
+    for (Py_ssize_t r = 0; r < count; r++) {
+        Py_ssize_t i0 = runs[r][0], i1 = runs[r][1], j0 = runs[r][2], j1 = runs[r][3], start = 0;
+        for (Py_ssize_t t = 0; t < i1 - i0; t++) {
+            if (!marks[0][i0 + t] && !marks[1][j0 + t])
+                continue;
+            if (t > start && RUN(i0 + start, i0 + t, j0 + start, j0 + t) < 0)
+                goto done;
+            if (RUN(i0 + t, i0 + t + 1, j0 + t, j0 + t + 1) < 0)
+                goto done;
+            start = t + 1;
+        }
+        if (start < i1 - i0 && RUN(i0 + start, i1, j0 + start, j1) < 0)
+            goto done;
+    }
+#undef RUN
+    result = out;
+    out = NULL;
+done:
+    PyMem_Free(runs);
+    PyMem_Free(marks[0]);
+    PyMem_Free(marks[1]);
+    Py_XDECREF(out);
+    return result;
+}
+
 /* diff._anchor_runs(diff._unique_anchors_py(a, b)): anchors for a diff of
  * two strings of one character per token, the longest chain of (i, j)
  * pairs increasing in both, as runs (i, j, n) of consecutive ones.
@@ -2093,6 +2272,10 @@ static PyMethodDef methods[] = {
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},
     {"plans_from_spans", plans_from_spans, METH_VARARGS,
      "_plan_chunks' (old plan, new plan, pinned) from its unchanged spans. Python twin: provenance.diff.chunks._plans_from_spans_py"},
+    {"paragraph_isolated", paragraph_isolated, METH_VARARGS,
+     "The chunks of kept runs that a paragraph break on one side only may touch. Python twin: provenance.diff.chunks._paragraph_isolated_py"},
+    {"split_runs", split_runs, METH_VARARGS,
+     "Kept runs cut around the chunks of two sets. Python twin: provenance.diff.chunks._split_runs_py"},
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
     {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,

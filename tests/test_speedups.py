@@ -193,6 +193,37 @@ def test_unchanged_spans(pair, margin, min_kept):
     assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
 
 
+@settings(max_examples=1500, deadline=None)
+@given(edited_pairs(), st.integers(0, 200), st.data())
+def test_paragraph_isolated_and_split_runs(pair, min_kept, data):
+    """The chunks of kept runs that paragraph breaks isolate, and the runs
+    cut around them and around other chunks (those folding paired)."""
+    old, new = pair
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    saved = chunks.MIN_KEPT_CHARS
+    chunks.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
+    try:
+        kept = chunks._kept_chunks(oc, nc, ol, "pure")
+    finally:
+        chunks.MIN_KEPT_CHARS = saved
+    isolated = C.paragraph_isolated(kept, ok, nk)
+    assert isolated == chunks._paragraph_isolated_py(kept, ok, nk)
+    more = [set(data.draw(st.lists(st.integers(0, len(codes) + 2), max_size=8))) for codes in (oc, nc)]
+    for old_merged, new_merged in (isolated, more, (isolated[0] | more[0], isolated[1] | more[1])):
+        assert C.split_runs(kept, old_merged, new_merged) == chunks._split_runs_py(kept, old_merged, new_merged)
+
+
+def test_paragraph_isolated_and_split_runs_refuse_runs_they_cannot_read():
+    with pytest.raises(ValueError):
+        C.paragraph_isolated([(0, 2, 0, 3)], b"\0\1\1", b"\0\1\1")
+    with pytest.raises(ValueError):
+        C.paragraph_isolated([(0, 4, 0, 4)], b"\0\1\1", b"\0\1\1")
+    with pytest.raises(ValueError):
+        C.split_runs([(2, 3, 2, 3), (0, 1, 0, 1)], set(), set())
+    with pytest.raises(TypeError):
+        C.split_runs([(0, 1, 0, 1)], {"a"}, set())
+
+
 def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
     # One old sentence against two new ones: the run before grows into it
     # over the words it shares with the first, the run after over those it

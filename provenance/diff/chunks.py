@@ -7,7 +7,8 @@ Owns: chunk plans, kept chunks, unchanged spans, sparse token lists (which
 chunks are the same but for formatting: diff/folding.py).  Never: decides
 what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
-version: sparse_plain_tokens, unchanged_spans, plans_from_spans.
+version: paragraph_isolated, split_runs, sparse_plain_tokens, unchanged_spans,
+plans_from_spans.
 """
 
 from __future__ import annotations
@@ -174,6 +175,13 @@ def _shape(text: str, a: int, b: int) -> list[str]:
 
 
 def _paragraph_isolated(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[int], set[int]]:
+    """_paragraph_isolated_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.paragraph_isolated(kept, old_kinds, new_kinds)
+    return _paragraph_isolated_py(kept, old_kinds, new_kinds)
+
+
+def _paragraph_isolated_py(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[int], set[int]]:
     """The chunks of the kept runs that a paragraph break on one side only
     may touch (old chunk indices, new chunk indices): a chunk holding a
     paragraph break (tk.INNER_PARAGRAPH) in either text, the two chunks
@@ -210,6 +218,13 @@ def _paragraph_isolated(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[i
 
 
 def _split_runs(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
+    """_split_runs_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.split_runs(kept, old_merged, new_merged)
+    return _split_runs_py(kept, old_merged, new_merged)
+
+
+def _split_runs_py(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
     """Kept runs (i0, i1, j0, j1) cut so that each chunk pair with a chunk
     in old_merged or new_merged is a run of its own."""
     out = []
