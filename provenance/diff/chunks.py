@@ -78,9 +78,7 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
     merged: tuple[list[int], list[int]] = ([], [])
     if canonical is not None:
-        merged = ([k for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
-                  [k for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
-        old_codes, new_codes, old_lengths = canonical
+        old_codes, new_codes, old_lengths, merged = canonical
     kept = _kept_chunks(old_codes, new_codes, old_lengths, engine)
     # Each chunk that folding paired, or that a paragraph break on one side
     # only touches, is a run of its own, so that only it is tokenised
