@@ -1226,8 +1226,8 @@ done:
 /* chunks._near_paragraph(text, a, b): whether text[a:b], with the whitespace
  * either side of it, holds "\r", U+2029 or two line feeds with only other
  * whitespace between them. */
-static int
-near_paragraph(int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+static ALWAYS_INLINE int
+near_paragraph_of_kind(const int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
 {
     while (a > 0 && ISSPACE(PyUnicode_READ(kind, data, a - 1)))
         a--;
@@ -1246,6 +1246,19 @@ near_paragraph(int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_
     return 0;
 }
 
+static int
+near_paragraph(int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    switch (kind) {  /* (once per kind of str, as split_text) */
+    case PyUnicode_1BYTE_KIND:
+        return near_paragraph_of_kind(PyUnicode_1BYTE_KIND, data, n, a, b);
+    case PyUnicode_2BYTE_KIND:
+        return near_paragraph_of_kind(PyUnicode_2BYTE_KIND, data, n, a, b);
+    default:
+        return near_paragraph_of_kind(PyUnicode_4BYTE_KIND, data, n, a, b);
+    }
+}
+
 /* chunks._shape of text[a:b] read item by item: each word (a run of
  * non-whitespace) and each paragraph break (a whitespace run with two line
  * breaks, "\r\n" one of them, or a U+2029) in turn.  Two shapes are equal
@@ -1253,8 +1266,7 @@ near_paragraph(int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_
  * spaces, and one at either end (whitespace before or after the span) is
  * the empty paragraph. */
 typedef struct {
-    int kind;
-    const void *data;
+    const void *data;  /* (its kind is given to shape_next) */
     Py_ssize_t i, end;
 } ShapeReader;
 
@@ -1269,19 +1281,19 @@ shape_reader(ShapeReader *r, int kind, const void *data, Py_ssize_t n, Py_ssize_
         a--;
     while (b < n && ISSPACE(PyUnicode_READ(kind, data, b)))
         b++;
-    *r = (ShapeReader){kind, data, a, b};
+    *r = (ShapeReader){data, a, b};
 }
 
 /* The next item: SHAPE_WORD (its start in *start, length in *length),
- * SHAPE_BREAK or SHAPE_END. */
-static int
-shape_next(ShapeReader *r, Py_ssize_t *start, Py_ssize_t *length)
+ * SHAPE_BREAK or SHAPE_END; kind: the text's (a constant where inlined). */
+static ALWAYS_INLINE int
+shape_next(ShapeReader *r, Py_ssize_t *start, Py_ssize_t *length, const int kind)
 {
     while (r->i < r->end) {
-        Py_UCS4 c = PyUnicode_READ(r->kind, r->data, r->i);
+        Py_UCS4 c = PyUnicode_READ(kind, r->data, r->i);
         if (!ISSPACE(c)) {
             Py_ssize_t j = r->i + 1;
-            while (j < r->end && !ISSPACE(PyUnicode_READ(r->kind, r->data, j)))
+            while (j < r->end && !ISSPACE(PyUnicode_READ(kind, r->data, j)))
                 j++;
             *start = r->i;
             *length = j - r->i;
@@ -1289,10 +1301,10 @@ shape_next(ShapeReader *r, Py_ssize_t *start, Py_ssize_t *length)
             return SHAPE_WORD;
         }
         int newlines = 0, separator = 0;
-        for (; r->i < r->end && ISSPACE(c = PyUnicode_READ(r->kind, r->data, r->i)); r->i++) {
+        for (; r->i < r->end && ISSPACE(c = PyUnicode_READ(kind, r->data, r->i)); r->i++) {
             if (c == 0x2029)
                 separator = 1;
-            else if (c == '\r' || (c == '\n' && !(r->i > 0 && PyUnicode_READ(r->kind, r->data, r->i - 1) == '\r')))
+            else if (c == '\r' || (c == '\n' && !(r->i > 0 && PyUnicode_READ(kind, r->data, r->i - 1) == '\r')))
                 newlines++;
         }
         if (separator || newlines >= 2)
@@ -1302,17 +1314,17 @@ shape_next(ShapeReader *r, Py_ssize_t *start, Py_ssize_t *length)
 }
 
 /* chunks._shape(old, a, b) == chunks._shape(new, c, d) */
-static int
-same_shape(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t c, Py_ssize_t d)
+static ALWAYS_INLINE int
+same_shape_of_kinds(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t c, Py_ssize_t d,
+                    const int kx, const int ky)
 {
     ShapeReader x, y;
-    int kx = PyUnicode_KIND(old), ky = PyUnicode_KIND(new);
     const void *dx = PyUnicode_DATA(old), *dy = PyUnicode_DATA(new);
     shape_reader(&x, kx, dx, PyUnicode_GET_LENGTH(old), a, b);
     shape_reader(&y, ky, dy, PyUnicode_GET_LENGTH(new), c, d);
     for (;;) {
         Py_ssize_t sx = 0, nx = 0, sy = 0, ny = 0;
-        int ix = shape_next(&x, &sx, &nx), iy = shape_next(&y, &sy, &ny);
+        int ix = shape_next(&x, &sx, &nx, kx), iy = shape_next(&y, &sy, &ny, ky);
         if (ix != iy)
             return 0;
         if (ix == SHAPE_END)
@@ -1325,6 +1337,17 @@ same_shape(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t 
                     return 0;
         }
     }
+}
+
+static int
+same_shape(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t c, Py_ssize_t d)
+{
+    int kx = PyUnicode_KIND(old), ky = PyUnicode_KIND(new);
+    if (kx == ky && kx == PyUnicode_1BYTE_KIND)  /* (once per kind of str, as split_text) */
+        return same_shape_of_kinds(old, a, b, new, c, d, PyUnicode_1BYTE_KIND, PyUnicode_1BYTE_KIND);
+    if (kx == ky && kx == PyUnicode_2BYTE_KIND)
+        return same_shape_of_kinds(old, a, b, new, c, d, PyUnicode_2BYTE_KIND, PyUnicode_2BYTE_KIND);
+    return same_shape_of_kinds(old, a, b, new, c, d, kx, ky);
 }
 
 /* A sorted list of ints as a C array (for holds()); NULL with an exception
@@ -1372,12 +1395,31 @@ holds_offset(const Py_ssize_t *starts, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
     return lo < n && starts[lo] < b;
 }
 
-/* Append (start, end, run) to a plan: run < 0 for None. */
+/* Append (start, end, run) to a plan: run < 0 for None.  (The tuple made
+ * by hand: Py_BuildValue's reading of its format was a third of the time.) */
 static int
 plan_append(PyObject *plan, Py_ssize_t start, Py_ssize_t end, Py_ssize_t run)
 {
-    PyObject *item = run < 0 ? Py_BuildValue("(nnO)", start, end, Py_None) : Py_BuildValue("(nnn)", start, end, run);
+    PyObject *item = PyTuple_New(3), *v;
+    if (item == NULL)
+        return -1;
+    if ((v = PyLong_FromSsize_t(start)) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(item, 0, v);
+    if ((v = PyLong_FromSsize_t(end)) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(item, 1, v);
+    if (run < 0) {
+        Py_INCREF(Py_None);
+        v = Py_None;
+    }
+    else if ((v = PyLong_FromSsize_t(run)) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(item, 2, v);
     return append_new(plan, item);
+fail:
+    Py_DECREF(item);
+    return -1;
 }
 
 /* chunks._plans_from_spans_py(spans, holds_old, holds_new, run_starts,
@@ -1401,8 +1443,14 @@ plans_from_spans(PyObject *self, PyObject *args)
     const void *d_old = PyUnicode_DATA(old), *d_new = PyUnicode_DATA(new);
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(spans); k++) {
         Py_ssize_t s[4];
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(spans, k), "nnnn", &s[0], &s[1], &s[2], &s[3]))
+        PyObject *span = PyList_GET_ITEM(spans, k);
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) != 4) {
+            PyErr_SetString(PyExc_TypeError, "plans_from_spans: spans must be a list of 4-tuples of int");
             goto done;
+        }
+        for (int t = 0; t < 4; t++)
+            if ((s[t] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, t))) == -1 && PyErr_Occurred())
+                goto done;
         if (s[0] < 0 || s[1] < s[0] || s[1] > lengths[0] || s[2] < 0 || s[3] < s[2] || s[3] > lengths[1]) {
             PyErr_SetString(PyExc_ValueError, "plans_from_spans: a span out of range");
             goto done;
