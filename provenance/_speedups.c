@@ -28,6 +28,8 @@
  *                               diff.chunks._paragraph_isolated_py
  *   split_runs(kept, old_merged, new_merged)
  *                               diff.chunks._split_runs_py
+ *   kept_runs(ops, old_lengths, min_kept)
+ *                               diff.chunks._kept_runs_py
  *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.folding._unmatched_loose_py
@@ -1486,6 +1488,23 @@ done:
     return result;
 }
 
+/* (a, b, c, d) as a tuple of ints, made by hand (Py_BuildValue reads its
+ * format each time: a third of the time of a few thousand tuples). */
+static PyObject *
+int_tuple4(Py_ssize_t a, Py_ssize_t b, Py_ssize_t c, Py_ssize_t d)
+{
+    Py_ssize_t v[4] = {a, b, c, d};
+    PyObject *out = PyTuple_New(4);
+    for (int k = 0; out != NULL && k < 4; k++) {
+        PyObject *item = PyLong_FromSsize_t(v[k]);
+        if (item == NULL)
+            Py_CLEAR(out);
+        else
+            PyTuple_SET_ITEM(out, k, item);
+    }
+    return out;
+}
+
 /* A list of (i0, i1, j0, j1) runs of chunks, in order, each as long in both
  * texts, as a C array; NULL with an exception if it is not one. */
 static Py_ssize_t (*
@@ -1635,7 +1654,7 @@ split_runs(PyObject *self, PyObject *args)
     if (out == NULL || (marks[0] = marked_indices(merged[0], ends[0])) == NULL ||
         (marks[1] = marked_indices(merged[1], ends[1])) == NULL)
         goto done;
-#define RUN(a, b, c, d) append_new(out, Py_BuildValue("(nnnn)", (a), (b), (c), (d)))
+#define RUN(a, b, c, d) append_new(out, int_tuple4((a), (b), (c), (d)))
     for (Py_ssize_t r = 0; r < count; r++) {
         Py_ssize_t i0 = runs[r][0], i1 = runs[r][1], j0 = runs[r][2], j1 = runs[r][3], start = 0;
         for (Py_ssize_t t = 0; t < i1 - i0; t++) {
@@ -1657,6 +1676,87 @@ done:
     PyMem_Free(runs);
     PyMem_Free(marks[0]);
     PyMem_Free(marks[1]);
+    Py_XDECREF(out);
+    return result;
+}
+
+/* chunks._kept_runs_py(ops, old_lengths, min_kept): the equal runs of a
+ * diff of chunk codes, (i0, i1, j0, j1), whose keys (old_lengths: an
+ * array("q") or a list of each old chunk's key length) with a space after
+ * each are at least min_kept characters long. */
+static PyObject *
+kept_runs(PyObject *self, PyObject *args)
+{
+    PyObject *ops, *lengths;
+    Py_ssize_t min_kept;
+    if (!PyArg_ParseTuple(args, "O!On:kept_runs", &PyList_Type, &ops, &lengths, &min_kept))
+        return NULL;
+    Py_buffer view = {0};
+    PyObject *seq = NULL, *out = NULL, *result = NULL;
+    const int64_t *given = NULL;
+    Py_ssize_t n_lengths;
+    if (PyObject_CheckBuffer(lengths)) {
+        if (PyObject_GetBuffer(lengths, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        if (view.itemsize != sizeof(int64_t) || view.format == NULL || strcmp(view.format, "q") != 0) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "kept_runs: old_lengths must be an array('q') or a list of int");
+            return NULL;
+        }
+        given = view.buf;
+        n_lengths = view.len / (Py_ssize_t)sizeof(int64_t);
+    }
+    else {
+        if ((seq = PySequence_Fast(lengths, "kept_runs: old_lengths must be an array('q') or a list of int")) == NULL)
+            return NULL;
+        n_lengths = PySequence_Fast_GET_SIZE(seq);
+    }
+    if ((out = PyList_New(0)) == NULL)
+        goto done;
+    Py_ssize_t i = 0, j = 0;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ops); k++) {
+        PyObject *item = PyList_GET_ITEM(ops, k), *op;
+        Py_ssize_t n;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(op = PyTuple_GET_ITEM(item, 0)) ||
+            PyUnicode_GET_LENGTH(op) != 1) {
+            PyErr_SetString(PyExc_TypeError, "kept_runs: ops must be a list of (op, n)");
+            goto done;
+        }
+        if ((n = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1))) == -1 && PyErr_Occurred())
+            goto done;
+        Py_UCS4 c = PyUnicode_READ_CHAR(op, 0);
+        if (n < 0 || (c != '+' && i + n > n_lengths)) {
+            PyErr_SetString(PyExc_ValueError, "kept_runs: ops past the old chunks");
+            goto done;
+        }
+        if (c == '=') {
+            Py_ssize_t chars = n;  /* a space after each key */
+            for (Py_ssize_t t = i; t < i + n; t++) {
+                if (given != NULL)
+                    chars += (Py_ssize_t)given[t];
+                else {
+                    Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, t));
+                    if (v == -1 && PyErr_Occurred())
+                        goto done;
+                    chars += v;
+                }
+            }
+            if (chars >= min_kept && append_new(out, int_tuple4(i, i + n, j, j + n)) < 0)
+                goto done;
+            i += n;
+            j += n;
+        }
+        else if (c == '-')
+            i += n;
+        else
+            j += n;
+    }
+    result = out;
+    out = NULL;
+done:
+    if (given != NULL)
+        PyBuffer_Release(&view);
+    Py_XDECREF(seq);
     Py_XDECREF(out);
     return result;
 }
@@ -2324,6 +2424,8 @@ static PyMethodDef methods[] = {
      "The chunks of kept runs that a paragraph break on one side only may touch. Python twin: provenance.diff.chunks._paragraph_isolated_py"},
     {"split_runs", split_runs, METH_VARARGS,
      "Kept runs cut around the chunks of two sets. Python twin: provenance.diff.chunks._split_runs_py"},
+    {"kept_runs", kept_runs, METH_VARARGS,
+     "The equal runs of a diff of chunk codes long enough to keep. Python twin: provenance.diff.chunks._kept_runs_py"},
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
     {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,

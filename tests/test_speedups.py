@@ -224,6 +224,27 @@ def test_paragraph_isolated_and_split_runs_refuse_runs_they_cannot_read():
         C.split_runs([(0, 1, 0, 1)], {"a"}, set())
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("=-+"), st.integers(0, 6)), max_size=30), st.integers(0, 60), st.data())
+def test_kept_runs(ops, min_kept, data):
+    """The equal runs of a diff long enough to keep, old key lengths given
+    as an array("q") (as chunk_codes makes them) or a list."""
+    n_old = sum(n for op, n in ops if op != "+")
+    lengths = data.draw(st.lists(st.integers(0, 30), min_size=n_old, max_size=n_old))
+    want = chunks._kept_runs_py(ops, lengths, min_kept)
+    assert C.kept_runs(ops, array("q", lengths), min_kept) == want
+    assert C.kept_runs(ops, lengths, min_kept) == want
+
+
+def test_kept_runs_refuses_what_it_cannot_read():
+    with pytest.raises(ValueError):
+        C.kept_runs([("=", 3)], array("q", [1, 2]), 0)
+    with pytest.raises(TypeError):
+        C.kept_runs([("=", 1)], array("i", [1]), 0)
+    with pytest.raises(TypeError):
+        C.kept_runs([("==", 1)], array("q", [1]), 0)
+
+
 def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
     # One old sentence against two new ones: the run before grows into it
     # over the words it shares with the first, the run after over those it

@@ -7,8 +7,8 @@ Owns: chunk plans, kept chunks, unchanged spans, sparse token lists (which
 chunks are the same but for formatting: diff/folding.py).  Never: decides
 what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
-version: paragraph_isolated, split_runs, sparse_plain_tokens, unchanged_spans,
-plans_from_spans.
+version: kept_runs, paragraph_isolated, split_runs, sparse_plain_tokens,
+unchanged_spans, plans_from_spans.
 """
 
 from __future__ import annotations
@@ -362,12 +362,26 @@ def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
     old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
     MIN_KEPT_CHARS long.  Decided by the codes alone: where paragraph
     breaks differ is seen to afterwards (_paragraph_isolated)."""
+    return _kept_runs(diff_strings(old_codes, new_codes, engine), old_lengths, MIN_KEPT_CHARS)
+
+
+def _kept_runs(ops: list[tuple[str, int]], old_lengths, min_kept: int) -> list[tuple[int, int, int, int]]:
+    """_kept_runs_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.kept_runs(ops, old_lengths, min_kept)
+    return _kept_runs_py(ops, old_lengths, min_kept)
+
+
+def _kept_runs_py(ops: list[tuple[str, int]], old_lengths, min_kept: int) -> list[tuple[int, int, int, int]]:
+    """The equal runs (i0, i1, j0, j1) of a diff of chunk codes whose keys,
+    with a space after each, are at least min_kept characters long
+    (old_lengths: each old chunk's key length)."""
     old_key_ends = array("q", accumulate(old_lengths, initial=0))
     kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     i = j = 0
-    for op, n in diff_strings(old_codes, new_codes, engine):
+    for op, n in ops:
         if op == "=":
-            if old_key_ends[i + n] - old_key_ends[i] + n >= MIN_KEPT_CHARS:
+            if old_key_ends[i + n] - old_key_ends[i] + n >= min_kept:
                 kept.append((i, i + n, j, j + n))
             i, j = i + n, j + n
         elif op == "-":
