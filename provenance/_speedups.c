@@ -946,19 +946,24 @@ typedef struct {
 static Py_ssize_t
 fold_chunk(SpanSide *side, Py_ssize_t k)
 {
-    Py_ssize_t n = 0;
+    /* (side's fields in locals: a store to key could otherwise be its kind,
+     * read again for every character) */
+    const int kind = side->kind;
+    const void *data = side->data;
+    Py_UCS4 *key = side->key;
+    Py_ssize_t n = 0, end = CHUNK_END(side, k);
     int pending = 0;
-    for (Py_ssize_t i = CHUNK_START(side, k); i < CHUNK_END(side, k); i++) {
-        Py_UCS4 c = PyUnicode_READ(side->kind, side->data, i);
+    for (Py_ssize_t i = CHUNK_START(side, k); i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (ISSPACE(c)) {
             pending = n > 0;
             continue;
         }
         if (pending) {
-            side->key[n++] = ' ';
+            key[n++] = ' ';
             pending = 0;
         }
-        side->key[n++] = c;
+        key[n++] = c;
     }
     return n;
 }
