@@ -11,7 +11,7 @@
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
- *   sparse_plain_tokens(text, plan)
+ *   sparse_plain_tokens(text, plan[, width[, gaps]])
  *                               diff._sparse_tokens of a plain text, as lists
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
  *   encode_keys(a_keys, b_keys) tokens.encode_keys
@@ -30,10 +30,15 @@
  *                               diff.chunks._split_runs_py
  *   kept_runs(ops, old_lengths, min_kept)
  *                               diff.chunks._kept_runs_py
- *   word_prefix(literals)       tokens.word_prefix_py, as int64 bytes
+ *   word_prefix(literals[, width])
+ *                               tokens.word_prefix_py, as int64 (or int32) bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
  *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
+ *   gap_kinds(text, starts, ends)
+ *                               tokens._gap_kinds_py
+ *   encode_keys_vocab(a_keys, b_keys)
+ *                               tokens._encode_keys_vocab
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -724,34 +729,48 @@ split_plain_tokens(PyObject *self, PyObject *text)
     return pieces;
 }
 
-/* Offsets and counts, one 64-bit integer each, handed to Python as bytes
- * (for array("q")): a list would hold an int object for each. */
+/* Offsets and counts, 4 or 8 bytes each, written straight into a bytes
+ * object (for array("i") or array("q"): a list would hold an int object for
+ * each), grown by doubling (realloc: the untouched end is never resident)
+ * and cut to size at the end, so it is handed to Python with no copy. */
 typedef struct {
-    int64_t *at;
+    PyObject *bytes;  /* NULL until the first push */
     Py_ssize_t n, cap;
-} Int64s;
+    int width;  /* 4 or 8 */
+} Ints;
 
 static int
-int64s_push(Int64s *v, int64_t x)
+ints_push(Ints *v, int64_t x)
 {
     if (v->n == v->cap) {
         Py_ssize_t cap = v->cap ? 2 * v->cap : 1024;
-        int64_t *at = PyMem_Realloc(v->at, cap * sizeof(int64_t));
-        if (at == NULL) {
-            PyErr_NoMemory();
+        if (v->bytes == NULL)
+            v->bytes = PyBytes_FromStringAndSize(NULL, cap * v->width);
+        else
+            _PyBytes_Resize(&v->bytes, cap * v->width);  /* (lets go of it on failure) */
+        if (v->bytes == NULL)
             return -1;
-        }
-        v->at = at;
         v->cap = cap;
     }
-    v->at[v->n++] = x;
+    char *at = PyBytes_AS_STRING(v->bytes);
+    if (v->width == 4)
+        ((int32_t *)at)[v->n++] = (int32_t)x;
+    else
+        ((int64_t *)at)[v->n++] = x;
     return 0;
 }
 
+/* The bytes, cut to size (a new reference: v lets go of them). */
 static PyObject *
-int64s_bytes(const Int64s *v)
+ints_bytes(Ints *v)
 {
-    return PyBytes_FromStringAndSize((const char *)v->at, v->n * (Py_ssize_t)sizeof(int64_t));
+    if (v->bytes == NULL)
+        return PyBytes_FromStringAndSize(NULL, 0);
+    if (_PyBytes_Resize(&v->bytes, v->n * v->width) < 0)
+        return NULL;
+    PyObject *out = v->bytes;
+    v->bytes = NULL;
+    return out;
 }
 
 /* One str object per distinct token text: a word met again is the same
@@ -837,7 +856,7 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
 /* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
 typedef struct {
     PyObject *literals, *gaps, *placeholders;
-    Int64s starts, ends, word_prefix;
+    Ints starts, ends, word_prefix;
     Py_ssize_t words;
     Interned interned;
 } Sparse;
@@ -847,11 +866,11 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
              int is_word)
 {
     if (literal == NULL || append_new(out->literals, literal) < 0 ||
-        append_substring(out->gaps, text, gap, start) < 0 ||
-        int64s_push(&out->starts, start) < 0 || int64s_push(&out->ends, end) < 0)
+        (out->gaps != Py_None && append_substring(out->gaps, text, gap, start) < 0) ||
+        ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
         return -1;
     out->words += is_word;
-    return int64s_push(&out->word_prefix, out->words);
+    return ints_push(&out->word_prefix, out->words);
 }
 
 /* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
@@ -860,22 +879,29 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
  * placeholders, word_prefix): placeholders the set of the runs' token
  * indices (starts and ends give each run); word_prefix[i] counts the word tokens before token i
  * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
- * of 64-bit integers. */
+ * of `width`-byte integers (8, or 4 for tokens.offset_array's "i"); gaps
+ * None when `gaps` is false (tokens.Gaps derives them). */
 static PyObject *
 sparse_plain_tokens(PyObject *self, PyObject *args)
 {
     PyObject *text, *plan;
-    if (!PyArg_ParseTuple(args, "UO:sparse_plain_tokens", &text, &plan))
+    int width = 8, with_gaps = 1;
+    if (!PyArg_ParseTuple(args, "UO|ip:sparse_plain_tokens", &text, &plan, &width, &with_gaps))
         return NULL;
+    if (width != 8 && (width != 4 || PyUnicode_GET_LENGTH(text) > INT32_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: width 8, or 4 for a text of under 2**31 characters");
+        return NULL;
+    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), prev_end = 0, planned = 0;  /* planned: end of the last stretch */
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), PyList_New(0), PySet_New(NULL), {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, 0, {NULL, NULL, 0, 0}};
+    Sparse out = {PyList_New(0), with_gaps ? PyList_New(0) : (Py_INCREF(Py_None), Py_None), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width},
+                  {NULL, 0, 0, width}, 0, {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
-    if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || int64s_push(&out.word_prefix, 0) < 0)
+    if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
         goto done;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         Py_ssize_t start, end;
@@ -913,16 +939,16 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             prev_end = i = token_end;
         }
     }
-    result = Py_BuildValue("(OONNON)", out.literals, out.gaps, int64s_bytes(&out.starts), int64s_bytes(&out.ends),
-                           out.placeholders, int64s_bytes(&out.word_prefix));
+    result = Py_BuildValue("(OONNON)", out.literals, out.gaps, ints_bytes(&out.starts), ints_bytes(&out.ends),
+                           out.placeholders, ints_bytes(&out.word_prefix));
 done:
     Py_DECREF(seq);
     Py_XDECREF(out.literals);
     Py_XDECREF(out.gaps);
     Py_XDECREF(out.placeholders);
-    PyMem_Free(out.starts.at);
-    PyMem_Free(out.ends.at);
-    PyMem_Free(out.word_prefix.at);
+    Py_XDECREF(out.starts.bytes);
+    Py_XDECREF(out.ends.bytes);
+    Py_XDECREF(out.word_prefix.bytes);
     interned_free(&out.interned);
     return result;
 }
@@ -2279,22 +2305,34 @@ has_any(PyObject *self, PyObject *args)
 }
 
 /* tokens.Tokens.word_prefix of a list of token literals, as bytes of
- * int64 (for array("q")): prefix[i], the word tokens before token i, a word
- * token being one whose first character is a letter, a digit or "_"
- * (tokens.is_word). */
+ * `width`-byte integers (8 by default, for array("q"); 4 for array("i")):
+ * prefix[i], the word tokens before token i, a word token being one whose
+ * first character is a letter, a digit or "_" (tokens.is_word). */
 static PyObject *
-word_prefix(PyObject *self, PyObject *literals)
+word_prefix(PyObject *self, PyObject *args)
 {
+    PyObject *literals;
+    int width = 8;
+    if (!PyArg_ParseTuple(args, "O|i:word_prefix", &literals, &width))
+        return NULL;
     if (!PyList_Check(literals)) {
         PyErr_SetString(PyExc_TypeError, "word_prefix: a list of str");
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(literals);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
+    if (width != 8 && (width != 4 || n >= INT32_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "word_prefix: width 8, or 4 for fewer than 2**31 literals");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)width);
     if (out == NULL)
         return NULL;
     int64_t *prefix = (int64_t *)PyBytes_AS_STRING(out), words = 0;
-    prefix[0] = 0;
+    int32_t *narrow = (int32_t *)PyBytes_AS_STRING(out);
+    if (width == 4)
+        narrow[0] = 0;
+    else
+        prefix[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *literal = PyList_GET_ITEM(literals, i);
         if (!PyUnicode_Check(literal) || PyUnicode_GET_LENGTH(literal) == 0) {
@@ -2304,7 +2342,10 @@ word_prefix(PyObject *self, PyObject *literals)
         }
         Py_UCS4 c = PyUnicode_READ_CHAR(literal, 0);
         words += ISWORD(c) ? 1 : 0;
-        prefix[i + 1] = words;
+        if (width == 4)
+            narrow[i + 1] = (int32_t)words;
+        else
+            prefix[i + 1] = words;
     }
     return out;
 }
@@ -2437,7 +2478,200 @@ mmap_big_blocks(PyObject *self, PyObject *arg)
     Py_RETURN_FALSE;
 }
 
+/* --- compact token lists (tokens.py): keys encoded with their vocabulary, gap kinds from the offsets --- */
+
+/* encode_list, written straight into the str (2 bytes a key, widened to
+ * 4 from the 65,536th distinct key, narrowed to 1 when fewer than 256):
+ * no buffer of 4 bytes a key beside it. */
+static PyObject *
+encode_list_into_str(PyObject *keys, KeyTable *t, Py_UCS4 *next)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyUnicode_New(n, 0xFFFF);
+    if (out == NULL)
+        return NULL;
+    int kind = PyUnicode_KIND(out);
+    void *data = PyUnicode_DATA(out);
+    Py_UCS4 most = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
+            goto fail;
+        }
+        Py_hash_t hash = PyObject_Hash(key);
+        if (hash == -1)
+            goto fail;
+        size_t at = (size_t)hash & t->mask;
+        for (;;) {
+            KeySlot *slot = &t->slots[at];
+            if (slot->key == NULL) {
+                if (*next > 0x10FFFF) {
+                    PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
+                    goto fail;
+                }
+                *slot = (KeySlot){key, hash, *next};
+                *next = *next == 0xD7FF ? 0xE000 : *next + 1;
+                t->used++;
+                break;
+            }
+            if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
+                break;
+            at = (at + 1) & t->mask;
+        }
+        Py_UCS4 code = t->slots[at].code;
+        if (code > 0xFFFF && kind == PyUnicode_2BYTE_KIND) {
+            PyObject *wide = PyUnicode_New(n, 0x10FFFF);
+            if (wide == NULL)
+                goto fail;
+            for (Py_ssize_t j = 0; j < k; j++)
+                PyUnicode_WRITE(PyUnicode_4BYTE_KIND, PyUnicode_DATA(wide), j, PyUnicode_READ(kind, data, j));
+            Py_DECREF(out);
+            out = wide;
+            kind = PyUnicode_4BYTE_KIND;
+            data = PyUnicode_DATA(out);
+        }
+        PyUnicode_WRITE(kind, data, k, code);
+        most = code > most ? code : most;
+        if (2 * t->used > t->mask + 1 && key_table_grow(t) < 0)  /* at most half full */
+            goto fail;
+    }
+    if (n && most < 256) {  /* a str is always of the narrowest kind that holds it */
+        PyObject *narrow = PyUnicode_FromKindAndData(kind, data, n);
+        Py_DECREF(out);
+        return narrow;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* encode_keys, and the distinct keys in the order of their codes (the
+ * key of code c is vocabulary[tokens.code_index(c)]): the key lists can go once
+ * encoded. */
+static PyObject *
+encode_keys_vocab(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "O!O!:encode_keys_vocab", &PyList_Type, &a, &PyList_Type, &b))
+        return NULL;
+    KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
+    PyObject *sa = NULL, *sb = NULL, *vocab = NULL, *result = NULL;
+    Py_UCS4 next = 1;
+    if (table.slots == NULL)
+        PyErr_NoMemory();
+    else if ((sa = encode_list_into_str(a, &table, &next)) != NULL &&
+             (sb = encode_list_into_str(b, &table, &next)) != NULL &&
+             (vocab = PyList_New((Py_ssize_t)table.used)) != NULL) {
+        for (size_t i = 0; i <= table.mask; i++) {
+            KeySlot *slot = &table.slots[i];
+            if (slot->key == NULL)
+                continue;
+            Py_ssize_t k = slot->code < 0xE000 ? slot->code - 1 : slot->code - 0x801;
+            Py_INCREF(slot->key);
+            PyList_SET_ITEM(vocab, k, slot->key);
+        }
+        result = PyTuple_Pack(3, sa, sb, vocab);
+    }
+    Py_XDECREF(sa);
+    Py_XDECREF(sb);
+    Py_XDECREF(vocab);
+    PyMem_Free(table.slots);
+    return result;
+}
+
+/* The kind of the gap text[a:b] (tokens.gap_kind): GLUED (empty),
+ * FURNITURE (not all whitespace), PARAGRAPH (two line breaks, a CRLF
+ * counting as one, or a paragraph separator), SPACE. */
+static char
+gap_kind_of(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    if (a == b)
+        return 0;
+    int breaks = 0, separator = 0;
+    for (Py_ssize_t j = a; j < b; j++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, j);
+        if (!ISSPACE(c))
+            return 3;
+        if (c == '\r') {
+            breaks++;
+            if (j + 1 < b && PyUnicode_READ(kind, data, j + 1) == '\n')
+                j++;
+        }
+        else if (c == '\n')
+            breaks++;
+        else if (c == 0x2029)
+            separator = 1;
+    }
+    return separator || breaks >= 2 ? 2 : 1;
+}
+
+/* An array("i") or array("q") of offsets: its buffer and item size. */
+static int
+offsets_view(PyObject *offsets, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(offsets, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->format == NULL || !((strcmp(view->format, "i") == 0 && view->itemsize == 4) ||
+                                  (strcmp(view->format, "q") == 0 && view->itemsize == 8))) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "gap_kinds: offsets must be an array('i') or array('q')");
+        return -1;
+    }
+    return 0;
+}
+
+#define OFFSET_AT(view, i) ((view).itemsize == 4 ? (Py_ssize_t)((const int32_t *)(view).buf)[i] \
+                                                 : (Py_ssize_t)((const int64_t *)(view).buf)[i])
+
+/* tokens.Tokens.gap_kinds from the text and the token offsets alone: the
+ * kind of text[ends[i - 1]:starts[i]] (text[:starts[0]] for the first), a
+ * byte each.  No gap is made as a str. */
+static PyObject *
+gap_kinds(PyObject *self, PyObject *args)
+{
+    PyObject *text, *starts, *ends, *out = NULL;
+    if (!PyArg_ParseTuple(args, "UOO:gap_kinds", &text, &starts, &ends))
+        return NULL;
+    Py_buffer sv, ev;
+    if (offsets_view(starts, &sv) < 0)
+        return NULL;
+    if (offsets_view(ends, &ev) < 0) {
+        PyBuffer_Release(&sv);
+        return NULL;
+    }
+    Py_ssize_t n = sv.len / sv.itemsize, length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (ev.len / ev.itemsize != n) {
+        PyErr_SetString(PyExc_ValueError, "gap_kinds: as many starts as ends");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, n);
+    if (out == NULL)
+        goto done;
+    char *kinds = PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t a = i ? OFFSET_AT(ev, i - 1) : 0, b = OFFSET_AT(sv, i);
+        if (a < 0 || b < a || b > length) {
+            PyErr_SetString(PyExc_ValueError, "gap_kinds: offsets out of order or out of range");
+            Py_CLEAR(out);
+            goto done;
+        }
+        kinds[i] = gap_kind_of(kind, data, a, b);
+    }
+done:
+    PyBuffer_Release(&sv);
+    PyBuffer_Release(&ev);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"gap_kinds", gap_kinds, METH_VARARGS,
+     "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
+    {"encode_keys_vocab", encode_keys_vocab, METH_VARARGS,
+     "encode_keys(a_keys, b_keys) and the distinct keys in code order. Python twin: provenance.tokens._encode_keys_vocab"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},
@@ -2461,8 +2695,8 @@ static PyMethodDef methods[] = {
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,
      "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.folding._unmatched_loose_py"},
-    {"word_prefix", word_prefix, METH_O,
-     "Word tokens before each token of a list of literals, as int64 bytes. Python twin: provenance.tokens.word_prefix_py"},
+    {"word_prefix", word_prefix, METH_VARARGS,
+     "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
     {"count_plain_words", count_plain_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them. Python twin: provenance.tokens.count_words"},

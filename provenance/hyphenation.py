@@ -16,7 +16,10 @@ import functools
 import marshal
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LANGUAGE = "en_US"
 
@@ -30,6 +33,8 @@ _HYPHDICT_FIELDS = ["cache", "maxlen", "patterns"]
 
 def cache_dir() -> Path:
     """Where provenance keeps files it can always make again."""
+    from pathlib import Path  # (pyphen needs it anyway; a diff with no line-end hyphen, neither)
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "provenance"
 

@@ -21,6 +21,7 @@ import os
 import re
 import unicodedata
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
 
@@ -274,6 +275,46 @@ def word_prefix_py(literals: list[str]):
     return accumulate(word_flags(literals), initial=0)
 
 
+class Gaps(Sequence):
+    """A token list's gaps derived from its text and offsets (the compiled
+    tokeniser's lists): no str per gap, where a list of them was 8 bytes a
+    token (25 MB a side at 16 MB).  gaps[i] is text[ends[i - 1]:starts[i]]
+    (text[:starts[0]] for the first) as the offsets are now; writes, which
+    callers make to keep just that as they change the offsets (drop_spans,
+    line-break joins), change nothing."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str, starts: "array[int]", ends: "array[int]"):
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        n = len(self.starts)
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("gap index out of range")
+        return self.text[self.ends[i - 1] if i else 0:self.starts[i]]
+
+    def __setitem__(self, i, value) -> None:
+        pass
+
+    def __delitem__(self, i) -> None:
+        pass
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple, Gaps)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+
 @dataclass
 class Tokens:
     """One text cut into tokens.  Lists are parallel, indexed by token.
@@ -285,7 +326,7 @@ class Tokens:
 
     text: str
     literals: list[str]
-    gaps: list[str]
+    gaps: "list[str] | Gaps"
     keys: list[str]
     starts: "array[int] | list[int]"
     ends: "array[int] | list[int]"
@@ -294,6 +335,12 @@ class Tokens:
     # run; a set, not a dict of (start, end): 120 bytes a run less).
     placeholders: set[int] = field(default_factory=set)
     _gap_kinds: bytes | None = None
+    # Once encode_sides has run, keys is a str of one character per token
+    # (equal characters, equal keys: what the diff runs on) and vocab the
+    # distinct keys, shared by both sides; key(i) gives token i's key.
+    # Literals are then a str of one character per token too (equal
+    # characters, equal literals).
+    vocab: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.literals)
@@ -303,8 +350,12 @@ class Tokens:
         """GLUED, SPACE, PARAGRAPH or FURNITURE for the gap before each
         token (a byte each: a list would cost 8 bytes a token)."""
         if self._gap_kinds is None:
-            kinds = {g: gap_kind(g) for g in set(self.gaps)}
-            self._gap_kinds = bytes(map(kinds.__getitem__, self.gaps))
+            if isinstance(self.gaps, Gaps):  # from the offsets: no gap made as a str
+                find = _speedups.gap_kinds if _speedups is not None else _gap_kinds_py
+                self._gap_kinds = find(self.text, self.starts, self.ends)
+            else:
+                kinds = {g: gap_kind(g) for g in set(self.gaps)}
+                self._gap_kinds = bytes(map(kinds.__getitem__, self.gaps))
         return self._gap_kinds
 
     def word_prefix(self) -> list[int]:
@@ -313,9 +364,10 @@ class Tokens:
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
             if _speedups is not None and isinstance(self.literals, list):
-                prefix = array("q", _speedups.word_prefix(self.literals))
+                length = len(self.text)
+                prefix = array(offset_typecode(length), _speedups.word_prefix(self.literals, offset_width(length)))
             else:
-                prefix = array("q", word_prefix_py(self.literals))
+                prefix = offset_array(word_prefix_py(self.literals), len(self.text))
             # Compact lists keep it compact too: an int object per token is 32 bytes more.
             self.__dict__["_word_prefix"] = prefix = prefix if isinstance(self.starts, array) else prefix.tolist()
         return prefix
@@ -324,6 +376,12 @@ class Tokens:
         """Keep a word prefix the tokeniser counted on the way (what
         word_prefix would build)."""
         self.__dict__["_word_prefix"] = prefix
+
+    def key(self, i: int) -> str:
+        """The comparison key of token i, whether keys are encoded or not."""
+        if self.vocab is None:
+            return self.keys[i]
+        return self.vocab[code_index(ord(self.keys[i]))]
 
     def words_before(self, i: int) -> int:
         """How many word tokens come before token i."""
@@ -341,11 +399,28 @@ def let_go(toks: Tokens, *fields: str) -> None:
     kinds are made first: the word diff, the alignment and the build read
     those), "keys" and "placeholders" (the build reads neither; a moved
     passage's keys are taken with the move).  At 16 MB with 20% edits the
-    gaps and keys are two lists of 8 bytes a token, some 50 MB a side."""
+    gaps are a list of 8 bytes a token, some 25 MB a side."""
     for name in fields:
         if name == "gaps":
             toks.gap_kinds  # (made from the gaps)
         setattr(toks, name, set() if name == "placeholders" else [])
+
+
+def _gap_kinds_py(text: str, starts, ends) -> bytes:
+    """gap_kind of each gap of Gaps(text, starts, ends), as bytes."""
+    kinds: dict[str, int] = {}
+    out = bytearray()
+    before = 0
+    for start, end in zip(starts, ends):
+        if not 0 <= before <= start <= len(text):
+            raise ValueError("gap_kinds: offsets out of order or out of range")
+        gap = text[before:start]
+        kind = kinds.get(gap)
+        if kind is None:
+            kind = kinds[gap] = gap_kind(gap)
+        out.append(kind)
+        before = end
+    return bytes(out)
 
 
 def gap_kind(gap: str) -> int:
@@ -363,6 +438,25 @@ def gap_kind(gap: str) -> int:
 # per distinct word.  That costs 15 ms per megabyte and saves some 20 MB per
 # megabyte, which matters for the peak memory of long documents only.
 COMPACT_MIN_CHARS = 2_000_000
+
+
+def offset_typecode(length: int) -> str:
+    """The array type of offsets into a text of `length` characters (and of
+    token indices and counts: there are no more tokens than characters)."""
+    return "i" if length < 1 << 31 else "q"
+
+
+def offset_array(values, length: int) -> "array[int]":
+    """Offsets or counts into a text of `length` characters (an iterable of
+    ints) as an array of 4 bytes each ("i"; "q" from 2**31 characters on:
+    none of them is more than the length).  (8 bytes each were 6 MB a list
+    at 4 MB.)"""
+    return array(offset_typecode(length), values)
+
+
+def offset_width(length: int) -> int:
+    """Bytes of each item of an offset_array for a text of `length` characters."""
+    return array(offset_typecode(length)).itemsize
 
 
 def token_pieces(text: str, plain: bool | None = None) -> list[str]:
@@ -397,7 +491,7 @@ def tokenize(text: str, keyer=None, offset: int = 0, compact: bool | None = None
     starts = bounds[1:-1:2]
     ends = bounds[2::2]
     if compact:
-        starts, ends = array("q", starts), array("q", ends)
+        starts, ends = offset_array(starts, offset + len(text)), offset_array(ends, offset + len(text))
     if keyer is False:
         return Tokens(text, literals, gaps, literals, starts, ends)
     if not isinstance(keyer, Keyer):
@@ -436,12 +530,17 @@ def tokenize_recent(text: str, keyer: Keyer, plain: bool | None = None) -> Token
 _DROP_IN_PLACE_RUNS = 4
 
 
-def _concat_slices(seq, stretches):
-    """seq[a:b] for each (a, b) of stretches, concatenated (a list or an array like seq)."""
-    out = seq[:0]
+def _keep_stretches(seq, stretches) -> None:
+    """Keep only seq[a:b] for each (a, b) of stretches (in order, apart), in
+    place (a list or an array): each is moved down over what goes, and the
+    end cut off.  A copy of the kept stretches, joined, took twice a list's
+    size at once (45 MB a side at 16 MB)."""
+    done = 0
     for a, b in stretches:
-        out += seq[a:b]
-    return out
+        if a != done:
+            seq[done:done + b - a] = seq[a:b]
+        done += b - a
+    del seq[done:]
 
 
 def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
@@ -483,11 +582,11 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
             del literals[first:end], keys[first:end], gaps[first:end], starts[first:end], ends[first:end]
     else:
         # Many runs (a text full of bullets or table rules): a memmove each
-        # would cost runs x tokens; the kept stretches are copied once.
+        # would cost runs x tokens; the kept stretches are moved once.
         kept = [(end, first) for end, first in zip([0, *(e for _, e in runs)], [f for f, _ in runs] + [n])
                 if first > end]
-        for seq in (literals, keys, gaps, starts, ends):
-            seq[:] = _concat_slices(seq, kept)
+        for seq in (literals, keys, starts, ends, *([] if isinstance(gaps, Gaps) else [gaps])):
+            _keep_stretches(seq, kept)
     removed_before = 0
     furniture_gaps = []
     for first, end in runs:
@@ -588,22 +687,56 @@ def chunk_table(text: str) -> tuple["array[int]", list[str], list[int]]:
 _CODE_POINTS = (range(1, 0xD800), range(0xE000, 0x110000))  # all but NUL and surrogates
 
 
-def encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
+def encode_keys(a_keys: "list[str] | str", b_keys: "list[str] | str") -> tuple[str, str]:
     """Both key lists as strings of one character per key, the same
     character for the same key (skipping NUL and surrogates), in order of
-    first appearance: what the diff runs on."""
+    first appearance: what the diff runs on.  Keys already encoded (two
+    str, as encode_sides leaves them) come back as they are: a diff depends
+    only on which keys are equal."""
+    if isinstance(a_keys, str) and isinstance(b_keys, str):
+        return a_keys, b_keys
     if _speedups is not None:
         return _speedups.encode_keys(a_keys, b_keys)
     return _encode_keys(a_keys, b_keys)
 
 
 def _encode_keys(a_keys: list[str], b_keys: list[str]) -> tuple[str, str]:
+    return _encode_keys_vocab(a_keys, b_keys)[:2]
+
+
+def _encode_keys_vocab(a_keys: list[str], b_keys: list[str]) -> tuple[str, str, list[str]]:
+    """encode_keys, and the distinct keys in the order of their codes."""
     vocab = dict.fromkeys(a_keys)
     vocab.update(dict.fromkeys(b_keys))
     if len(vocab) > 0x10F7FF:  # code points less NUL and surrogates
         raise ValueError("more distinct keys than Unicode has characters")
     table = dict(zip(vocab, map(chr, chain.from_iterable(_CODE_POINTS))))  # in C, no per-key Python
-    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys))
+    return "".join(map(table.__getitem__, a_keys)), "".join(map(table.__getitem__, b_keys)), list(vocab)
+
+
+def code_index(code: int) -> int:
+    """Where the key of character code `code` is in an encoding's vocabulary."""
+    return code - 1 if code < 0xD800 else code - 0x801
+
+
+def encode_sides(old: Tokens, new: Tokens) -> None:
+    """Both sides' keys and literals encoded (encode_keys), in place of the
+    lists: a character each (1 to 4 bytes) instead of a list slot (8), and
+    the lists go.  The keys' vocabulary is kept for Tokens.key; literals
+    are only compared with each other once encoded (a token's text is
+    text[starts[i]:ends[i]]).  Word prefixes, counted from the literals,
+    are made in between (a stale one, which joins leave, goes first: the
+    peak of a comparison with many changes is here)."""
+    for toks in (old, new):
+        prefix = toks.__dict__.get("_word_prefix")
+        if prefix is not None and len(prefix) != len(toks.literals) + 1:
+            del toks.__dict__["_word_prefix"]
+    encode = _speedups.encode_keys_vocab if _speedups is not None else _encode_keys_vocab
+    old.keys, new.keys, old.vocab = encode(old.keys, new.keys)
+    new.vocab = old.vocab
+    for toks in (old, new):
+        toks.word_prefix()
+    old.literals, new.literals, _ = encode(old.literals, new.literals)
 
 
 def chunk_codes(old_text: str, new_text: str) -> tuple[tuple, tuple]:

@@ -148,10 +148,16 @@ def test_diff_two_files_without_a_store(run, store):
 TEXT = "caf\u00e9 d\u00e9j\u00e0 vu, \u201cna\u00efve\u201d\n"
 
 
+@pytest.mark.parametrize("in_thread", [False, True])
 @pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
-def test_diff_of_files_gives_each_side_the_hashes_of_its_bytes_and_of_its_text(run, tmp_path, codec):
+def test_diff_of_files_gives_each_side_the_hashes_of_its_bytes_and_of_its_text(run, tmp_path, codec, in_thread,
+                                                                                monkeypatch):
     import hashlib
 
+    import provenance.ingest
+
+    # (large files are hashed in a second thread while they are decoded)
+    monkeypatch.setattr(provenance.ingest, "HASH_IN_THREAD_MIN_BYTES", 0 if in_thread else 1 << 40)
     text = TEXT if codec != "cp1252" else TEXT.replace("\u201c", '"').replace("\u201d", '"')
     data = text.encode(codec)
 
@@ -290,17 +296,33 @@ def test_error_through_a_real_subprocess(tmp_path):
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["diff", "{a}", "{b}", "--format", "json"]])
-def test_help_and_file_diff_do_not_import_gitpython(tmp_path, argv):
+@pytest.mark.parametrize("argv", [["--help"], ["diff", "{a}", "{b}", "--format", "json"], ["diff", "{a}", "{b}"]])
+def test_help_and_file_diff_import_only_what_they_use(tmp_path, argv):
+    """Start-up is most of a short diff's time: no GitPython, jinja2, URL
+    capture or sync commands for a diff of two files; json only for JSON."""
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("one two\n")
     b.write_text("one three\n")
     argv = [x.replace("{a}", str(a)).replace("{b}", str(b)) for x in argv]
     code = ("import sys; from provenance.cli import cli\n"
             "try:\n    cli(%r)\nexcept SystemExit:\n    pass\n"
-            "print('GIT' if 'git' in sys.modules else 'NOGIT', 'JINJA' if 'jinja2' in sys.modules else 'NOJINJA')") % (argv,)
+            "print(sorted(m for m in ('git', 'jinja2', 'json', 'provenance.cli_sync', 'provenance.extract.capture')"
+            " if m in sys.modules))") % (argv,)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env(tmp_path))
-    assert out.stdout.strip().endswith("NOGIT NOJINJA"), out.stdout
+    loaded = out.stdout.strip().splitlines()[-1]
+    if argv[0] == "--help":  # (--help lists every command: the sync ones load for their one-line help)
+        assert loaded == "['provenance.cli_sync']", out.stdout
+    else:
+        assert loaded == ("['json']" if "json" in argv else "[]"), out.stdout
+
+
+def test_sync_commands_load_on_first_use(run):
+    """remote, pull, push, sync and clone live in cli_sync.py, loaded when
+    one of them is looked up; each has its help and its options."""
+    for name in ("remote", "pull", "push", "sync", "clone"):
+        result = run(name, "--help")
+        assert f" {name} [OPTIONS]" in result.output, result.output
+        assert "--json" in result.output
 
 
 def test_verify_reports_a_corrupt_object(run, store):
@@ -340,3 +362,45 @@ def test_an_identity_without_an_email_is_refused(tmp_path, ident):
     r = CliRunner().invoke(cli, ["--store", str(tmp_path / "s"), "ingest", str(f), "--doc", "d", "--by", ident])
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "identity" in r.stderr
     assert not (tmp_path / "s" / "refs" / "heads" / "main").exists()  # nothing stored
+
+
+def test_a_report_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Rendering or writing that fails half-way (here: a full disk after the
+    first piece) leaves the old report as it was and no temporary file."""
+    import errno
+
+    import provenance.render
+
+    out = tmp_path / "report.json"
+    out.write_text("the old report\n")
+
+    def failing(cmp):
+        yield '{"old": '
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(provenance.render, "iter_json", failing)
+    result = CliRunner().invoke(cli, ["diff", str(PDF), str(WEB), "-o", str(out)])
+    one_line_error(result, "No space left on device")
+    assert out.read_text() == "the old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    monkeypatch.undo()
+    CliRunner().invoke(cli, ["diff", str(PDF), str(WEB), "-o", str(out)], catch_exceptions=False)
+    assert json.loads(out.read_text())["stats"]["content_changes"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_a_report_to_a_pipe_is_written_into_it(tmp_path):
+    """-o naming a pipe or device (/dev/stdout) writes into it; it is not
+    replaced by a file."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    result = CliRunner().invoke(cli, ["diff", str(PDF), str(WEB), "-o", str(fifo), "--format", "json"])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert json.loads(got[0])["stats"]["content_changes"] == 1
+    assert fifo.is_fifo()

@@ -444,6 +444,19 @@ def test_anchored_diff_is_a_valid_edit_script(seed, rate):
     for engine in ("fast", "pure"):
         ops = diff_strings(a, b, engine, anchored=True)
         assert _apply(ops, a, b) == b
+        assert ops == myers._merge_ops(myers._anchored(a, b, engine, 0))  # merged, as _join_equal_ends claims
+        same_ends = a[:50] + b + a[-50:]  # equal runs at both ends, next to the stretch's own
+        assert diff_strings(a, same_ends, engine) == myers._merge_ops(myers._anchored(a, same_ends, engine, 0))
+
+        # In pieces of a few anchor runs each, the same regions.
+        from provenance.diff.regions import _regions
+
+        saved, myers.PIECE_RUNS = myers.PIECE_RUNS, 3
+        try:
+            for x, y in ((a, b), (a, same_ends), (same_ends, a), (a, a[:-1]), (a, "")):
+                assert list(_regions(myers.diff_pieces(x, y, engine))) == list(_regions([diff_strings(x, y, engine)]))
+        finally:
+            myers.PIECE_RUNS = saved
 
 
 def test_anchored_diff_is_close_to_exact_on_edited_prose():
@@ -1111,12 +1124,42 @@ def test_a_keyer_keys_every_literal_as_its_function_does(literal, strict, ignore
 
 
 def test_segments_built_without_the_named_tuples_new_are_whole_segments():
-    from provenance.diff import build
+    from provenance.diff import model
     from provenance.diff.model import Segment
 
-    assert build._segment(("equal", 1, 2, 3, 4, None)) == Segment("equal", 1, 2, 3, 4)
+    assert model._segment(("equal", 1, 2, 3, 4, None)) == Segment("equal", 1, 2, 3, 4)
     cmp = compare("One two three four. Five six.", "One too three. Five six seven.")
     assert cmp.segments and all(type(s) is Segment and len(s) == len(Segment._fields) for s in cmp.segments)
+    assert all(type(s) is Segment for s in (cmp.segments[0], cmp.segments[-1], *cmp.segments[1:]))
+
+
+def test_changes_and_segments_kept_as_columns_read_as_lists():
+    """Comparison.changes and .segments are columns (model.Changes,
+    model.Segments) whose items are made when read: indexing, negative
+    indices, slices, iteration, equality with lists and the stats all give
+    what lists of the objects would."""
+    from provenance.diff import model
+
+    old = ("The cat sat on the mat and looked out of the window. It was “warm” that day, and the sun was out. "
+           "A long passage that moves elsewhere in the text now. The end came soon after that, as ends do.")
+    new = ("A long passage that moves elsewhere in the text now. The dog sat on the mat and looked out of the "
+           "window. It was \"warm\" that day, and the sun was out. The end came soon after that, as ends do.")
+    cmp = compare(old, new)
+    assert isinstance(cmp.changes, model.Changes) and isinstance(cmp.segments, model.Segments)
+    changes, segments = list(cmp.changes), list(cmp.segments)
+    assert [(c.kind, c.cls) for c in changes] == [("delete", "content"), ("move", "content"), ("insert", "content"),
+                                                   ("replace", "formatting")]
+    assert [cmp.changes[i] for i in range(len(changes))] == changes == cmp.changes[:] == cmp.changes
+    assert cmp.changes[-1] == changes[-1] and cmp.segments[-2:] == segments[-2:] and cmp.segments == segments
+    assert all(c.old_text == old[c.old_start:c.old_end] and c.new_text == new[c.new_start:c.new_end] for c in changes)
+    [move] = [c for c in cmp.changes if c.kind == "move"]
+    assert move is cmp.changes[changes.index(move)]  # a change with edits is kept as its object
+    with pytest.raises(IndexError):
+        cmp.changes[len(changes)]
+    as_lists = model.Comparison(cmp.old, cmp.new, segments, changes, cmp.options)
+    as_lists.__dict__["_words"] = cmp.__dict__["_words"]
+    assert as_lists.stats == cmp.stats and as_lists.content_differs == cmp.content_differs
+    assert cmp.changes != [] and compare(old, old).changes == []
 
 
 @settings(max_examples=500, deadline=None)

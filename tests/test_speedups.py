@@ -329,6 +329,33 @@ def test_sparse_plain_tokens(text, data):
     assert again.literals == expected.literals
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts, st.text(alphabet=" \t\n\r\u2029\u00a0\u00ad\x0cab.", max_size=40)),
+       st.sampled_from(["i", "q"]))
+def test_gap_kinds_from_the_offsets(text, typecode):
+    """The gap kinds made from the text and the offsets (compiled, and its
+    twin) are those of the gaps as strings; tokens.Gaps gives those gaps."""
+    from array import array
+
+    toks = tk.tokenize(text)
+    starts, ends = array(typecode, toks.starts), array(typecode, toks.ends)
+    assert C.gap_kinds(text, starts, ends) == tk._gap_kinds_py(text, starts, ends) == toks.gap_kinds
+    gaps = tk.Gaps(text, starts, ends)
+    assert gaps == toks.gaps and list(gaps) == toks.gaps and gaps[-1:] == toks.gaps[-1:]
+
+
+def test_gap_kinds_refuses_offsets_out_of_range():
+    from array import array
+
+    for starts, ends in ((array("i", [3]), array("i", [4])), (array("i", [2, 1]), array("i", [3, 2]))):
+        with pytest.raises(ValueError):
+            C.gap_kinds("ab", starts, ends)
+        with pytest.raises(ValueError):
+            tk._gap_kinds_py("ab", starts, ends)
+    with pytest.raises(TypeError):
+        C.gap_kinds("ab", [0], [1])
+
+
 def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
     for plan in ([(0, 3, None), (2, 4, 0)], [(0, 9, None)], [(2, 1, None)]):
         with pytest.raises(ValueError):
@@ -371,6 +398,28 @@ def test_anchor_runs_of_repetitive_text_pair_kth_occurrences():
 def test_encode_keys(a, b):
     a = [sys.intern(k) if len(k) > 1 else k for k in a] + ["".join(["th", "e"])]  # equal keys, not one object
     assert C.encode_keys(a, b) == tk._encode_keys(a, b)
+    sa, sb, vocab = C.encode_keys_vocab(a, b)
+    assert (sa, sb, vocab) == tk._encode_keys_vocab(a, b) and (sa, sb) == C.encode_keys(a, b)
+    assert [vocab[tk.code_index(ord(c))] for c in sa + sb] == a + b
+
+
+def test_encode_sides_keys_decode_past_the_surrogates():
+    """Tokens.key gives every token's key back once the keys are encoded,
+    codes past the surrogates (more than 55,295 distinct keys) and past
+    two bytes (more than 63,487) included, compiled and in Python, and the
+    two encode alike (as str of the same kind: equal)."""
+    words = [f"w{n}" for n in range(70_000)]
+    old_keys, new_keys = words[::2] + words[:5], words[1::2] + ["w69999"]
+    assert C.encode_keys_vocab(old_keys, new_keys) == tk._encode_keys_vocab(old_keys, new_keys)
+    assert C.encode_keys_vocab(new_keys[:300], old_keys[:9]) == tk._encode_keys_vocab(new_keys[:300], old_keys[:9])
+    for encode in (C.encode_keys_vocab, tk._encode_keys_vocab):
+        old = tk.Tokens("", old_keys, [], old_keys, [], [])
+        new = tk.Tokens("", new_keys, [], new_keys, [], [])
+        old.keys, new.keys, old.vocab = encode(old_keys, new_keys)
+        new.vocab = old.vocab
+        assert max(map(ord, new.keys)) > 0xFFFF
+        assert [old.key(i) for i in range(len(old_keys))] == old_keys
+        assert [new.key(i) for i in range(len(new_keys))] == new_keys
 
 
 def test_encode_keys_refuses_what_is_not_a_list_of_str():
@@ -564,6 +613,7 @@ def test_unmatched_loose_refuses_tables_that_do_not_match():
 def test_word_prefix(text):
     literals = tk.token_pieces(text)[1::2]
     assert list(array("q", C.word_prefix(literals))) == list(tk.word_prefix_py(literals))
+    assert list(array("i", C.word_prefix(literals, 4))) == list(tk.word_prefix_py(literals))
     with pytest.raises(TypeError):
         C.word_prefix([*literals, ""])
     with pytest.raises(TypeError):

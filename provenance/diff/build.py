@@ -9,20 +9,13 @@ it reads the regions and moves it is given.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import partial
 
 from .. import tokens as tk
-from .model import CONTENT, Change, FORMATTING, Segment
+from .model import CONTENT, Change, Changes, FORMATTING, Segments
 from .moves import _Move, _count_words
-from .myers import _encode, diff_strings
+from .myers import diff_strings
 from .regions import _regions
 
-
-
-# Segment(*fields), without the named tuple's own __new__ (a Python function:
-# half the time of building a segment, and a heavily edited text makes
-# tens of thousands of them).  Every field is given.
-_segment = partial(tuple.__new__, Segment)
 
 
 class _Builder:
@@ -30,8 +23,11 @@ class _Builder:
 
     def __init__(self, old: tk.Tokens, new: tk.Tokens, engine: str | None):
         self.old, self.new, self.engine = old, new, engine
-        self.segments: list[Segment] = []
-        self.changes: list[Change] = []
+        # Columns, not objects (model.Changes): each change and segment is
+        # made when a renderer asks for it.
+        typecode = tk.offset_typecode(max(len(old.text), len(new.text)))
+        self.segments = Segments(typecode)
+        self.changes = Changes(old.text, new.text, typecode)
         self.pos_old = 0  # character offsets reached so far
         self.pos_new = 0
         self.old_words = old.word_prefix()  # word counts of token ranges by subtraction
@@ -50,20 +46,20 @@ class _Builder:
         os_, oe = self._span(self.old, a0, a1)
         ns, ne = self._span(self.new, b0, b1)
         if os_ > self.pos_old or ns > self.pos_new:
-            self.segments.append(_segment(("equal", self.pos_old, os_, self.pos_new, ns, None)))
-        self.segments.append(_segment((kind, os_, oe, ns, ne, change)))
+            self.segments.add("equal", self.pos_old, os_, self.pos_new, ns, None)
+        self.segments.add(kind, os_, oe, ns, ne, change)
         self.pos_old, self.pos_new = oe, ne
 
     def _change(self, kind: str, cls: str, a0: int, a1: int, b0: int, b1: int, **extra) -> int:
         os_, oe = self._span(self.old, a0, a1)
         ns, ne = self._span(self.new, b0, b1)
-        change = Change(
-            kind, cls, os_, oe, ns, ne, self.old.text[os_:oe], self.new.text[ns:ne],
-            words_deleted=self.old_words[a1] - self.old_words[a0] if cls == CONTENT else 0,
-            words_inserted=self.new_words[b1] - self.new_words[b0] if cls == CONTENT else 0,
-            **extra,
-        )
-        self.changes.append(change)
+        deleted = self.old_words[a1] - self.old_words[a0] if cls == CONTENT else 0
+        inserted = self.new_words[b1] - self.new_words[b0] if cls == CONTENT else 0
+        if extra:
+            self.changes.add_object(Change(kind, cls, os_, oe, ns, ne, self.old.text[os_:oe], self.new.text[ns:ne],
+                                           deleted, inserted, **extra))
+        else:
+            self.changes.add(kind, cls, os_, oe, ns, ne, deleted, inserted)
         return len(self.changes) - 1
 
     def edit(self, a0: int, a1: int, b0: int, b1: int) -> None:
@@ -81,11 +77,11 @@ class _Builder:
         else:
             ns = ne = new.char_end(b0)
         changes, segments = self.changes, self.segments
-        changes.append(Change(kind, CONTENT, os_, oe, ns, ne, old.text[os_:oe], new.text[ns:ne],
-                              self.old_words[a1] - self.old_words[a0], self.new_words[b1] - self.new_words[b0]))
+        changes.add(kind, CONTENT, os_, oe, ns, ne, self.old_words[a1] - self.old_words[a0],
+                    self.new_words[b1] - self.new_words[b0])
         if os_ > self.pos_old or ns > self.pos_new:
-            segments.append(_segment(("equal", self.pos_old, os_, self.pos_new, ns, None)))
-        segments.append(_segment((kind, os_, oe, ns, ne, len(changes) - 1)))
+            segments.add("equal", self.pos_old, os_, self.pos_new, ns, None)
+        segments.add(kind, os_, oe, ns, ne, len(changes) - 1)
         self.pos_old, self.pos_new = oe, ne
 
     def _move_change(self, move: _Move) -> int:
@@ -102,10 +98,9 @@ class _Builder:
 
     def _move_edits(self, move: _Move) -> list[Change]:
         """Content edits inside a moved passage, in full-text offsets."""
-        old_keys, new_keys = move.keys or (self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])
-        sa, sb = _encode(old_keys, new_keys)
+        sa, sb = move.keys or (self.old.keys[move.a0:move.a1], self.new.keys[move.b0:move.b1])  # (encoded)
         edits = []
-        for equal, a0, a1, b0, b1 in _regions(diff_strings(sa, sb, self.engine)):
+        for equal, a0, a1, b0, b1 in _regions([diff_strings(sa, sb, self.engine)]):
             if equal:
                 continue
             a0, a1, b0, b1 = a0 + move.a0, a1 + move.a0, b0 + move.b0, b1 + move.b0
@@ -155,10 +150,9 @@ class _Builder:
         furniture or layout marks left the token list there (a running head
         before the first word): a formatting change, so no renderer drops it."""
         if os_ > self.pos_old or ns > self.pos_new:
-            self.segments.append(Segment("equal", self.pos_old, os_, self.pos_new, ns))
-        old_text, new_text = self.old.text[os_:oe], self.new.text[ns:ne]
-        self.changes.append(Change("replace", FORMATTING, os_, oe, ns, ne, old_text, new_text))
-        self.segments.append(Segment("replace", os_, oe, ns, ne, len(self.changes) - 1))
+            self.segments.add("equal", self.pos_old, os_, self.pos_new, ns, None)
+        self.changes.add("replace", FORMATTING, os_, oe, ns, ne)
+        self.segments.add("replace", os_, oe, ns, ne, len(self.changes) - 1)
         self.pos_old, self.pos_new = oe, ne
 
     def lead(self) -> None:
@@ -177,14 +171,12 @@ class _Builder:
         if tail_old != tail_new and (tail_old and not tail_old.isspace() or tail_new and not tail_new.isspace()):
             self._edge(os_, end_old, ns, end_new)
         if end_old > self.pos_old or end_new > self.pos_new:
-            self.segments.append(Segment("equal", self.pos_old, end_old, self.pos_new, end_new))
+            self.segments.add("equal", self.pos_old, end_old, self.pos_new, end_new, None)
 
 
 def _build(regions, moves: list[_Move], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> _Builder:
-    """The segments and changes of `regions` (a list of (equal, a0, a1, b0,
-    b1), or regions._columns of it)."""
-    if isinstance(regions, tuple):
-        regions = zip(*regions)
+    """The segments and changes of `regions` (regions.Regions, or any
+    iterable of (equal, a0, a1, b0, b1))."""
     builder = _Builder(old, new, engine)
     builder.lead()
     from_by_region: dict[int, list[_Move]] = defaultdict(list)

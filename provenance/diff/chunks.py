@@ -692,12 +692,19 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     tokenize call each.  Compiled, plain text is cut stretch by stretch in
     place, with the word prefix counted on the way."""
     if plain and tk._speedups is not None:
-        literals, gaps, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(text, plan)
+        typecode = tk.offset_typecode(len(text))
+        literals, _, starts, ends, placeholders, word_prefix = \
+            tk._speedups.sparse_plain_tokens(text, plan, tk.offset_width(len(text)), False)
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
-        # object each would cost more to make than that).
-        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), array("q", starts), array("q", ends), placeholders)
-        toks.know_word_prefix(array("q", word_prefix))
+        # object each would cost more to make than that).  Each bytes object
+        # goes once copied: three at once were 9 MB at 4 MB.
+        starts = array(typecode, starts)
+        ends = array(typecode, ends)
+        word_prefix = array(typecode, word_prefix)
+        # (The gaps derived from the offsets: no str each.)
+        toks = tk.Tokens(text, literals, tk.Gaps(text, starts, ends), keyer.keys(literals), starts, ends, placeholders)
+        toks.know_word_prefix(word_prefix)
         return toks
     if "\x00" in text:
         return _sparse_tokens_by_stretch(text, plan, keyer, plain)
@@ -723,7 +730,7 @@ def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     bounds = list(accumulate(lengths, initial=0))
     starts, ends = bounds[1:-1:2], bounds[2::2]
     if len(joined) >= tk.COMPACT_MIN_CHARS:  # what is tokenised is long (see tokenize)
-        starts, ends = array("q", starts), array("q", ends)
+        starts, ends = tk.offset_array(starts, len(text)), tk.offset_array(ends, len(text))
         literals = list(map(keyer.interned.setdefault, literals, literals))
     keys = keyer.keys(literals)
     return tk.Tokens(text, literals, pieces[0:-1:2], keys, starts, ends, placeholders)
@@ -733,8 +740,8 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     """_sparse_tokens for a text with NULs in it: one stretch at a time."""
     literals: list[str] = []
     gaps: list[str] = []
-    starts = array("q")
-    ends = array("q")
+    starts = tk.offset_array((), len(text))
+    ends = tk.offset_array((), len(text))
     keys: list[str] = []
     placeholders: set[int] = set()
     compact = len(text) >= tk.COMPACT_MIN_CHARS  # as the whole text would be

@@ -8,8 +8,11 @@ load diff-match-patch or the chunk pass).
 from __future__ import annotations
 
 import gc
+from array import array
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from .. import tokens as tk
@@ -98,12 +101,144 @@ class Segment(NamedTuple):
     change: int | None = None
 
 
+# Segment(*fields), without the named tuple's own __new__ (a Python function:
+# half the time of making a segment).  Every field is given.
+_segment = partial(tuple.__new__, Segment)
+
+KINDS = ("equal", "insert", "delete", "replace", "move-from", "move-to", "move")
+_KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+_MOVE = _KIND_CODES["move"]
+CLASSES = (CONTENT, FORMATTING)
+_CLASS_CODES = {cls: code for code, cls in enumerate(CLASSES)}
+
+
+class _Columns(Sequence):
+    """A read-only sequence kept as columns, its items made when asked for:
+    a comparison of 4 MB with 20% edits has 100,000 changes and 200,000
+    segments, which as objects (with their int objects and texts) took
+    some 48 MB, as columns 7.  Iterating makes each item as it goes (the
+    JSON report); the first index makes them all, once, and keeps them
+    (the HTML and text reports look items up by index over and over, and
+    hold the whole report anyway).  Compares equal to a list of the same
+    items."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        if self.made is None:
+            self.made = list(self._items())
+        return self.made[i]
+
+    def __iter__(self):
+        return iter(self.made) if self.made is not None else self._items()
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple, _Columns)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # (mutable while the build adds to it)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class Segments(_Columns):
+    """Comparison.segments as columns (see _Columns); add() appends one."""
+
+    __slots__ = ("kind", "old_start", "old_end", "new_start", "new_end", "change", "made")
+
+    def __init__(self, typecode: str = "q"):
+        self.made: list[Segment] | None = None
+        self.kind = bytearray()
+        self.old_start, self.old_end, self.new_start, self.new_end, self.change = (array(typecode) for _ in range(5))
+
+    def add(self, kind: str, old_start: int, old_end: int, new_start: int, new_end: int, change: int | None) -> None:
+        self.kind.append(_KIND_CODES[kind])
+        self.old_start.append(old_start)
+        self.old_end.append(old_end)
+        self.new_start.append(new_start)
+        self.new_end.append(new_end)
+        self.change.append(-1 if change is None else change)
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def _items(self):
+        for kind, a0, a1, b0, b1, change in zip(self.kind, self.old_start, self.old_end, self.new_start, self.new_end,
+                                                self.change):
+            yield _segment((KINDS[kind], a0, a1, b0, b1, None if change < 0 else change))
+
+
+class Changes(_Columns):
+    """Comparison.changes as columns (see _Columns): offsets and word counts
+    in arrays, each change's texts sliced from the two texts when it is
+    made.  A change with edits (a move) is kept as its object."""
+
+    __slots__ = ("old_text", "new_text", "kind", "cls", "old_start", "old_end", "new_start", "new_end",
+                 "words_deleted", "words_inserted", "objects", "made")
+
+    def __init__(self, old_text: str, new_text: str, typecode: str = "q"):
+        self.made: list[Change] | None = None
+        self.old_text, self.new_text = old_text, new_text
+        self.kind, self.cls = bytearray(), bytearray()
+        self.old_start, self.old_end, self.new_start, self.new_end, self.words_deleted, self.words_inserted = \
+            (array(typecode) for _ in range(6))
+        self.objects: dict[int, Change] = {}
+
+    def add(self, kind: str, cls: str, old_start: int, old_end: int, new_start: int, new_end: int,
+            words_deleted: int = 0, words_inserted: int = 0) -> None:
+        """A change whose texts are old_text[old_start:old_end] and
+        new_text[new_start:new_end], with no edits."""
+        self.kind.append(_KIND_CODES[kind])
+        self.cls.append(_CLASS_CODES[cls])
+        self.old_start.append(old_start)
+        self.old_end.append(old_end)
+        self.new_start.append(new_start)
+        self.new_end.append(new_end)
+        self.words_deleted.append(words_deleted)
+        self.words_inserted.append(words_inserted)
+
+    def add_object(self, change: Change) -> None:
+        self.objects[len(self)] = change
+        self.add(change.kind, change.cls, change.old_start, change.old_end, change.new_start, change.new_end,
+                 change.words_deleted, change.words_inserted)
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def _items(self):
+        objects, old, new = self.objects, self.old_text, self.new_text
+        columns = (self.kind, self.cls, self.old_start, self.old_end, self.new_start, self.new_end,
+                   self.words_deleted, self.words_inserted)
+        for i, (kind, cls, a0, a1, b0, b1, deleted, inserted) in enumerate(zip(*columns)):
+            change = objects.get(i) if objects else None
+            yield change if change is not None else \
+                Change(KINDS[kind], CLASSES[cls], a0, a1, b0, b1, old[a0:a1], new[b0:b1], deleted, inserted)
+
+    def stats(self) -> dict[str, int]:
+        """Comparison.stats' counts of the changes, from the columns."""
+        content = moves = inserted = deleted = moved = 0
+        for kind, cls, d, i in zip(self.kind, self.cls, self.words_deleted, self.words_inserted):
+            moves += kind == _MOVE
+            if cls:  # formatting
+                continue
+            content += 1
+            if kind == _MOVE:
+                moved += d
+            else:
+                inserted += i
+                deleted += d
+        return {"changes": len(self), "content_changes": content, "formatting_changes": len(self) - content,
+                "moves": moves, "words_inserted": inserted, "words_deleted": deleted, "words_moved": moved}
+
+
 @dataclass
 class Comparison:
     old: Side
     new: Side
-    segments: list[Segment]
-    changes: list[Change]
+    segments: "list[Segment] | Segments"  # (a compare() of texts that differ gives the columns)
+    changes: "list[Change] | Changes"
     options: dict[str, Any]
 
     @property
@@ -127,6 +262,8 @@ class Comparison:
 
     @property
     def stats(self) -> dict[str, int]:
+        if isinstance(self.changes, Changes):
+            return {**self.changes.stats(), "old_words": self.old_words, "new_words": self.new_words}
         content = [c for c in self.changes if c.cls == CONTENT]
         return {
             "changes": len(self.changes),
@@ -168,6 +305,8 @@ class Comparison:
 
     @property
     def content_differs(self) -> bool:
+        if isinstance(self.changes, Changes):
+            return _CLASS_CODES[CONTENT] in self.changes.cls
         return any(c.cls == CONTENT for c in self.changes)
 
     def to_dict(self, changes: bool = True) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .. import tokens as tk
-from .myers import _encode, diff_strings
+from .myers import diff_strings
 
 
 
@@ -38,16 +38,17 @@ class _Move:
     region_b: int
     change: int | None = None  # index in Comparison.changes once emitted
     # The keys of the two passages, taken before the build (which lets go
-    # of the token lists' keys): (old keys, new keys).
-    keys: tuple[list[str], list[str]] | None = None
+    # of the token lists' keys): (old keys, new keys), encoded (tk.encode_sides).
+    keys: tuple[str, str] | None = None
 
 
 def _count_words(toks: tk.Tokens, i0: int, i1: int) -> int:
     return toks.words_before(i1) - toks.words_before(i0)
 
 
-def _find_moves(regions: list[list], old: tk.Tokens, new: tk.Tokens, engine: str | None) -> list[_Move]:
-    """Pair deleted and inserted passages of the same text in different places."""
+def _find_moves(regions, old: tk.Tokens, new: tk.Tokens, engine: str | None) -> list[_Move]:
+    """Pair deleted and inserted passages of the same text in different places
+    (`regions`: regions.Regions, or any sequence of (equal, a0, a1, b0, b1))."""
     deleted = [(r, reg[1], reg[2]) for r, reg in enumerate(regions) if not reg[0] and reg[2] - reg[1] >= MIN_MOVE_WORDS]
     inserted = [(r, reg[3], reg[4]) for r, reg in enumerate(regions) if not reg[0] and reg[4] - reg[3] >= MIN_MOVE_WORDS]
     if not deleted or not inserted:
@@ -56,14 +57,14 @@ def _find_moves(regions: list[list], old: tk.Tokens, new: tk.Tokens, engine: str
     k = MOVE_SHINGLE
     index: dict[tuple, list[int]] = defaultdict(list)
     for n, (_, b0, b1) in enumerate(inserted):
-        keys = new.keys[b0:b1]
-        for shingle in {tuple(keys[j:j + k]) for j in range(len(keys) - k + 1)}:
+        keys = new.keys[b0:b1]  # (encoded: a str, whose slices are the shingles)
+        for shingle in {keys[j:j + k] for j in range(len(keys) - k + 1)}:
             index[shingle].append(n)
     candidates: list[tuple[int, int, int]] = []
     for m, (_, a0, a1) in enumerate(deleted):
         keys = old.keys[a0:a1]
         shared: dict[int, int] = defaultdict(int)
-        for shingle in {tuple(keys[j:j + k]) for j in range(len(keys) - k + 1)}:
+        for shingle in {keys[j:j + k] for j in range(len(keys) - k + 1)}:
             for n in index.get(shingle, ()):
                 shared[n] += 1
         for n, count in shared.items():
@@ -90,13 +91,13 @@ def _find_moves(regions: list[list], old: tk.Tokens, new: tk.Tokens, engine: str
     return moves
 
 
-def _matching_window(a_keys: list[str], b_keys: list[str], engine: str | None):
-    """The stretch of a and b that is the same passage, allowing small edits.
+def _matching_window(sa: str, sb: str, engine: str | None):
+    """The stretch of sa and sb (two passages' encoded keys) that is the
+    same passage, allowing small edits.
 
     Grow from the longest common run to neighbouring common runs while the
     window stays at least MOVE_SIMILARITY matched on both sides.
     """
-    sa, sb = _encode(a_keys, b_keys)
     runs = []  # (a0, b0, length) of equal runs
     a = b = 0
     for op, n in diff_strings(sa, sb, engine):

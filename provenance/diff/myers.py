@@ -49,7 +49,7 @@ def diff_strings(a: str, b: str, engine: str | None = None, anchored: bool = Tru
     if a == b:
         return [("=", len(a))] if a else []
     if anchored and len(a) + len(b) > ANCHOR_MIN_TOKENS:
-        return _merge_ops(_anchored(a, b, engine, depth=0))
+        return _join_equal_ends(_anchored(a, b, engine, depth=0))
     return _myers(a, b, engine)
 
 
@@ -177,12 +177,12 @@ def _anchor_runs(anchors: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     return [tuple(r) for r in runs]
 
 
-def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
-    ops: list[tuple[str, int]] = []
+def _anchoring(a: str, b: str, engine: str, depth: int):
+    """(prefix, suffix, mid_a, mid_b, runs, between): the lengths of a's and
+    b's common prefix and suffix, what lies between them, its anchor runs,
+    and the diff of a stretch between two runs."""
     prefix = _common_prefix(a, b)
     suffix = _common_prefix(a[prefix:][::-1], b[prefix:][::-1])
-    if prefix:
-        ops.append(("=", prefix))
     mid_a, mid_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
     runs = _anchor_runs_of(mid_a, mid_b) if mid_a and mid_b else []
 
@@ -191,9 +191,62 @@ def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
             return _anchored(seg_a, seg_b, engine, depth + 1)  # tokens unique within the stretch
         return _myers(seg_a, seg_b, engine)
 
-    ops.extend(_diff_stretches(mid_a, mid_b, runs, between))
+    return prefix, suffix, mid_a, mid_b, runs, between
+
+
+def _anchored(a: str, b: str, engine: str, depth: int) -> list[tuple[str, int]]:
+    """The merged ops of the stretch between a's and b's common prefix and
+    suffix, with an equal op for each of those at either end (not merged
+    with the stretch's: _join_equal_ends)."""
+    prefix, suffix, mid_a, mid_b, runs, between = _anchoring(a, b, engine, depth)
+    ops = _diff_stretches(mid_a, mid_b, runs, between)  # (a new list: ours to change)
+    if prefix:
+        ops.insert(0, ("=", prefix))
     if suffix:
         ops.append(("=", suffix))
+    return ops
+
+
+# Anchor runs a piece of diff_pieces covers.
+PIECE_RUNS = 1024
+
+
+def diff_pieces(a: str, b: str, engine: str | None = None):
+    """diff_strings(a, b, engine) in pieces (lists of ops), for a caller
+    that reads them in order and lets go of each: joined, they are
+    diff_strings' ops but that an equal run may be cut in two where one
+    piece ends (never a run of changes).  At 4 MB with 20% edits the ops
+    are some 300,000 tuples, 18 MB as one list."""
+    engine = engine or _engine()
+    if a == b or len(a) + len(b) <= ANCHOR_MIN_TOKENS:
+        yield diff_strings(a, b, engine)
+        return
+    prefix, suffix, mid_a, mid_b, runs, between = _anchoring(a, b, engine, 0)
+    if prefix:
+        yield [("=", prefix)]
+    # A piece ends with an anchor run, so the stretch after its last run is
+    # empty; the last piece runs to the ends.
+    pa = pb = 0
+    for k in range(0, max(len(runs), 1), PIECE_RUNS):
+        piece = runs[k:k + PIECE_RUNS]
+        if k + PIECE_RUNS >= len(runs):
+            ea, eb = len(mid_a), len(mid_b)
+        else:
+            ea, eb = piece[-1][0] + piece[-1][2], piece[-1][1] + piece[-1][2]
+        yield _diff_stretches(mid_a[pa:ea], mid_b[pb:eb], [(i - pa, j - pb, n) for i, j, n in piece], between)
+        pa, pb = ea, eb
+    if suffix:
+        yield [("=", suffix)]
+
+
+def _join_equal_ends(ops: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """_merge_ops(ops) for _anchored's ops, in place: only an equal op at
+    either end can meet one of the same kind (a copy of a 4 MB text's ops
+    was 13 MB)."""
+    if len(ops) > 1 and ops[0][0] == "=" and ops[1][0] == "=":
+        ops[0:2] = [("=", ops[0][1] + ops[1][1])]
+    if len(ops) > 1 and ops[-1][0] == "=" and ops[-2][0] == "=":
+        ops[-2:] = [("=", ops[-2][1] + ops[-1][1])]
     return ops
 
 

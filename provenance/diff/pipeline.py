@@ -15,8 +15,8 @@ from .build import _build
 from .chunks import _diff_between_placeholders, _plan_chunks, _sparse_tokens
 from .model import Comparison, Segment, Side, gc_paused
 from .moves import _Move, _count_words, _find_moves
-from .myers import _encode, _engine, diff_strings
-from .regions import _absorb_short_equalities, _align_to_boundaries, _columns, _regions
+from .myers import _engine, diff_pieces
+from .regions import Regions, _absorb_short_equalities, _align_to_boundaries, _regions
 
 
 
@@ -99,7 +99,7 @@ def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool) -> tk.Tokens:
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
-             engine: str | None, totals: bool = True) -> tuple[tk.Tokens, tk.Tokens, list[list], list[_Move], tuple]:
+             engine: str | None, totals: bool = True) -> tuple[tk.Tokens, tk.Tokens, Regions, list[_Move], tuple]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
     what _word_totals needs to count each text's words (None unless `totals`)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
@@ -145,19 +145,20 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
+    tk.encode_sides(old_t, new_t)  # keys and literals as a character each: what the diff and the steps after read
     words = None
     if totals:
         words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
                               for count, toks, plain, n in zip(counts, sides, plains, joins)))
     del sides
     if whole:
-        ops = diff_strings(*_encode(old_t.keys, new_t.keys), engine)
+        ops = diff_pieces(old_t.keys, new_t.keys, engine)  # (each piece let go of once read)
     else:
-        ops = _diff_between_placeholders(old_t, new_t, engine, pinned)
-    regions = _regions(ops)
+        ops = [_diff_between_placeholders(old_t, new_t, engine, pinned)]
+    regions = _regions(ops, tk.offset_typecode(max(len(old_text), len(new_text))))
     del ops  # a tuple and an int per run: let go before the regions are worked on
     _align_to_boundaries(regions, old_t, new_t)
-    regions = [r for r in regions if r[2] > r[1] or r[4] > r[3]]
+    regions = regions.without_empty()
     regions = _absorb_short_equalities(regions, old_t, new_t)
     moves = _find_moves(regions, old_t, new_t, engine) if detect_moves else []
     return old_t, new_t, regions, moves, words
@@ -183,7 +184,6 @@ def _compare(old_side: Side, new_side: Side, options: dict, strict: bool, ignore
         move.keys = (old_t.keys[move.a0:move.a1], new_t.keys[move.b0:move.b1])
     for toks in (old_t, new_t):
         tk.let_go(toks, "keys", "placeholders")
-    regions = _columns(regions)  # (compact while the changes are made)
     builder = _build(regions, moves, old_t, new_t, engine)
     comparison = Comparison(old_side, new_side, builder.segments, builder.changes, options)
     comparison.__dict__["_words"] = _word_totals(words)

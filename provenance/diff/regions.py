@@ -5,14 +5,17 @@ Owns: region shapes.  Never: changes which tokens match (only where an edit's
 edges fall among equal tokens).
 
 Regions: (equal, a0, a1, b0, b1) in token indices.  Equal regions have
-a1 - a0 == b1 - b0; change regions have at least one side non-empty.
+a1 - a0 == b1 - b0; change regions have at least one side non-empty.  They
+are kept as columns (Regions): at 4 MB with 20% edits there are 200,000 of
+them, 17 bytes each so, against some 150 as a list of five objects.
 """
 
 from __future__ import annotations
 
 
 from array import array
-from operator import itemgetter
+from itertools import chain, compress
+from operator import gt, or_
 
 from .. import tokens as tk
 
@@ -22,26 +25,87 @@ from .. import tokens as tk
 ABSORB_MAX_CHARS = 4
 
 
-def _regions(ops: list[tuple[str, int]]) -> list[list]:
-    # (A region's end is the next one's start: one int object for both.)
-    regions: list[list] = []
+class Regions:
+    """Regions as five columns: equal (a bytearray of 0 and 1), a0, a1, b0
+    and b1 (arrays of tokens.offset_array's type).  Iterating gives
+    (equal, a0, a1, b0, b1) tuples; the steps read and change the columns."""
+
+    __slots__ = ("equal", "a0", "a1", "b0", "b1")
+
+    def __init__(self, typecode: str = "q"):
+        self.equal = bytearray()
+        self.a0, self.a1, self.b0, self.b1 = (array(typecode) for _ in range(4))
+
+    def __len__(self) -> int:
+        return len(self.equal)
+
+    def __iter__(self):
+        return zip(self.equal, self.a0, self.a1, self.b0, self.b1)
+
+    def __getitem__(self, r: int) -> tuple:
+        return self.equal[r], self.a0[r], self.a1[r], self.b0[r], self.b1[r]
+
+    def append(self, equal: bool, a0: int, a1: int, b0: int, b1: int) -> None:
+        self.equal.append(equal)
+        self.a0.append(a0)
+        self.a1.append(a1)
+        self.b0.append(b0)
+        self.b1.append(b1)
+
+    def compress(self, keep) -> "Regions":
+        """The regions whose `keep` is true (an iterable of flags, one each)."""
+        keep = list(keep)
+        out = Regions(self.a0.typecode)
+        out.equal = bytearray(compress(self.equal, keep))
+        for name in ("a0", "a1", "b0", "b1"):
+            setattr(out, name, array(self.a0.typecode, compress(getattr(self, name), keep)))
+        return out
+
+    def without_empty(self) -> "Regions":
+        """The regions with at least one token on a side."""
+        return self.compress(map(or_, map(gt, self.a1, self.a0), map(gt, self.b1, self.b0)))
+
+
+def _regions(pieces, typecode: str = "q") -> Regions:
+    """The regions of (op, count) runs, given as lists of them in order
+    (myers.diff_pieces; two equal runs in a row are one region);
+    `typecode`: of the columns, tokens.offset_typecode of the longer text."""
+    regions = Regions(typecode)
+    equal, a0s, a1s, b0s, b1s = regions.equal, regions.a0, regions.a1, regions.b0, regions.b1
     a = b = 0
-    for op, n in ops:
+    changing = False  # the last region is a change, still growing
+    for op, n in chain.from_iterable(pieces):
         if not n:
             continue
         if op == "=":
-            a1, b1 = a + n, b + n
-            regions.append([True, a, a1, b, b1])
-            a, b = a1, b1
+            if equal and equal[-1]:  # (where two pieces meet)
+                a += n
+                b += n
+                a1s[-1] = a
+                b1s[-1] = b
+                continue
+            equal.append(True)
+            a0s.append(a)
+            b0s.append(b)
+            a += n
+            b += n
+            a1s.append(a)
+            b1s.append(b)
+            changing = False
             continue
-        if not regions or regions[-1][0]:
-            regions.append([False, a, a, b, b])
+        if not changing:
+            equal.append(False)
+            a0s.append(a)
+            a1s.append(a)
+            b0s.append(b)
+            b1s.append(b)
+            changing = True
         if op == "-":
             a += n
-            regions[-1][2] = a
+            a1s[-1] = a
         else:
             b += n
-            regions[-1][4] = b
+            b1s[-1] = b
     return regions
 
 
@@ -59,7 +123,7 @@ def _boundary_score(toks: tk.Tokens, i: int) -> int:
     kind = toks.gap_kinds[i]
     if kind == tk.PARAGRAPH or kind == tk.FURNITURE:  # a page's edge is a paragraph's at least
         return 5
-    before = toks.keys[i - 1]
+    before = toks.key(i - 1)
     if kind == tk.GLUED:
         return 0
     if before in _SENTENCE_END:
@@ -69,26 +133,29 @@ def _boundary_score(toks: tk.Tokens, i: int) -> int:
     return 2
 
 
-def _align_to_boundaries(regions: list[list], old: tk.Tokens, new: tk.Tokens) -> None:
+def _align_to_boundaries(regions: Regions, old: tk.Tokens, new: tk.Tokens) -> None:
     """Slide each pure insertion or deletion, where equal text around it
     allows more than one position, to the most natural boundaries: a
     deleted sentence is "The cat sat." rather than ". The cat sat"."""
-    for r in range(1, len(regions) - 1):
-        prev, region, nxt = regions[r - 1], regions[r], regions[r + 1]
-        if region[0] or not prev[0] or not nxt[0]:
+    equal, a0s, a1s, b0s, b1s = regions.equal, regions.a0, regions.a1, regions.b0, regions.b1
+    for r in range(1, len(equal) - 1):
+        if equal[r] or not equal[r - 1] or not equal[r + 1]:
             continue
-        if region[2] > region[1] and region[4] == region[3]:
-            toks, lo, hi, side = old, region[1], region[2], (1, 2)
-        elif region[4] > region[3] and region[2] == region[1]:
-            toks, lo, hi, side = new, region[3], region[4], (3, 4)
+        a0, a1, b0, b1 = a0s[r], a1s[r], b0s[r], b1s[r]
+        if a1 > a0 and b1 == b0:
+            toks, lo, hi, starts, ends = old, a0, a1, a0s, a1s
+        elif b1 > b0 and a1 == a0:
+            toks, lo, hi, starts, ends = new, b0, b1, b0s, b1s
         else:
             continue
         keys = toks.keys
         left = 0
-        while lo - left - 1 >= prev[side[0]] and keys[lo - left - 1] == keys[hi - left - 1]:
+        floor = starts[r - 1]
+        while lo - left - 1 >= floor and keys[lo - left - 1] == keys[hi - left - 1]:
             left += 1
         right = 0
-        while hi + right < nxt[side[1]] and keys[lo + right] == keys[hi + right]:
+        ceiling = ends[r + 1]
+        while hi + right < ceiling and keys[lo + right] == keys[hi + right]:
             right += 1
         if not left and not right:
             continue
@@ -98,50 +165,48 @@ def _align_to_boundaries(regions: list[list], old: tk.Tokens, new: tk.Tokens) ->
             # The equal run before grows (or shrinks) by what the one after
             # loses (or gains); the change keeps its length.  An equal run
             # left empty is dropped by the caller.
-            prev[2] += best
-            prev[4] += best
-            nxt[1] += best
-            nxt[3] += best
-            for k in (1, 2, 3, 4):
-                region[k] += best
+            a1s[r - 1] += best
+            b1s[r - 1] += best
+            a0s[r + 1] += best
+            b0s[r + 1] += best
+            a0s[r] += best
+            a1s[r] += best
+            b0s[r] += best
+            b1s[r] += best
 
 
-def _absorb_short_equalities(regions: list[list], old: tk.Tokens, new: tk.Tokens) -> list[list]:
+def _absorb_short_equalities(regions: Regions, old: tk.Tokens, new: tk.Tokens) -> Regions:
     """A single short word (or mark) between two edits joins them into one
     replace, as an editor would mark "[-the cat-]{+a dog+}" rather than
     "[-the-]{+a+} [-cat-]{+dog+}"... only when the result is a replace."""
-    out: list[list] = []
+    equal, a0s, a1s, b0s, b1s = regions.equal, regions.a0, regions.a1, regions.b0, regions.b1
+    out = Regions(a0s.typecode)
+    out_equal, out_a0, out_a1, out_b0, out_b1 = out.equal, out.a0, out.a1, out.b0, out.b1
+    n = len(equal)
     i = 0
-    while i < len(regions):
-        region = regions[i]
+    while i < n:
         if (
-            region[0]
-            and out
-            and not out[-1][0]
-            and i + 1 < len(regions)
-            and not regions[i + 1][0]
-            and region[2] - region[1] == 1
-            and len(old.keys[region[1]]) <= ABSORB_MAX_CHARS
-            and region[1] not in old.placeholders  # an unchanged run, not a word
+            equal[i]
+            and out_equal
+            and not out_equal[-1]
+            and i + 1 < n
+            and not equal[i + 1]
+            and a1s[i] - a0s[i] == 1
+            and len(old.key(a0s[i])) <= ABSORB_MAX_CHARS
+            and a0s[i] not in old.placeholders  # an unchanged run, not a word
         ):
-            left, right = out[-1], regions[i + 1]
-            merged = [False, left[1], right[2], left[3], right[4]]
-            deletes = (left[2] > left[1]) or (right[2] > right[1])
-            inserts = (left[4] > left[3]) or (right[4] > right[3])
+            # The last region out (a change) and the next one, with this one between.
+            deletes = (out_a1[-1] > out_a0[-1]) or (a1s[i + 1] > a0s[i + 1])
+            inserts = (out_b1[-1] > out_b0[-1]) or (b1s[i + 1] > b0s[i + 1])
             if deletes and inserts:
-                out[-1] = merged
+                out_a1[-1] = a1s[i + 1]
+                out_b1[-1] = b1s[i + 1]
                 i += 2
                 continue
-        out.append(region)
+        out_equal.append(equal[i])
+        out_a0.append(a0s[i])
+        out_a1.append(a1s[i])
+        out_b0.append(b0s[i])
+        out_b1.append(b1s[i])
         i += 1
     return out
-
-
-def _columns(regions: list[list]) -> tuple:
-    """The regions as columns, for the build, which reads each once in
-    order: equal as bytes, a0, a1, b0 and b1 as array("q") (33 bytes a
-    region, against some 130 for a list and its int objects: 400,000
-    regions at 4 MB with 20% edits).  zip(*columns) gives the regions back
-    as tuples."""
-    return (bytes(map(itemgetter(0), regions)),
-            *(array("q", map(itemgetter(k), regions)) for k in (1, 2, 3, 4)))

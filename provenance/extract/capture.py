@@ -10,16 +10,12 @@ returns a failed or empty response: those are one-line ProvenanceErrors.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..errors import ProvenanceError
+from .limits import max_bytes_default
 
-# The largest input read, from a URL or a file (PROVENANCE_MAX_BYTES or
-# --max-bytes changes it): a document is held whole in memory, with its text
-# and their comparison beside it.
-DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds, to connect and between bytes received
 EVIDENCE_HEADERS = ("Content-Type", "Date", "Last-Modified", "ETag")
 
@@ -36,16 +32,6 @@ class Captured:
 
 def is_url(arg: str) -> bool:
     return arg.startswith(("http://", "https://"))
-
-
-def max_bytes_default() -> int:
-    value = os.environ.get("PROVENANCE_MAX_BYTES")
-    if not value:
-        return DEFAULT_MAX_BYTES
-    try:
-        return int(value)
-    except ValueError:
-        raise ProvenanceError(f"PROVENANCE_MAX_BYTES must be a number of bytes, not {value!r}") from None
 
 
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int | None = None) -> Captured:

@@ -74,15 +74,18 @@ def decode(data: bytes, name: str = "input", encoding: str | None = None) -> Ext
     for signature, what in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise ProvenanceError(f"{name}: looks like {what}, not text (give --format pdf|html|docx if it is one of those)")
+    # Looked for in the bytes (memchr; a scan of the decoded text took 2 ms
+    # at 4 MB): in UTF-8 a NUL byte is always a NUL character.
+    nul = b"\x00" in data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        if "\x00" in text:
+        if nul:
             raise ProvenanceError(f"{name}: contains NUL bytes; it is binary data, not text")
         return Extracted(text, "utf-8", _media_type(text, "utf-8"))
-    if b"\x00" in data:
+    if nul:
         raise ProvenanceError(f"{name}: contains NUL bytes and no UTF-16/32 byte-order mark; it is binary data, not text")
     encoding = _detect(data)
     if encoding is None:
