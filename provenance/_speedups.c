@@ -22,6 +22,14 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
  *                               diff._unchanged_spans_py
+ *   plans_from_spans(spans, holds_old, holds_new, run_starts, old, new)
+ *                               diff.chunks._plans_from_spans_py
+ *   paragraph_isolated(kept, old_kinds, new_kinds)
+ *                               diff.chunks._paragraph_isolated_py
+ *   split_runs(kept, old_merged, new_merged)
+ *                               diff.chunks._split_runs_py
+ *   kept_runs(ops, old_lengths, min_kept)
+ *                               diff.chunks._kept_runs_py
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
@@ -197,11 +205,24 @@ emit(Chunks *t, Py_ssize_t sep_a, Py_ssize_t sep_b, Py_ssize_t chunk_a, uint64_t
  * whitespace before each chunk (the first: empty); the whitespace after the
  * last sentence ends its chunk (no empty chunk).  A paragraph break is
  * whitespace like any other. */
-static int
-split_text(Chunks *t, int cr)
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* ASCII characters that are neither whitespace nor a sentence end mark:
+ * a run of them only goes into the key's hash (split_text's quick path). */
+static unsigned char ascii_plain[128];
+
+/* (Made once per kind of str, below: with the kind a constant, each
+ * character is read straight from its array, not through a switch on the
+ * kind; a run of plain ASCII characters is hashed in a loop of its own,
+ * with no test a whitespace or an end mark needs: 4 MB of a 1-byte str in
+ * some 20% less time.) */
+static ALWAYS_INLINE int
+split_text_of_kind(Chunks *t, const int kind)
 {
-    (void)cr;  /* ("\r" only mattered to the paragraph split chunks no longer make) */
-    int kind = t->kind;
     const void *data = t->data;
     Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(t->text);
     Py_ssize_t sep_a = 0, sep_b = 0, chunk_start = a, i = a, length = 0, newlines = 0;
@@ -209,6 +230,21 @@ split_text(Chunks *t, int cr)
     int pending = 0, inner = 0, prev_cr = 0;
     while (i < b) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 128 && ascii_plain[c]) {  /* what CHUNK_ADD does for each of a run of them */
+            if (newlines >= 2 && length > 0)
+                inner = 1;
+            newlines = prev_cr = 0;
+            if (pending) {
+                h = (h ^ ' ') * FNV_PRIME;
+                length++;
+                pending = 0;
+            }
+            do {
+                h = (h ^ c) * FNV_PRIME;
+                length++;
+            } while (++i < b && (c = PyUnicode_READ(kind, data, i)) < 128 && ascii_plain[c]);
+            continue;
+        }
         if (c == '.' || c == '!' || c == '?' || c == 0x2026) {  /* \u2026: an ellipsis */
             Py_ssize_t j = i + 1;
             if (j < b && is_closer(PyUnicode_READ(kind, data, j)))
@@ -245,6 +281,20 @@ split_text(Chunks *t, int cr)
 }
 #undef CHUNK_ADD
 #undef NEWLINES_ADD
+
+static int
+split_text(Chunks *t, int cr)
+{
+    (void)cr;  /* ("\r" only mattered to the paragraph split chunks no longer make) */
+    switch (t->kind) {
+    case PyUnicode_1BYTE_KIND:
+        return split_text_of_kind(t, PyUnicode_1BYTE_KIND);
+    case PyUnicode_2BYTE_KIND:
+        return split_text_of_kind(t, PyUnicode_2BYTE_KIND);
+    default:
+        return split_text_of_kind(t, PyUnicode_4BYTE_KIND);
+    }
+}
 
 /* The first i < n where x[i] != y[i], or n: x and y of one kind. */
 static Py_ssize_t
@@ -922,19 +972,24 @@ typedef struct {
 static Py_ssize_t
 fold_chunk(SpanSide *side, Py_ssize_t k)
 {
-    Py_ssize_t n = 0;
+    /* (side's fields in locals: a store to key could otherwise be its kind,
+     * read again for every character) */
+    const int kind = side->kind;
+    const void *data = side->data;
+    Py_UCS4 *key = side->key;
+    Py_ssize_t n = 0, end = CHUNK_END(side, k);
     int pending = 0;
-    for (Py_ssize_t i = CHUNK_START(side, k); i < CHUNK_END(side, k); i++) {
-        Py_UCS4 c = PyUnicode_READ(side->kind, side->data, i);
+    for (Py_ssize_t i = CHUNK_START(side, k); i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (ISSPACE(c)) {
             pending = n > 0;
             continue;
         }
         if (pending) {
-            side->key[n++] = ' ';
+            key[n++] = ' ';
             pending = 0;
         }
-        side->key[n++] = c;
+        key[n++] = c;
     }
     return n;
 }
@@ -1219,6 +1274,542 @@ done:
     PyMem_Free(heads);
     PyMem_Free(tails);
     PyMem_Free(spans.at);
+    return result;
+}
+
+/* chunks._near_paragraph(text, a, b): whether text[a:b], with the whitespace
+ * either side of it, holds "\r", U+2029 or two line feeds with only other
+ * whitespace between them. */
+static ALWAYS_INLINE int
+near_paragraph_of_kind(const int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    while (a > 0 && ISSPACE(PyUnicode_READ(kind, data, a - 1)))
+        a--;
+    while (b < n && ISSPACE(PyUnicode_READ(kind, data, b)))
+        b++;
+    int line_feed = 0;  /* a "\n" with only whitespace since */
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\r' || c == 0x2029 || (c == '\n' && line_feed))
+            return 1;
+        if (c == '\n')
+            line_feed = 1;
+        else if (!ISSPACE(c))
+            line_feed = 0;
+    }
+    return 0;
+}
+
+static int
+near_paragraph(int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    switch (kind) {  /* (once per kind of str, as split_text) */
+    case PyUnicode_1BYTE_KIND:
+        return near_paragraph_of_kind(PyUnicode_1BYTE_KIND, data, n, a, b);
+    case PyUnicode_2BYTE_KIND:
+        return near_paragraph_of_kind(PyUnicode_2BYTE_KIND, data, n, a, b);
+    default:
+        return near_paragraph_of_kind(PyUnicode_4BYTE_KIND, data, n, a, b);
+    }
+}
+
+/* chunks._shape of text[a:b] read item by item: each word (a run of
+ * non-whitespace) and each paragraph break (a whitespace run with two line
+ * breaks, "\r\n" one of them, or a U+2029) in turn.  Two shapes are equal
+ * exactly when their items are: a paragraph is its words joined by single
+ * spaces, and one at either end (whitespace before or after the span) is
+ * the empty paragraph. */
+typedef struct {
+    const void *data;  /* (its kind is given to shape_next) */
+    Py_ssize_t i, end;
+} ShapeReader;
+
+#define SHAPE_END 0
+#define SHAPE_WORD 1
+#define SHAPE_BREAK 2
+
+static void
+shape_reader(ShapeReader *r, int kind, const void *data, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    while (a > 0 && ISSPACE(PyUnicode_READ(kind, data, a - 1)))
+        a--;
+    while (b < n && ISSPACE(PyUnicode_READ(kind, data, b)))
+        b++;
+    *r = (ShapeReader){data, a, b};
+}
+
+/* The next item: SHAPE_WORD (its start in *start, length in *length),
+ * SHAPE_BREAK or SHAPE_END; kind: the text's (a constant where inlined). */
+static ALWAYS_INLINE int
+shape_next(ShapeReader *r, Py_ssize_t *start, Py_ssize_t *length, const int kind)
+{
+    while (r->i < r->end) {
+        Py_UCS4 c = PyUnicode_READ(kind, r->data, r->i);
+        if (!ISSPACE(c)) {
+            Py_ssize_t j = r->i + 1;
+            while (j < r->end && !ISSPACE(PyUnicode_READ(kind, r->data, j)))
+                j++;
+            *start = r->i;
+            *length = j - r->i;
+            r->i = j;
+            return SHAPE_WORD;
+        }
+        int newlines = 0, separator = 0;
+        for (; r->i < r->end && ISSPACE(c = PyUnicode_READ(kind, r->data, r->i)); r->i++) {
+            if (c == 0x2029)
+                separator = 1;
+            else if (c == '\r' || (c == '\n' && !(r->i > 0 && PyUnicode_READ(kind, r->data, r->i - 1) == '\r')))
+                newlines++;
+        }
+        if (separator || newlines >= 2)
+            return SHAPE_BREAK;
+    }
+    return SHAPE_END;
+}
+
+/* chunks._shape(old, a, b) == chunks._shape(new, c, d) */
+static ALWAYS_INLINE int
+same_shape_of_kinds(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t c, Py_ssize_t d,
+                    const int kx, const int ky)
+{
+    ShapeReader x, y;
+    const void *dx = PyUnicode_DATA(old), *dy = PyUnicode_DATA(new);
+    shape_reader(&x, kx, dx, PyUnicode_GET_LENGTH(old), a, b);
+    shape_reader(&y, ky, dy, PyUnicode_GET_LENGTH(new), c, d);
+    for (;;) {
+        Py_ssize_t sx = 0, nx = 0, sy = 0, ny = 0;
+        int ix = shape_next(&x, &sx, &nx, kx), iy = shape_next(&y, &sy, &ny, ky);
+        if (ix != iy)
+            return 0;
+        if (ix == SHAPE_END)
+            return 1;
+        if (ix == SHAPE_WORD) {
+            if (nx != ny)
+                return 0;
+            for (Py_ssize_t k = 0; k < nx; k++)
+                if (PyUnicode_READ(kx, dx, sx + k) != PyUnicode_READ(ky, dy, sy + k))
+                    return 0;
+        }
+    }
+}
+
+static int
+same_shape(PyObject *old, Py_ssize_t a, Py_ssize_t b, PyObject *new, Py_ssize_t c, Py_ssize_t d)
+{
+    int kx = PyUnicode_KIND(old), ky = PyUnicode_KIND(new);
+    if (kx == ky && kx == PyUnicode_1BYTE_KIND)  /* (once per kind of str, as split_text) */
+        return same_shape_of_kinds(old, a, b, new, c, d, PyUnicode_1BYTE_KIND, PyUnicode_1BYTE_KIND);
+    if (kx == ky && kx == PyUnicode_2BYTE_KIND)
+        return same_shape_of_kinds(old, a, b, new, c, d, PyUnicode_2BYTE_KIND, PyUnicode_2BYTE_KIND);
+    return same_shape_of_kinds(old, a, b, new, c, d, kx, ky);
+}
+
+/* A sorted list of ints as a C array (for holds()); NULL with an exception
+ * if it is not one. */
+static Py_ssize_t *
+sorted_offsets(PyObject *list, Py_ssize_t *n)
+{
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "plans_from_spans: offsets must be a list of int");
+        return NULL;
+    }
+    *n = PyList_GET_SIZE(list);
+    Py_ssize_t *out = PyMem_New(Py_ssize_t, *n + 1);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < *n; k++) {
+        out[k] = PyLong_AsSsize_t(PyList_GET_ITEM(list, k));
+        if (out[k] == -1 && PyErr_Occurred()) {
+            PyMem_Free(out);
+            return NULL;
+        }
+        if (k && out[k] < out[k - 1]) {
+            PyMem_Free(out);
+            PyErr_SetString(PyExc_ValueError, "plans_from_spans: offsets not sorted");
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* Whether some starts[k] (sorted) has a <= starts[k] < b: chunks' holds(). */
+static int
+holds_offset(const Py_ssize_t *starts, Py_ssize_t n, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (starts[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && starts[lo] < b;
+}
+
+/* Append (start, end, run) to a plan: run < 0 for None.  (The tuple made
+ * by hand: Py_BuildValue's reading of its format was a third of the time.) */
+static int
+plan_append(PyObject *plan, Py_ssize_t start, Py_ssize_t end, Py_ssize_t run)
+{
+    PyObject *item = PyTuple_New(3), *v;
+    if (item == NULL)
+        return -1;
+    if ((v = PyLong_FromSsize_t(start)) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(item, 0, v);
+    if ((v = PyLong_FromSsize_t(end)) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(item, 1, v);
+    if (run < 0) {
+        Py_INCREF(Py_None);
+        v = Py_None;
+    }
+    else if ((v = PyLong_FromSsize_t(run)) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(item, 2, v);
+    return append_new(plan, item);
+fail:
+    Py_DECREF(item);
+    return -1;
+}
+
+/* chunks._plans_from_spans_py(spans, holds_old, holds_new, run_starts,
+ * old_text, new_text): (old plan, new plan, pinned). */
+static PyObject *
+plans_from_spans(PyObject *self, PyObject *args)
+{
+    PyObject *spans, *lists[3], *old, *new;
+    if (!PyArg_ParseTuple(args, "O!OOOUU:plans_from_spans", &PyList_Type, &spans, &lists[0], &lists[1], &lists[2],
+                          &old, &new))
+        return NULL;
+    Py_ssize_t *offsets[3] = {NULL, NULL, NULL}, counts[3] = {0, 0, 0};
+    PyObject *plans[2] = {PyList_New(0), PyList_New(0)}, *pinned = PyList_New(0), *result = NULL;
+    if (plans[0] == NULL || plans[1] == NULL || pinned == NULL)
+        goto done;
+    for (int k = 0; k < 3; k++)
+        if ((offsets[k] = sorted_offsets(lists[k], &counts[k])) == NULL)
+            goto done;
+    Py_ssize_t lengths[2] = {PyUnicode_GET_LENGTH(old), PyUnicode_GET_LENGTH(new)}, done_at[2] = {0, 0}, run = 0;
+    int ko = PyUnicode_KIND(old), kn = PyUnicode_KIND(new);
+    const void *d_old = PyUnicode_DATA(old), *d_new = PyUnicode_DATA(new);
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(spans); k++) {
+        Py_ssize_t s[4];
+        PyObject *span = PyList_GET_ITEM(spans, k);
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) != 4) {
+            PyErr_SetString(PyExc_TypeError, "plans_from_spans: spans must be a list of 4-tuples of int");
+            goto done;
+        }
+        for (int t = 0; t < 4; t++)
+            if ((s[t] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, t))) == -1 && PyErr_Occurred())
+                goto done;
+        if (s[0] < 0 || s[1] < s[0] || s[1] > lengths[0] || s[2] < 0 || s[3] < s[2] || s[3] > lengths[1]) {
+            PyErr_SetString(PyExc_ValueError, "plans_from_spans: a span out of range");
+            goto done;
+        }
+        int alone = holds_offset(offsets[0], counts[0], s[0], s[1]) || holds_offset(offsets[1], counts[1], s[2], s[3]);
+        if ((alone || !holds_offset(offsets[2], counts[2], s[0], s[1])) &&
+            (alone || near_paragraph(ko, d_old, lengths[0], s[0], s[1]) || near_paragraph(kn, d_new, lengths[1], s[2], s[3])) &&
+            !same_shape(old, s[0], s[1], new, s[2], s[3])) {
+            if (append_new(pinned, Py_BuildValue("((nn)(nn))", s[0], s[1], s[2], s[3])) < 0)
+                goto done;
+            continue;
+        }
+        for (int t = 0; t < 2; t++) {  /* chunks._plan_from_spans, both texts at once */
+            Py_ssize_t start = s[2 * t], end = s[2 * t + 1];
+            if (start > done_at[t] && plan_append(plans[t], done_at[t], start, -1) < 0)
+                goto done;
+            if (plan_append(plans[t], start, end, run) < 0)
+                goto done;
+            done_at[t] = end;
+        }
+        run++;
+    }
+    for (int t = 0; t < 2; t++)
+        if (done_at[t] < lengths[t] && plan_append(plans[t], done_at[t], lengths[t], -1) < 0)
+            goto done;
+    result = PyTuple_Pack(3, plans[0], plans[1], pinned);
+done:
+    for (int k = 0; k < 3; k++)
+        PyMem_Free(offsets[k]);
+    Py_XDECREF(plans[0]);
+    Py_XDECREF(plans[1]);
+    Py_XDECREF(pinned);
+    return result;
+}
+
+/* (a, b, c, d) as a tuple of ints, made by hand (Py_BuildValue reads its
+ * format each time: a third of the time of a few thousand tuples). */
+static PyObject *
+int_tuple4(Py_ssize_t a, Py_ssize_t b, Py_ssize_t c, Py_ssize_t d)
+{
+    Py_ssize_t v[4] = {a, b, c, d};
+    PyObject *out = PyTuple_New(4);
+    for (int k = 0; out != NULL && k < 4; k++) {
+        PyObject *item = PyLong_FromSsize_t(v[k]);
+        if (item == NULL)
+            Py_CLEAR(out);
+        else
+            PyTuple_SET_ITEM(out, k, item);
+    }
+    return out;
+}
+
+/* A list of (i0, i1, j0, j1) runs of chunks, in order, each as long in both
+ * texts, as a C array; NULL with an exception if it is not one. */
+static Py_ssize_t (*
+read_runs(PyObject *kept, const char *name, Py_ssize_t *count))[4]
+{
+    if (!PyList_Check(kept)) {
+        PyErr_Format(PyExc_TypeError, "%s: kept must be a list of (i0, i1, j0, j1)", name);
+        return NULL;
+    }
+    *count = PyList_GET_SIZE(kept);
+    Py_ssize_t (*runs)[4] = PyMem_Malloc((*count + 1) * sizeof(*runs));
+    if (runs == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t r = 0; r < *count; r++) {
+        Py_ssize_t *run = runs[r];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(kept, r), "nnnn", &run[0], &run[1], &run[2], &run[3]))
+            goto fail;
+        if (run[0] < (r ? runs[r - 1][1] : 0) || run[1] <= run[0] || run[2] < (r ? runs[r - 1][3] : 0) ||
+            run[3] - run[2] != run[1] - run[0]) {
+            PyErr_Format(PyExc_ValueError, "%s: kept runs out of order or of two lengths", name);
+            goto fail;
+        }
+    }
+    return runs;
+fail:
+    PyMem_Free(runs);
+    return NULL;
+}
+
+static int
+set_add_index(PyObject *set, Py_ssize_t k)
+{
+    PyObject *index = PyLong_FromSsize_t(k);
+    int r = index ? PySet_Add(set, index) : -1;
+    Py_XDECREF(index);
+    return r;
+}
+
+/* chunks._paragraph_isolated_py(kept, old_kinds, new_kinds): (old chunk
+ * indices, new chunk indices) that a paragraph break on one side only may
+ * touch. */
+static PyObject *
+paragraph_isolated(PyObject *self, PyObject *args)
+{
+    PyObject *kept;
+    const unsigned char *kinds[2];
+    Py_ssize_t n_kinds[2], count = 0;
+    if (!PyArg_ParseTuple(args, "Oy#y#:paragraph_isolated", &kept, &kinds[0], &n_kinds[0], &kinds[1], &n_kinds[1]))
+        return NULL;
+    Py_ssize_t (*runs)[4] = read_runs(kept, "paragraph_isolated", &count);
+    if (runs == NULL)
+        return NULL;
+    PyObject *out[2] = {PySet_New(NULL), PySet_New(NULL)}, *result = NULL;
+    unsigned char *drop = NULL;
+    const unsigned char flag = INNER_PARAGRAPH, kind = INNER_PARAGRAPH - 1;
+    const unsigned char *x = kinds[0], *y = kinds[1];
+    if (out[0] == NULL || out[1] == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < count; r++) {
+        Py_ssize_t i0 = runs[r][0], i1 = runs[r][1], j0 = runs[r][2], j1 = runs[r][3], n = i1 - i0;
+        if (i1 > n_kinds[0] || j1 > n_kinds[1]) {
+            PyErr_SetString(PyExc_ValueError, "paragraph_isolated: a run past the chunks");
+            goto done;
+        }
+        int before = i0 && j0 && ((x[i0] & kind) != (y[j0] & kind) || ((x[i0 - 1] | y[j0 - 1]) & flag));
+        int after = i1 < n_kinds[0] && j1 < n_kinds[1] && ((x[i1] & kind) != (y[j1] & kind) || ((x[i1] | y[j1]) & flag));
+        int any = before || after;
+        for (Py_ssize_t t = 0; t < n && !any; t++)
+            any = ((x[i0 + t] | y[j0 + t]) & flag) || (t && (x[i0 + t] & kind) != (y[j0 + t] & kind));
+        if (!any)
+            continue;  /* the usual case */
+        PyMem_Free(drop);
+        drop = PyMem_Calloc(n, 1);
+        if (drop == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (before)
+            drop[0] = 1;
+        if (after)
+            drop[n - 1] = 1;
+        for (Py_ssize_t t = 0; t < n; t++) {
+            if ((x[i0 + t] | y[j0 + t]) & flag)
+                drop[t] = 1;
+            if (t && (x[i0 + t] & kind) != (y[j0 + t] & kind))
+                drop[t - 1] = drop[t] = 1;
+        }
+        for (Py_ssize_t t = 0; t < n; t++)
+            if (drop[t] && (set_add_index(out[0], i0 + t) < 0 || set_add_index(out[1], j0 + t) < 0))
+                goto done;
+    }
+    result = PyTuple_Pack(2, out[0], out[1]);
+done:
+    PyMem_Free(runs);
+    PyMem_Free(drop);
+    Py_XDECREF(out[0]);
+    Py_XDECREF(out[1]);
+    return result;
+}
+
+/* The members of a set (or any iterable) of ints below n, marked in a
+ * table of n bytes; NULL with an exception. */
+static unsigned char *
+marked_indices(PyObject *members, Py_ssize_t n)
+{
+    unsigned char *marks = PyMem_Calloc(n + 1, 1);
+    PyObject *it = marks ? PyObject_GetIter(members) : NULL, *item;
+    if (marks == NULL)
+        PyErr_NoMemory();
+    if (it == NULL) {
+        PyMem_Free(marks);
+        return NULL;
+    }
+    while ((item = PyIter_Next(it)) != NULL) {
+        Py_ssize_t k = PyLong_AsSsize_t(item);
+        Py_DECREF(item);
+        if (k == -1 && PyErr_Occurred())
+            break;
+        if (k >= 0 && k < n)
+            marks[k] = 1;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        PyMem_Free(marks);
+        return NULL;
+    }
+    return marks;
+}
+
+/* chunks._split_runs_py(kept, old_merged, new_merged): the runs cut so that
+ * each chunk pair with a chunk in either set is a run of its own. */
+static PyObject *
+split_runs(PyObject *self, PyObject *args)
+{
+    PyObject *kept, *merged[2];
+    Py_ssize_t count = 0;
+    if (!PyArg_ParseTuple(args, "OOO:split_runs", &kept, &merged[0], &merged[1]))
+        return NULL;
+    Py_ssize_t (*runs)[4] = read_runs(kept, "split_runs", &count);
+    if (runs == NULL)
+        return NULL;
+    Py_ssize_t ends[2] = {count ? runs[count - 1][1] : 0, count ? runs[count - 1][3] : 0};
+    unsigned char *marks[2] = {NULL, NULL};
+    PyObject *out = PyList_New(0), *result = NULL;
+    if (out == NULL || (marks[0] = marked_indices(merged[0], ends[0])) == NULL ||
+        (marks[1] = marked_indices(merged[1], ends[1])) == NULL)
+        goto done;
+#define RUN(a, b, c, d) append_new(out, int_tuple4((a), (b), (c), (d)))
+    for (Py_ssize_t r = 0; r < count; r++) {
+        Py_ssize_t i0 = runs[r][0], i1 = runs[r][1], j0 = runs[r][2], j1 = runs[r][3], start = 0;
+        for (Py_ssize_t t = 0; t < i1 - i0; t++) {
+            if (!marks[0][i0 + t] && !marks[1][j0 + t])
+                continue;
+            if (t > start && RUN(i0 + start, i0 + t, j0 + start, j0 + t) < 0)
+                goto done;
+            if (RUN(i0 + t, i0 + t + 1, j0 + t, j0 + t + 1) < 0)
+                goto done;
+            start = t + 1;
+        }
+        if (start < i1 - i0 && RUN(i0 + start, i1, j0 + start, j1) < 0)
+            goto done;
+    }
+#undef RUN
+    result = out;
+    out = NULL;
+done:
+    PyMem_Free(runs);
+    PyMem_Free(marks[0]);
+    PyMem_Free(marks[1]);
+    Py_XDECREF(out);
+    return result;
+}
+
+/* chunks._kept_runs_py(ops, old_lengths, min_kept): the equal runs of a
+ * diff of chunk codes, (i0, i1, j0, j1), whose keys (old_lengths: an
+ * array("q") or a list of each old chunk's key length) with a space after
+ * each are at least min_kept characters long. */
+static PyObject *
+kept_runs(PyObject *self, PyObject *args)
+{
+    PyObject *ops, *lengths;
+    Py_ssize_t min_kept;
+    if (!PyArg_ParseTuple(args, "O!On:kept_runs", &PyList_Type, &ops, &lengths, &min_kept))
+        return NULL;
+    Py_buffer view = {0};
+    PyObject *seq = NULL, *out = NULL, *result = NULL;
+    const int64_t *given = NULL;
+    Py_ssize_t n_lengths;
+    if (PyObject_CheckBuffer(lengths)) {
+        if (PyObject_GetBuffer(lengths, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        if (view.itemsize != sizeof(int64_t) || view.format == NULL || strcmp(view.format, "q") != 0) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "kept_runs: old_lengths must be an array('q') or a list of int");
+            return NULL;
+        }
+        given = view.buf;
+        n_lengths = view.len / (Py_ssize_t)sizeof(int64_t);
+    }
+    else {
+        if ((seq = PySequence_Fast(lengths, "kept_runs: old_lengths must be an array('q') or a list of int")) == NULL)
+            return NULL;
+        n_lengths = PySequence_Fast_GET_SIZE(seq);
+    }
+    if ((out = PyList_New(0)) == NULL)
+        goto done;
+    Py_ssize_t i = 0, j = 0;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(ops); k++) {
+        PyObject *item = PyList_GET_ITEM(ops, k), *op;
+        Py_ssize_t n;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(op = PyTuple_GET_ITEM(item, 0)) ||
+            PyUnicode_GET_LENGTH(op) != 1) {
+            PyErr_SetString(PyExc_TypeError, "kept_runs: ops must be a list of (op, n)");
+            goto done;
+        }
+        if ((n = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1))) == -1 && PyErr_Occurred())
+            goto done;
+        Py_UCS4 c = PyUnicode_READ_CHAR(op, 0);
+        if (n < 0 || (c != '+' && i + n > n_lengths)) {
+            PyErr_SetString(PyExc_ValueError, "kept_runs: ops past the old chunks");
+            goto done;
+        }
+        if (c == '=') {
+            Py_ssize_t chars = n;  /* a space after each key */
+            for (Py_ssize_t t = i; t < i + n; t++) {
+                if (given != NULL)
+                    chars += (Py_ssize_t)given[t];
+                else {
+                    Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, t));
+                    if (v == -1 && PyErr_Occurred())
+                        goto done;
+                    chars += v;
+                }
+            }
+            if (chars >= min_kept && append_new(out, int_tuple4(i, i + n, j, j + n)) < 0)
+                goto done;
+            i += n;
+            j += n;
+        }
+        else if (c == '-')
+            i += n;
+        else
+            j += n;
+    }
+    result = out;
+    out = NULL;
+done:
+    if (given != NULL)
+        PyBuffer_Release(&view);
+    Py_XDECREF(seq);
+    Py_XDECREF(out);
     return result;
 }
 
@@ -2100,6 +2691,14 @@ static PyMethodDef methods[] = {
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},
     {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "_sparse_tokens of a plain text, as lists. Python twin: provenance.diff.chunks._sparse_tokens"},
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},
+    {"plans_from_spans", plans_from_spans, METH_VARARGS,
+     "_plan_chunks' (old plan, new plan, pinned) from its unchanged spans. Python twin: provenance.diff.chunks._plans_from_spans_py"},
+    {"paragraph_isolated", paragraph_isolated, METH_VARARGS,
+     "The chunks of kept runs that a paragraph break on one side only may touch. Python twin: provenance.diff.chunks._paragraph_isolated_py"},
+    {"split_runs", split_runs, METH_VARARGS,
+     "Kept runs cut around the chunks of two sets. Python twin: provenance.diff.chunks._split_runs_py"},
+    {"kept_runs", kept_runs, METH_VARARGS,
+     "The equal runs of a diff of chunk codes long enough to keep. Python twin: provenance.diff.chunks._kept_runs_py"},
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
     {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
@@ -2125,6 +2724,7 @@ PyInit__speedups(void)
     for (Py_UCS4 c = 0; c < 128; c++) {
         ascii_space[c] = Py_UNICODE_ISSPACE(c) != 0;
         ascii_word[c] = Py_UNICODE_ISALNUM(c) || c == '_';
+        ascii_plain[c] = !ascii_space[c] && c != '.' && c != '!' && c != '?';
     }
     return PyModule_Create(&module);
 }

@@ -39,9 +39,15 @@ def cache_dir() -> Path:
     return Path(base) / "provenance"
 
 
-def _cache_file() -> Path:
-    # marshal's format is the interpreter's own: one file per interpreter.
-    return cache_dir() / f"hyphenation-{LANGUAGE}-{sys.implementation.cache_tag}.marshal"
+def _cache_file(path) -> Path:
+    # marshal's format is the interpreter's own: one file per interpreter;
+    # and one per dictionary file (a digest of its path), so that two
+    # installs (virtual environments) do not overwrite each other's cache
+    # in turn, each making every run of the other parse again.
+    import zlib
+
+    where = zlib.crc32(os.fsencode(str(path)))
+    return cache_dir() / f"hyphenation-{LANGUAGE}-{sys.implementation.cache_tag}-{where:08x}.marshal"
 
 
 def _stamp(pyphen, path) -> tuple | None:
@@ -59,7 +65,7 @@ def _load(pyphen, stamp: tuple):
     """A pyphen.HyphDict made from the cached parse, or None if there is no
     cache file, or it is unreadable, corrupt or of another stamp."""
     try:
-        data = marshal.loads(_cache_file().read_bytes())
+        data = marshal.loads(_cache_file(stamp[2]).read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 3 and data[0] == stamp
@@ -90,7 +96,7 @@ def _save(stamp: tuple, hd) -> None:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(blob)
-            os.replace(temporary, _cache_file())
+            os.replace(temporary, _cache_file(stamp[2]))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)

@@ -1166,3 +1166,25 @@ def test_changes_and_segments_kept_as_columns_read_as_lists():
 @given(st.text(alphabet=st.sampled_from(["a", " ", "\u00e9", "\u4e2d", "'", '"', *map(chr, tk._QUOTES)]), max_size=40))
 def test_fold_quotes_is_the_quote_table(text):
     assert tk.fold_quotes(text) == text.translate(tk._QUOTES)
+
+
+_RUN_PIECES = ["a", "ab", "b", "ba", "\u00e9", ".", " ", "  ", "\n", "\t", "\u00a0", "\u2029"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_RUN_PIECES), max_size=40).map("".join),
+       st.lists(st.sampled_from(["a", "ab", "b", "ba", "\u00e9", "."]), min_size=1, max_size=4), st.data())
+def test_run_starts_are_the_starts_of_the_probe_pattern(text, words, data):
+    """chunks._run_starts finds what the pattern of the words, whitespace
+    apart, finds with finditer: overlapping and repeated words, windows
+    cutting a match, an end past the text."""
+    pos = data.draw(st.integers(0, len(text)))
+    endpos = data.draw(st.integers(pos, len(text) + 3))
+    probe = re.compile(r"\s+".join(map(re.escape, words)))
+    assert chunks._run_starts(text, words, pos, endpos) == [m.start() for m in probe.finditer(text, pos, endpos)]
+
+
+def test_run_starts_do_not_overlap_as_finditer_s_matches_do_not():
+    assert chunks._run_starts("a a a a", ["a", "a"], 0, 7) == [0, 4]
+    assert chunks._run_starts("ab ab\n ab", ["ab", "ab"], 1, 9) == [3]
+    assert chunks._run_starts("x ab  ba ab ba", ["ab", "ba"], 0, 13) == [2]

@@ -124,3 +124,20 @@ def test_a_footnote_set_at_the_page_foot_in_one_edition_and_the_end_in_the_other
     moves = [c for c in cmp.changes if c.kind == "move"]
     assert len(moves) == 1 and "northern region" in moves[0].old_text and not moves[0].edits
     assert [c.new_text for c in cmp.changes if c.cls == "content" and c.kind != "move"] == ["Notes"]
+
+
+def test_layout_marks_in_ranges_are_those_of_the_whole_text_inside_them():
+    """The bullets and rules of some stretches (searched in those alone)
+    are the whole text's that lie inside them, at the same offsets."""
+    import random
+
+    from provenance.furniture import layout_marks
+
+    rng = random.Random(3)
+    pieces = ["•", "|", "\u2502", " ", "\n", "a", "bc", "\u2022x", " \u25e6 ", "\f"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 2 * rng.randint(0, 4))))
+        ranges = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts) - 1, 2)]
+        whole = layout_marks(text)
+        assert layout_marks(text, ranges) == [(s, e) for s, e in whole if any(a <= s and e <= b for a, b in ranges)]

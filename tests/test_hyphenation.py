@@ -99,6 +99,32 @@ def test_a_corrupt_or_stale_cache_is_ignored_and_made_again(tmp_path, monkeypatc
     assert uncached_dictionary(monkeypatch, tmp_path) == (pyphen_points(), False)  # made again, whole
 
 
+def test_two_installs_keep_a_cache_each(tmp_path, monkeypatch):
+    """Two copies of the dictionary (two virtual environments): each has its
+    cache file, so using them in turn parses neither again."""
+    import shutil
+
+    import pyphen
+
+    name = pyphen.language_fallback(hyphenation.LANGUAGE)
+    path = pyphen.LANGUAGES[name]
+    copy = tmp_path / "other-install" / path.name
+    copy.parent.mkdir()
+    shutil.copyfile(path, copy)
+    cache_home = tmp_path / "cache"
+    installs = {"first": path, "second": copy}
+
+    def use(install):
+        monkeypatch.setitem(pyphen.LANGUAGES, name, installs[install])
+        return uncached_dictionary(monkeypatch, cache_home)
+
+    assert use("first") == (pyphen_points(), True)
+    assert use("second") == (pyphen_points(), True)
+    assert use("first") == (pyphen_points(), False)
+    assert use("second") == (pyphen_points(), False)
+    assert len(list((cache_home / "provenance").glob("hyphenation-*"))) == 2
+
+
 def test_an_unwritable_cache_directory_only_costs_time(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("a file where the cache directory would go")

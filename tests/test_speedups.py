@@ -193,6 +193,58 @@ def test_unchanged_spans(pair, margin, min_kept):
     assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
 
 
+@settings(max_examples=1500, deadline=None)
+@given(edited_pairs(), st.integers(0, 200), st.data())
+def test_paragraph_isolated_and_split_runs(pair, min_kept, data):
+    """The chunks of kept runs that paragraph breaks isolate, and the runs
+    cut around them and around other chunks (those folding paired)."""
+    old, new = pair
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    saved = chunks.MIN_KEPT_CHARS
+    chunks.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
+    try:
+        kept = chunks._kept_chunks(oc, nc, ol, "pure")
+    finally:
+        chunks.MIN_KEPT_CHARS = saved
+    isolated = C.paragraph_isolated(kept, ok, nk)
+    assert isolated == chunks._paragraph_isolated_py(kept, ok, nk)
+    more = [set(data.draw(st.lists(st.integers(0, len(codes) + 2), max_size=8))) for codes in (oc, nc)]
+    for old_merged, new_merged in (isolated, more, (isolated[0] | more[0], isolated[1] | more[1])):
+        assert C.split_runs(kept, old_merged, new_merged) == chunks._split_runs_py(kept, old_merged, new_merged)
+
+
+def test_paragraph_isolated_and_split_runs_refuse_runs_they_cannot_read():
+    with pytest.raises(ValueError):
+        C.paragraph_isolated([(0, 2, 0, 3)], b"\0\1\1", b"\0\1\1")
+    with pytest.raises(ValueError):
+        C.paragraph_isolated([(0, 4, 0, 4)], b"\0\1\1", b"\0\1\1")
+    with pytest.raises(ValueError):
+        C.split_runs([(2, 3, 2, 3), (0, 1, 0, 1)], set(), set())
+    with pytest.raises(TypeError):
+        C.split_runs([(0, 1, 0, 1)], {"a"}, set())
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("=-+"), st.integers(0, 6)), max_size=30), st.integers(0, 60), st.data())
+def test_kept_runs(ops, min_kept, data):
+    """The equal runs of a diff long enough to keep, old key lengths given
+    as an array("q") (as chunk_codes makes them) or a list."""
+    n_old = sum(n for op, n in ops if op != "+")
+    lengths = data.draw(st.lists(st.integers(0, 30), min_size=n_old, max_size=n_old))
+    want = chunks._kept_runs_py(ops, lengths, min_kept)
+    assert C.kept_runs(ops, array("q", lengths), min_kept) == want
+    assert C.kept_runs(ops, lengths, min_kept) == want
+
+
+def test_kept_runs_refuses_what_it_cannot_read():
+    with pytest.raises(ValueError):
+        C.kept_runs([("=", 3)], array("q", [1, 2]), 0)
+    with pytest.raises(TypeError):
+        C.kept_runs([("=", 1)], array("i", [1]), 0)
+    with pytest.raises(TypeError):
+        C.kept_runs([("==", 1)], array("q", [1]), 0)
+
+
 def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
     # One old sentence against two new ones: the run before grows into it
     # over the words it shares with the first, the run after over those it
@@ -207,6 +259,47 @@ def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
         spans = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
         assert spans == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
         assert all(a[1] <= b[0] and a[3] <= b[2] for a, b in zip(spans, spans[1:]))
+
+
+def _sorted_offsets(data, length: int, even: bool = False) -> list[int]:
+    offsets = sorted(data.draw(st.lists(st.integers(0, length), max_size=12)))
+    return offsets[:len(offsets) // 2 * 2] if even else offsets
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts), st.data())
+def test_plans_from_spans(old, new, data):
+    """Pinned spans (paragraph breaks and spacing told apart as _shape
+    tells them) and the plans of the rest, on texts of every kind of
+    whitespace and line end."""
+    ends = [_sorted_offsets(data, len(old), True), _sorted_offsets(data, len(new), True)]
+    n = min(len(ends[0]), len(ends[1])) // 2
+    spans = [(ends[0][2 * k], ends[0][2 * k + 1], ends[1][2 * k], ends[1][2 * k + 1]) for k in range(n)]
+    args = (spans, _sorted_offsets(data, len(old)), _sorted_offsets(data, len(new)), _sorted_offsets(data, len(old)),
+            old, new)
+    assert C.plans_from_spans(*args) == chunks._plans_from_spans_py(*args)
+
+
+def test_plans_from_spans_tells_paragraphs_apart():
+    # The same words, paragraphs broken in other places or by other line ends.
+    old = "Ab cd.\n\nEf gh. Ij kl.\r\n\r\nMn op."
+    for new in [old, old.replace("\n\n", " "), old.replace("\r\n\r\n", "\n \n"), old.replace("\r\n\r\n", "\r\r"),
+                old.replace("\r\n\r\n", "\r\n"), old.replace("\n\nEf", "\u2029Ef"), old.replace(". Ij", ".\n\nIj"),
+                old.replace("Ab cd.", "Ab  cd."), old.replace("Ab cd.", "Ab cd!")]:
+        for spans in ([(0, len(old), 0, len(new))], [(3, 12, 3, len(new) - 20)]):
+            for holds in ([], [0], [len(old) - 1]):
+                args = (spans, holds, [], [], old, new)
+                assert C.plans_from_spans(*args) == chunks._plans_from_spans_py(*args)
+    assert chunks._plans_from_spans_py([(0, len(old), 0, len(old))], [0], [], [], old, old.replace("\n\n", " "))[2]
+
+
+def test_plans_from_spans_refuses_what_it_cannot_read():
+    with pytest.raises(ValueError):
+        C.plans_from_spans([(0, 9, 0, 2)], [], [], [], "Ab.", "Ab.")
+    with pytest.raises(ValueError):
+        C.plans_from_spans([(0, 2, 0, 2)], [2, 1], [], [], "Ab.", "Ab.")
+    with pytest.raises(TypeError):
+        C.plans_from_spans([(0, 2, 0, 2)], (1, 2), [], [], "Ab.", "Ab.")
 
 
 @settings(max_examples=1500, deadline=None)

@@ -7,7 +7,8 @@ Owns: chunk plans, kept chunks, unchanged spans, sparse token lists (which
 chunks are the same but for formatting: diff/folding.py).  Never: decides
 what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
-version: kept_chunks, unchanged_spans, shared_ends.
+version: kept_runs, paragraph_isolated, split_runs, sparse_plain_tokens,
+unchanged_spans, plans_from_spans.
 """
 
 from __future__ import annotations
@@ -77,9 +78,7 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
     merged: tuple[list[int], list[int]] = ([], [])
     if canonical is not None:
-        merged = ([k for k, (c, d) in enumerate(zip(old_codes, canonical[0])) if c != d],
-                  [k for k, (c, d) in enumerate(zip(new_codes, canonical[1])) if c != d])
-        old_codes, new_codes, old_lengths = canonical
+        old_codes, new_codes, old_lengths, merged = canonical
     kept = _kept_chunks(old_codes, new_codes, old_lengths, engine)
     # Each chunk that folding paired, or that a paragraph break on one side
     # only touches, is a run of its own, so that only it is tokenised
@@ -101,6 +100,25 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     holds_old = sorted(old_bounds[2 * k + 1] for k in isolated[0])
     holds_new = sorted(new_bounds[2 * k + 1] for k in isolated[1])
     run_starts = [old_bounds[2 * i0 + 1] for i0, _, _, _ in kept]
+    return _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+
+
+def _plans_from_spans(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
+                      new_text: str):
+    """_plans_from_spans_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+    return _plans_from_spans_py(spans, holds_old, holds_new, run_starts, old_text, new_text)
+
+
+def _plans_from_spans_py(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
+                         new_text: str):
+    """_plan_chunks' (old plan, new plan, pinned) from the unchanged spans
+    (old_start, old_end, new_start, new_end), in text order: a span is
+    pinned where it holds the start of an isolated chunk (holds_old,
+    holds_new: sorted offsets) or holds no run's start (run_starts: sorted
+    old offsets) and may hold a paragraph break, and its two sides'
+    _shape differ; the rest are the plans' unchanged runs."""
 
     def holds(starts: list[int], a: int, b: int) -> bool:
         k = bisect_left(starts, a)
@@ -116,9 +134,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
             pinned.append(((a, b), (c, d)))
         else:
             keep.append((a, b, c, d))
-    spans = keep
-    return (_plan_from_spans([(s[0], s[1]) for s in spans], len(old_text)),
-            _plan_from_spans([(s[2], s[3]) for s in spans], len(new_text)), pinned)
+    return (_plan_from_spans([(s[0], s[1]) for s in keep], len(old_text)),
+            _plan_from_spans([(s[2], s[3]) for s in keep], len(new_text)), pinned)
 
 
 _PARAGRAPH_GAP_RE = re.compile(r"\n[^\S\n]*\n\s*|\u2029\s*")  # (the whitespace before one goes with the fold)
@@ -156,6 +173,13 @@ def _shape(text: str, a: int, b: int) -> list[str]:
 
 
 def _paragraph_isolated(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[int], set[int]]:
+    """_paragraph_isolated_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.paragraph_isolated(kept, old_kinds, new_kinds)
+    return _paragraph_isolated_py(kept, old_kinds, new_kinds)
+
+
+def _paragraph_isolated_py(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[int], set[int]]:
     """The chunks of the kept runs that a paragraph break on one side only
     may touch (old chunk indices, new chunk indices): a chunk holding a
     paragraph break (tk.INNER_PARAGRAPH) in either text, the two chunks
@@ -192,6 +216,13 @@ def _paragraph_isolated(kept, old_kinds: bytes, new_kinds: bytes) -> tuple[set[i
 
 
 def _split_runs(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
+    """_split_runs_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.split_runs(kept, old_merged, new_merged)
+    return _split_runs_py(kept, old_merged, new_merged)
+
+
+def _split_runs_py(kept, old_merged: set[int], new_merged: set[int]) -> list[tuple[int, int, int, int]]:
     """Kept runs (i0, i1, j0, j1) cut so that each chunk pair with a chunk
     in old_merged or new_merged is a run of its own."""
     out = []
@@ -331,12 +362,26 @@ def _kept_chunks(old_codes: str, new_codes: str, old_lengths: list[int],
     old chunks i0..i1-1 are new chunks j0..j1-1, in order; each at least
     MIN_KEPT_CHARS long.  Decided by the codes alone: where paragraph
     breaks differ is seen to afterwards (_paragraph_isolated)."""
+    return _kept_runs(diff_strings(old_codes, new_codes, engine), old_lengths, MIN_KEPT_CHARS)
+
+
+def _kept_runs(ops: list[tuple[str, int]], old_lengths, min_kept: int) -> list[tuple[int, int, int, int]]:
+    """_kept_runs_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.kept_runs(ops, old_lengths, min_kept)
+    return _kept_runs_py(ops, old_lengths, min_kept)
+
+
+def _kept_runs_py(ops: list[tuple[str, int]], old_lengths, min_kept: int) -> list[tuple[int, int, int, int]]:
+    """The equal runs (i0, i1, j0, j1) of a diff of chunk codes whose keys,
+    with a space after each, are at least min_kept characters long
+    (old_lengths: each old chunk's key length)."""
     old_key_ends = array("q", accumulate(old_lengths, initial=0))
     kept = []  # (i0, i1, j0, j1): unchanged runs of chunks, in order
     i = j = 0
-    for op, n in diff_strings(old_codes, new_codes, engine):
+    for op, n in ops:
         if op == "=":
-            if old_key_ends[i + n] - old_key_ends[i] + n >= MIN_KEPT_CHARS:
+            if old_key_ends[i + n] - old_key_ends[i] + n >= min_kept:
                 kept.append((i, i + n, j, j + n))
             i, j = i + n, j + n
         elif op == "-":
@@ -570,8 +615,7 @@ def _sample_drift(old_window: str, new_text: str, expected: int) -> int:
         if m is None:
             continue
         there = expected + m.start()
-        probe = re.compile(r"\s+".join(map(re.escape, m.group().split())))
-        found = [f.start() - there for f in probe.finditer(new_text, max(0, there - reach), there + reach)]
+        found = [at - there for at in _run_starts(new_text, m.group().split(), max(0, there - reach), there + reach)]
         if found:
             shifts.append(min(found, key=abs))
     shifts.sort()
@@ -579,6 +623,47 @@ def _sample_drift(old_window: str, new_text: str, expected: int) -> int:
 
 
 _WORDS_RUN_RE = re.compile(r"(?<=\s)\S+\s+\S+\s+\S+\s+\S+(?=\s)")
+
+
+def _run_starts(text: str, words: list[str], pos: int, endpos: int) -> list[int]:
+    """Where `words` (whitespace-free) stand one after the other, whitespace
+    apart, in text[pos:endpos]: the starts of the matches of
+    re.compile(r"\\s+".join(map(re.escape, words))).finditer(text, pos,
+    endpos).  The longest word is found by str.find and the others checked
+    around it: no pattern compiled per probe, and no regex scan of the
+    window (a 4 MB text's 12 probes scanned 4.8 million characters)."""
+    endpos = min(endpos, len(text))
+    k = max(range(len(words)), key=lambda i: len(words[i]))
+    matches = []
+    at = text.find(words[k], pos, endpos)
+    while at >= 0:
+        start, end = at, at + len(words[k])
+        for word in reversed(words[:k]):  # back: whitespace, then the word before
+            i = start
+            while i > pos and text[i - 1].isspace():
+                i -= 1
+            if i == start or i - len(word) < pos or not text.startswith(word, i - len(word), i):
+                break
+            start = i - len(word)
+        else:
+            for word in words[k + 1:]:  # on: whitespace, then the word after
+                i = end
+                while i < endpos and text[i].isspace():
+                    i += 1
+                if i == end or not text.startswith(word, i, endpos):
+                    break
+                end = i + len(word)
+            else:
+                matches.append((start, end))
+        at = text.find(words[k], at + 1, endpos)
+    # finditer's matches do not overlap: each is the first to start after the last one ends.
+    starts = []
+    done = pos
+    for start, end in sorted(matches):
+        if start >= done:
+            starts.append(start)
+            done = end
+    return starts
 
 
 def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int, int | None]]:

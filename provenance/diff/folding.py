@@ -173,7 +173,8 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     they are folded: one whose folded key differs from its literal one
     takes the code of a chunk with that key (of either text), or gives its
     code to chunks of one text only whose key it is.  Returns (old codes,
-    new codes, old key lengths)."""
+    new codes, old key lengths, (old chunks recoded, new chunks recoded):
+    sorted indices)."""
     old_unmatched, old_loose = _unmatched_loose(old.text, old.bounds, old_codes, new_codes)
     new_unmatched, new_loose = _unmatched_loose(new.text, new.bounds, new_codes, old_codes)
     # Two chunks with one folded key have one loose key too (_loose: what
@@ -214,8 +215,9 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
             literal = side.literal(k)
             if literal in folded:
                 literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
-    next_code = ord(max(max(old_codes, default="\x00"), max(new_codes, default="\x00"))) + 1
-    codes = [list(old_codes), list(new_codes)]
+    next_code = None  # (found when first needed: max() of a code string makes a str per chunk)
+    given = (old_codes, new_codes)
+    recoded: tuple[dict[int, str], dict[int, str]] = ({}, {})  # chunk index -> its new code, per text
     lengths = array("q", old_lengths)
     changed = False
     for key, members in folded.items():
@@ -224,6 +226,8 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
         if both:
             code = both[0]  # a chunk both texts have
         elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
+            if next_code is None:
+                next_code = ord(max(max(old_codes, default="\x00"), max(new_codes, default="\x00"))) + 1
             if 0xD800 <= next_code < 0xE000:
                 next_code = 0xE000
             code = chr(next_code)  # chunks of either text, one key
@@ -231,11 +235,25 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
         else:
             continue  # in one text only however it is folded: its code stays
         for side, k in [unmatched[n] for n in members] + [(side, k) for side, k, _ in others]:
-            if codes[side is new][k] != code:
-                codes[side is new][k] = code
+            s = side is new
+            if recoded[s].get(k, given[s][k]) != code:
+                recoded[s][k] = code
                 changed = True
                 if side is old:
                     lengths[k] = len(key)
     if not changed:
         return None
-    return "".join(codes[0]), "".join(codes[1]), lengths
+    recoded = tuple({k: c for k, c in changes.items() if c != codes[k]} for changes, codes in zip(recoded, given))
+    return _recode(old_codes, recoded[0]), _recode(new_codes, recoded[1]), lengths, (sorted(recoded[0]), sorted(recoded[1]))
+
+
+def _recode(codes: str, changes: dict[int, str]) -> str:
+    """codes with the characters at these indices replaced (slices of the
+    rest, not a list of its characters)."""
+    pieces = []
+    done = 0
+    for k in sorted(changes):
+        pieces += [codes[done:k], changes[k]]
+        done = k + 1
+    pieces.append(codes[done:])
+    return "".join(pieces)
