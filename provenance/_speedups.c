@@ -30,6 +30,7 @@
  *                               diff.chunks._split_runs_py
  *   kept_runs(ops, old_lengths, min_kept)
  *                               diff.chunks._kept_runs_py
+ *   regions_of(pieces, width)   diff.regions._regions_py, as columns of bytes
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
  *   unmatched_loose(text, bounds, codes, other_codes)
@@ -736,7 +737,7 @@ split_plain_tokens(PyObject *self, PyObject *text)
 typedef struct {
     PyObject *bytes;  /* NULL until the first push */
     Py_ssize_t n, cap;
-    int width;  /* 4 or 8 */
+    int width;  /* 4 or 8 (1: flags) */
 } Ints;
 
 static int
@@ -755,8 +756,10 @@ ints_push(Ints *v, int64_t x)
     char *at = PyBytes_AS_STRING(v->bytes);
     if (v->width == 4)
         ((int32_t *)at)[v->n++] = (int32_t)x;
-    else
+    else if (v->width == 8)
         ((int64_t *)at)[v->n++] = x;
+    else
+        ((uint8_t *)at)[v->n++] = (uint8_t)x;
     return 0;
 }
 
@@ -2680,6 +2683,124 @@ done:
     return out;
 }
 
+/* --- regions_of: (op, n) runs as regions' columns ---------------------------- */
+
+/* Overwrite the last value pushed. */
+static void
+ints_set_last(Ints *v, int64_t x)
+{
+    char *at = PyBytes_AS_STRING(v->bytes);
+    if (v->width == 4)
+        ((int32_t *)at)[v->n - 1] = (int32_t)x;
+    else
+        ((int64_t *)at)[v->n - 1] = x;
+}
+
+/* regions._regions_py: the regions of (op, n) runs given as an iterable of
+ * lists of them, as five bytes objects: equal (a byte each, 0 or 1) and
+ * a0, a1, b0, b1 (`width`-byte integers: 4 for array("i"), 8 for "q"). */
+static PyObject *
+regions_of(PyObject *self, PyObject *args)
+{
+    PyObject *pieces;
+    int width;
+    if (!PyArg_ParseTuple(args, "Oi:regions_of", &pieces, &width))
+        return NULL;
+    if (width != 4 && width != 8) {
+        PyErr_SetString(PyExc_ValueError, "regions_of: width 4 or 8");
+        return NULL;
+    }
+    int64_t limit = width == 4 ? INT32_MAX : INT64_MAX;
+    Ints equal = {NULL, 0, 0, 1}, a0 = {NULL, 0, 0, width}, a1 = {NULL, 0, 0, width}, b0 = {NULL, 0, 0, width},
+         b1 = {NULL, 0, 0, width};
+    PyObject *it = PyObject_GetIter(pieces), *piece = NULL, *result = NULL;
+    if (it == NULL)
+        return NULL;
+    int64_t a = 0, b = 0;
+    int changing = 0, last_equal = 0;  /* the last region is a change still growing; an equal one */
+    while ((piece = PyIter_Next(it)) != NULL) {
+        PyObject *seq = PySequence_Fast(piece, "regions_of: each piece must be a list of (op, n)");
+        Py_DECREF(piece);
+        if (seq == NULL)
+            goto done;
+        for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(seq, k), *op;
+            Py_ssize_t n;
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(op = PyTuple_GET_ITEM(item, 0)) ||
+                PyUnicode_GET_LENGTH(op) != 1) {
+                PyErr_SetString(PyExc_TypeError, "regions_of: each piece must be a list of (op, n)");
+                Py_DECREF(seq);
+                goto done;
+            }
+            if ((n = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1))) == -1 && PyErr_Occurred()) {
+                Py_DECREF(seq);
+                goto done;
+            }
+            Py_UCS4 c = PyUnicode_READ_CHAR(op, 0);
+            if (n < 0 || (c != '=' && c != '-' && c != '+') || n > limit - (a > b ? a : b)) {
+                PyErr_SetString(PyExc_ValueError, "regions_of: an op is not =, - or +, or a count is negative or too large");
+                Py_DECREF(seq);
+                goto done;
+            }
+            if (n == 0)
+                continue;
+            int failed = 0;
+            if (c == '=') {
+                if (last_equal) {  /* (where two pieces meet) */
+                    a += n;
+                    b += n;
+                    ints_set_last(&a1, a);
+                    ints_set_last(&b1, b);
+                    continue;
+                }
+                failed = ints_push(&equal, 1) || ints_push(&a0, a) || ints_push(&b0, b) ||
+                         ints_push(&a1, a + n) || ints_push(&b1, b + n);
+                a += n;
+                b += n;
+                changing = 0;
+                last_equal = 1;
+            }
+            else {
+                if (!changing) {
+                    failed = ints_push(&equal, 0) || ints_push(&a0, a) || ints_push(&a1, a) || ints_push(&b0, b) ||
+                             ints_push(&b1, b);
+                    changing = 1;
+                    last_equal = 0;
+                }
+                if (!failed && c == '-') {
+                    a += n;
+                    ints_set_last(&a1, a);
+                }
+                else if (!failed) {
+                    b += n;
+                    ints_set_last(&b1, b);
+                }
+            }
+            if (failed) {
+                Py_DECREF(seq);
+                goto done;
+            }
+        }
+        Py_DECREF(seq);
+    }
+    if (PyErr_Occurred())
+        goto done;
+    PyObject *cols[5] = {ints_bytes(&equal), ints_bytes(&a0), ints_bytes(&a1), ints_bytes(&b0), ints_bytes(&b1)};
+    if (cols[0] && cols[1] && cols[2] && cols[3] && cols[4])
+        result = PyTuple_Pack(5, cols[0], cols[1], cols[2], cols[3], cols[4]);
+    for (int i = 0; i < 5; i++)
+        Py_XDECREF(cols[i]);
+done:
+    Py_DECREF(it);
+    Py_XDECREF(equal.bytes);
+    Py_XDECREF(a0.bytes);
+    Py_XDECREF(a1.bytes);
+    Py_XDECREF(b0.bytes);
+    Py_XDECREF(b1.bytes);
+    return result;
+}
+
+
 static PyMethodDef methods[] = {
     {"gap_kinds", gap_kinds, METH_VARARGS,
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
@@ -2697,6 +2818,8 @@ static PyMethodDef methods[] = {
      "The chunks of kept runs that a paragraph break on one side only may touch. Python twin: provenance.diff.chunks._paragraph_isolated_py"},
     {"split_runs", split_runs, METH_VARARGS,
      "Kept runs cut around the chunks of two sets. Python twin: provenance.diff.chunks._split_runs_py"},
+    {"regions_of", regions_of, METH_VARARGS,
+     "The regions of (op, n) runs given in pieces, as five columns of bytes. Python twin: provenance.diff.regions._regions_py"},
     {"kept_runs", kept_runs, METH_VARARGS,
      "The equal runs of a diff of chunk codes long enough to keep. Python twin: provenance.diff.chunks._kept_runs_py"},
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},

@@ -627,3 +627,35 @@ def test_mmap_big_blocks_is_set_on_glibc():
         pytest.skip("an allocator setting of glibc's")
     assert C._mmap_big_blocks(128 * 1024) is True
     assert C._mmap_big_blocks(0) is False  # refused: not a threshold
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("=-+"), st.integers(0, 5)), max_size=40), st.lists(st.integers(0, 40)),
+       st.sampled_from("iq"))
+def test_regions_of(ops, cuts, typecode):
+    """The regions of ops given in pieces, cut anywhere (two equal runs
+    where pieces meet are one region), as regions._regions_py makes them."""
+    from provenance.diff import regions
+
+    bounds = sorted({0, len(ops), *(c for c in cuts if c <= len(ops))})
+    pieces = [ops[x:y] for x, y in zip(bounds, bounds[1:])]
+    want = regions._regions_py(iter(pieces), typecode)
+    got = regions._regions(iter(pieces), typecode)
+    assert list(got) == list(want)
+    assert got.a0.typecode == typecode
+
+
+def test_regions_of_refuses_what_it_cannot_read():
+    with pytest.raises(TypeError):
+        C.regions_of([[("==", 1)]], 8)
+    with pytest.raises(TypeError):
+        C.regions_of([[["=", 1]]], 8)
+    with pytest.raises(ValueError):
+        C.regions_of([[("*", 1)]], 8)
+    with pytest.raises(ValueError):
+        C.regions_of([[("=", -1)]], 8)
+    with pytest.raises(ValueError):
+        C.regions_of([[("=", 2**31 - 1), ("-", 1)]], 4)  # past what array("i") holds
+    with pytest.raises(ValueError):
+        C.regions_of([], 2)
+    assert C.regions_of([[("=", 2**31 - 1), ("-", 1)]], 8)[0] == b"\x01\x00"

@@ -69,7 +69,20 @@ class Regions:
 def _regions(pieces, typecode: str = "q") -> Regions:
     """The regions of (op, count) runs, given as lists of them in order
     (myers.diff_pieces; two equal runs in a row are one region);
-    `typecode`: of the columns, tokens.offset_typecode of the longer text."""
+    `typecode`: of the columns, tokens.offset_typecode of the longer text.
+    Compiled: _speedups.regions_of (a loop over every op: 75 ms at 4 MB
+    with 20% edits in Python)."""
+    if tk._speedups is None:
+        return _regions_py(pieces, typecode)
+    regions = Regions(typecode)
+    equal, *columns = tk._speedups.regions_of(pieces, regions.a0.itemsize)
+    regions.equal = bytearray(equal)
+    for column, raw in zip((regions.a0, regions.a1, regions.b0, regions.b1), columns):
+        column.frombytes(raw)
+    return regions
+
+
+def _regions_py(pieces, typecode: str = "q") -> Regions:
     regions = Regions(typecode)
     equal, a0s, a1s, b0s, b1s = regions.equal, regions.a0, regions.a1, regions.b0, regions.b1
     a = b = 0
