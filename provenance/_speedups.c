@@ -1985,38 +1985,48 @@ key_table_grow(KeyTable *t)
     return 0;
 }
 
+/* The code of `key` in t: a new one, the next free, for a key not in it
+ * yet; the table then grown to stay at most half full.  -1 with an
+ * exception for a key that is not a str or when codes run out. */
+static int
+key_code(KeyTable *t, PyObject *key, Py_UCS4 *next, Py_UCS4 *code)
+{
+    if (!PyUnicode_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
+        return -1;
+    }
+    Py_hash_t hash = PyObject_Hash(key);
+    if (hash == -1)
+        return -1;
+    size_t at = (size_t)hash & t->mask;
+    for (;;) {
+        KeySlot *slot = &t->slots[at];
+        if (slot->key == NULL) {
+            if (*next > 0x10FFFF) {
+                PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
+                return -1;
+            }
+            *slot = (KeySlot){key, hash, *next};
+            *next = *next == 0xD7FF ? 0xE000 : *next + 1;
+            t->used++;
+            break;
+        }
+        if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
+            break;
+        at = (at + 1) & t->mask;
+    }
+    *code = t->slots[at].code;
+    if (2 * t->used > t->mask + 1 && key_table_grow(t) < 0)
+        return -1;
+    return 0;
+}
+
 static PyObject *
 encode_list(PyObject *keys, KeyTable *t, Py_UCS4 *next, Py_UCS4 *buf)
 {
     Py_ssize_t n = PyList_GET_SIZE(keys);
     for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *key = PyList_GET_ITEM(keys, k);
-        if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
-            return NULL;
-        }
-        Py_hash_t hash = PyObject_Hash(key);
-        if (hash == -1)
-            return NULL;
-        size_t at = (size_t)hash & t->mask;
-        for (;;) {
-            KeySlot *slot = &t->slots[at];
-            if (slot->key == NULL) {
-                if (*next > 0x10FFFF) {
-                    PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
-                    return NULL;
-                }
-                *slot = (KeySlot){key, hash, *next};
-                *next = *next == 0xD7FF ? 0xE000 : *next + 1;
-                t->used++;
-                break;
-            }
-            if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
-                break;
-            at = (at + 1) & t->mask;
-        }
-        buf[k] = t->slots[at].code;
-        if (2 * t->used > t->mask + 1 && key_table_grow(t) < 0)  /* at most half full */
+        if (key_code(t, PyList_GET_ITEM(keys, k), next, &buf[k]) < 0)
             return NULL;
     }
     return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);  /* made as narrow as it can be */
@@ -2510,32 +2520,9 @@ encode_list_into_str(PyObject *keys, KeyTable *t, Py_UCS4 *next)
     void *data = PyUnicode_DATA(out);
     Py_UCS4 most = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *key = PyList_GET_ITEM(keys, k);
-        if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
+        Py_UCS4 code;
+        if (key_code(t, PyList_GET_ITEM(keys, k), next, &code) < 0)
             goto fail;
-        }
-        Py_hash_t hash = PyObject_Hash(key);
-        if (hash == -1)
-            goto fail;
-        size_t at = (size_t)hash & t->mask;
-        for (;;) {
-            KeySlot *slot = &t->slots[at];
-            if (slot->key == NULL) {
-                if (*next > 0x10FFFF) {
-                    PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
-                    goto fail;
-                }
-                *slot = (KeySlot){key, hash, *next};
-                *next = *next == 0xD7FF ? 0xE000 : *next + 1;
-                t->used++;
-                break;
-            }
-            if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
-                break;
-            at = (at + 1) & t->mask;
-        }
-        Py_UCS4 code = t->slots[at].code;
         if (code > 0xFFFF && kind == PyUnicode_2BYTE_KIND) {
             PyObject *wide = PyUnicode_New(n, 0x10FFFF);
             if (wide == NULL)
@@ -2549,8 +2536,6 @@ encode_list_into_str(PyObject *keys, KeyTable *t, Py_UCS4 *next)
         }
         PyUnicode_WRITE(kind, data, k, code);
         most = code > most ? code : most;
-        if (2 * t->used > t->mask + 1 && key_table_grow(t) < 0)  /* at most half full */
-            goto fail;
     }
     if (n && most < 256) {  /* a str is always of the narrowest kind that holds it */
         PyObject *narrow = PyUnicode_FromKindAndData(kind, data, n);

@@ -178,17 +178,23 @@ def edited_pairs(draw):
     return old, new
 
 
+def _kept_chunks_of(old_codes, new_codes, old_lengths, min_kept):
+    """chunks._kept_chunks with runs kept from min_kept characters (short
+    runs too, to have many)."""
+    saved = chunks.MIN_KEPT_CHARS
+    chunks.MIN_KEPT_CHARS = min_kept
+    try:
+        return chunks._kept_chunks(old_codes, new_codes, old_lengths, "pure")
+    finally:
+        chunks.MIN_KEPT_CHARS = saved
+
+
 @settings(max_examples=1500, deadline=None)
 @given(edited_pairs(), st.integers(0, 3), st.integers(0, 200))
 def test_unchanged_spans(pair, margin, min_kept):
     old, new = pair
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    saved = chunks.MIN_KEPT_CHARS
-    chunks.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
-    try:
-        kept = chunks._kept_chunks(oc, nc, ol, "pure")
-    finally:
-        chunks.MIN_KEPT_CHARS = saved
+    kept = _kept_chunks_of(oc, nc, ol, min_kept)
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
     assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
 
@@ -200,12 +206,7 @@ def test_paragraph_isolated_and_split_runs(pair, min_kept, data):
     cut around them and around other chunks (those folding paired)."""
     old, new = pair
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    saved = chunks.MIN_KEPT_CHARS
-    chunks.MIN_KEPT_CHARS = min_kept  # short runs kept too, to have many
-    try:
-        kept = chunks._kept_chunks(oc, nc, ol, "pure")
-    finally:
-        chunks.MIN_KEPT_CHARS = saved
+    kept = _kept_chunks_of(oc, nc, ol, min_kept)
     isolated = C.paragraph_isolated(kept, ok, nk)
     assert isolated == chunks._paragraph_isolated_py(kept, ok, nk)
     more = [set(data.draw(st.lists(st.integers(0, len(codes) + 2), max_size=8))) for codes in (oc, nc)]
