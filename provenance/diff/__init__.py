@@ -7,12 +7,16 @@ what is detected and what is shown cannot disagree:
     Comparison
       old, new   Side: identity of each text (label, document, version,
                  hashes, capture time, source) and the text itself
-      segments   list[Segment] in reading order.  Walking them and joining
+      segments   Segment items in reading order.  Walking them and joining
                  each segment's old span rebuilds the old text exactly, and
                  joining the new spans rebuilds the new text.
-      changes    list[Change]: every difference, no equal runs.  A segment
+      changes    Change items: every difference, no equal runs.  A segment
                  that is part of a change points to it by index; a move has
                  two segments (where it left, where it arrived) and one change.
+                 Both read as lists (index, slice, iterate, len, == a list)
+                 but are kept as columns (model.Segments, model.Changes), each
+                 item made when it is read: a heavily edited text has
+                 hundreds of thousands of them.
       stats      counts derived from changes
 
 Offsets are character offsets (code points) into the decoded texts, so
