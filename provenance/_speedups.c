@@ -11,10 +11,9 @@
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
- *   sparse_plain_tokens(text, plan[, width[, gaps]])
+ *   sparse_plain_tokens(text, plan[, width])
  *                               diff._sparse_tokens of a plain text, as lists
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
- *   encode_keys(a_keys, b_keys) tokens.encode_keys
  *   diff_stretches(a, b, runs, diff)
  *                               diff._diff_stretches
  *   line_break_hyphens(text, ranges)
@@ -858,18 +857,16 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
 
 /* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
 typedef struct {
-    PyObject *literals, *gaps, *placeholders;
+    PyObject *literals, *placeholders;
     Ints starts, ends, word_prefix;
     Py_ssize_t words;
     Interned interned;
 } Sparse;
 
 static int
-append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_ssize_t end, PyObject *literal,
-             int is_word)
+append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, int is_word)
 {
     if (literal == NULL || append_new(out->literals, literal) < 0 ||
-        (out->gaps != Py_None && append_substring(out->gaps, text, gap, start) < 0) ||
         ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
         return -1;
     out->words += is_word;
@@ -878,18 +875,18 @@ append_token(Sparse *out, PyObject *text, Py_ssize_t gap, Py_ssize_t start, Py_s
 
 /* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
  * plan with run None cut into plain tokens, each unchanged run one token
- * "\0<run>" spanning it.  Returns (literals, gaps, starts, ends,
- * placeholders, word_prefix): placeholders the set of the runs' token
- * indices (starts and ends give each run); word_prefix[i] counts the word tokens before token i
- * (tokens.Tokens.word_prefix); starts, ends and word_prefix as the bytes
- * of `width`-byte integers (8, or 4 for tokens.offset_array's "i"); gaps
- * None when `gaps` is false (tokens.Gaps derives them). */
+ * "\0<run>" spanning it.  Returns (literals, starts, ends, placeholders,
+ * word_prefix): placeholders the set of the runs' token indices (starts
+ * and ends give each run); word_prefix[i] counts the word tokens before
+ * token i (tokens.Tokens.word_prefix); starts, ends and word_prefix as the
+ * bytes of `width`-byte integers (8, or 4 for tokens.offset_array's "i").
+ * No gaps: tokens.Gaps derives them from the text and the offsets. */
 static PyObject *
 sparse_plain_tokens(PyObject *self, PyObject *args)
 {
     PyObject *text, *plan;
-    int width = 8, with_gaps = 1;
-    if (!PyArg_ParseTuple(args, "UO|ip:sparse_plain_tokens", &text, &plan, &width, &with_gaps))
+    int width = 8;
+    if (!PyArg_ParseTuple(args, "UO|i:sparse_plain_tokens", &text, &plan, &width))
         return NULL;
     if (width != 8 && (width != 4 || PyUnicode_GET_LENGTH(text) > INT32_MAX)) {
         PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: width 8, or 4 for a text of under 2**31 characters");
@@ -897,14 +894,14 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text), prev_end = 0, planned = 0;  /* planned: end of the last stretch */
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), planned = 0;  /* planned: end of the last stretch */
     PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
     if (seq == NULL)
         return NULL;
-    Sparse out = {PyList_New(0), with_gaps ? PyList_New(0) : (Py_INCREF(Py_None), Py_None), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width},
-                  {NULL, 0, 0, width}, 0, {NULL, NULL, 0, 0}};
+    Sparse out = {PyList_New(0), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width}, {NULL, 0, 0, width}, 0,
+                  {NULL, NULL, 0, 0}};
     PyObject *result = NULL;
-    if (out.literals == NULL || out.gaps == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
+    if (out.literals == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
         goto done;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         Py_ssize_t start, end;
@@ -923,9 +920,8 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(out.literals));
             int r = index ? PySet_Add(out.placeholders, index) : -1;
             Py_XDECREF(index);
-            if (r < 0 || append_token(&out, text, prev_end, start, end, PyUnicode_FromFormat("%c%zd", 0, n), 0) < 0)
+            if (r < 0 || append_token(&out, start, end, PyUnicode_FromFormat("%c%zd", 0, n), 0) < 0)
                 goto done;
-            prev_end = end;
             continue;
         }
         Py_ssize_t i = start;
@@ -936,18 +932,17 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
                 continue;
             }
             Py_ssize_t token_end = plain_token_end(kind, data, i, end);
-            if (append_token(&out, text, prev_end, i, token_end, interned_token(&out.interned, text, kind, data, i, token_end),
+            if (append_token(&out, i, token_end, interned_token(&out.interned, text, kind, data, i, token_end),
                              ISWORD(c) != 0) < 0)  /* tokens.is_word */
                 goto done;
-            prev_end = i = token_end;
+            i = token_end;
         }
     }
-    result = Py_BuildValue("(OONNON)", out.literals, out.gaps, ints_bytes(&out.starts), ints_bytes(&out.ends),
-                           out.placeholders, ints_bytes(&out.word_prefix));
+    result = Py_BuildValue("(ONNON)", out.literals, ints_bytes(&out.starts), ints_bytes(&out.ends), out.placeholders,
+                           ints_bytes(&out.word_prefix));
 done:
     Py_DECREF(seq);
     Py_XDECREF(out.literals);
-    Py_XDECREF(out.gaps);
     Py_XDECREF(out.placeholders);
     Py_XDECREF(out.starts.bytes);
     Py_XDECREF(out.ends.bytes);
@@ -2021,40 +2016,6 @@ key_code(KeyTable *t, PyObject *key, Py_UCS4 *next, Py_UCS4 *code)
     return 0;
 }
 
-static PyObject *
-encode_list(PyObject *keys, KeyTable *t, Py_UCS4 *next, Py_UCS4 *buf)
-{
-    Py_ssize_t n = PyList_GET_SIZE(keys);
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (key_code(t, PyList_GET_ITEM(keys, k), next, &buf[k]) < 0)
-            return NULL;
-    }
-    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);  /* made as narrow as it can be */
-}
-
-static PyObject *
-encode_keys(PyObject *self, PyObject *args)
-{
-    PyObject *a, *b;
-    if (!PyArg_ParseTuple(args, "O!O!:encode_keys", &PyList_Type, &a, &PyList_Type, &b))
-        return NULL;
-    Py_ssize_t na = PyList_GET_SIZE(a), nb = PyList_GET_SIZE(b);
-    KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
-    Py_UCS4 *buf = PyMem_New(Py_UCS4, (na > nb ? na : nb) + 1);
-    PyObject *sa = NULL, *sb = NULL, *result = NULL;
-    Py_UCS4 next = 1;
-    if (table.slots == NULL || buf == NULL)
-        PyErr_NoMemory();
-    else if ((sa = encode_list(a, &table, &next, buf)) != NULL &&
-             (sb = encode_list(b, &table, &next, buf)) != NULL)
-        result = PyTuple_Pack(2, sa, sb);
-    Py_XDECREF(sa);
-    Py_XDECREF(sb);
-    PyMem_Free(table.slots);
-    PyMem_Free(buf);
-    return result;
-}
-
 /* diff._merge_ops as a stream: neighbouring operations of one kind joined,
  * deletions before insertions within a run of changes. */
 typedef struct {
@@ -2506,9 +2467,9 @@ mmap_big_blocks(PyObject *self, PyObject *arg)
 
 /* --- compact token lists (tokens.py): keys encoded with their vocabulary, gap kinds from the offsets --- */
 
-/* encode_list, written straight into the str (2 bytes a key, widened to
- * 4 from the 65,536th distinct key, narrowed to 1 when fewer than 256):
- * no buffer of 4 bytes a key beside it. */
+/* A list of keys encoded (key_code), written straight into the str (2
+ * bytes a key, widened to 4 from the 65,536th distinct key, narrowed to 1
+ * when fewer than 256): no buffer of 4 bytes a key beside it. */
 static PyObject *
 encode_list_into_str(PyObject *keys, KeyTable *t, Py_UCS4 *next)
 {
@@ -2548,9 +2509,9 @@ fail:
     return NULL;
 }
 
-/* encode_keys, and the distinct keys in the order of their codes (the
- * key of code c is vocabulary[tokens.code_index(c)]): the key lists can go once
- * encoded. */
+/* tokens.encode_keys (its codes), and the distinct keys in the order of
+ * their codes (the key of code c is vocabulary[tokens.code_index(c)]): the
+ * key lists can go once encoded. */
 static PyObject *
 encode_keys_vocab(PyObject *self, PyObject *args)
 {
@@ -2808,7 +2769,6 @@ static PyMethodDef methods[] = {
     {"kept_runs", kept_runs, METH_VARARGS,
      "The equal runs of a diff of chunk codes long enough to keep. Python twin: provenance.diff.chunks._kept_runs_py"},
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
-    {"encode_keys", encode_keys, METH_VARARGS, "encode_keys(a_keys, b_keys). Python twin: provenance.tokens.encode_keys"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal. Python twin: provenance.diff.myers._diff_stretches_py"},
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},

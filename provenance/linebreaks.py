@@ -281,7 +281,8 @@ def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None =
             start, end = side.starts[first], side.ends[last]
             side.literals[first:last + 1] = [side.text[start:end]]
             side.keys[first:last + 1] = [joined]
-            side.gaps[first:last + 1] = [side.gaps[first]]
+            if not isinstance(side.gaps, tk.Gaps):  # (derived gaps follow the offsets)
+                side.gaps[first:last + 1] = [side.gaps[first]]
             del side.starts[first + 1:last + 1]  # works for lists and arrays
             side.ends[first] = end
             del side.ends[first + 1:last + 1]

@@ -279,9 +279,8 @@ class Gaps(Sequence):
     """A token list's gaps derived from its text and offsets (the compiled
     tokeniser's lists): no str per gap, where a list of them was 8 bytes a
     token (25 MB a side at 16 MB).  gaps[i] is text[ends[i - 1]:starts[i]]
-    (text[:starts[0]] for the first) as the offsets are now; writes, which
-    callers make to keep just that as they change the offsets (drop_spans,
-    line-break joins), change nothing."""
+    (text[:starts[0]] for the first) as the offsets are now, so it follows
+    drop_spans and line-break joins by itself: read-only."""
 
     __slots__ = ("text", "starts", "ends")
 
@@ -300,12 +299,6 @@ class Gaps(Sequence):
         if not 0 <= i < n:
             raise IndexError("gap index out of range")
         return self.text[self.ends[i - 1] if i else 0:self.starts[i]]
-
-    def __setitem__(self, i, value) -> None:
-        pass
-
-    def __delitem__(self, i) -> None:
-        pass
 
     def __eq__(self, other):
         if isinstance(other, (list, tuple, Gaps)):
@@ -565,6 +558,7 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
         return 0
     drop = sorted(set(drop))
     literals, keys, gaps = side.literals, side.keys, side.gaps
+    derived = isinstance(gaps, Gaps)  # (they follow the offsets by themselves)
     dropped_words = sum(word_flags([literals[i] for i in drop]))
     # Runs of dropped tokens, each followed by the token whose gap takes their text.
     runs: list[tuple[int, int]] = []
@@ -574,18 +568,20 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
         else:
             runs.append((i, i + 1))
     for first, end in runs:  # (first is never a run's end: runs are maximal)
-        if end < n:
+        if end < n and not derived:
             gaps[end] = (gaps[first] + text[starts[first]:starts[end]]) if first == 0 else text[ends[first - 1]:starts[end]]
     if len(runs) <= _DROP_IN_PLACE_RUNS:
         # From the end, so earlier indices stay valid; del is a memmove in C.
         for first, end in reversed(runs):
-            del literals[first:end], keys[first:end], gaps[first:end], starts[first:end], ends[first:end]
+            del literals[first:end], keys[first:end], starts[first:end], ends[first:end]
+            if not derived:
+                del gaps[first:end]
     else:
         # Many runs (a text full of bullets or table rules): a memmove each
         # would cost runs x tokens; the kept stretches are moved once.
         kept = [(end, first) for end, first in zip([0, *(e for _, e in runs)], [f for f, _ in runs] + [n])
                 if first > end]
-        for seq in (literals, keys, starts, ends, *([] if isinstance(gaps, Gaps) else [gaps])):
+        for seq in (literals, keys, starts, ends, *([] if derived else [gaps])):
             _keep_stretches(seq, kept)
     removed_before = 0
     furniture_gaps = []
@@ -696,7 +692,7 @@ def encode_keys(a_keys: "list[str] | str", b_keys: "list[str] | str") -> tuple[s
     if isinstance(a_keys, str) and isinstance(b_keys, str):
         return a_keys, b_keys
     if _speedups is not None:
-        return _speedups.encode_keys(a_keys, b_keys)
+        return _speedups.encode_keys_vocab(a_keys, b_keys)[:2]
     return _encode_keys(a_keys, b_keys)
 
 

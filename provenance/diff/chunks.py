@@ -693,8 +693,8 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     place, with the word prefix counted on the way."""
     if plain and tk._speedups is not None:
         typecode = tk.offset_typecode(len(text))
-        literals, _, starts, ends, placeholders, word_prefix = \
-            tk._speedups.sparse_plain_tokens(text, plan, tk.offset_width(len(text)), False)
+        literals, starts, ends, placeholders, word_prefix = \
+            tk._speedups.sparse_plain_tokens(text, plan, tk.offset_width(len(text)))
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
         # object each would cost more to make than that).  Each bytes object

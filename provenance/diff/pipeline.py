@@ -156,7 +156,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     else:
         ops = [_diff_between_placeholders(old_t, new_t, engine, pinned)]
     regions = _regions(ops, tk.offset_typecode(max(len(old_text), len(new_text))))
-    del ops  # a tuple and an int per run: let go before the regions are worked on
+    del ops  # (the chunk pass's list of runs: let go before the regions are worked on)
     _align_to_boundaries(regions, old_t, new_t)
     regions = regions.without_empty()
     regions = _absorb_short_equalities(regions, old_t, new_t)

@@ -42,16 +42,6 @@ class Regions:
     def __iter__(self):
         return zip(self.equal, self.a0, self.a1, self.b0, self.b1)
 
-    def __getitem__(self, r: int) -> tuple:
-        return self.equal[r], self.a0[r], self.a1[r], self.b0[r], self.b1[r]
-
-    def append(self, equal: bool, a0: int, a1: int, b0: int, b1: int) -> None:
-        self.equal.append(equal)
-        self.a0.append(a0)
-        self.a1.append(a1)
-        self.b0.append(b0)
-        self.b1.append(b1)
-
     def compress(self, keep) -> "Regions":
         """The regions whose `keep` is true (an iterable of flags, one each)."""
         keep = list(keep)
