@@ -141,3 +141,30 @@ def test_layout_marks_in_ranges_are_those_of_the_whole_text_inside_them():
         ranges = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts) - 1, 2)]
         whole = layout_marks(text)
         assert layout_marks(text, ranges) == [(s, e) for s, e in whole if any(a <= s and e <= b for a, b in ranges)]
+
+
+def test_paged_marks_in_ranges_are_those_of_the_whole_text_inside_them():
+    """Contents leaders and index references of some stretches of a paged
+    text (searched in those stretches' lines and the two either side) are
+    the whole text's that lie inside them: an index line in a run of three
+    counts although the rest of its run is outside the stretch."""
+    import random
+
+    from provenance.furniture import layout_marks
+
+    rng = random.Random(5)
+    lines = ["", " ", "Methods ........ 7", "Results . . . . . 12", "Notes \u2026\u2026\u2026 iv", "Lavrov, 3, 17-19",
+             "Moscow, 2, 5", "Netanyahu, 4", "Smith, 12 ", "signed in Paris, 2019", "text with words", "a\r", "\f",
+             "Index, 2,", "x ....... 9 and more"]
+    found = 0
+    for _ in range(400):
+        text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 14))) + rng.choice(["", "\f", "\n"])
+        if "\f" not in text:
+            text += "\f"
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 2 * rng.randint(0, 3))))
+        ranges = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts) - 1, 2)]
+        whole = layout_marks(text)
+        inside = [(s, e) for s, e in whole if any(a <= s and e <= b for a, b in ranges)]
+        assert layout_marks(text, ranges) == inside, (text, ranges)
+        found += len(inside)
+    assert found > 100  # the texts do hold marks inside the ranges
