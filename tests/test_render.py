@@ -597,6 +597,22 @@ def test_change_json_is_the_json_encoders_output(kind, cls, old_text, new_text, 
     assert render_module._change_json(move) == json.JSONEncoder(ensure_ascii=False).encode(move.to_dict())
 
 
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["replace", "move"]), st.text(), st.lists(st.integers(0, 10**6), min_size=4, max_size=4),
+       st.one_of(st.none(), st.lists(st.integers(0, 10**6), max_size=5).map(sorted)),
+       st.one_of(st.none(), st.lists(st.integers(0, 10**6), max_size=5).map(sorted)))
+def test_paged_change_json_is_the_encoders_output_with_the_pages(kind, text, offsets, old_feeds, new_feeds):
+    """A paged comparison's change lines: json's encoding of the change's
+    dict and its pages (Comparison.pages_of), old page before new."""
+    from provenance.furniture import page_of
+
+    change = Change(kind, "content", *offsets, text, text[::-1])
+    pages = {f"{side}_page": page_of(feeds, offset) for side, feeds, offset in
+             (("old", old_feeds, change.old_start), ("new", new_feeds, change.new_start)) if feeds is not None}
+    expected = json.JSONEncoder(ensure_ascii=False).encode({**change.to_dict(), **pages})
+    assert render_module._paged_change_json(change, (old_feeds, new_feeds)) == expected
+
 def _json_whole(cmp) -> str:
     """The JSON document as render_json made it before it was streamed:
     the head dumped whole, then every change's line, joined at once."""

@@ -277,16 +277,21 @@ class Comparison:
             "new_words": self.new_words,
         }
 
-    def page(self, side: str, offset: int) -> int | None:
-        """Page number (1-based) of an offset into side "old" or "new", for
-        a paged text (a PDF's: pages separated by form feeds); else None."""
+    def page_breaks(self, side: str) -> list[int] | None:
+        """The offsets of side "old" or "new"'s form feeds, for a paged text
+        (a PDF's); else None."""
         cache = self.__dict__.setdefault("_page_breaks", {})
         if side not in cache:
             from ..furniture import FORM_FEED, page_breaks
 
             text = getattr(self, side).text
             cache[side] = page_breaks(text) if FORM_FEED in text else None
-        breaks = cache[side]
+        return cache[side]
+
+    def page(self, side: str, offset: int) -> int | None:
+        """Page number (1-based) of an offset into side "old" or "new", for
+        a paged text (a PDF's: pages separated by form feeds); else None."""
+        breaks = self.page_breaks(side)
         if breaks is None:
             return None
         from ..furniture import page_of

@@ -7,9 +7,11 @@ Owns: the byte layout of the JSON output.  Never: decides what a change is
 from __future__ import annotations
 
 import json
+from functools import partial
 from itertools import islice
 
 from ..diff import Comparison
+from ..furniture import page_of
 
 
 
@@ -37,8 +39,9 @@ def iter_json(cmp: Comparison):
     if not cmp.changes:
         yield head + ',\n  "changes": []\n}\n'
         return
-    if cmp.page("old", 0) is not None or cmp.page("new", 0) is not None:  # a paged text: changes say their page
-        changes = (_encode_json({**c.to_dict(), **cmp.pages_of(c)}) for c in cmp.changes)
+    breaks = (cmp.page_breaks("old"), cmp.page_breaks("new"))
+    if breaks != (None, None):  # a paged text: changes say their page
+        changes = map(partial(_paged_change_json, breaks=breaks), cmp.changes)
     else:
         changes = map(_change_json, cmp.changes)
     yield head + ',\n  "changes": [\n    '
@@ -55,6 +58,16 @@ def iter_json(cmp: Comparison):
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 _encode_json_str = json.encoder.encode_basestring  # what that encoder uses for a str (C)
+
+
+def _paged_change_json(change, breaks: tuple) -> str:
+    """_change_json with the change's pages last ("old_page", "new_page"
+    for each paged side: cmp.pages_of), as json encodes
+    {**change.to_dict(), **cmp.pages_of(change)} (tests compare the two)."""
+    pages = "".join(f', "{side}_page": {page_of(feeds, offset):d}'
+                    for side, feeds, offset in (("old", breaks[0], change.old_start), ("new", breaks[1], change.new_start))
+                    if feeds is not None)
+    return _change_json(change)[:-1] + pages + "}"
 
 
 def _change_json(change) -> str:
