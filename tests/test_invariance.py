@@ -157,3 +157,32 @@ def test_paragraph_breaks_lost_or_added_show_as_the_whole_text_comparison_shows_
     assert spans == [(c.cls, c.old_start, c.old_end, c.new_start, c.new_end) for c in whole.changes]
     assert all(c.cls != CONTENT for c in with_pass.changes)
     assert len(with_pass.changes) > 0 or separator == "\n\n\n"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_a_paragraph_break_or_page_edge_on_one_side_never_slides_an_edit(data):
+    """An insertion that equal words either side let slide (an item added
+    to a list after one like it: "A R C" -> "A R X R C") shows the same
+    words whatever paragraph breaks or page edges either side has: those
+    are formatting, and a slide read off them gave other words (the
+    APSL 1.1 -> 1.2 pair, its new side re-paragraphed: `Server", "QuickTime
+    Streaming` against `, "QuickTime Streaming Server"`)."""
+    word = st.sampled_from(["the", "trade", "names", '"Apple",', '"Server"', "or", "any", "other", "marks.", "of", "it"])
+    a, r, x, c = (data.draw(st.lists(word, min_size=lo, max_size=6)) for lo in (1, 1, 1, 1))
+    old, new = " ".join(a + r + c) + "\n", " ".join(a + r + x + r + c) + "\n"
+
+    def words(o: str, n: str):
+        return [(" ".join(ch.old_text.split()), " ".join(ch.new_text.split()))
+                for ch in compare(o, n).changes if ch.cls == CONTENT]
+
+    want = words(old, new)
+    side = data.draw(st.sampled_from(["old", "new"]))
+    text = old if side == "old" else new
+    gaps = [i for i, ch in enumerate(text) if ch == " "]
+    at = data.draw(st.sampled_from(gaps)) if gaps else None
+    assume(at is not None)
+    brk = data.draw(st.sampled_from(["\n\n", "\n\f"]))
+    broken = text[:at] + brk + text[at + 1:]
+    got = words(broken, new) if side == "old" else words(old, broken)
+    assert got == want, (old, new, side, broken)

@@ -119,13 +119,14 @@ _CLAUSE_END = {",", ";", ":", ")", "]", "-"}
 
 def _boundary_score(toks: tk.Tokens, i: int) -> int:
     """How natural a place the boundary before token i is for a change to
-    start or end: paragraph > sentence > clause > word; never inside a
-    glued group like "Smith," or '"The'."""
+    start or end: sentence > clause > word; never inside a glued group
+    like "Smith," or '"The'.  Read off the keys alone: a paragraph break
+    or a page's edge on one side is formatting (a PDF's pages, a web
+    page's paragraphs split or run on), and would slide an edit over other
+    words than the plain texts' comparison does."""
     if i <= 0 or i >= len(toks):
         return 6
     kind = toks.gap_kinds[i]
-    if kind == tk.PARAGRAPH or kind == tk.FURNITURE:  # a page's edge is a paragraph's at least
-        return 5
     before = toks.key(i - 1)
     if kind == tk.GLUED:
         return 0
