@@ -19,7 +19,8 @@
  *   line_break_hyphens(text, ranges)
  *                               linebreaks._line_break_hyphens_py
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
- *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin)
+ *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin[,
+ *                   old_tables, new_tables])
  *                               diff._unchanged_spans_py
  *   plans_from_spans(spans, holds_old, holds_new, run_starts, old, new)
  *                               diff.chunks._plans_from_spans_py
@@ -960,7 +961,44 @@ typedef struct {
     const char *kinds;   /* and separator kinds */
     Py_ssize_t chunks;
     Py_UCS4 *key;        /* room for one chunk's folded key */
+    PyObject *tables;    /* folding.word_tables: chunk -> (folded key, (start, end) of each word as int64), or NULL */
 } SpanSide;
+
+/* Chunk k's word table entry (borrowed), or NULL if it has none (its words
+ * are its whitespace-separated ones).  An entry's offsets are None where
+ * its folded words are the whitespace-separated ones one for one: then
+ * only its key is read (fold_chunk), and words_at gives NULL. */
+static PyObject *
+table_of(SpanSide *side, Py_ssize_t k)
+{
+    if (side->tables == NULL || PyDict_GET_SIZE(side->tables) == 0)
+        return NULL;
+    PyObject *index = PyLong_FromSsize_t(k);
+    if (index == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *entry = PyDict_GetItem(side->tables, index);
+    Py_DECREF(index);
+    return entry;
+}
+
+/* A table entry's words' offsets and how many words. */
+static const int64_t *
+table_spans(PyObject *entry, Py_ssize_t *words)
+{
+    PyObject *spans = PyTuple_GET_ITEM(entry, 1);
+    *words = PyBytes_GET_SIZE(spans) / (Py_ssize_t)(2 * sizeof(int64_t));
+    return (const int64_t *)PyBytes_AS_STRING(spans);
+}
+
+/* Chunk k's word table entry if it gives the words' offsets, else NULL. */
+static PyObject *
+words_at(SpanSide *side, Py_ssize_t k)
+{
+    PyObject *entry = table_of(side, k);
+    return entry != NULL && PyTuple_GET_ITEM(entry, 1) != Py_None ? entry : NULL;
+}
 
 #define CHUNK_START(side, k) ((side)->bounds[2 * (k) + 1])
 #define CHUNK_END(side, k) ((side)->bounds[2 * (k) + 2])
@@ -970,6 +1008,16 @@ typedef struct {
 static Py_ssize_t
 fold_chunk(SpanSide *side, Py_ssize_t k)
 {
+    PyObject *entry = table_of(side, k);
+    if (entry != NULL) {  /* its folded words (the buffer has room: checked in span_side) */
+        PyObject *folded = PyTuple_GET_ITEM(entry, 0);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(folded);
+        int fk = PyUnicode_KIND(folded);
+        const void *fd = PyUnicode_DATA(folded);
+        for (Py_ssize_t i = 0; i < n; i++)
+            side->key[i] = PyUnicode_READ(fk, fd, i);
+        return n;
+    }
     /* (side's fields in locals: a store to key could otherwise be its kind,
      * read again for every character) */
     const int kind = side->kind;
@@ -1037,6 +1085,12 @@ shared_ends(SpanSide *old, Py_ssize_t i, SpanSide *new, Py_ssize_t j, Py_ssize_t
 static Py_ssize_t
 word_end(SpanSide *side, Py_ssize_t k, Py_ssize_t n)
 {
+    PyObject *entry = words_at(side, k);
+    if (entry != NULL) {
+        Py_ssize_t words;
+        const int64_t *spans = table_spans(entry, &words);
+        return n && words ? (Py_ssize_t)spans[2 * (n < words ? n : words) - 1] : CHUNK_START(side, k);
+    }
     Py_ssize_t i = CHUNK_START(side, k), end = CHUNK_END(side, k), last = i, count = 0;
     while (count < n) {
         while (i < end && ISSPACE(PyUnicode_READ(side->kind, side->data, i)))
@@ -1056,6 +1110,12 @@ word_end(SpanSide *side, Py_ssize_t k, Py_ssize_t n)
 static Py_ssize_t
 last_words_start(SpanSide *side, Py_ssize_t k, Py_ssize_t n)
 {
+    PyObject *entry = words_at(side, k);
+    if (entry != NULL) {
+        Py_ssize_t words;
+        const int64_t *spans = table_spans(entry, &words);
+        return n && words ? (Py_ssize_t)spans[2 * (words - (n < words ? n : words))] : CHUNK_END(side, k);
+    }
     Py_ssize_t start = CHUNK_START(side, k), i = CHUNK_END(side, k), first = i, count = 0;
     while (count < n) {
         while (i > start && ISSPACE(PyUnicode_READ(side->kind, side->data, i - 1)))
@@ -1074,7 +1134,12 @@ last_words_start(SpanSide *side, Py_ssize_t k, Py_ssize_t n)
 static Py_ssize_t
 chunk_words(SpanSide *side, Py_ssize_t k)
 {
+    PyObject *entry = words_at(side, k);
     Py_ssize_t words = 0;
+    if (entry != NULL) {
+        table_spans(entry, &words);
+        return words;
+    }
     int in_word = 0;
     for (Py_ssize_t i = CHUNK_START(side, k); i < CHUNK_END(side, k); i++) {
         int space = ISSPACE(PyUnicode_READ(side->kind, side->data, i)) != 0;
@@ -1137,7 +1202,7 @@ span_across(SpanSide *old, SpanSide *new, Py_ssize_t ia, Py_ssize_t ja, Py_ssize
 
 /* Read a side's arguments: text, bounds (an array("q")) and kinds (bytes). */
 static int
-span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
+span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds, PyObject *tables)
 {
     Py_buffer view;
     if (PyObject_GetBuffer(bounds, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
@@ -1175,6 +1240,36 @@ span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
         if (i % 2 == 0 && i && side->bounds[i] - side->bounds[i - 1] > longest)
             longest = side->bounds[i] - side->bounds[i - 1];
     }
+    if (tables != NULL && tables != Py_None) {
+        if (!PyDict_Check(tables)) {
+            PyErr_SetString(PyExc_TypeError, "unchanged_spans: word tables must be a dict");
+            return -1;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *index, *entry;
+        while (PyDict_Next(tables, &pos, &index, &entry)) {
+            Py_ssize_t k = PyLong_Check(index) ? PyLong_AsSsize_t(index) : -1;
+            if (k < 0 || k >= side->chunks || !PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 ||
+                    !PyUnicode_Check(PyTuple_GET_ITEM(entry, 0)) ||
+                    (PyTuple_GET_ITEM(entry, 1) != Py_None && (!PyBytes_Check(PyTuple_GET_ITEM(entry, 1)) ||
+                     PyBytes_GET_SIZE(PyTuple_GET_ITEM(entry, 1)) % (Py_ssize_t)(2 * sizeof(int64_t))))) {
+                PyErr_Clear();
+                PyErr_SetString(PyExc_ValueError,
+                                "unchanged_spans: a word table entry is not chunk -> (str, bytes or None)");
+                return -1;
+            }
+            Py_ssize_t words = 0;
+            const int64_t *spans = PyTuple_GET_ITEM(entry, 1) == Py_None ? NULL : table_spans(entry, &words);
+            for (Py_ssize_t w = 0; w < 2 * words; w++)
+                if (spans[w] < CHUNK_START(side, k) || spans[w] > CHUNK_END(side, k) || (w && spans[w] < spans[w - 1])) {
+                    PyErr_SetString(PyExc_ValueError, "unchanged_spans: a word table's offsets are out of its chunk");
+                    return -1;
+                }
+            if (PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(entry, 0)) > longest)
+                longest = PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(entry, 0));
+        }
+        side->tables = tables;
+    }
     side->key = PyMem_New(Py_UCS4, longest + 1);
     if (side->key == NULL) {
         PyErr_NoMemory();
@@ -1188,16 +1283,17 @@ span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds)
 static PyObject *
 unchanged_spans(PyObject *self, PyObject *args)
 {
-    PyObject *kept, *texts[2], *bounds[2], *kinds[2];
+    PyObject *kept, *texts[2], *bounds[2], *kinds[2], *tables[2] = {NULL, NULL};
     Py_ssize_t margin;
-    if (!PyArg_ParseTuple(args, "O!UOSUOSn:unchanged_spans", &PyList_Type, &kept, &texts[0], &bounds[0],
-                          &kinds[0], &texts[1], &bounds[1], &kinds[1], &margin))
+    if (!PyArg_ParseTuple(args, "O!UOSUOSn|OO:unchanged_spans", &PyList_Type, &kept, &texts[0], &bounds[0],
+                          &kinds[0], &texts[1], &bounds[1], &kinds[1], &margin, &tables[0], &tables[1]))
         return NULL;
     SpanSide old = {0}, new = {0};
     Spans spans = {NULL, 0, 0};
     Py_ssize_t *heads = NULL, *tails = NULL, count = PyList_GET_SIZE(kept), (*runs)[4] = NULL;
     PyObject *result = NULL;
-    if (span_side(&old, texts[0], bounds[0], kinds[0]) < 0 || span_side(&new, texts[1], bounds[1], kinds[1]) < 0)
+    if (span_side(&old, texts[0], bounds[0], kinds[0], tables[0]) < 0 ||
+            span_side(&new, texts[1], bounds[1], kinds[1], tables[1]) < 0)
         goto done;
     runs = PyMem_Malloc((count + 1) * sizeof(*runs));
     heads = PyMem_New(Py_ssize_t, old.chunks + 2);
@@ -2747,6 +2843,142 @@ done:
 }
 
 
+/* Classes of ASCII characters for may_fold. */
+enum { FOLD_SPACE = 1, FOLD_HYPHEN = 2, FOLD_OPENER = 4, FOLD_GLUED_AFTER = 8 };
+static const unsigned char FOLD_CLASS[128] = {
+    ['\t'] = FOLD_SPACE, ['\n'] = FOLD_SPACE, ['\v'] = FOLD_SPACE, ['\f'] = FOLD_SPACE, ['\r'] = FOLD_SPACE,
+    [0x1c] = FOLD_SPACE, [0x1d] = FOLD_SPACE, [0x1e] = FOLD_SPACE, [0x1f] = FOLD_SPACE, [' '] = FOLD_SPACE,
+    ['-'] = FOLD_HYPHEN, ['('] = FOLD_OPENER, ['['] = FOLD_OPENER, ['{'] = FOLD_OPENER,
+    [','] = FOLD_GLUED_AFTER, [';'] = FOLD_GLUED_AFTER, [':'] = FOLD_GLUED_AFTER, ['!'] = FOLD_GLUED_AFTER,
+    ['?'] = FOLD_GLUED_AFTER, [')'] = FOLD_GLUED_AFTER, [']'] = FOLD_GLUED_AFTER, ['}'] = FOLD_GLUED_AFTER,
+    ['.'] = FOLD_GLUED_AFTER,
+};
+
+/* folding._may_fold_py: of the chunks (a list of indices into bounds,
+ * tokens.chunk_codes' bounds), where something may make the folded words
+ * other than the whitespace-separated ones: the offsets of each character
+ * of `typography` (quotes, dashes, the soft hyphen), of each "-" before
+ * another or before a line break (spaces between), of each whitespace
+ * before one of ",;:!?)]}." and of each of "([{" before whitespace.
+ * Returns ({chunk: [offsets]} for the chunks with any, [the other chunks
+ * with a character past ASCII] (NFKC may change them: the caller asks)). */
+static PyObject *
+may_fold(PyObject *self, PyObject *args)
+{
+    PyObject *text, *bounds_obj, *chunks, *typography;
+    if (!PyArg_ParseTuple(args, "UOO!U:may_fold", &text, &bounds_obj, &PyList_Type, &chunks, &typography))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(bounds_obj, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    if (view.itemsize != sizeof(int64_t) || view.format == NULL || strcmp(view.format, "q") != 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "may_fold: bounds must be an array('q')");
+        return NULL;
+    }
+    const int64_t *bounds = view.buf;
+    Py_ssize_t nb = view.len / (Py_ssize_t)sizeof(int64_t), length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text), tkind = PyUnicode_KIND(typography);
+    const void *data = PyUnicode_DATA(text), *tdata = PyUnicode_DATA(typography);
+    Py_ssize_t tn = PyUnicode_GET_LENGTH(typography);
+    /* the typography characters as a bitmap of the BMP (those past it: looked for one by one) */
+    unsigned char *typo = PyMem_Calloc(0x10000 / 8, 1);
+    PyObject *spots = PyDict_New(), *non_ascii = PyList_New(0), *found = NULL;
+    if (typo == NULL || spots == NULL || non_ascii == NULL) {
+        if (typo == NULL)
+            PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t t = 0; t < tn; t++) {
+        Py_UCS4 tc = PyUnicode_READ(tkind, tdata, t);
+        if (tc < 0x10000)
+            typo[tc >> 3] |= (unsigned char)(1 << (tc & 7));
+    }
+    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(chunks); c++) {
+        PyObject *item = PyList_GET_ITEM(chunks, c);
+        Py_ssize_t k = PyLong_AsSsize_t(item);
+        if (k == -1 && PyErr_Occurred())
+            goto fail;
+        if (k < 0 || 2 * k + 2 >= nb || bounds[2 * k + 1] < 0 || bounds[2 * k + 2] > length ||
+                bounds[2 * k + 1] > bounds[2 * k + 2]) {
+            PyErr_SetString(PyExc_ValueError, "may_fold: a chunk out of range");
+            goto fail;
+        }
+        Py_ssize_t a = (Py_ssize_t)bounds[2 * k + 1], b = (Py_ssize_t)bounds[2 * k + 2];
+        int wide = 0;
+        for (Py_ssize_t i = a; i < b; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            int spot = 0;
+            if (ch >= 128) {
+                wide = 1;
+                if (ch < 0x10000)
+                    spot = (typo[ch >> 3] >> (ch & 7)) & 1;
+                else
+                    for (Py_ssize_t t = 0; t < tn && !spot; t++)
+                        spot = PyUnicode_READ(tkind, tdata, t) == ch;
+                if (!spot && Py_UNICODE_ISSPACE(ch) && i + 1 < b) {
+                    Py_UCS4 next = PyUnicode_READ(kind, data, i + 1);
+                    spot = next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
+                }
+            }
+            else {
+                unsigned char cls = FOLD_CLASS[ch];
+                if (!cls)
+                    continue;  /* (most characters) */
+                Py_UCS4 next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
+                if (cls & FOLD_HYPHEN) {
+                    if (next == '-')
+                        spot = 1;
+                    else
+                        for (Py_ssize_t j = i + 1; j < b; j++) {  /* [^\S\r\n]* then \r or \n */
+                            Py_UCS4 w = PyUnicode_READ(kind, data, j);
+                            if (w == '\r' || w == '\n') {
+                                spot = 1;
+                                break;
+                            }
+                            if (!ISSPACE(w))
+                                break;
+                        }
+                }
+                else if (cls & FOLD_OPENER)
+                    spot = next != 0 && ISSPACE(next);
+                else if (cls & FOLD_SPACE)
+                    spot = next != 0 && next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
+            }
+            if (!spot)
+                continue;
+            if (found == NULL && (found = PyList_New(0)) == NULL)
+                goto fail;
+            PyObject *at = PyLong_FromSsize_t(i);
+            if (at == NULL || PyList_Append(found, at) < 0) {
+                Py_XDECREF(at);
+                goto fail;
+            }
+            Py_DECREF(at);
+        }
+        if (found != NULL) {
+            if (PyDict_SetItem(spots, item, found) < 0)
+                goto fail;
+            Py_CLEAR(found);
+        }
+        else if (wide && PyList_Append(non_ascii, item) < 0)
+            goto fail;
+    }
+    PyBuffer_Release(&view);
+    PyMem_Free(typo);
+    PyObject *result = PyTuple_Pack(2, spots, non_ascii);
+    Py_DECREF(spots);
+    Py_DECREF(non_ascii);
+    return result;
+fail:
+    PyBuffer_Release(&view);
+    PyMem_Free(typo);
+    Py_XDECREF(found);
+    Py_XDECREF(spots);
+    Py_XDECREF(non_ascii);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"gap_kinds", gap_kinds, METH_VARARGS,
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
@@ -2771,6 +3003,8 @@ static PyMethodDef methods[] = {
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal. Python twin: provenance.diff.myers._diff_stretches_py"},
+    {"may_fold", may_fold, METH_VARARGS,
+     "({chunk: offsets}, non_ascii): where chunks' folded words may not be their literal ones. Python twin: provenance.diff.folding._may_fold_py"},
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},

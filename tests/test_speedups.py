@@ -199,6 +199,71 @@ def test_unchanged_spans(pair, margin, min_kept):
     assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
 
 
+
+def _typeset(text: str, data) -> str:
+    """text with some formatting that makes folded words other than the
+    literal ones: curly quotes, a ligature, soft hyphens, a word broken at
+    a line end, punctuation written apart."""
+    for plain, fancy in (("'", "\u2019"), ('"', "\u201c"), ("fi", "\ufb01"), (",", " ,"), ("--", "\u2014")):
+        if data.draw(st.booleans()):
+            text = text.replace(plain, fancy)
+    words = text.split(" ")
+    for _ in range(data.draw(st.integers(0, 4))):
+        k = data.draw(st.integers(0, len(words) - 1))
+        if len(words[k]) > 5:
+            words[k] = words[k][:3] + data.draw(st.sampled_from(["-\n", "\u00ad", "\u00ad\n"])) + words[k][3:]
+    return " ".join(words)
+
+
+@settings(max_examples=600, deadline=None)
+@given(edited_pairs(), st.integers(0, 3), st.integers(0, 200), st.data())
+def test_unchanged_spans_with_word_tables(pair, margin, min_kept, data):
+    """The runs grown over folded words (folding.word_tables) of texts with
+    typography, line-end hyphens and spacing: compiled and Python alike,
+    and the tables do make some."""
+    old, new = pair
+    old, new = _typeset(old, data), _typeset(new, data)
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    kept = _kept_chunks_of(oc, nc, ol, min_kept)
+    judge = lb.BreakJudge(old, new)
+    canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
+    tables = tuple(folding.word_tables(canon, paired)
+                   for canon, paired in zip(canons, chunks._paired_chunks(kept, len(oc), len(nc))))
+    got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin, *tables)
+    assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin, tables)
+
+
+def test_runs_grow_over_words_equal_by_key():
+    """A run grows into a changed sentence over the words it shares by key
+    with its counterpart, a broken word, curly quotes and a soft hyphen
+    included, and stops at the same word in both (margin 1)."""
+    shared = "Then the \u201cgovern-\nment\u201d said it was diffi\u00adcult to say more. "
+    plain = 'Then the "government" said it was difficult to say more. '
+    rest = "A second sentence that is the same. A third one that is also the same. "
+    old = rest + plain + "It left on Monday. " + rest
+    new = rest + shared.replace("to say", "to tell") + "It left on Monday. " + rest
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    kept = _kept_chunks_of(oc, nc, ol, 0)
+    judge = lb.BreakJudge(old, new)
+    canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
+    tables = tuple(folding.word_tables(canon, paired)
+                   for canon, paired in zip(canons, chunks._paired_chunks(kept, len(oc), len(nc))))
+    assert tables[0] == {} and list(tables[1]) == [2]
+    got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, 1, *tables)
+    assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), 1, tables)
+    # the span shared with the sentence before takes the changed sentence's
+    # words equal by key, up to one (margin) before the edit
+    grown = [(old[a0:a1], new[b0:b1]) for a0, a1, b0, b1 in got if old[a0:a1].endswith("said it was difficult")]
+    assert len(grown) == 1 and grown[0][1].endswith("the \u201cgovern-\nment\u201d said it was diffi\u00adcult")
+
+
+def test_unchanged_spans_refuses_a_bad_word_table():
+    old, new = "One two three. Four five six.", "One two three. Four five seven."
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    for bad in ({0: ("x", b"\x00")}, {0: "x"}, {9: ("x", b"")}, {0: ("x", array("q", [0, 999]).tobytes())}):
+        with pytest.raises((ValueError, TypeError)):
+            C.unchanged_spans([], old, ob, ok, new, nb, nk, 1, bad, {})
+
 @settings(max_examples=1500, deadline=None)
 @given(edited_pairs(), st.integers(0, 200), st.data())
 def test_paragraph_isolated_and_split_runs(pair, min_kept, data):
@@ -660,3 +725,18 @@ def test_regions_of_refuses_what_it_cannot_read():
     with pytest.raises(ValueError):
         C.regions_of([], 2)
     assert C.regions_of([[("=", 2**31 - 1), ("-", 1)]], 8)[0] == b"\x01\x00"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "word", " ", "\n", "\r\n", "-", "--", ",", ".", "(", "[", "\u2019", "\u201c",
+                                 "\u00ad", "\ufb01", "\u00e9", "\u2010", "\t", "\u2003", "\u00a0", "\x1c", "\U0001f600"]),
+                max_size=40).map("".join), st.data())
+def test_may_fold(text, data):
+    """Where folding may act in each chunk, compiled and Python alike."""
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    if len(cuts) % 2:
+        cuts.pop()
+    bounds = array("q", [0, *cuts])
+    chunk_list = list(range(len(cuts) // 2))
+    got = C.may_fold(text, bounds, chunk_list, folding._TYPOGRAPHY)
+    assert got == folding._may_fold_py(text, bounds, chunk_list)

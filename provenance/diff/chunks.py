@@ -17,13 +17,13 @@ import re
 import sys
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate, chain, compress
 from operator import not_
 
 from .. import linebreaks as lb
 from .. import tokens as tk
-from .folding import _Canon, _canonical_codes, _fold_word
+from .folding import _LINE_END_HYPHEN_RE, _Canon, _canonical_codes, _fold_word, fold_spots, word_tables
 from .myers import _common_prefix, _diff_stretches, _encode, diff_strings
 
 
@@ -87,20 +87,68 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     isolated = (isolated[0].union(merged[0]), isolated[1].union(merged[1]))
     if isolated[0] or isolated[1]:
         kept = _split_runs(kept, *isolated)
-    # Growing the runs into changed chunks over the words they share
-    # literally is enough: the runs are decided by keys, and a word that
-    # differs in typography only stops the growth in the changed chunk,
-    # whose words the word diff sees anyway.
-    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds))
-    # A span holding an isolated chunk, or joining two changed chunks (not
-    # a run's), is tokenised if its two sides differ in more than spacing
-    # (typography, or a paragraph break on one side only), and held equal
-    # (pinned), so that the difference shows as formatting; the stretches
-    # the word diff runs on stay what the keys make them.
-    holds_old = sorted(old_bounds[2 * k + 1] for k in isolated[0])
+    # The runs grow into changed chunks over the words they share by key
+    # (a chunk's folded words, where typography, a line-end hyphen or
+    # spacing make them other than its literal ones: word_tables), so that
+    # they stop at the same words whatever the formatting: the word diff's
+    # choice between alignments of an edit depends on where its stretch
+    # starts and ends, and on its length.
+    # (The words' line-end hyphens are judged against the old text and the
+    # new one outside these runs: the same answers, fewer searches.)
+    judge.know_unchanged_runs(_outside_runs(kept, isolated[1], new_bounds, len(new_text)))
+    to_fold, spots = _chunks_to_fold(old, new, _pairs(kept, len(old_codes), len(new_codes)))
+    tables = tuple(word_tables(canon, chunks, side_spots) for canon, chunks, side_spots in zip((old, new), to_fold, spots))
+    spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds), tables)
+    # A span holding an isolated chunk or part of a chunk with a word table,
+    # or joining two changed chunks (not a run's), is tokenised if its two
+    # sides differ in more than spacing (typography, a line-end hyphen, or
+    # a paragraph break on one side only), and held equal (pinned), so that
+    # the difference shows as formatting; the stretches the word diff runs
+    # on stay what the keys make them.
+    holds_old = sorted([old_bounds[2 * k + 1] for k in isolated[0]] +
+                       _spans_over_tables(spans, old_bounds, tables[0], new_bounds, tables[1]))
     holds_new = sorted(new_bounds[2 * k + 1] for k in isolated[1])
     run_starts = [old_bounds[2 * i0 + 1] for i0, _, _, _ in kept]
     return _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+
+
+def _outside_runs(kept, isolated: set[int], bounds, length: int) -> list[tuple[int, int]]:
+    """The new text's ranges outside the kept runs' chunks, and those of the
+    isolated chunks (folding paired them: not the old text's but for
+    whitespace), in order and merged."""
+    ranges, at = [], 0
+    for _, _, j0, j1 in kept:
+        if bounds[2 * j0 + 1] > at:
+            ranges.append((at, bounds[2 * j0 + 1]))
+        at = bounds[2 * j1]
+    if at < length:
+        ranges.append((at, length))
+    ranges += [(bounds[2 * k + 1], bounds[2 * k + 2]) for k in isolated]
+    ranges.sort()
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _spans_over_tables(spans, old_bounds, old_tables, new_bounds, new_tables) -> list[int]:
+    """The old start of each span that overlaps, on either side, a chunk
+    with a word table (its sides may differ in more than spacing, so
+    _plans_from_spans is to look at them as at an isolated chunk's)."""
+    if not (old_tables or new_tables):
+        return []
+    ranges = [sorted((bounds[2 * k + 1], bounds[2 * k + 2]) for k in tables)
+              for bounds, tables in ((old_bounds, old_tables), (new_bounds, new_tables))]
+    ends = [[e for _, e in side] for side in ranges]
+
+    def overlaps(side: int, a: int, b: int) -> bool:
+        k = bisect_right(ends[side], a)  # the first table chunk ending after a
+        return k < len(ranges[side]) and ranges[side][k][0] < b
+
+    return [a for a, b, c, d in spans if overlaps(0, a, b) or overlaps(1, c, d)]
 
 
 def _plans_from_spans(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
@@ -147,8 +195,10 @@ _PARAGRAPH_BREAK_RE = re.compile(r"\n[^\S\n]*\n|[\r\u2029]")
 def _near_paragraph(text: str, a: int, b: int) -> bool:
     """Whether text[a:b], with the whitespace either side of it, may hold a
     paragraph break (any "\r" is looked at closer by _shape).  The words of
-    a span joining two changed chunks are literally the same in both texts
-    (_unchanged_spans): only paragraph breaks can tell them apart."""
+    a span joining two changed chunks are the same by key in both texts
+    (_unchanged_spans), and literally the same where it overlaps no chunk
+    with a word table (those spans are looked at whole): only paragraph
+    breaks can tell them apart."""
     n = len(text)
     while a > 0 and text[a - 1].isspace():
         a -= 1
@@ -399,14 +449,109 @@ def _kept_runs_py(ops: list[tuple[str, int]], old_lengths, min_kept: int) -> lis
 TRIM_MARGIN_WORDS = 2
 
 
-def _unchanged_spans(kept, old, new) -> list[tuple[int, int, int, int]]:
+def _unchanged_spans(kept, old, new, tables=({}, {})) -> list[tuple[int, int, int, int]]:
     """_unchanged_spans_py with TRIM_MARGIN_WORDS, compiled when it can be."""
     if tk._speedups is not None:
-        return tk._speedups.unchanged_spans(kept, *old, *new, TRIM_MARGIN_WORDS)
-    return _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS)
+        return tk._speedups.unchanged_spans(kept, *old, *new, TRIM_MARGIN_WORDS, *tables)
+    return _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS, tables)
 
 
-def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int, int]]:
+def _pairs(kept, old_chunks: int, new_chunks: int) -> list[tuple[int, int]]:
+    """The (old, new) chunk pairs _unchanged_spans grows runs into: in a
+    changed stretch with as many chunks in each text, all in order, else
+    its first and its last."""
+    pairs: list[tuple[int, int]] = []
+    for r in range(len(kept) + 1):
+        i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
+        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (old_chunks, new_chunks)
+        if i1 > i0 and j1 > j0:
+            if i1 - i0 == j1 - j0:
+                pairs += zip(range(i0, i1), range(j0, j1))
+            else:
+                pairs += dict.fromkeys(((i0, j0), (i1 - 1, j1 - 1)))
+    return pairs
+
+
+def _paired_chunks(kept, old_chunks: int, new_chunks: int) -> tuple[list[int], list[int]]:
+    """The chunks of each text that _unchanged_spans pairs up (sorted)."""
+    pairs = _pairs(kept, old_chunks, new_chunks)
+    return sorted({i for i, _ in pairs}), sorted({j for _, j in pairs})
+
+
+def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> tuple[tuple[list[int], list[int]], list[dict]]:
+    """The paired chunks whose word tables (folding.word_tables) can make
+    the runs grow otherwise than their whitespace-separated words do.
+
+    Where a pair's words are literally the same (whitespace folded), they
+    fold alike, but for a hyphen that ends a line on one side only: so a
+    table can only matter for a chunk where folding may act
+    (folding.fold_spots) next to where the literal shared words stop (the
+    word before the stop to the one after it, at the start or at the end),
+    or with a line-end hyphen that the shared words of its counterpart do
+    not have at the same word.  Elsewhere the literal growth is the folded
+    one.  (A table costs the judging of its line-end hyphens, a search of
+    the whole texts for each word that is not there; most chunks where
+    folding may act are changed far from it.)  Returns them, and each
+    text's fold_spots of its paired chunks."""
+    spots = [fold_spots(canon, sorted({pair[n] for pair in pairs})) for n, canon in enumerate((old, new))]
+    if not (spots[0] or spots[1]):
+        return ([], []), spots
+    need: tuple[set[int], set[int]] = (set(), set())
+    sides = (old, new)
+    for pair in pairs:
+        if pair[0] not in spots[0] and pair[1] not in spots[1]:
+            continue
+        pieces = [sides[n].text[sides[n].bounds[2 * pair[n] + 1]:sides[n].bounds[2 * pair[n] + 2]] for n in (0, 1)]
+        words = [piece.split() for piece in pieces]
+        head, tail = _shared_ends_py(" ".join(words[0]), " ".join(words[1]))
+        breaks = [_line_end_hyphen_words(piece, len(w), head, tail) for piece, w in zip(pieces, words)]
+        if breaks[0] != breaks[1] or any(
+                pair[n] in spots[n] and _spot_near_stop(sides[n], pair[n], pieces[n], len(words[n]), head, tail, spots[n][pair[n]])
+                for n in (0, 1)):
+            for n in (0, 1):
+                if pair[n] in spots[n]:
+                    need[n].add(pair[n])
+    return (sorted(need[0]), sorted(need[1])), spots
+
+
+def _line_end_hyphen_words(piece: str, n_words: int, head: int, tail: int) -> tuple[list[int], list[int]]:
+    """The words (whitespace-separated) of a chunk that end in a hyphen
+    before a line break, among its first `head` (counted from the start)
+    and its last `tail` (counted from the end)."""
+    at_head, at_tail = [], []
+    for m in _LINE_END_HYPHEN_RE.finditer(piece):
+        word = len(piece[:m.start() + 1].split()) - 1
+        if word < head:
+            at_head.append(word)
+        if n_words - 1 - word < tail:
+            at_tail.append(n_words - 1 - word)
+    return at_head, at_tail
+
+
+def _spot_near_stop(side: _Canon, k: int, piece: str, n_words: int, head: int, tail: int, spots: list[int]) -> bool:
+    """Whether a spot of chunk k (offsets in the text) lies between the
+    start of the word before the literal shared words' stop and the start
+    of the word after it, at the start of the chunk or at its end."""
+    a = side.bounds[2 * k + 1]
+    lo, hi = a + _start_of_word(piece, head - 1), a + _start_of_word(piece, head + 2)
+    if any(lo <= s < hi for s in spots):
+        return True
+    first = n_words - tail  # the first of the last `tail` words
+    lo = a + (_end_of_words(piece, first - 2) if first >= 2 else 0)
+    hi = a + _end_of_words(piece, first + 1)
+    return any(lo <= s < hi for s in spots)
+
+
+def _start_of_word(text: str, n: int) -> int:
+    """Offset of word n (0-based, whitespace-separated) of text, or its
+    length; 0 for n below 0."""
+    if n <= 0:
+        return 0 if n < 0 else len(text) - len(text.lstrip())
+    parts = text.split(None, n)
+    return len(text) - len(parts[n]) if len(parts) > n else len(text)
+
+
+def _unchanged_spans_py(kept, old, new, margin: int, tables=({}, {})) -> list[tuple[int, int, int, int]]:
     """The unchanged runs of chunks as character spans, grown over the
     words that changed chunks share with their counterparts, plus such
     shared words between two changed chunks.
@@ -415,15 +560,18 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
     words are the same on both sides.  Where a changed stretch has as many
     chunks in each text, its chunks pair up in order; otherwise only its
     first and last chunks do.  The words a pair shares at its start and at
-    its end (whole words, literally equal but for whitespace, paragraph
-    breaks included: _plan_chunks pins a span whose paragraphs differ) need
-    no tokens: the word diff would find them equal.  `margin` of them are left next
-    to each edit.
+    its end (whole words, equal by key: folding.word_tables gives the
+    folded words of a chunk whose typography, line-end hyphens or spacing
+    make them other than its whitespace-separated ones) need no tokens:
+    the word diff would find them equal.  `margin` of them are left next
+    to each edit.  So a run stops at the same word whatever the formatting
+    of either text, and the word diff runs on the same stretches.
 
     `old` and `new` are (text, bounds, kinds) of each text, bounds and
-    kinds as tk.chunk_codes gives them.
+    kinds as tk.chunk_codes gives them; `tables` each text's word tables.
     Returns (old_start, old_end, new_start, new_end) spans in text order.
     """
+    old, new = (*old, tables[0]), (*new, tables[1])
     old_bounds, new_bounds = old[1], new[1]
     spans: list[list[int]] = []
     for r in range(len(kept) + 1):
@@ -434,8 +582,7 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
                 pairs = list(zip(range(i0, i1), range(j0, j1)))
             else:
                 pairs = [(i0, j0), (i1 - 1, j1 - 1)]
-            shared = [_shared_ends_at(old[0], old_bounds[2 * i + 1], old_bounds[2 * i + 2],
-                                      new[0], new_bounds[2 * j + 1], new_bounds[2 * j + 2]) for i, j in pairs]
+            shared = [_shared_ends_py(_chunk_key(old, i), _chunk_key(new, j)) for i, j in pairs]
             if r and shared[0][0] > margin:  # the run before grows into the first pair
                 i, j = pairs[0]
                 spans[-1][1] = _word_end(old, i, shared[0][0] - margin)
@@ -458,25 +605,49 @@ def _unchanged_spans_py(kept, old, new, margin: int) -> list[tuple[int, int, int
     return [tuple(span) for span in spans]
 
 
+def _table(side, k: int):
+    """Chunk k's folded words' (start, end) offsets from its word table,
+    or None if they are where its whitespace-separated words are."""
+    entry = side[3].get(k) if len(side) > 3 else None
+    return None if entry is None or entry[1] is None else array("q", entry[1])
+
+
 def _word_end(side, k: int, n: int) -> int:
     """Offset in the text just past the n-th word of chunk k of a (text,
-    bounds, kinds) side."""
-    text, bounds, _ = side
+    bounds, kinds[, tables]) side."""
+    text, bounds = side[0], side[1]
     start = bounds[2 * k + 1]
+    spans = _table(side, k)
+    if spans is not None:
+        return spans[2 * min(n, len(spans) // 2) - 1] if n and spans else start
     return start + _end_of_words(text[start:bounds[2 * k + 2]], n)
 
 
 def _last_words_start(side, k: int, n: int) -> int:
     """Offset in the text of the first of the last n words of chunk k."""
-    text, bounds, _ = side
+    text, bounds = side[0], side[1]
     start = bounds[2 * k + 1]
+    spans = _table(side, k)
+    if spans is not None:
+        return spans[len(spans) - 2 * min(n, len(spans) // 2)] if n and spans else bounds[2 * k + 2]
     return start + _start_of_last_words(text[start:bounds[2 * k + 2]], n)
 
 
 def _chunk_words(side, k: int) -> int:
-    """How many (whitespace-separated) words chunk k has."""
-    text, bounds, _ = side
+    """How many words chunk k has."""
+    spans = _table(side, k)
+    if spans is not None:
+        return len(spans) // 2
+    text, bounds = side[0], side[1]
     return len(text[bounds[2 * k + 1]:bounds[2 * k + 2]].split())
+
+
+def _chunk_key(side, k: int) -> str:
+    """Chunk k's words joined by spaces (folded, where it has a word table)."""
+    entry = side[3].get(k) if len(side) > 3 else None
+    if entry is not None:
+        return entry[0]
+    return " ".join(side[0][side[1][2 * k + 1]:side[1][2 * k + 2]].split())
 
 
 def _follows(span: list[int], spans: list[list[int]]) -> bool:
@@ -491,11 +662,6 @@ def _shared_ends_py(ka: str, kb: str) -> tuple[int, int]:
         return 0, _shared_words(ka[::-1], kb[::-1])
     # The rest: after the space that follows the shared words (at `end` in both).
     return ka.count(" ", 0, end) + 1, _shared_words(ka[:end:-1], kb[:end:-1])
-
-
-def _shared_ends_at(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> tuple[int, int]:
-    """_shared_ends_py of the keys of chunks a[a0:a1] and b[b0:b1]."""
-    return _shared_ends_py(" ".join(a[a0:a1].split()), " ".join(b[b0:b1].split()))
 
 
 def _span_across(before, after, tail: int, head: int, old, new, margin: int) -> list[int] | None:

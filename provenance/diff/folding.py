@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
+from bisect import bisect_right
+from itertools import accumulate
 
 from .. import linebreaks as lb
 from .. import tokens as tk
@@ -112,7 +114,14 @@ _DASH_RUN_RE = tk._DASH_RUN_RE
 
 def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list[str]:
     """The folded words of text[a:b] (_Canon.key)."""
+    return _canonical_word_spans(text, a, b, breaks)[0]
+
+
+def _canonical_word_spans(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], list[int]]:
+    """The folded words of text[a:b] (_Canon.key), and where each is in
+    the text: (start, end) offsets, flat."""
     out: list[str] = []
+    spans: list[int] = []
     last_end = -1  # where the last word ends in the text
     for m in _NON_SPACE_RE.finditer(text, a, b):
         s, e = m.span()
@@ -125,15 +134,98 @@ def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list
                 if breaks[hyphen] and text[hyphen] != tk.SOFT_HYPHEN:
                     out[-1] = out[-1][:-1]
                 out[-1] += word
-                last_end = e
+                last_end = spans[-1] = e
                 continue
             if word[0] in _GLUED_AFTER or (word[0] == "." and out[-1][-1] != ".") or out[-1][-1] in _GLUED_BEFORE:
                 out[-1] += word
-                last_end = e
+                last_end = spans[-1] = e
                 continue
         out.append(word)
+        spans += [s, e]
         last_end = e
-    return out
+    return out, spans
+
+
+# Where folding may make a chunk's words other than its whitespace-separated
+# ones, a character each: typography tokens.typography_key folds (quotes,
+# dashes, the soft hyphen), a hyphen before another (a dash run) or before
+# a line break, whitespace before punctuation or after an opening bracket
+# (punctuation written apart).  A character NFKC changes (a ligature) is
+# looked for apart.  (Compiled twin: _speedups.may_fold.)
+_TYPOGRAPHY = f"{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}"
+_FOLD_SPOT_RE = re.compile(f"[{_TYPOGRAPHY}]" r"|-(?=-|[^\S\r\n]*[\r\n])|\s(?=[,;:!?)\]}.])|[(\[{](?=\s)")
+
+
+def _may_fold_py(text: str, bounds, chunks: list[int], typography: str = _TYPOGRAPHY) -> tuple[dict, list[int]]:
+    """({chunk: offsets of its _FOLD_SPOT_RE matches} for the chunks with
+    any, [the other chunks with a character past ASCII])."""
+    spots, non_ascii = {}, []
+    for k in chunks:
+        a, b = bounds[2 * k + 1], bounds[2 * k + 2]
+        found = [m.start() for m in _FOLD_SPOT_RE.finditer(text, a, b)]
+        if found:
+            spots[k] = found
+        elif not text[a:b].isascii():
+            non_ascii.append(k)
+    return spots, non_ascii
+
+
+def fold_spots(canon: _Canon, chunks: list[int]) -> dict[int, list[int]]:
+    """Of the chunks (sorted indices), those where folding may make the
+    words other than the whitespace-separated ones: chunk -> the sorted
+    offsets in the text where it may act (_FOLD_SPOT_RE, and the
+    characters past ASCII of a chunk that NFKC changes)."""
+    text, bounds = canon.text, canon.bounds
+    fold = tk._speedups.may_fold if tk._speedups is not None else _may_fold_py
+    spots, non_ascii = fold(text, bounds, chunks, _TYPOGRAPHY)
+    for k in list(spots) + non_ascii:
+        a, b = bounds[2 * k + 1], bounds[2 * k + 2]
+        piece = text[a:b]
+        if not piece.isascii() and not unicodedata.is_normalized("NFKC", piece):
+            spots[k] = sorted({*spots.get(k, ()), *(a + m.start() for m in _NON_ASCII_RE.finditer(piece))})
+    return spots
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+_LINE_END_HYPHEN_RE = re.compile(r"[-\u2010\u00ad][^\S\r\n]*[\r\n]")  # (lb._BREAK_RE's start: where breaks can find one)
+
+
+def word_tables(canon: _Canon, chunks: list[int], spots: dict | None = None) -> dict[int, tuple[str, bytes | None]]:
+    """For the chunks (sorted indices) whose folded words (_Canon.key's)
+    are not their whitespace-separated ones: chunk index -> (the folded
+    words joined by spaces, their (start, end) offsets in the text as
+    int64 pairs, or None where they are the whitespace-separated words one
+    for one, only folded).  What the unchanged runs grow over
+    (_unchanged_spans): words equal by key, so that a run stops at the
+    same word whatever the typography, line-end hyphens or spacing of
+    either text.  Only chunks where folding may act (fold_spots) are
+    looked at closer (`spots`: fold_spots of these chunks or more, where
+    the caller has it)."""
+    if not chunks:
+        return {}
+    text, bounds = canon.text, canon.bounds
+    tables: dict[int, tuple[str, bytes | None]] = {}
+    spots = fold_spots(canon, chunks) if spots is None else spots
+    for k in [k for k in chunks if k in spots]:
+        a, b = bounds[2 * k + 1], bounds[2 * k + 2]
+        piece = text[a:b]
+        literal = piece.split()
+        breaks = canon.breaks(a, b) if _LINE_END_HYPHEN_RE.search(piece) else {}
+        if not breaks and not _GLUE_RE.search(piece):
+            # Each word folds alone: the same words, folded (unless one
+            # vanishes, a soft hyphen alone, or NFKC makes two).
+            folded = _fold_word(piece).split()
+            if len(folded) == len(literal):
+                if folded != literal:
+                    tables[k] = (" ".join(folded), None)
+                continue
+        words, spans = _canonical_word_spans(text, a, b, breaks)
+        if words != literal:
+            # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
+            tables[k] = (" ".join(w.replace(" ", "\u00a0") for w in words), array("q", spans).tobytes())
+    return tables
 
 
 def _code_points(codes: str) -> bytearray:
