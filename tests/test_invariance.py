@@ -125,7 +125,7 @@ def joined_keys(old: str, new: str) -> tuple[list[str], list[str]]:
 
 
 def test_the_real_revision_pairs_are_invariant_under_every_style():
-    """benchmarks/invariance.py's cases (8 licence revision pairs x every
+    """benchmarks/invariance.py's cases (14 licence revision pairs x every
     style x both sides) all give the plain pair's content changes, the
     compounds broken at their own hyphen that neither text spells whole or
     hyphenated ("de-" / "facto", "dramatico-" / "musical", "three-" /
