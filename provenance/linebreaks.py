@@ -327,6 +327,7 @@ def _join(side: Tokens, joins: list[tuple[int, int, str]]) -> None:
         side.gaps = _joined(side.gaps, joins, [side.gaps[first] for first, _, _ in joins], kept)
     side._gap_kinds = None
     side.__dict__.pop("_word_prefix", None)  # (stale: made again when asked for)
+    side.__dict__.pop("_word_counter", None)
     if side.placeholders:
         lasts = [last for _, last, _ in joins]
         removed = list(accumulate([last - first for first, last, _ in joins], initial=0))

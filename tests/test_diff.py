@@ -1261,4 +1261,8 @@ def test_line_break_joins_made_at_once_are_those_made_one_at_a_time(old_words, n
         assert (got.literals, got.keys, got.gaps) == (ref.literals, ref.keys, ref.gaps)
         assert [coder.literals[tk.code_index(ord(c))] for c in coded.literals] == ref.literals
         assert [coded.key(i) for i in range(len(coded))] == ref.keys
-        assert list(coded.word_prefix()) == list(tk.word_prefix_py(ref.literals))
+        prefix = list(tk.word_prefix_py(ref.literals))
+        assert list(coded.word_prefix()) == prefix
+        for toks in (got, coded):  # (a Coder's tokens count their codes' word flags; lists subtract the prefix)
+            count = toks.word_counter()
+            assert all(count(i0, i1) == prefix[i1] - prefix[i0] for i1 in range(len(prefix)) for i0 in range(i1 + 1))

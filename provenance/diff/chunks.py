@@ -706,11 +706,10 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: tk.Coder | None =
         word_prefix = array(typecode, word_prefix)
         # (The gaps derived from the offsets: no str each.)
         gaps = tk.Gaps(text, starts, ends)
-        if coder is None:
-            toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
-        else:
+        if coder is not None:  # (which counts words from its codes: Tokens.word_counter)
             coder.learn()
-            toks = coder.keyed(tk.Tokens(text, literals, gaps, "", starts, ends, placeholders))
+            return coder.keyed(tk.Tokens(text, literals, gaps, "", starts, ends, placeholders))
+        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
         toks.know_word_prefix(word_prefix)
         return toks
     if "\x00" in text:

@@ -79,13 +79,13 @@ class _Counting:
 
 def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
     """Words in a token list's tokenised stretches (all of it, unless it is
-    a sparse list), as count_words counts them, from the word prefix the
+    a sparse list), as count_words counts them, from the word counter the
     changes use anyway.  For plain text a token is a word exactly when it
     is a match of the word pattern (not so with the full patterns: a Thai
     vowel sign is a token and a match, but not a word token).  Placeholders
     are not words; each of the `joins` line-break joins made two words one.
     None when not plain."""
-    return toks.word_prefix()[-1] + joins if plain else None
+    return toks.word_counter()(0, len(toks)) + joins if plain else None
 
 
 def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: tk.Coder | None = None) -> tk.Tokens:
