@@ -128,6 +128,17 @@ def loaded() -> bool:
     return dictionary.cache_info().currsize > 0
 
 
+def let_go() -> None:
+    """Forget the dictionary (its parsed patterns are some 2 MB), for a
+    process that will not ask again; the next use loads it anew."""
+    if loaded():
+        import pyphen
+
+        pyphen.hdcache.pop(pyphen.LANGUAGES[pyphen.language_fallback(LANGUAGE)], None)
+        dictionary.cache_clear()
+    points.cache_clear()
+
+
 @functools.lru_cache(maxsize=4096)
 def points(word: str) -> frozenset[int]:
     """Offsets in a lower-case word where the dictionary allows a break."""

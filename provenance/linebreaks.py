@@ -29,6 +29,20 @@ _BREAK_RE = re.compile(r"([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)")
 
 hyphenation_points = hyphenation.points  # offsets in a lower-case word where the dictionary allows a break
 
+# Set by a process that makes one comparison (the CLI's diff): the
+# comparison lets go of the dictionary and the word list once its joins are
+# made (some 5 MB, held through the word diff and the build, the peak of a
+# long comparison), instead of keeping them for the next one.
+LET_GO_AFTER_JOINS = False
+
+
+def let_go_of_dictionaries() -> None:
+    """Forget the hyphenation dictionary and the word list, if loaded."""
+    hyphenation.let_go()
+    from . import wordlist
+
+    wordlist.let_go()
+
 
 def _hyphens_across_furniture(side: Tokens) -> list[tuple[int, int, bool]]:
     """Line-end hyphens whose word goes on after page furniture ("argu-" /

@@ -36,6 +36,13 @@ def _word_at(raw: bytes, at: int) -> tuple[bytes, int, int]:
     return line[1:line.find(b'"', 1)] if line.startswith(b'"') else b"", start, end
 
 
+def let_go() -> None:
+    """Forget the list (2.8 MB once read), for a process that will not ask
+    again; the next use reads it anew."""
+    _raw.cache_clear()
+    is_word.cache_clear()
+
+
 @functools.lru_cache(maxsize=4096)
 def is_word(lower: str) -> bool:
     """Whether `lower` (a lower-case word) is in the list."""

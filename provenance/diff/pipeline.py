@@ -148,6 +148,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     if judge is not None:
         judge.know_unchanged_runs(ranges[1])
     joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
+    if lb.LET_GO_AFTER_JOINS:
+        lb.let_go_of_dictionaries()
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
     tk.encode_sides(old_t, new_t)  # (encoded already: the word prefixes the joins left stale made again)

@@ -42,18 +42,17 @@ class Regions:
     def __iter__(self):
         return zip(self.equal, self.a0, self.a1, self.b0, self.b1)
 
-    def compress(self, keep) -> "Regions":
-        """The regions whose `keep` is true (an iterable of flags, one each)."""
-        keep = list(keep)
-        out = Regions(self.a0.typecode)
-        out.equal = bytearray(compress(self.equal, keep))
-        for name in ("a0", "a1", "b0", "b1"):
-            setattr(out, name, array(self.a0.typecode, compress(getattr(self, name), keep)))
-        return out
-
     def without_empty(self) -> "Regions":
-        """The regions with at least one token on a side."""
-        return self.compress(map(or_, map(gt, self.a1, self.a0), map(gt, self.b1, self.b0)))
+        """The regions with at least one token on a side, in place (a column
+        at a time, the flags a byte each: a copy of all five columns and a
+        list of flags were 6 MB at 4 MB with 20% edits, at the peak)."""
+        keep = bytes(map(or_, map(gt, self.a1, self.a0), map(gt, self.b1, self.b0)))
+        if all(keep):
+            return self
+        self.equal = bytearray(compress(self.equal, keep))
+        for name in ("a0", "a1", "b0", "b1"):  # (each column let go of once its copy is made)
+            setattr(self, name, array(self.a0.typecode, compress(getattr(self, name), keep)))
+        return self
 
 
 def _regions(pieces, typecode: str = "q") -> Regions:
