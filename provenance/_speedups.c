@@ -46,6 +46,8 @@
  *   map_codes(codes, table)     tokens._map_codes_py
  *   flag_prefix(codes, flags[, width])
  *                               tokens._flag_prefix_py
+ *   flag_count(codes, flags, start, end)
+ *                               tokens._flag_count_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -2818,6 +2820,36 @@ done:
     return out;
 }
 
+/* tokens._flag_count_py: how many of codes[start:end] have their flag set
+ * (flags: a byte for each place of a vocabulary): the words of a range of
+ * tokens whose literals are codes, with no count kept for every token. */
+static PyObject *
+flag_count(PyObject *self, PyObject *args)
+{
+    PyObject *codes;
+    Py_buffer flags;
+    Py_ssize_t start, end, count = 0;
+    if (!PyArg_ParseTuple(args, "Uy*nn:flag_count", &codes, &flags, &start, &end))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes);
+    int kind = PyUnicode_KIND(codes);
+    const void *data = PyUnicode_DATA(codes);
+    const unsigned char *flag = flags.buf;
+    start = start < 0 ? 0 : start;  /* (as a slice's bounds) */
+    end = end > n ? n : end;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_ssize_t k = index_of_code(PyUnicode_READ(kind, data, i));
+        if (k < 0 || k >= flags.len) {
+            PyBuffer_Release(&flags);
+            PyErr_SetString(PyExc_ValueError, "flag_count: a code with no flag");
+            return NULL;
+        }
+        count += flag[k] != 0;
+    }
+    PyBuffer_Release(&flags);
+    return PyLong_FromSsize_t(count);
+}
+
 /* The kind of the gap text[a:b] (tokens.gap_kind): GLUED (empty),
  * FURNITURE (not all whitespace), PARAGRAPH (two line breaks, a CRLF
  * counting as one, or a paragraph separator), SPACE. */
@@ -3033,6 +3065,8 @@ static PyMethodDef methods[] = {
      "Each code replaced by the table's character at its place. Python twin: provenance.tokens._map_codes_py"},
     {"flag_prefix", flag_prefix, METH_VARARGS,
      "How many codes before each have their flag set, as int64 (or given width) bytes. Python twin: provenance.tokens._flag_prefix_py"},
+    {"flag_count", flag_count, METH_VARARGS,
+     "How many of codes[start:end] have their flag set. Python twin: provenance.tokens._flag_count_py"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},

@@ -568,9 +568,9 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
         # by realloc, leaving holes (1 MB with 20% edits: 49.9 -> 45.3 MB;
         # 4 MB: 87.4 -> 85.2 MB; no slower).
         _speedups._mmap_big_blocks(1 << 17)
-    from . import linebreaks
+    from .diff import pipeline
 
-    linebreaks.LET_GO_AFTER_JOINS = True  # (one comparison: the hyphenation dictionary is not kept for another)
+    pipeline.ONE_COMPARISON = True  # (nothing kept for another comparison)
     stores: dict = {}
     try:
         old_side = _load_side(ctx, old, store_path, stores, original, whole_page)

@@ -29,15 +29,9 @@ _BREAK_RE = re.compile(r"([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)")
 
 hyphenation_points = hyphenation.points  # offsets in a lower-case word where the dictionary allows a break
 
-# Set by a process that makes one comparison (the CLI's diff): the
-# comparison lets go of the dictionary and the word list once its joins are
-# made (some 5 MB, held through the word diff and the build, the peak of a
-# long comparison), instead of keeping them for the next one.
-LET_GO_AFTER_JOINS = False
-
-
 def let_go_of_dictionaries() -> None:
-    """Forget the hyphenation dictionary and the word list, if loaded."""
+    """Forget the hyphenation dictionary and the word list, if loaded (a
+    process that compares once: diff.pipeline.ONE_COMPARISON)."""
     hyphenation.let_go()
     from . import wordlist
 

@@ -752,3 +752,15 @@ def test_sparse_plain_tokens_given_a_vocabulary(text, data):
         C.sparse_plain_tokens(text, plan, 4, ["a", "a"])
     with pytest.raises(TypeError):
         C.sparse_plain_tokens(text, plan, 4, ("a",))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.integers(0, 1), min_size=1, max_size=8), st.lists(st.integers(0, 7), max_size=40),
+       st.integers(-3, 45), st.integers(-3, 45))
+def test_flag_count(flags, places, start, end):
+    flags = bytes(flags)
+    codes = "".join(tk.code_point(k) for k in places if k < len(flags))
+    expected = sum(flags[tk.code_index(ord(c))] for c in codes[max(start, 0):max(end, 0)])
+    assert C.flag_count(codes, flags, start, end) == tk._flag_count_py(codes, flags, start, end) == expected
+    with pytest.raises(ValueError):
+        C.flag_count(codes + "\x00", flags, 0, len(codes) + 1)

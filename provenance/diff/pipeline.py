@@ -100,6 +100,14 @@ def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: tk.Coder | Non
     return toks if coder is None else coder.encode(toks)
 
 
+# Set by a process that makes one comparison (the CLI's diff): what a
+# comparison keeps for the next one (the hyphenation dictionary, the word
+# list, the key cache: some 7 MB once a long pair has filled them) is let
+# go of as soon as the line-break joins are made, before the word diff and
+# the build, where the peak of a long comparison is.
+ONE_COMPARISON = False
+
+
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
              engine: str | None, totals: bool = True) -> tuple[tk.Tokens, tk.Tokens, Regions, list[_Move], tuple]:
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
@@ -148,8 +156,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     if judge is not None:
         judge.know_unchanged_runs(ranges[1])
     joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
-    if lb.LET_GO_AFTER_JOINS:
+    if ONE_COMPARISON:
         lb.let_go_of_dictionaries()
+        keyer.cache.clear()  # (make_keyer's, kept for the next comparison)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
     tk.encode_sides(old_t, new_t)  # (encoded already: the word prefixes the joins left stale made again)
