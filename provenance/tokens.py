@@ -336,7 +336,8 @@ class Tokens:
     vocab: list[str] | None = None
     # Set when a Coder made the codes as the tokens were cut (the comparison
     # pipeline): no list of 8 bytes a token was ever made for literals or
-    # keys; word_prefix comes from its flags of each literal code.
+    # keys; word counts (word_counter, word_prefix) come from its word flag
+    # of each literal code.
     coder: "Coder | None" = None
 
     def __len__(self) -> int:

@@ -161,7 +161,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         keyer.cache.clear()  # (make_keyer's, kept for the next comparison)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
-    tk.encode_sides(old_t, new_t)  # (encoded already: the word prefixes the joins left stale made again)
+    tk.encode_sides(old_t, new_t)  # (encoded as cut already: their word counters made)
     words = None
     if totals:
         words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
