@@ -48,6 +48,7 @@
  *                               tokens._flag_prefix_py
  *   flag_count(codes, flags, start, end)
  *                               tokens._flag_count_py
+ *   code_flags(codes, size)     tokens._code_flags_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -2850,6 +2851,40 @@ flag_count(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(count);
 }
 
+/* tokens._code_flags_py: a byte for each of `size` places of a vocabulary,
+ * 1 where codes holds its code: the distinct keys of a side, with no str
+ * made per token (set() of a str of codes made one per character). */
+static PyObject *
+code_flags(PyObject *self, PyObject *args)
+{
+    PyObject *codes;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "Un:code_flags", &codes, &size))
+        return NULL;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "code_flags: a size of 0 or more");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes);
+    int kind = PyUnicode_KIND(codes);
+    const void *data = PyUnicode_DATA(codes);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL)
+        return NULL;
+    unsigned char *flags = (unsigned char *)PyBytes_AS_STRING(out);
+    memset(flags, 0, size);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t k = index_of_code(PyUnicode_READ(kind, data, i));
+        if (k < 0 || k >= size) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_ValueError, "code_flags: a code with no place in the vocabulary");
+            return NULL;
+        }
+        flags[k] = 1;
+    }
+    return out;
+}
+
 /* The kind of the gap text[a:b] (tokens.gap_kind): GLUED (empty),
  * FURNITURE (not all whitespace), PARAGRAPH (two line breaks, a CRLF
  * counting as one, or a paragraph separator), SPACE. */
@@ -3067,6 +3102,8 @@ static PyMethodDef methods[] = {
      "How many codes before each have their flag set, as int64 (or given width) bytes. Python twin: provenance.tokens._flag_prefix_py"},
     {"flag_count", flag_count, METH_VARARGS,
      "How many of codes[start:end] have their flag set. Python twin: provenance.tokens._flag_count_py"},
+    {"code_flags", code_flags, METH_VARARGS,
+     "A byte per place of a vocabulary, 1 where codes holds its code. Python twin: provenance.tokens._code_flags_py"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},

@@ -23,7 +23,7 @@ import unicodedata
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 
 from ._marks import MARKS
 
@@ -809,6 +809,17 @@ def flag_prefix(codes: str, flags: bytes, length: int) -> "array[int]":
     return offset_array(_flag_prefix_py(codes, flags), length)
 
 
+def _code_flags_py(codes: str, size: int) -> bytes:
+    """A byte for each of `size` places of a vocabulary: 1 where codes
+    holds its code."""
+    if size < 0:
+        raise ValueError("code_flags: a size of 0 or more")
+    flags = bytearray(size)
+    for c in set(codes):
+        flags[_valid_code_index(c, size)] = 1
+    return bytes(flags)
+
+
 def _flag_count_py(codes: str, flags: bytes, start: int, end: int) -> int:
     """How many of codes[start:end] have their flag set (as flag_prefix
     counts them)."""
@@ -872,8 +883,8 @@ class Coder:
 
     def distinct_keys(self, codes: str) -> set[str]:
         """The keys of a str of key codes, each once."""
-        vocab = self.vocab
-        return {vocab[code_index(ord(c))] for c in set(codes)}
+        flags = (_speedups.code_flags if _speedups is not None else _code_flags_py)(codes, len(self.vocab))
+        return set(compress(self.vocab, flags))
 
 
 def encode_sides(old: Tokens, new: Tokens) -> None:

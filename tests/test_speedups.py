@@ -764,3 +764,16 @@ def test_flag_count(flags, places, start, end):
     assert C.flag_count(codes, flags, start, end) == tk._flag_count_py(codes, flags, start, end) == expected
     with pytest.raises(ValueError):
         C.flag_count(codes + "\x00", flags, 0, len(codes) + 1)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.integers(0, 9), st.lists(st.integers(0, 8), max_size=40))
+def test_code_flags(size, places):
+    codes = "".join(tk.code_point(k) for k in places if k < size)
+    expected = bytes(1 if any(tk.code_index(ord(c)) == k for c in codes) else 0 for k in range(size))
+    assert C.code_flags(codes, size) == tk._code_flags_py(codes, size) == expected
+    for call in (C.code_flags, tk._code_flags_py):
+        with pytest.raises(ValueError):
+            call(codes + tk.code_point(size), size)
+        with pytest.raises(ValueError):
+            call(codes, -1)
