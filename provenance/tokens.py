@@ -400,10 +400,9 @@ class Tokens:
         ranges of changes only."""
         made = self.__dict__.get("_word_counter")
         if made is None or made[0] != len(self.literals):
-            if self.coder is not None:
-                count_in = _speedups.flag_count if _speedups is not None else _flag_count_py
-                count = functools.partial(count_in, self.literals, bytes(self.coder.word_flags))
-            else:
+            if self.coder is not None and _speedups is not None:
+                count = functools.partial(_speedups.flag_count, self.literals, bytes(self.coder.word_flags))
+            else:  # (in Python a count per change costs more than a prefix made once)
                 prefix = self.word_prefix()
 
                 def count(i0: int, i1: int) -> int:
@@ -789,16 +788,18 @@ def map_codes(codes: str, table: str) -> str:
     return _map_codes_py(codes, table)
 
 
-def _valid_code_index(c: str, size: int) -> int:
-    code = ord(c)
-    k = code_index(code)
-    if code == 0 or 0xD800 <= code < 0xE000 or k >= size:
+def _code_places(codes: str, size: int) -> dict[str, int]:
+    """code_index of each distinct code of codes, each a place of a table
+    of `size` (else ValueError: NUL, a surrogate, or past the end)."""
+    places = {c: code_index(ord(c)) for c in set(codes)}
+    if places and (min(places.values()) < 0 or max(places.values()) >= size or
+                   any(0xD800 <= ord(c) < 0xE000 for c in places)):
         raise ValueError("a code with no place in the table")
-    return k
+    return places
 
 
 def _map_codes_py(codes: str, table: str) -> str:
-    return codes.translate({ord(c): table[_valid_code_index(c, len(table))] for c in set(codes)})
+    return codes.translate({ord(c): table[k] for c, k in _code_places(codes, len(table)).items()})
 
 
 def flag_prefix(codes: str, flags: bytes, length: int) -> "array[int]":
@@ -815,8 +816,8 @@ def _code_flags_py(codes: str, size: int) -> bytes:
     if size < 0:
         raise ValueError("code_flags: a size of 0 or more")
     flags = bytearray(size)
-    for c in set(codes):
-        flags[_valid_code_index(c, size)] = 1
+    for k in _code_places(codes, size).values():
+        flags[k] = 1
     return bytes(flags)
 
 
@@ -828,7 +829,7 @@ def _flag_count_py(codes: str, flags: bytes, start: int, end: int) -> int:
 
 
 def _flag_prefix_py(codes: str, flags: bytes) -> list[int]:
-    flag = {c: 1 if flags[_valid_code_index(c, len(flags))] else 0 for c in set(codes)}
+    flag = {c: 1 if flags[k] else 0 for c, k in _code_places(codes, len(flags)).items()}
     return list(accumulate(map(flag.__getitem__, codes), initial=0))
 
 
