@@ -395,9 +395,9 @@ class Tokens:
         """count(i0, i1): how many of tokens i0..i1-1 are words, for callers
         that count many ranges (made once, and again if the list changed).
         A Coder's tokens count the word flags of their literal codes on
-        demand, and keep nothing per token: a word prefix was 4 bytes a
-        token held through the diff and the build (6 MB at 4 MB), for the
-        ranges of changes only."""
+        demand where compiled, and keep nothing per token: a word prefix
+        was 4 bytes a token held through the diff and the build (6 MB at
+        4 MB), for the ranges of changes only."""
         made = self.__dict__.get("_word_counter")
         if made is None or made[0] != len(self.literals):
             if self.coder is not None and _speedups is not None:
