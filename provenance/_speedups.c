@@ -11,8 +11,10 @@
  *   count_plain_words(text, spans)
  *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
  *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
- *   sparse_plain_tokens(text, plan[, width])
+ *   sparse_plain_tokens(text, plan[, width[, vocabulary]])
  *                               diff._sparse_tokens of a plain text, as lists
+ *                               (given a vocabulary: literals as codes,
+ *                               diff.chunks._sparse_codes_py)
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
  *   diff_stretches(a, b, runs, diff)
  *                               diff._diff_stretches
@@ -40,6 +42,14 @@
  *                               tokens._gap_kinds_py
  *   encode_keys_vocab(a_keys, b_keys)
  *                               tokens._encode_keys_vocab
+ *   encode_with(keys, vocabulary)
+ *                               tokens._encode_with_py
+ *   map_codes(codes, table)     tokens._map_codes_py
+ *   flag_prefix(codes, flags[, width])
+ *                               tokens._flag_prefix_py
+ *   flag_count(codes, flags, start, end)
+ *                               tokens._flag_count_py
+ *   code_flags(codes, size)     tokens._code_flags_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -737,7 +747,7 @@ split_plain_tokens(PyObject *self, PyObject *text)
 typedef struct {
     PyObject *bytes;  /* NULL until the first push */
     Py_ssize_t n, cap;
-    int width;  /* 4 or 8 (1: flags) */
+    int width;  /* 4 or 8 (1: flags; 2: codes, until one needs 4) */
 } Ints;
 
 static int
@@ -758,6 +768,8 @@ ints_push(Ints *v, int64_t x)
         ((int32_t *)at)[v->n++] = (int32_t)x;
     else if (v->width == 8)
         ((int64_t *)at)[v->n++] = x;
+    else if (v->width == 2)
+        ((uint16_t *)at)[v->n++] = (uint16_t)x;
     else
         ((uint8_t *)at)[v->n++] = (uint8_t)x;
     return 0;
@@ -776,11 +788,64 @@ ints_bytes(Ints *v)
     return out;
 }
 
+/* The code point of place k of a vocabulary (tokens.encode_keys' codes:
+ * NUL and the surrogates skipped), or 0 when codes have run out. */
+static Py_UCS4
+code_of_index(Py_ssize_t k)
+{
+    if (k < 0xD7FF)
+        return (Py_UCS4)(k + 1);
+    return k + 0x801 <= 0x10FFFF ? (Py_UCS4)(k + 0x801) : 0;
+}
+
+/* tokens.code_index: the place in its vocabulary of code c, or -1 for a
+ * character that is no code (NUL, a surrogate). */
+static Py_ssize_t
+index_of_code(Py_UCS4 c)
+{
+    if (c == 0 || (c >= 0xD800 && c < 0xE000))
+        return -1;
+    return c < 0xD800 ? (Py_ssize_t)c - 1 : (Py_ssize_t)c - 0x801;
+}
+
+/* A code pushed on v, a buffer of 2-byte codes widened to 4 bytes each by
+ * the first code past 0xFFFF (most texts never have that many distinct
+ * tokens: half the memory of 4 bytes a token throughout). */
+static int
+codes_push(Ints *v, Py_UCS4 code)
+{
+    if (code > 0xFFFF && v->width == 2) {
+        Py_ssize_t cap = v->cap ? v->cap : 1024;
+        PyObject *wide = PyBytes_FromStringAndSize(NULL, cap * 4);
+        if (wide == NULL)
+            return -1;
+        uint32_t *w = (uint32_t *)PyBytes_AS_STRING(wide);
+        for (Py_ssize_t i = 0; i < v->n; i++)
+            w[i] = ((const uint16_t *)PyBytes_AS_STRING(v->bytes))[i];
+        Py_XDECREF(v->bytes);
+        v->bytes = wide;
+        v->cap = cap;
+        v->width = 4;
+    }
+    return ints_push(v, code);
+}
+
+/* The codes as a str (of the narrowest kind, as every str must be). */
+static PyObject *
+codes_str(Ints *v)
+{
+    if (v->n == 0)
+        return PyUnicode_New(0, 0);
+    return PyUnicode_FromKindAndData(v->width == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND,
+                                     PyBytes_AS_STRING(v->bytes), v->n);
+}
+
 /* One str object per distinct token text: a word met again is the same
  * object (no new string, and dict look-ups of it match by identity). */
 typedef struct {
     PyObject **at;  /* NULL: an empty slot */
     uint64_t *hashes;
+    Py_ssize_t *places;  /* each one's place in the caller's vocabulary (codes wanted) */
     size_t size, used;
 } Interned;
 
@@ -791,17 +856,20 @@ interned_free(Interned *t)
         Py_XDECREF(t->at[k]);
     PyMem_Free(t->at);
     PyMem_Free(t->hashes);
+    PyMem_Free(t->places);
 }
 
 static int
 interned_grow(Interned *t)
 {
-    Interned bigger = {NULL, NULL, t->size ? 2 * t->size : 4096, t->used};
+    Interned bigger = {NULL, NULL, NULL, t->size ? 2 * t->size : 4096, t->used};
     bigger.at = PyMem_Calloc(bigger.size, sizeof(PyObject *));
     bigger.hashes = PyMem_New(uint64_t, bigger.size);
-    if (bigger.at == NULL || bigger.hashes == NULL) {
+    bigger.places = PyMem_New(Py_ssize_t, bigger.size);
+    if (bigger.at == NULL || bigger.hashes == NULL || bigger.places == NULL) {
         PyMem_Free(bigger.at);
         PyMem_Free(bigger.hashes);
+        PyMem_Free(bigger.places);
         PyErr_NoMemory();
         return -1;
     }
@@ -813,17 +881,21 @@ interned_grow(Interned *t)
             at = (at + 1) & (bigger.size - 1);
         bigger.at[at] = t->at[k];
         bigger.hashes[at] = t->hashes[k];
+        bigger.places[at] = t->places[k];
     }
     PyMem_Free(t->at);
     PyMem_Free(t->hashes);
+    PyMem_Free(t->places);
     *t = bigger;
     return 0;
 }
 
 /* text[start:end] as a str, the same object for the same characters (a new
- * reference), or NULL with an exception. */
+ * reference), or NULL with an exception.  Given a vocabulary (a list), a
+ * new one is appended to it, and *place is where it is in it. */
 static PyObject *
-interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t end,
+               PyObject *vocab, Py_ssize_t *place)
 {
     if (2 * (t->used + 1) > t->size && interned_grow(t) < 0)
         return NULL;
@@ -843,17 +915,50 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
             i++;
         if (i == end - start) {
             Py_INCREF(seen);
+            *place = t->places[at];
             return seen;
         }
     }
     PyObject *token = PyUnicode_Substring(text, start, end);
     if (token == NULL)
         return NULL;
+    *place = vocab != NULL ? PyList_GET_SIZE(vocab) : (Py_ssize_t)t->used;
+    if (vocab != NULL && PyList_Append(vocab, token) < 0) {
+        Py_DECREF(token);
+        return NULL;
+    }
     Py_INCREF(token);
     t->at[at] = token;
     t->hashes[at] = h;
+    t->places[at] = *place;
     t->used++;
     return token;
+}
+
+/* The table seeded with a vocabulary's str, each at its place in it. */
+static int
+interned_seed(Interned *t, PyObject *vocab)
+{
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(vocab); k++) {
+        PyObject *item = PyList_GET_ITEM(vocab, k), *got;
+        Py_ssize_t place;
+        if (!PyUnicode_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "sparse_plain_tokens: the vocabulary must hold str");
+            return -1;
+        }
+        Py_INCREF(item);  /* (the list may change under a borrowed one) */
+        got = interned_token(t, item, PyUnicode_KIND(item), PyUnicode_DATA(item), 0, PyUnicode_GET_LENGTH(item), NULL,
+                             &place);
+        Py_XDECREF(got);
+        Py_DECREF(item);
+        if (got == NULL)
+            return -1;
+        if (place != k) {
+            PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: the vocabulary holds a str twice");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
@@ -862,13 +967,30 @@ typedef struct {
     Ints starts, ends, word_prefix;
     Py_ssize_t words;
     Interned interned;
+    PyObject *vocab;  /* given: literals as codes (into `codes`), new ones appended to it */
+    Ints codes;
 } Sparse;
 
+/* A token: its literal (a new reference, or NULL with an exception) at
+ * `place` in the vocabulary when codes are made. */
 static int
-append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, int is_word)
+append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, Py_ssize_t place, int is_word)
 {
-    if (literal == NULL || append_new(out->literals, literal) < 0 ||
-        ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
+    if (literal == NULL)
+        return -1;
+    if (out->vocab != NULL) {
+        Py_DECREF(literal);  /* (the vocabulary holds it) */
+        Py_UCS4 code = code_of_index(place);
+        if (code == 0) {
+            PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
+            return -1;
+        }
+        if (codes_push(&out->codes, code) < 0)
+            return -1;
+    }
+    else if (append_new(out->literals, literal) < 0)
+        return -1;
+    if (ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
         return -1;
     out->words += is_word;
     return ints_push(&out->word_prefix, out->words);
@@ -881,14 +1003,22 @@ append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, i
  * and ends give each run); word_prefix[i] counts the word tokens before
  * token i (tokens.Tokens.word_prefix); starts, ends and word_prefix as the
  * bytes of `width`-byte integers (8, or 4 for tokens.offset_array's "i").
- * No gaps: tokens.Gaps derives them from the text and the offsets. */
+ * No gaps: tokens.Gaps derives them from the text and the offsets.
+ * Given a vocabulary (a list of distinct str), literals come as a str of
+ * codes instead, code_of_index of each one's place in it, new ones (the
+ * runs' tokens too) appended to it (diff.chunks._sparse_codes_py): no list
+ * of 8 bytes a token. */
 static PyObject *
 sparse_plain_tokens(PyObject *self, PyObject *args)
 {
-    PyObject *text, *plan;
+    PyObject *text, *plan, *vocab = Py_None;
     int width = 8;
-    if (!PyArg_ParseTuple(args, "UO|i:sparse_plain_tokens", &text, &plan, &width))
+    if (!PyArg_ParseTuple(args, "UO|iO:sparse_plain_tokens", &text, &plan, &width, &vocab))
         return NULL;
+    if (vocab != Py_None && !PyList_Check(vocab)) {
+        PyErr_SetString(PyExc_TypeError, "sparse_plain_tokens: the vocabulary must be a list");
+        return NULL;
+    }
     if (width != 8 && (width != 4 || PyUnicode_GET_LENGTH(text) > INT32_MAX)) {
         PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: width 8, or 4 for a text of under 2**31 characters");
         return NULL;
@@ -900,9 +1030,12 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
     if (seq == NULL)
         return NULL;
     Sparse out = {PyList_New(0), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width}, {NULL, 0, 0, width}, 0,
-                  {NULL, NULL, 0, 0}};
+                  {NULL, NULL, NULL, 0, 0}, vocab == Py_None ? NULL : vocab, {NULL, 0, 0, 2}};
     PyObject *result = NULL;
+    Py_ssize_t place;
     if (out.literals == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
+        goto done;
+    if (out.vocab != NULL && interned_seed(&out.interned, out.vocab) < 0)
         goto done;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         Py_ssize_t start, end;
@@ -918,10 +1051,16 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
             Py_ssize_t n = PyLong_AsSsize_t(run);
             if (n == -1 && PyErr_Occurred())
                 goto done;
-            PyObject *index = PyLong_FromSsize_t(PyList_GET_SIZE(out.literals));
+            PyObject *index = PyLong_FromSsize_t(out.starts.n);
             int r = index ? PySet_Add(out.placeholders, index) : -1;
             Py_XDECREF(index);
-            if (r < 0 || append_token(&out, start, end, PyUnicode_FromFormat("%c%zd", 0, n), 0) < 0)
+            PyObject *marker = r < 0 ? NULL : PyUnicode_FromFormat("%c%zd", 0, n), *literal = marker;
+            if (marker != NULL && out.vocab != NULL) {  /* the same run's token in either text: one code */
+                literal = interned_token(&out.interned, marker, PyUnicode_KIND(marker), PyUnicode_DATA(marker), 0,
+                                         PyUnicode_GET_LENGTH(marker), out.vocab, &place);
+                Py_DECREF(marker);
+            }
+            if (append_token(&out, start, end, literal, place, 0) < 0)
                 goto done;
             continue;
         }
@@ -933,14 +1072,14 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
                 continue;
             }
             Py_ssize_t token_end = plain_token_end(kind, data, i, end);
-            if (append_token(&out, i, token_end, interned_token(&out.interned, text, kind, data, i, token_end),
-                             ISWORD(c) != 0) < 0)  /* tokens.is_word */
+            PyObject *literal = interned_token(&out.interned, text, kind, data, i, token_end, out.vocab, &place);
+            if (append_token(&out, i, token_end, literal, place, ISWORD(c) != 0) < 0)  /* tokens.is_word */
                 goto done;
             i = token_end;
         }
     }
-    result = Py_BuildValue("(ONNON)", out.literals, ints_bytes(&out.starts), ints_bytes(&out.ends), out.placeholders,
-                           ints_bytes(&out.word_prefix));
+    result = Py_BuildValue("(NNNON)", out.vocab != NULL ? codes_str(&out.codes) : (Py_INCREF(out.literals), out.literals),
+                           ints_bytes(&out.starts), ints_bytes(&out.ends), out.placeholders, ints_bytes(&out.word_prefix));
 done:
     Py_DECREF(seq);
     Py_XDECREF(out.literals);
@@ -948,6 +1087,7 @@ done:
     Py_XDECREF(out.starts.bytes);
     Py_XDECREF(out.ends.bytes);
     Py_XDECREF(out.word_prefix.bytes);
+    Py_XDECREF(out.codes.bytes);
     interned_free(&out.interned);
     return result;
 }
@@ -2639,6 +2779,208 @@ encode_keys_vocab(PyObject *self, PyObject *args)
     return result;
 }
 
+/* tokens._encode_with_py: a list of keys encoded in the codes of a
+ * vocabulary (code_of_index of each key's place in it), keys new to it
+ * appended to it in order of first appearance: one table for both texts'
+ * keys, filled a side at a time. */
+static PyObject *
+encode_with(PyObject *self, PyObject *args)
+{
+    PyObject *keys, *vocab, *out = NULL, *fresh = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!:encode_with", &PyList_Type, &keys, &PyList_Type, &vocab))
+        return NULL;
+    Py_ssize_t known = PyList_GET_SIZE(vocab);
+    KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
+    Py_UCS4 next = 1, code;
+    if (table.slots == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < known; k++) {
+        if (key_code(&table, PyList_GET_ITEM(vocab, k), &next, &code) < 0)
+            goto done;
+        if (table.used != (size_t)k + 1) {
+            PyErr_SetString(PyExc_ValueError, "encode_with: the vocabulary holds a key twice");
+            goto done;
+        }
+    }
+    if ((out = encode_list_into_str(keys, &table, &next)) == NULL)
+        goto done;
+    Py_ssize_t added = (Py_ssize_t)table.used - known;
+    if (added > 0) {
+        if ((fresh = PyList_New(added)) == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        for (size_t i = 0; i <= table.mask; i++) {
+            KeySlot *slot = &table.slots[i];
+            Py_ssize_t k = slot->key == NULL ? -1 : index_of_code(slot->code);
+            if (k < known)
+                continue;
+            Py_INCREF(slot->key);
+            PyList_SET_ITEM(fresh, k - known, slot->key);
+        }
+        if (PyList_SetSlice(vocab, known, known, fresh) < 0)
+            Py_CLEAR(out);
+    }
+done:
+    Py_XDECREF(fresh);
+    PyMem_Free(table.slots);
+    return out;
+}
+
+/* A str of the narrowest kind for its characters (every str must be). */
+static PyObject *
+narrowest(PyObject *out, Py_UCS4 most)
+{
+    Py_UCS4 room = most < 128 ? 127 : most < 256 ? 255 : most < 65536 ? 0xFFFF : 0x10FFFF;
+    if (room == PyUnicode_MAX_CHAR_VALUE(out))
+        return out;
+    PyObject *narrow = PyUnicode_FromKindAndData(PyUnicode_KIND(out), PyUnicode_DATA(out), PyUnicode_GET_LENGTH(out));
+    Py_DECREF(out);
+    return narrow;
+}
+
+/* tokens._map_codes_py: each code c of `codes` replaced by the character of
+ * `table` at its place (index_of_code(c)): one side's key codes from its
+ * literal codes and a table of each literal's key code. */
+static PyObject *
+map_codes(PyObject *self, PyObject *args)
+{
+    PyObject *codes, *table;
+    if (!PyArg_ParseTuple(args, "UU:map_codes", &codes, &table))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes), size = PyUnicode_GET_LENGTH(table);
+    int kind = PyUnicode_KIND(codes), table_kind = PyUnicode_KIND(table);
+    const void *data = PyUnicode_DATA(codes), *table_data = PyUnicode_DATA(table);
+    PyObject *out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(table));
+    if (out == NULL)
+        return NULL;
+    int out_kind = PyUnicode_KIND(out);
+    void *out_data = PyUnicode_DATA(out);
+    Py_UCS4 most = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t k = index_of_code(PyUnicode_READ(kind, data, i));
+        if (k < 0 || k >= size) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_ValueError, "map_codes: a code with no place in the table");
+            return NULL;
+        }
+        Py_UCS4 c = PyUnicode_READ(table_kind, table_data, k);
+        PyUnicode_WRITE(out_kind, out_data, i, c);
+        most = c > most ? c : most;
+    }
+    return narrowest(out, most);
+}
+
+/* tokens._flag_prefix_py: prefix[i], how many of codes[:i] have a flag set
+ * (flags: a byte for each place of a vocabulary), as bytes of `width`-byte
+ * integers (8 by default; 4 for array("i")): the word prefix of a token
+ * list whose literals are codes. */
+static PyObject *
+flag_prefix(PyObject *self, PyObject *args)
+{
+    PyObject *codes, *out = NULL;
+    Py_buffer flags;
+    int width = 8;
+    if (!PyArg_ParseTuple(args, "Uy*|i:flag_prefix", &codes, &flags, &width))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes);
+    int kind = PyUnicode_KIND(codes);
+    const void *data = PyUnicode_DATA(codes);
+    const unsigned char *flag = flags.buf;
+    if (width != 8 && (width != 4 || n >= INT32_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "flag_prefix: width 8, or 4 for fewer than 2**31 codes");
+        goto done;
+    }
+    if ((out = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)width)) == NULL)
+        goto done;
+    int64_t *wide = (int64_t *)PyBytes_AS_STRING(out), count = 0;
+    int32_t *narrow = (int32_t *)PyBytes_AS_STRING(out);
+    if (width == 4)
+        narrow[0] = 0;
+    else
+        wide[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t k = index_of_code(PyUnicode_READ(kind, data, i));
+        if (k < 0 || k >= flags.len) {
+            Py_CLEAR(out);
+            PyErr_SetString(PyExc_ValueError, "flag_prefix: a code with no flag");
+            goto done;
+        }
+        count += flag[k] != 0;
+        if (width == 4)
+            narrow[i + 1] = (int32_t)count;
+        else
+            wide[i + 1] = count;
+    }
+done:
+    PyBuffer_Release(&flags);
+    return out;
+}
+
+/* tokens._flag_count_py: how many of codes[start:end] have their flag set
+ * (flags: a byte for each place of a vocabulary): the words of a range of
+ * tokens whose literals are codes, with no count kept for every token. */
+static PyObject *
+flag_count(PyObject *self, PyObject *args)
+{
+    PyObject *codes;
+    Py_buffer flags;
+    Py_ssize_t start, end, count = 0;
+    if (!PyArg_ParseTuple(args, "Uy*nn:flag_count", &codes, &flags, &start, &end))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes);
+    int kind = PyUnicode_KIND(codes);
+    const void *data = PyUnicode_DATA(codes);
+    const unsigned char *flag = flags.buf;
+    start = start < 0 ? 0 : start;  /* (as a slice's bounds) */
+    end = end > n ? n : end;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_ssize_t k = index_of_code(PyUnicode_READ(kind, data, i));
+        if (k < 0 || k >= flags.len) {
+            PyBuffer_Release(&flags);
+            PyErr_SetString(PyExc_ValueError, "flag_count: a code with no flag");
+            return NULL;
+        }
+        count += flag[k] != 0;
+    }
+    PyBuffer_Release(&flags);
+    return PyLong_FromSsize_t(count);
+}
+
+/* tokens._code_flags_py: a byte for each of `size` places of a vocabulary,
+ * 1 where codes holds its code: the distinct keys of a side, with no str
+ * made per token (set() of a str of codes made one per character). */
+static PyObject *
+code_flags(PyObject *self, PyObject *args)
+{
+    PyObject *codes;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "Un:code_flags", &codes, &size))
+        return NULL;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "code_flags: a size of 0 or more");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(codes);
+    int kind = PyUnicode_KIND(codes);
+    const void *data = PyUnicode_DATA(codes);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL)
+        return NULL;
+    unsigned char *flags = (unsigned char *)PyBytes_AS_STRING(out);
+    memset(flags, 0, size);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t k = index_of_code(PyUnicode_READ(kind, data, i));
+        if (k < 0 || k >= size) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_ValueError, "code_flags: a code with no place in the vocabulary");
+            return NULL;
+        }
+        flags[k] = 1;
+    }
+    return out;
+}
+
 /* The kind of the gap text[a:b] (tokens.gap_kind): GLUED (empty),
  * FURNITURE (not all whitespace), PARAGRAPH (two line breaks, a CRLF
  * counting as one, or a paragraph separator), SPACE. */
@@ -2984,11 +3326,23 @@ static PyMethodDef methods[] = {
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
     {"encode_keys_vocab", encode_keys_vocab, METH_VARARGS,
      "encode_keys(a_keys, b_keys) and the distinct keys in code order. Python twin: provenance.tokens._encode_keys_vocab"},
+    {"encode_with", encode_with, METH_VARARGS,
+     "A list of keys encoded in a vocabulary's codes, new keys appended to it. Python twin: provenance.tokens._encode_with_py"},
+    {"map_codes", map_codes, METH_VARARGS,
+     "Each code replaced by the table's character at its place. Python twin: provenance.tokens._map_codes_py"},
+    {"flag_prefix", flag_prefix, METH_VARARGS,
+     "How many codes before each have their flag set, as int64 (or given width) bytes. Python twin: provenance.tokens._flag_prefix_py"},
+    {"flag_count", flag_count, METH_VARARGS,
+     "How many of codes[start:end] have their flag set. Python twin: provenance.tokens._flag_count_py"},
+    {"code_flags", code_flags, METH_VARARGS,
+     "A byte per place of a vocabulary, 1 where codes holds its code. Python twin: provenance.tokens._code_flags_py"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},
     {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},
-    {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS, "_sparse_tokens of a plain text, as lists. Python twin: provenance.diff.chunks._sparse_tokens"},
+    {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS,
+     "_sparse_tokens of a plain text, as lists (given a vocabulary: literals as codes, "
+     "provenance.diff.chunks._sparse_codes_py). Python twin: provenance.diff.chunks._sparse_tokens"},
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},
     {"plans_from_spans", plans_from_spans, METH_VARARGS,
      "_plan_chunks' (old plan, new plan, pinned) from its unchanged spans. Python twin: provenance.diff.chunks._plans_from_spans_py"},

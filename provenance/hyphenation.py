@@ -1,10 +1,11 @@
 """The hyphenation dictionary: where a word may be broken at a line end
 (pyphen's copy of LibreOffice's en_US patterns), for linebreaks.BreakJudge.
 
-Owns: loading the dictionary once per process, and a copy of its parsed
-patterns in the user's cache directory ($XDG_CACHE_HOME/provenance), so a
-process reads them in a few milliseconds instead of parsing the pattern
-file again (some 60 ms).  Never: decides whether a break joins (BreakJudge
+Owns: loading the dictionary once per process (and letting go of it for a
+process that will not ask again), and a copy of its parsed patterns in the
+user's cache directory ($XDG_CACHE_HOME/provenance), so a process reads
+them in a few milliseconds instead of parsing the pattern file again (some
+60 ms).  Never: decides whether a break joins (BreakJudge
 does), nor hyphenates by rules of its own: the patterns and the algorithm
 stay pyphen's; the cache only keeps pyphen's own parse of the file.
 """
@@ -126,6 +127,17 @@ def dictionary():
 def loaded() -> bool:
     """Whether this process has the dictionary already."""
     return dictionary.cache_info().currsize > 0
+
+
+def let_go() -> None:
+    """Forget the dictionary (its parsed patterns are some 2 MB), for a
+    process that will not ask again; the next use loads it anew."""
+    if loaded():
+        import pyphen
+
+        pyphen.hdcache.pop(pyphen.LANGUAGES[pyphen.language_fallback(LANGUAGE)], None)
+        dictionary.cache_clear()
+    points.cache_clear()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from itertools import chain
+from itertools import accumulate, chain
 
 from . import hyphenation
 from . import tokens as tk
@@ -29,6 +29,14 @@ _BREAK_RE = re.compile(r"([-\u2010\u00ad])[^\S\r\n]*(?:\r\n|\r|\n)\s*(?=\w)")
 
 hyphenation_points = hyphenation.points  # offsets in a lower-case word where the dictionary allows a break
 
+def let_go_of_dictionaries() -> None:
+    """Forget the hyphenation dictionary and the word list, if loaded (a
+    process that compares once: diff.pipeline.ONE_COMPARISON)."""
+    hyphenation.let_go()
+    from . import wordlist
+
+    wordlist.let_go()
+
 
 def _hyphens_across_furniture(side: Tokens) -> list[tuple[int, int, bool]]:
     """Line-end hyphens whose word goes on after page furniture ("argu-" /
@@ -38,7 +46,7 @@ def _hyphens_across_furniture(side: Tokens) -> list[tuple[int, int, bool]]:
     found = []
     for i in side.__dict__.get("_furniture_gaps", ()):
         gap = side.gaps[i]
-        if 1 < i < len(side.literals) and side.literals[i - 1] in ("-", "\u2010") and "\n" in gap.split("\f", 1)[0] \
+        if 1 < i < len(side) and side.literal(i - 1) in ("-", "\u2010") and "\n" in gap.split("\f", 1)[0] \
                 and not gap[:1].strip() and side.text[side.starts[i - 1] - 1:side.starts[i - 1]].isalnum():
             found.append((side.starts[i - 1], side.starts[i], False))
     return found
@@ -258,37 +266,92 @@ def join_line_break_hyphens(old: Tokens, new: Tokens, judge: BreakJudge | None =
     if judge is None:
         lexicon = None
         if not (old.placeholders or new.placeholders):
-            lexicon = {k for k in chain(old.keys, new.keys) if k[:1].isalnum() or k[:1] == "_"}
+            lexicon = {k for k in chain(*map(_distinct_keys, (old, new))) if k[:1].isalnum() or k[:1] == "_"}
         judge = BreakJudge(old.text, new.text, lexicon)
     for n, (side, found) in enumerate(candidates):
-        # Merge from the end so earlier indices stay valid.
-        for hyphen_at, match_end, soft in reversed(found):
-            i = bisect.bisect_left(side.starts, hyphen_at)
-            if soft:
-                # The soft hyphen sits in the gap before the next token.
-                first, last = i - 1, i
-            else:
-                first, last = i - 1, i + 1
-                if i >= len(side.starts) or side.starts[i] != hyphen_at or last >= len(side):
-                    continue
-            if first < 0 or last >= len(side):
-                continue
-            if side.ends[first] != hyphen_at or side.starts[last] != match_end:
-                continue  # not two tokens of this list (e.g. inside an unchanged run)
-            if not judge.joins(side.keys[first], side.keys[last], soft):
-                continue
-            joined = side.keys[first] + side.keys[last]
-            start, end = side.starts[first], side.ends[last]
-            side.literals[first:last + 1] = [side.text[start:end]]
-            side.keys[first:last + 1] = [joined]
-            if not isinstance(side.gaps, tk.Gaps):  # (derived gaps follow the offsets)
-                side.gaps[first:last + 1] = [side.gaps[first]]
-            del side.starts[first + 1:last + 1]  # works for lists and arrays
-            side.ends[first] = end
-            del side.ends[first + 1:last + 1]
-            side._gap_kinds = None
-            joins[n] += 1
-            if side.placeholders:
-                removed = last - first
-                side.placeholders = {k - removed if k > last else k for k in side.placeholders}
+        made, joins[n] = _decide_joins(side, found, judge)
+        _join(side, made)
     return joins[0], joins[1]
+
+
+def _distinct_keys(side: Tokens):
+    """The keys of a token list (each once, where they are codes)."""
+    return side.keys if side.coder is None else side.coder.distinct_keys(side.keys)
+
+
+def _decide_joins(side: Tokens, found, judge: BreakJudge) -> tuple[list[tuple[int, int, str]], int]:
+    """(first, last, joined key) of each run of side's tokens first..last
+    that the judge makes one among the hyphens found, in order, and how
+    many joins that is.  Decided from the end, as if each join were made
+    before the next is looked at: a word broken twice ("a-" / "b-" / "c")
+    is judged "a" + "bc", two joins."""
+    starts, ends, n = side.starts, side.ends, len(side)
+    made: dict[int, tuple[int, int, str]] = {}  # first token -> (first, last, key) of a join made there
+    count = 0
+    for hyphen_at, match_end, soft in reversed(found):
+        i = bisect.bisect_left(starts, hyphen_at)
+        if soft:
+            # The soft hyphen sits in the gap before the next token.
+            first, last = i - 1, i
+        else:
+            first, last = i - 1, i + 1
+            if i >= n or starts[i] != hyphen_at or last >= n:
+                continue
+        if first < 0 or last >= n:
+            continue
+        if first in made or ends[first] != hyphen_at or starts[last] != match_end:
+            continue  # not two tokens of this list (e.g. inside an unchanged run), or joined already
+        after = made.get(last)  # the second half joined already to what follows it
+        right = after[2] if after else side.key(last)
+        left = side.key(first)
+        if not judge.joins(left, right, soft):
+            continue
+        if after:
+            del made[last]
+        made[first] = (first, after[1] if after else last, left + right)
+        count += 1
+    return sorted(made.values()), count
+
+
+def _join(side: Tokens, joins: list[tuple[int, int, str]]) -> None:
+    """Make each (first, last, key) of joins (in order, apart) one token, in
+    place: its literal text[starts[first]:ends[last]], the key given.  All
+    at once: each list (or str of codes) is cut once, however many joins
+    there are."""
+    if not joins:
+        return
+    text, starts, ends = side.text, side.starts, side.ends
+    literals = [text[starts[first]:ends[last]] for first, last, _ in joins]
+    keys = [key for _, _, key in joins]
+    if side.coder is not None:
+        literals, keys = side.coder.joined(literals, keys)
+    n = len(side)
+    kept = [(a, b) for a, b in zip([0, *(last + 1 for _, last, _ in joins)], [first + 1 for first, _, _ in joins] + [n])]
+    side.literals = _joined(side.literals, joins, literals, kept)
+    side.keys = _joined(side.keys, joins, keys, kept)
+    side.ends = _joined(ends, joins, [ends[last] for _, last, _ in joins], kept)
+    side.starts = _joined(starts, joins, [starts[first] for first, _, _ in joins], kept)
+    if not isinstance(side.gaps, tk.Gaps):  # (derived gaps follow the offsets, changed in place)
+        side.gaps = _joined(side.gaps, joins, [side.gaps[first] for first, _, _ in joins], kept)
+    side._gap_kinds = None
+    side.__dict__.pop("_word_prefix", None)  # (stale: made again when asked for)
+    side.__dict__.pop("_word_counter", None)
+    if side.placeholders:
+        lasts = [last for _, last, _ in joins]
+        removed = list(accumulate([last - first for first, last, _ in joins], initial=0))
+        side.placeholders = {k - removed[bisect.bisect_left(lasts, k)] for k in side.placeholders}
+
+
+def _joined(seq, joins, values, kept):
+    """seq with joins[j]'s first item set to values[j] and the rest of it
+    dropped: a str made anew, a list or an array in place."""
+    if isinstance(seq, str):
+        pieces = []
+        for (a, b), value in zip(kept, values):
+            pieces += (seq[a:b - 1], value)
+        pieces.append(seq[kept[-1][0]:])
+        return "".join(pieces)
+    for (first, _, _), value in zip(joins, values):
+        seq[first] = value
+    tk._keep_stretches(seq, kept)
+    return seq

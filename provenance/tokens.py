@@ -23,7 +23,7 @@ import unicodedata
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 
 from ._marks import MARKS
 
@@ -334,6 +334,11 @@ class Tokens:
     # Literals are then a str of one character per token too (equal
     # characters, equal literals).
     vocab: list[str] | None = None
+    # Set when a Coder made the codes as the tokens were cut (the comparison
+    # pipeline): no list of 8 bytes a token was ever made for literals or
+    # keys; word counts (word_counter, word_prefix) come from its word flag
+    # of each literal code.
+    coder: "Coder | None" = None
 
     def __len__(self) -> int:
         return len(self.literals)
@@ -356,7 +361,9 @@ class Tokens:
         and again if line-break joining changed the list)."""
         prefix = self.__dict__.get("_word_prefix")
         if prefix is None or len(prefix) != len(self.literals) + 1:
-            if _speedups is not None and isinstance(self.literals, list):
+            if self.coder is not None:
+                prefix = flag_prefix(self.literals, self.coder.word_flags, len(self.text))
+            elif _speedups is not None and isinstance(self.literals, list):
                 length = len(self.text)
                 prefix = array(offset_typecode(length), _speedups.word_prefix(self.literals, offset_width(length)))
             else:
@@ -370,6 +377,10 @@ class Tokens:
         word_prefix would build)."""
         self.__dict__["_word_prefix"] = prefix
 
+    def literal(self, i: int) -> str:
+        """The literal text of token i, whether literals are encoded or not."""
+        return self.text[self.starts[i]:self.ends[i]]
+
     def key(self, i: int) -> str:
         """The comparison key of token i, whether keys are encoded or not."""
         if self.vocab is None:
@@ -379,6 +390,25 @@ class Tokens:
     def words_before(self, i: int) -> int:
         """How many word tokens come before token i."""
         return self.word_prefix()[i]
+
+    def word_counter(self):
+        """count(i0, i1): how many of tokens i0..i1-1 are words, for callers
+        that count many ranges (made once, and again if the list changed).
+        A Coder's tokens count the word flags of their literal codes on
+        demand where compiled, and keep nothing per token: a word prefix
+        was 4 bytes a token held through the diff and the build (6 MB at
+        4 MB), for the ranges of changes only."""
+        made = self.__dict__.get("_word_counter")
+        if made is None or made[0] != len(self.literals):
+            if self.coder is not None and _speedups is not None:
+                count = functools.partial(_speedups.flag_count, self.literals, bytes(self.coder.word_flags))
+            else:  # (in Python a count per change costs more than a prefix made once)
+                prefix = self.word_prefix()
+
+                def count(i0: int, i1: int) -> int:
+                    return prefix[i1] - prefix[i0]
+            self.__dict__["_word_counter"] = made = (len(self.literals), count)
+        return made[1]
 
     def char_end(self, i: int) -> int:
         """Offset just past token i-1 (the end of a range ending before token i)."""
@@ -559,7 +589,11 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
     drop = sorted(set(drop))
     literals, keys, gaps = side.literals, side.keys, side.gaps
     derived = isinstance(gaps, Gaps)  # (they follow the offsets by themselves)
-    dropped_words = sum(word_flags([literals[i] for i in drop]))
+    if side.coder is not None:
+        flags = side.coder.word_flags
+        dropped_words = sum(flags[code_index(ord(literals[i]))] for i in drop)
+    else:
+        dropped_words = sum(word_flags([literals[i] for i in drop]))
     # Runs of dropped tokens, each followed by the token whose gap takes their text.
     runs: list[tuple[int, int]] = []
     for i in drop:
@@ -570,18 +604,22 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
     for first, end in runs:  # (first is never a run's end: runs are maximal)
         if end < n and not derived:
             gaps[end] = (gaps[first] + text[starts[first]:starts[end]]) if first == 0 else text[ends[first - 1]:starts[end]]
+    kept = [(end, first) for end, first in zip([0, *(e for _, e in runs)], [f for f, _ in runs] + [n])
+            if first > end]
+    seqs = [starts, ends, *([] if derived else [gaps])]
+    if isinstance(literals, str):  # codes (a Coder's): the kept stretches joined anew
+        side.literals, side.keys = ("".join([seq[a:b] for a, b in kept]) for seq in (literals, keys))
+    else:
+        seqs += [literals, keys]
     if len(runs) <= _DROP_IN_PLACE_RUNS:
         # From the end, so earlier indices stay valid; del is a memmove in C.
         for first, end in reversed(runs):
-            del literals[first:end], keys[first:end], starts[first:end], ends[first:end]
-            if not derived:
-                del gaps[first:end]
+            for seq in seqs:
+                del seq[first:end]
     else:
         # Many runs (a text full of bullets or table rules): a memmove each
         # would cost runs x tokens; the kept stretches are moved once.
-        kept = [(end, first) for end, first in zip([0, *(e for _, e in runs)], [f for f, _ in runs] + [n])
-                if first > end]
-        for seq in (literals, keys, starts, ends, *([] if derived else [gaps])):
+        for seq in seqs:
             _keep_stretches(seq, kept)
     removed_before = 0
     furniture_gaps = []
@@ -594,6 +632,7 @@ def drop_spans(side: Tokens, spans: list[tuple[int, int]]) -> int:
         side.placeholders = {k - bisect.bisect_left(drop, k) for k in placeholders}
     side._gap_kinds = None
     side.__dict__.pop("_word_prefix", None)
+    side.__dict__.pop("_word_counter", None)
     return dropped_words
 
 
@@ -715,6 +754,140 @@ def code_index(code: int) -> int:
     return code - 1 if code < 0xD800 else code - 0x801
 
 
+def code_point(index: int) -> str:
+    """The code (a character) of place `index` of an encoding's vocabulary."""
+    return chr(index + 1 if index < 0xD7FF else index + 0x801)
+
+
+def encode_with(keys: list[str], vocab: list[str]) -> str:
+    """keys as a str of codes of the vocabulary `vocab` (a list of distinct
+    str; code_index(ord(code)) is a key's place in it), keys new to it
+    appended to it in order of first appearance."""
+    if _speedups is not None:
+        return _speedups.encode_with(keys, vocab)
+    return _encode_with_py(keys, vocab)
+
+
+def _encode_with_py(keys: list[str], vocab: list[str]) -> str:
+    known = len(vocab)
+    table = dict.fromkeys(vocab)
+    if len(table) != known:
+        raise ValueError("encode_with: the vocabulary holds a key twice")
+    table.update(dict.fromkeys(keys))
+    if len(table) > 0x10F7FF:  # code points less NUL and surrogates
+        raise ValueError("more distinct keys than Unicode has characters")
+    vocab.extend(list(table)[known:])
+    table = dict(zip(table, map(chr, chain.from_iterable(_CODE_POINTS))))
+    return "".join(map(table.__getitem__, keys))
+
+
+def map_codes(codes: str, table: str) -> str:
+    """Each code c of codes replaced by table[code_index(ord(c))]."""
+    if _speedups is not None:
+        return _speedups.map_codes(codes, table)
+    return _map_codes_py(codes, table)
+
+
+def _code_places(codes: str, size: int) -> dict[str, int]:
+    """code_index of each distinct code of codes, each a place of a table
+    of `size` (else ValueError: NUL, a surrogate, or past the end)."""
+    places = {c: code_index(ord(c)) for c in set(codes)}
+    if places and (min(places.values()) < 0 or max(places.values()) >= size or
+                   any(0xD800 <= ord(c) < 0xE000 for c in places)):
+        raise ValueError("a code with no place in the table")
+    return places
+
+
+def _map_codes_py(codes: str, table: str) -> str:
+    return codes.translate({ord(c): table[k] for c, k in _code_places(codes, len(table)).items()})
+
+
+def flag_prefix(codes: str, flags: bytes, length: int) -> "array[int]":
+    """prefix[i]: how many of codes[:i] have their flag (flags[code_index(
+    ord(code))]) set, as an offset_array for a text of `length` characters."""
+    if _speedups is not None:
+        return array(offset_typecode(length), _speedups.flag_prefix(codes, flags, offset_width(length)))
+    return offset_array(_flag_prefix_py(codes, flags), length)
+
+
+def _code_flags_py(codes: str, size: int) -> bytes:
+    """A byte for each of `size` places of a vocabulary: 1 where codes
+    holds its code."""
+    if size < 0:
+        raise ValueError("code_flags: a size of 0 or more")
+    flags = bytearray(size)
+    for k in _code_places(codes, size).values():
+        flags[k] = 1
+    return bytes(flags)
+
+
+def _flag_count_py(codes: str, flags: bytes, start: int, end: int) -> int:
+    """How many of codes[start:end] have their flag set (as flag_prefix
+    counts them)."""
+    part = codes[max(start, 0):max(end, 0)]
+    return _flag_prefix_py(part, flags)[-1]
+
+
+def _flag_prefix_py(codes: str, flags: bytes) -> list[int]:
+    flag = {c: 1 if flags[k] else 0 for c, k in _code_places(codes, len(flags)).items()}
+    return list(accumulate(map(flag.__getitem__, codes), initial=0))
+
+
+class Coder:
+    """One comparison's literals and keys as codes (a character each, as
+    encode_keys gives them) from the moment each text is cut, for both
+    texts alike: the comparison never holds a list of them, 8 bytes a
+    token (at 4 MB with 20% edits the four lists were a quarter of the
+    peak).  Literal codes index `literals`, key codes `vocab`
+    (Tokens.vocab); equal codes, equal strings.  Codes are given in order of
+    first appearance, as encode_sides gives them; a diff depends only on
+    which are equal."""
+
+    def __init__(self, keyer: Keyer):
+        self.keyer = keyer
+        self.literals: list[str] = []  # distinct literals, in the order of their codes
+        self.vocab: list[str] = []  # distinct keys, in the order of theirs
+        self.key_codes = ""  # the key code of each literal code's literal (map_codes' table)
+        self.word_flags = bytearray()  # is_word of each literal code's literal
+
+    def learn(self) -> None:
+        """Key codes and word flags for the literals new since last time."""
+        new = self.literals[len(self.key_codes):]
+        if new:
+            self.key_codes += encode_with(self.keyer.keys(new), self.vocab)
+            self.word_flags += bytes(map(is_word, new))  # (each once: not word_flags' cache, 2 MB)
+
+    def encode(self, toks: Tokens) -> Tokens:
+        """toks (with lists) with literals and keys as codes, in place."""
+        toks.literals = encode_with(toks.literals, self.literals)
+        self.learn()
+        return self.keyed(toks)
+
+    def keyed(self, toks: Tokens) -> Tokens:
+        """toks, whose literals are codes, with its keys' codes."""
+        toks.keys = map_codes(toks.literals, self.key_codes)
+        toks.vocab, toks.coder = self.vocab, self
+        return toks
+
+    def joined(self, literals: list[str], keys: list[str]) -> tuple[str, str]:
+        """The literal and key codes of tokens that line-break joins made
+        (a joined literal's key is its halves' keys joined, not its own)."""
+        known = len(self.literals)
+        key_codes = encode_with(keys, self.vocab)
+        literal_codes = encode_with(literals, self.literals)
+        new = self.literals[known:]
+        if new:
+            key_of = dict(zip(literals, key_codes))
+            self.key_codes += "".join(map(key_of.__getitem__, new))
+            self.word_flags += bytes(map(is_word, new))  # (each once: not word_flags' cache, 2 MB)
+        return literal_codes, key_codes
+
+    def distinct_keys(self, codes: str) -> set[str]:
+        """The keys of a str of key codes, each once."""
+        flags = (_speedups.code_flags if _speedups is not None else _code_flags_py)(codes, len(self.vocab))
+        return set(compress(self.vocab, flags))
+
+
 def encode_sides(old: Tokens, new: Tokens) -> None:
     """Both sides' keys and literals encoded (encode_keys), in place of the
     lists: a character each (1 to 4 bytes) instead of a list slot (8), and
@@ -722,11 +895,17 @@ def encode_sides(old: Tokens, new: Tokens) -> None:
     are only compared with each other once encoded (a token's text is
     text[starts[i]:ends[i]]).  Word prefixes, counted from the literals,
     are made in between (a stale one, which joins leave, goes first: the
-    peak of a comparison with many changes is here)."""
+    peak of a comparison with many changes is here).  Sides a Coder
+    encoded as they were cut are left as they are, but for their word
+    counters (Tokens.word_counter)."""
     for toks in (old, new):
         prefix = toks.__dict__.get("_word_prefix")
         if prefix is not None and len(prefix) != len(toks.literals) + 1:
             del toks.__dict__["_word_prefix"]
+    if old.coder is not None and old.coder is new.coder:  # encoded as they were cut
+        for toks in (old, new):
+            toks.word_counter()
+        return
     encode = _speedups.encode_keys_vocab if _speedups is not None else _encode_keys_vocab
     old.keys, new.keys, old.vocab = encode(old.keys, new.keys)
     new.vocab = old.vocab

@@ -1188,3 +1188,81 @@ def test_run_starts_do_not_overlap_as_finditer_s_matches_do_not():
     assert chunks._run_starts("a a a a", ["a", "a"], 0, 7) == [0, 4]
     assert chunks._run_starts("ab ab\n ab", ["ab", "ab"], 1, 9) == [3]
     assert chunks._run_starts("x ab  ba ab ba", ["ab", "ba"], 0, 13) == [2]
+
+
+def _joins_one_at_a_time(side, found, judge):
+    """The line-break joins as they were made before they were batched: one
+    at a time from the end, each a change of every list (the reference)."""
+    import bisect
+
+    joins = 0
+    for hyphen_at, match_end, soft in reversed(found):
+        i = bisect.bisect_left(side.starts, hyphen_at)
+        if soft:
+            first, last = i - 1, i
+        else:
+            first, last = i - 1, i + 1
+            if i >= len(side.starts) or side.starts[i] != hyphen_at or last >= len(side):
+                continue
+        if first < 0 or last >= len(side):
+            continue
+        if side.ends[first] != hyphen_at or side.starts[last] != match_end:
+            continue
+        if not judge.joins(side.keys[first], side.keys[last], soft):
+            continue
+        start, end = side.starts[first], side.ends[last]
+        side.literals[first:last + 1] = [side.text[start:end]]
+        side.keys[first:last + 1] = [side.keys[first] + side.keys[last]]
+        side.gaps[first:last + 1] = [side.gaps[first]]
+        del side.starts[first + 1:last + 1]
+        side.ends[first] = end
+        del side.ends[first + 1:last + 1]
+        joins += 1
+        if side.placeholders:
+            side.placeholders = {k - (last - first) if k > last else k for k in side.placeholders}
+    return joins
+
+
+_BROKEN = ["govern-\nment", "a-\nb-\nc", "high-\nlevel", "Lavrov-\nZarif", "re-\n  ad-\nmit", "ment", "government",
+           "x\u00ad\ny", "the", "The.", "intra-\nPal", "--\nx", "3-\n4", "b-\n", "\n-\nc", "gov\u00ad\nern\u00ad\nment",
+           "govern-\nmen-\ntal", "governmental", "mental"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_BROKEN), min_size=1, max_size=20), st.lists(st.sampled_from(_BROKEN), max_size=20),
+       st.data())
+def test_line_break_joins_made_at_once_are_those_made_one_at_a_time(old_words, new_words, data):
+    """join_line_break_hyphens decides and makes every join of a side at
+    once (a word broken twice joined whole), on token lists as lists and
+    as a Coder's codes, as the one-at-a-time joins did; placeholders
+    (unchanged runs) keep their tokens."""
+    old, new = " ".join(old_words), " ".join(new_words)
+    texts, sides = (old, new), []
+    for text in texts:
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+        plan = chunks._plan_from_spans([(a, b) for a, b in zip(cuts[0::2], cuts[1::2])], len(text))
+        sides.append(chunks._sparse_tokens_joined(text, plan, tk.make_keyer(), True))
+    judge = lb.BreakJudge(old, new)
+    ranges = [tk._tokenised_ranges(side) for side in sides]
+    reference = [tk.Tokens(s.text, list(s.literals), list(s.gaps), list(s.keys), list(s.starts), list(s.ends),
+                          set(s.placeholders)) for s in sides]
+    expected = tuple(_joins_one_at_a_time(side, lb._line_break_hyphens(side.text, r), judge)
+                     for side, r in zip(reference, ranges))
+    as_lists = [tk.Tokens(s.text, list(s.literals), list(s.gaps), list(s.keys), list(s.starts), list(s.ends),
+                          set(s.placeholders)) for s in sides]
+    coder = tk.Coder(tk.make_keyer())
+    as_codes = [coder.encode(tk.Tokens(s.text, list(s.literals), list(s.gaps), list(s.keys), list(s.starts),
+                                       list(s.ends), set(s.placeholders))) for s in sides]
+    assert lb.join_line_break_hyphens(*as_lists, judge, ranges) == expected
+    assert lb.join_line_break_hyphens(*as_codes, judge, ranges) == expected
+    for ref, got, coded in zip(reference, as_lists, as_codes):
+        for toks in (got, coded):
+            assert (list(toks.starts), list(toks.ends), toks.placeholders) == (ref.starts, ref.ends, ref.placeholders)
+        assert (got.literals, got.keys, got.gaps) == (ref.literals, ref.keys, ref.gaps)
+        assert [coder.literals[tk.code_index(ord(c))] for c in coded.literals] == ref.literals
+        assert [coded.key(i) for i in range(len(coded))] == ref.keys
+        prefix = list(tk.word_prefix_py(ref.literals))
+        assert list(coded.word_prefix()) == prefix
+        for toks in (got, coded):  # (a Coder's tokens count their codes' word flags; lists subtract the prefix)
+            count = toks.word_counter()
+            assert all(count(i0, i1) == prefix[i1] - prefix[i0] for i1 in range(len(prefix)) for i0 in range(i1 + 1))

@@ -202,3 +202,16 @@ def test_attestation_searched_outside_the_unchanged_runs_finds_what_a_whole_sear
         compare(_broken_wrap(words, 64, rng), _broken_wrap(edited, 50, rng))
         compare(_broken_wrap(edited, 72, rng), _broken_wrap(words, 40, rng))
     assert asked["narrowed"] > 20
+
+
+def test_dictionaries_let_go_of_load_again_and_answer_alike():
+    """linebreaks.let_go_of_dictionaries (the CLI's diff, once its joins are
+    made) forgets the dictionary and the word list; asked again, they load
+    anew and answer as before."""
+    from provenance import hyphenation, linebreaks, wordlist
+
+    points, known = hyphenation.points("government"), wordlist.is_word("government")
+    assert hyphenation.loaded() and wordlist._raw.cache_info().currsize
+    linebreaks.let_go_of_dictionaries()
+    assert not hyphenation.loaded() and not wordlist._raw.cache_info().currsize
+    assert hyphenation.points("government") == points and wordlist.is_word("government") == known

@@ -740,3 +740,120 @@ def test_may_fold(text, data):
     chunk_list = list(range(len(cuts) // 2))
     got = C.may_fold(text, bounds, chunk_list, folding._TYPOGRAPHY)
     assert got == folding._may_fold_py(text, bounds, chunk_list)
+
+
+# --- a Coder's codes: literals and keys encoded as the texts are cut ---------
+
+_CODED_WORDS = ["a", "b", "the", "The", "\u00e9", "\u4e2d", "\U0001d400", "\x001", "-", "\u2019"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_CODED_WORDS), unique=True, max_size=6), st.lists(st.sampled_from(_CODED_WORDS), max_size=40))
+def test_encode_with(vocab, keys):
+    """A list of keys in a vocabulary's codes, new keys appended to it in
+    order of first appearance, compiled and in Python; the codes decode
+    back to the keys."""
+    keys = keys + ["".join(["th", "e"])]  # equal keys, not one object
+    vocab_c, vocab_py = list(vocab), list(vocab)
+    got = C.encode_with(keys, vocab_c)
+    assert got == tk._encode_with_py(keys, vocab_py) and vocab_c == vocab_py
+    assert got == "".join(list(got))  # (of the narrowest kind: equal to one Python makes)
+    assert [vocab_c[tk.code_index(ord(c))] for c in got] == keys
+    assert vocab_c[:len(vocab)] == vocab and len(set(vocab_c)) == len(vocab_c)
+
+
+def test_encode_with_codes_past_the_surrogates_and_refusals():
+    vocab = [f"w{n}" for n in range(70_000)]
+    keys = ["new", "w0", "w69999", "w55295", "w55296"]
+    vocab_c, vocab_py = list(vocab), list(vocab)
+    assert C.encode_with(keys, vocab_c) == tk._encode_with_py(keys, vocab_py)
+    assert vocab_c == vocab_py == vocab + ["new"]
+    for encode in (C.encode_with, tk._encode_with_py):
+        with pytest.raises(ValueError):
+            encode(["a"], ["a", "b", "a"])
+    with pytest.raises(TypeError):
+        C.encode_with(["a", 1], [])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from("ab\u00e9\u4e2d\U0001d400"), min_size=1, max_size=8).map("".join),
+       st.lists(st.integers(0, 7), max_size=40))
+def test_map_codes(table, places):
+    codes = "".join(tk.code_point(k) for k in places if k < len(table))
+    got = C.map_codes(codes, table)
+    assert got == tk._map_codes_py(codes, table) == "".join(table[tk.code_index(ord(c))] for c in codes)
+    assert got == "".join(list(got)) and hash(got) == hash("".join(list(got)))  # the narrowest kind
+
+
+def test_map_codes_and_flag_prefix_refuse_codes_with_no_place():
+    for codes in ("\x00", "\ud800", tk.code_point(3)):
+        for call in (lambda: C.map_codes(codes, "abc"), lambda: tk._map_codes_py(codes, "abc"),
+                     lambda: C.flag_prefix(codes, b"\x01\x00\x01"), lambda: tk._flag_prefix_py(codes, b"\x01\x00\x01")):
+            with pytest.raises(ValueError):
+                call()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.integers(0, 1), min_size=1, max_size=8), st.lists(st.integers(0, 7), max_size=40))
+def test_flag_prefix(flags, places):
+    flags = bytes(flags)
+    codes = "".join(tk.code_point(k) for k in places if k < len(flags))
+    expected = tk._flag_prefix_py(codes, flags)
+    assert list(array("q", C.flag_prefix(codes, flags))) == expected
+    assert list(array("i", C.flag_prefix(codes, flags, 4))) == expected
+    assert expected[-1] == sum(flags[tk.code_index(ord(c))] for c in codes)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.data())
+def test_sparse_plain_tokens_given_a_vocabulary(text, data):
+    """Given a vocabulary, the compiled tokeniser gives the literals as its
+    codes (extending it as _sparse_codes_py does), the rest as without one;
+    a run's token is one code in either text."""
+    text = text.replace("\x00", "")
+    if not tk.is_plain(text):
+        text = "".join(c for c in text if not tk._needs_full_re().search(c))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    plan = chunks._plan_from_spans([(a, b) for a, b in zip(cuts[0::2], cuts[1::2])], len(text))
+    vocab = data.draw(st.lists(st.sampled_from(["Ab", "c", "x_1", ".", "\x000", "\u00e9t\u00e9", "zz"]), unique=True))
+    expected_vocab = list(vocab)
+    expected = chunks._sparse_codes_py(text, plan, expected_vocab)
+    for mask in (2 ** 64 - 1, 0):  # (0: every token's hash the same: only the characters tell them apart)
+        C._set_hash_mask(mask)
+        try:
+            got_vocab = list(vocab)
+            codes, starts, ends, placeholders, prefix = C.sparse_plain_tokens(text, plan, 4, got_vocab)
+        finally:
+            C._set_hash_mask(2 ** 64 - 1)
+        assert (codes, placeholders, got_vocab) == (expected[0], expected[3], expected_vocab)
+        assert (list(array("i", starts)), list(array("i", ends)), list(array("i", prefix))) == expected[1:3] + expected[4:]
+        assert codes == "".join(list(codes))
+    with pytest.raises(ValueError):
+        C.sparse_plain_tokens(text, plan, 4, ["a", "a"])
+    with pytest.raises(TypeError):
+        C.sparse_plain_tokens(text, plan, 4, ("a",))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.integers(0, 1), min_size=1, max_size=8), st.lists(st.integers(0, 7), max_size=40),
+       st.integers(-3, 45), st.integers(-3, 45))
+def test_flag_count(flags, places, start, end):
+    flags = bytes(flags)
+    codes = "".join(tk.code_point(k) for k in places if k < len(flags))
+    expected = sum(flags[tk.code_index(ord(c))] for c in codes[max(start, 0):max(end, 0)])
+    assert C.flag_count(codes, flags, start, end) == tk._flag_count_py(codes, flags, start, end) == expected
+    with pytest.raises(ValueError):
+        C.flag_count(codes + "\x00", flags, 0, len(codes) + 1)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.integers(0, 9), st.lists(st.integers(0, 8), max_size=40))
+def test_code_flags(size, places):
+    codes = "".join(tk.code_point(k) for k in places if k < size)
+    expected = bytes(1 if any(tk.code_index(ord(c)) == k for c in codes) else 0 for k in range(size))
+    assert C.code_flags(codes, size) == tk._code_flags_py(codes, size) == expected
+    for call in (C.code_flags, tk._code_flags_py):
+        with pytest.raises(ValueError):
+            call(codes + tk.code_point(size), size)
+        with pytest.raises(ValueError):
+            call(codes, -1)

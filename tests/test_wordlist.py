@@ -30,7 +30,7 @@ def parsed() -> dict[str, int]:
 def test_the_list_is_one_sorted_word_per_line(parsed):
     """wordlist.is_word bisects the raw lines: a pyspellchecker release that
     stored its list otherwise must fail here, not give wrong answers."""
-    lines = wordlist._raw().split(b"\n")
+    lines = wordlist._raw()[:].split(b"\n")
     assert lines[0] == b"{" and lines[-1] == b"}"
     words = [wordlist._word_at(line, 0)[0] for line in lines[1:-1]]
     assert words == sorted(words) and len(words) == len(parsed) > 100_000
@@ -85,3 +85,24 @@ def test_the_word_list_is_loaded_only_for_unsettled_breaks():
             "compare('the de-\\nfacto rule', 'the rule'); print('spellchecker' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_the_list_is_mapped_from_a_copy_in_the_cache_or_else_read_whole(tmp_path, monkeypatch):
+    """The decompressed list is kept in the cache directory and mapped (a
+    look-up reads only the pages it touches); where no copy can be made,
+    the list is read whole, and answers alike."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    wordlist.let_go()
+    try:
+        mapped = wordlist._raw()
+        assert not isinstance(mapped, bytes) and list((tmp_path / "cache" / "provenance").glob("wordlist-*.json"))
+        assert wordlist.is_word("government") and not wordlist.is_word("governmentx")
+        whole = mapped[:]
+        wordlist.let_go()
+        (tmp_path / "blocked").write_text("")  # a file where the cache directory would be
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
+        read = wordlist._raw()
+        assert isinstance(read, bytes) and read == whole
+        assert wordlist.is_word("government") and not wordlist.is_word("governmentx")
+    finally:
+        wordlist.let_go()

@@ -30,8 +30,8 @@ class _Builder:
         self.changes = Changes(old.text, new.text, typecode)
         self.pos_old = 0  # character offsets reached so far
         self.pos_new = 0
-        self.old_words = old.word_prefix()  # word counts of token ranges by subtraction
-        self.new_words = new.word_prefix()
+        self.old_words = old.word_counter()  # word counts of token ranges
+        self.new_words = new.word_counter()
 
     # Character spans of a token range; an empty range sits at the end of the
     # token before it, so the whitespace after a deletion stays in the next
@@ -53,8 +53,8 @@ class _Builder:
     def _change(self, kind: str, cls: str, a0: int, a1: int, b0: int, b1: int, **extra) -> int:
         os_, oe = self._span(self.old, a0, a1)
         ns, ne = self._span(self.new, b0, b1)
-        deleted = self.old_words[a1] - self.old_words[a0] if cls == CONTENT else 0
-        inserted = self.new_words[b1] - self.new_words[b0] if cls == CONTENT else 0
+        deleted = self.old_words(a0, a1) if cls == CONTENT else 0
+        inserted = self.new_words(b0, b1) if cls == CONTENT else 0
         if extra:
             self.changes.add_object(Change(kind, cls, os_, oe, ns, ne, self.old.text[os_:oe], self.new.text[ns:ne],
                                            deleted, inserted, **extra))
@@ -77,8 +77,7 @@ class _Builder:
         else:
             ns = ne = new.char_end(b0)
         changes, segments = self.changes, self.segments
-        changes.add(kind, CONTENT, os_, oe, ns, ne, self.old_words[a1] - self.old_words[a0],
-                    self.new_words[b1] - self.new_words[b0])
+        changes.add(kind, CONTENT, os_, oe, ns, ne, self.old_words(a0, a1), self.new_words(b0, b1))
         if os_ > self.pos_old or ns > self.pos_new:
             segments.add("equal", self.pos_old, os_, self.pos_new, ns, None)
         segments.add(kind, os_, oe, ns, ne, len(changes) - 1)

@@ -847,10 +847,12 @@ def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[in
     return plan
 
 
-def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
+def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: tk.Coder | None = None) -> tk.Tokens:
     """Tokens for the stretches to tokenise; one placeholder token per
     unchanged run, whose key and literal are the same in both texts.
-    `plain`: tk.is_plain(text), found once for all its stretches.
+    `plain`: tk.is_plain(text), found once for all its stretches.  Given a
+    Coder, literals and keys come as its codes (compiled, with no list of
+    them made on the way).
 
     The stretches are cut in one go, joined with a NUL standing in for each
     run between them (a token of its own; whitespace stays with the stretch
@@ -859,8 +861,8 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
     place, with the word prefix counted on the way."""
     if plain and tk._speedups is not None:
         typecode = tk.offset_typecode(len(text))
-        literals, starts, ends, placeholders, word_prefix = \
-            tk._speedups.sparse_plain_tokens(text, plan, tk.offset_width(len(text)))
+        literals, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(
+            text, plan, tk.offset_width(len(text)), None if coder is None else coder.literals)
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
         # object each would cost more to make than that).  Each bytes object
@@ -869,12 +871,27 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool) -> tk.Tokens:
         ends = array(typecode, ends)
         word_prefix = array(typecode, word_prefix)
         # (The gaps derived from the offsets: no str each.)
-        toks = tk.Tokens(text, literals, tk.Gaps(text, starts, ends), keyer.keys(literals), starts, ends, placeholders)
+        gaps = tk.Gaps(text, starts, ends)
+        if coder is not None:  # (which counts words from its codes: Tokens.word_counter)
+            coder.learn()
+            return coder.keyed(tk.Tokens(text, literals, gaps, "", starts, ends, placeholders))
+        toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
         toks.know_word_prefix(word_prefix)
         return toks
     if "\x00" in text:
-        return _sparse_tokens_by_stretch(text, plan, keyer, plain)
-    return _sparse_tokens_joined(text, plan, keyer, plain)
+        toks = _sparse_tokens_by_stretch(text, plan, keyer, plain)
+    else:
+        toks = _sparse_tokens_joined(text, plan, keyer, plain)
+    return toks if coder is None else coder.encode(toks)
+
+
+def _sparse_codes_py(text: str, plan, vocab: list[str]):
+    """The compiled sparse_plain_tokens given a vocabulary, in Python:
+    (literal codes, starts, ends, placeholders, word prefix), the codes
+    those of encode_with(literals, vocab), which it extends."""
+    toks = _sparse_tokens_joined(text, plan, tk.make_keyer(), True)
+    return (tk._encode_with_py(toks.literals, vocab), list(toks.starts), list(toks.ends), toks.placeholders,
+            list(tk.word_prefix_py(toks.literals)))
 
 
 def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:

@@ -43,7 +43,7 @@ class _Move:
 
 
 def _count_words(toks: tk.Tokens, i0: int, i1: int) -> int:
-    return toks.words_before(i1) - toks.words_before(i0)
+    return toks.word_counter()(i0, i1)
 
 
 def _find_moves(regions, old: tk.Tokens, new: tk.Tokens, engine: str | None) -> list[_Move]:

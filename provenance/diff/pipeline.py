@@ -79,23 +79,33 @@ class _Counting:
 
 def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
     """Words in a token list's tokenised stretches (all of it, unless it is
-    a sparse list), as count_words counts them, from the word prefix the
+    a sparse list), as count_words counts them, from the word counter the
     changes use anyway.  For plain text a token is a word exactly when it
     is a match of the word pattern (not so with the full patterns: a Thai
     vowel sign is a token and a match, but not a word token).  Placeholders
     are not words; each of the `joins` line-break joins made two words one.
     None when not plain."""
-    return toks.word_prefix()[-1] + joins if plain else None
+    return toks.word_counter()(0, len(toks)) + joins if plain else None
 
 
-def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool) -> tk.Tokens:
+def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: tk.Coder | None = None) -> tk.Tokens:
     """tk.tokenize_recent(text, ...), or for a long plain text (which it
     would not keep) the compiled tokeniser of the chunk pass over the whole
     text as one stretch: the same tokens, some 3x quicker, with no int
-    object per offset on the way (a 16 MB text's made 6 million)."""
+    object per offset on the way (a 16 MB text's made 6 million).  Given a
+    Coder, literals and keys come as its codes."""
     if plain and tk._speedups is not None and len(text) > tk._RECENT_MAX_CHARS:
-        return _sparse_tokens(text, [(0, len(text), None)], keyer, True)
-    return tk.tokenize_recent(text, keyer, plain)
+        return _sparse_tokens(text, [(0, len(text), None)], keyer, True, coder)
+    toks = tk.tokenize_recent(text, keyer, plain)
+    return toks if coder is None else coder.encode(toks)
+
+
+# Set by a process that makes one comparison (the CLI's diff): what a
+# comparison keeps for the next one (the hyphenation dictionary, the word
+# list, the key cache: some 7 MB once a long pair has filled them) is let
+# go of as soon as the line-break joins are made, before the word diff and
+# the build, where the peak of a long comparison is.
+ONE_COMPARISON = False
 
 
 def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, detect_moves: bool,
@@ -110,6 +120,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     plans, pinned = ([None, None], ()) if whole else (list(plan[:2]), plan[2])
     del plan
     plains = (tk.is_plain(old_text), tk.is_plain(new_text))
+    # Literals and keys as codes from the start, both texts in one table:
+    # the four lists of them (8 bytes a token each) were most of the peak.
+    coder = tk.Coder(keyer)
     unchanged: int | _Counting = 0
     if not whole and totals:
         if plains[0] and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
@@ -123,9 +136,9 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     counts: list[int | None] = []  # words of each text's tokenised stretches, where tokens cannot tell
     for k, text in enumerate((old_text, new_text)):
         if whole:
-            toks = _whole_tokens(text, keyer, plains[k])
+            toks = _whole_tokens(text, keyer, plains[k], coder)
         else:
-            toks = _sparse_tokens(text, plans[k], keyer, plains[k])
+            toks = _sparse_tokens(text, plans[k], keyer, plains[k], coder)
         # Page furniture (running heads, page numbers) of paged texts and
         # layout marks (list bullets, contents leaders) leave the token
         # lists: they are formatting, and never matched as words.
@@ -143,9 +156,12 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     if judge is not None:
         judge.know_unchanged_runs(ranges[1])
     joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
+    if ONE_COMPARISON:
+        lb.let_go_of_dictionaries()
+        keyer.cache.clear()  # (make_keyer's, kept for the next comparison)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
-    tk.encode_sides(old_t, new_t)  # keys and literals as a character each: what the diff and the steps after read
+    tk.encode_sides(old_t, new_t)  # (encoded as cut already: their word counters made)
     words = None
     if totals:
         words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)

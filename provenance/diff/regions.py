@@ -42,18 +42,17 @@ class Regions:
     def __iter__(self):
         return zip(self.equal, self.a0, self.a1, self.b0, self.b1)
 
-    def compress(self, keep) -> "Regions":
-        """The regions whose `keep` is true (an iterable of flags, one each)."""
-        keep = list(keep)
-        out = Regions(self.a0.typecode)
-        out.equal = bytearray(compress(self.equal, keep))
-        for name in ("a0", "a1", "b0", "b1"):
-            setattr(out, name, array(self.a0.typecode, compress(getattr(self, name), keep)))
-        return out
-
     def without_empty(self) -> "Regions":
-        """The regions with at least one token on a side."""
-        return self.compress(map(or_, map(gt, self.a1, self.a0), map(gt, self.b1, self.b0)))
+        """The regions with at least one token on a side, in place (a column
+        at a time, the flags a byte each: a copy of all five columns and a
+        list of flags were 6 MB at 4 MB with 20% edits, at the peak)."""
+        keep = bytes(map(or_, map(gt, self.a1, self.a0), map(gt, self.b1, self.b0)))
+        if all(keep):
+            return self
+        self.equal = bytearray(compress(self.equal, keep))
+        for name in ("a0", "a1", "b0", "b1"):  # (each column let go of once its copy is made)
+            setattr(self, name, array(self.a0.typecode, compress(getattr(self, name), keep)))
+        return self
 
 
 def _regions(pieces, typecode: str = "q") -> Regions:
@@ -183,16 +182,16 @@ def _absorb_short_equalities(regions: Regions, old: tk.Tokens, new: tk.Tokens) -
     """A single short word (or mark) between two edits joins them into one
     replace, as an editor would mark "[-the cat-]{+a dog+}" rather than
     "[-the-]{+a+} [-cat-]{+dog+}"... only when the result is a replace."""
+    # In place: region w out is written once region i >= w is read (a copy
+    # of the columns was 4 MB at 4 MB with 20% edits, at the peak).
     equal, a0s, a1s, b0s, b1s = regions.equal, regions.a0, regions.a1, regions.b0, regions.b1
-    out = Regions(a0s.typecode)
-    out_equal, out_a0, out_a1, out_b0, out_b1 = out.equal, out.a0, out.a1, out.b0, out.b1
     n = len(equal)
-    i = 0
+    i = w = 0  # w: regions out so far
     while i < n:
         if (
             equal[i]
-            and out_equal
-            and not out_equal[-1]
+            and w
+            and not equal[w - 1]
             and i + 1 < n
             and not equal[i + 1]
             and a1s[i] - a0s[i] == 1
@@ -200,17 +199,17 @@ def _absorb_short_equalities(regions: Regions, old: tk.Tokens, new: tk.Tokens) -
             and a0s[i] not in old.placeholders  # an unchanged run, not a word
         ):
             # The last region out (a change) and the next one, with this one between.
-            deletes = (out_a1[-1] > out_a0[-1]) or (a1s[i + 1] > a0s[i + 1])
-            inserts = (out_b1[-1] > out_b0[-1]) or (b1s[i + 1] > b0s[i + 1])
+            deletes = (a1s[w - 1] > a0s[w - 1]) or (a1s[i + 1] > a0s[i + 1])
+            inserts = (b1s[w - 1] > b0s[w - 1]) or (b1s[i + 1] > b0s[i + 1])
             if deletes and inserts:
-                out_a1[-1] = a1s[i + 1]
-                out_b1[-1] = b1s[i + 1]
+                a1s[w - 1] = a1s[i + 1]
+                b1s[w - 1] = b1s[i + 1]
                 i += 2
                 continue
-        out_equal.append(equal[i])
-        out_a0.append(a0s[i])
-        out_a1.append(a1s[i])
-        out_b0.append(b0s[i])
-        out_b1.append(b1s[i])
+        if w != i:
+            equal[w], a0s[w], a1s[w], b0s[w], b1s[w] = equal[i], a0s[i], a1s[i], b0s[i], b1s[i]
+        w += 1
         i += 1
-    return out
+    for column in (equal, a0s, a1s, b0s, b1s):
+        del column[w:]
+    return regions
