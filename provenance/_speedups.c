@@ -3196,6 +3196,74 @@ static const unsigned char FOLD_CLASS[128] = {
     ['.'] = FOLD_GLUED_AFTER,
 };
 
+/* The typography characters of may_fold: a bitmap of the BMP, those past
+ * it looked for one by one. */
+typedef struct {
+    unsigned char *bits;
+    PyObject *chars;
+} TypoSet;
+
+static int
+typo_set_init(TypoSet *set)
+{
+    set->bits = PyMem_Calloc(0x10000 / 8, 1);
+    if (set->bits == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int tkind = PyUnicode_KIND(set->chars);
+    const void *tdata = PyUnicode_DATA(set->chars);
+    for (Py_ssize_t t = 0; t < PyUnicode_GET_LENGTH(set->chars); t++) {
+        Py_UCS4 tc = PyUnicode_READ(tkind, tdata, t);
+        if (tc < 0x10000)
+            set->bits[tc >> 3] |= (unsigned char)(1 << (tc & 7));
+    }
+    return 0;
+}
+
+/* Whether folding may act at text[i] of a chunk ending at b (may_fold's
+ * spots: folding._FOLD_SPOT_RE). */
+static int
+fold_spot(const TypoSet *set, int kind, const void *data, Py_ssize_t i, Py_ssize_t b)
+{
+    Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+    if (ch >= 128) {
+        int spot = 0;
+        if (ch < 0x10000)
+            spot = (set->bits[ch >> 3] >> (ch & 7)) & 1;
+        else {
+            int tkind = PyUnicode_KIND(set->chars);
+            const void *tdata = PyUnicode_DATA(set->chars);
+            for (Py_ssize_t t = 0; t < PyUnicode_GET_LENGTH(set->chars) && !spot; t++)
+                spot = PyUnicode_READ(tkind, tdata, t) == ch;
+        }
+        if (!spot && Py_UNICODE_ISSPACE(ch) && i + 1 < b) {
+            Py_UCS4 next = PyUnicode_READ(kind, data, i + 1);
+            spot = next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
+        }
+        return spot;
+    }
+    unsigned char cls = FOLD_CLASS[ch];
+    if (!cls)
+        return 0;  /* (most characters) */
+    Py_UCS4 next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
+    if (cls & FOLD_HYPHEN) {
+        if (next == '-')
+            return 1;
+        for (Py_ssize_t j = i + 1; j < b; j++) {  /* [^\S\r\n]* then \r or \n */
+            Py_UCS4 w = PyUnicode_READ(kind, data, j);
+            if (w == '\r' || w == '\n')
+                return 1;
+            if (!ISSPACE(w))
+                return 0;
+        }
+        return 0;
+    }
+    if (cls & FOLD_OPENER)
+        return next != 0 && ISSPACE(next);
+    return (cls & FOLD_SPACE) && next != 0 && next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
+}
+
 /* folding._may_fold_py: of the chunks (a list of indices into bounds,
  * tokens.chunk_codes' bounds), where something may make the folded words
  * other than the whitespace-separated ones: the offsets of each character
@@ -3220,22 +3288,12 @@ may_fold(PyObject *self, PyObject *args)
     }
     const int64_t *bounds = view.buf;
     Py_ssize_t nb = view.len / (Py_ssize_t)sizeof(int64_t), length = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text), tkind = PyUnicode_KIND(typography);
-    const void *data = PyUnicode_DATA(text), *tdata = PyUnicode_DATA(typography);
-    Py_ssize_t tn = PyUnicode_GET_LENGTH(typography);
-    /* the typography characters as a bitmap of the BMP (those past it: looked for one by one) */
-    unsigned char *typo = PyMem_Calloc(0x10000 / 8, 1);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    TypoSet typo_set = {NULL, typography};
     PyObject *spots = PyDict_New(), *non_ascii = PyList_New(0), *found = NULL;
-    if (typo == NULL || spots == NULL || non_ascii == NULL) {
-        if (typo == NULL)
-            PyErr_NoMemory();
+    if (typo_set_init(&typo_set) < 0 || spots == NULL || non_ascii == NULL)
         goto fail;
-    }
-    for (Py_ssize_t t = 0; t < tn; t++) {
-        Py_UCS4 tc = PyUnicode_READ(tkind, tdata, t);
-        if (tc < 0x10000)
-            typo[tc >> 3] |= (unsigned char)(1 << (tc & 7));
-    }
     for (Py_ssize_t c = 0; c < PyList_GET_SIZE(chunks); c++) {
         PyObject *item = PyList_GET_ITEM(chunks, c);
         Py_ssize_t k = PyLong_AsSsize_t(item);
@@ -3250,43 +3308,8 @@ may_fold(PyObject *self, PyObject *args)
         int wide = 0;
         for (Py_ssize_t i = a; i < b; i++) {
             Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            int spot = 0;
-            if (ch >= 128) {
-                wide = 1;
-                if (ch < 0x10000)
-                    spot = (typo[ch >> 3] >> (ch & 7)) & 1;
-                else
-                    for (Py_ssize_t t = 0; t < tn && !spot; t++)
-                        spot = PyUnicode_READ(tkind, tdata, t) == ch;
-                if (!spot && Py_UNICODE_ISSPACE(ch) && i + 1 < b) {
-                    Py_UCS4 next = PyUnicode_READ(kind, data, i + 1);
-                    spot = next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
-                }
-            }
-            else {
-                unsigned char cls = FOLD_CLASS[ch];
-                if (!cls)
-                    continue;  /* (most characters) */
-                Py_UCS4 next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
-                if (cls & FOLD_HYPHEN) {
-                    if (next == '-')
-                        spot = 1;
-                    else
-                        for (Py_ssize_t j = i + 1; j < b; j++) {  /* [^\S\r\n]* then \r or \n */
-                            Py_UCS4 w = PyUnicode_READ(kind, data, j);
-                            if (w == '\r' || w == '\n') {
-                                spot = 1;
-                                break;
-                            }
-                            if (!ISSPACE(w))
-                                break;
-                        }
-                }
-                else if (cls & FOLD_OPENER)
-                    spot = next != 0 && ISSPACE(next);
-                else if (cls & FOLD_SPACE)
-                    spot = next != 0 && next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
-            }
+            wide |= ch >= 128;
+            int spot = fold_spot(&typo_set, kind, data, i, b);
             if (!spot)
                 continue;
             if (found == NULL && (found = PyList_New(0)) == NULL)
@@ -3307,18 +3330,214 @@ may_fold(PyObject *self, PyObject *args)
             goto fail;
     }
     PyBuffer_Release(&view);
-    PyMem_Free(typo);
+    PyMem_Free(typo_set.bits);
     PyObject *result = PyTuple_Pack(2, spots, non_ascii);
     Py_DECREF(spots);
     Py_DECREF(non_ascii);
     return result;
 fail:
     PyBuffer_Release(&view);
-    PyMem_Free(typo);
+    PyMem_Free(typo_set.bits);
     Py_XDECREF(found);
     Py_XDECREF(spots);
     Py_XDECREF(non_ascii);
     return NULL;
+}
+
+/* Whether the word ending just before text[i] ends in a hyphen (or U+2010,
+ * or a soft hyphen) at a line end: [^\S\r\n]* then \r or \n follows. */
+static int
+line_end_hyphen(SpanSide *side, Py_ssize_t i, Py_ssize_t end)
+{
+    Py_UCS4 c = PyUnicode_READ(side->kind, side->data, i - 1);
+    if (c != '-' && c != 0x2010 && c != 0xAD)
+        return 0;
+    for (; i < end; i++) {
+        Py_UCS4 w = PyUnicode_READ(side->kind, side->data, i);
+        if (w == '\r' || w == '\n')
+            return 1;
+        if (!ISSPACE(w))
+            return 0;
+    }
+    return 0;
+}
+
+/* The starts and ends of the words of chunk k, in order (room for all);
+ * how many. */
+static Py_ssize_t
+word_bounds(SpanSide *side, Py_ssize_t k, Py_ssize_t *starts, Py_ssize_t *ends)
+{
+    Py_ssize_t i = CHUNK_START(side, k), end = CHUNK_END(side, k), n = 0;
+    for (;;) {
+        while (i < end && ISSPACE(PyUnicode_READ(side->kind, side->data, i)))
+            i++;
+        if (i == end)
+            return n;
+        starts[n] = i;
+        while (i < end && !ISSPACE(PyUnicode_READ(side->kind, side->data, i)))
+            i++;
+        ends[n++] = i;
+    }
+}
+
+/* From a chunk's word bounds: the offset of word m (its end if fewer, its
+ * start below 0: chunks._start_of_word), and the end of its first m words
+ * (its start for none, the last word's end if fewer: chunks._end_of_words). */
+#define START_OF_WORD(side, k, m, n, starts) \
+    ((m) < 0 ? CHUNK_START(side, k) : (m) < (n) ? (starts)[m] : CHUNK_END(side, k))
+#define END_OF_WORDS(side, k, m, n, ends) \
+    ((m) <= 0 || (n) == 0 ? CHUNK_START(side, k) : (ends)[((m) < (n) ? (m) : (n)) - 1])
+
+typedef struct {
+    SpanSide side;
+    const TypoSet *typo;
+    PyObject *nfkc;        /* callable (text, start, end) -> whether NFKC changes text[start:end] */
+    PyObject *text;
+    signed char *changes;  /* per chunk: -1 not asked yet, else nfkc's answer */
+    Py_ssize_t *starts, *ends;  /* room for one chunk's word bounds */
+} FoldSide;
+
+/* Whether NFKC changes chunk k (asked of Python once per chunk); -1 on error. */
+static int
+nfkc_changes(FoldSide *fs, Py_ssize_t k)
+{
+    if (fs->changes[k] < 0) {
+        PyObject *r = PyObject_CallFunction(fs->nfkc, "Onn", fs->text, CHUNK_START(&fs->side, k), CHUNK_END(&fs->side, k));
+        if (r == NULL)
+            return -1;
+        fs->changes[k] = (signed char)PyObject_IsTrue(r);
+        Py_DECREF(r);
+    }
+    return fs->changes[k];
+}
+
+/* Whether folding may act in text[a:b] of chunk k (a spot, or a character
+ * past ASCII of a chunk NFKC changes); -1 on error. */
+static int
+spot_in(FoldSide *fs, Py_ssize_t k, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t end = CHUNK_END(&fs->side, k);
+    int wide = 0;
+    for (Py_ssize_t i = a; i < b; i++) {
+        if (fold_spot(fs->typo, fs->side.kind, fs->side.data, i, end))
+            return 1;
+        wide |= PyUnicode_READ(fs->side.kind, fs->side.data, i) >= 128;
+    }
+    return wide ? nfkc_changes(fs, k) : 0;
+}
+
+/* chunks._fold_candidates_py: of the pairs (old chunk, new chunk) the runs
+ * grow into, the chunks whose folded words can make the growth other than
+ * their literal words make it.  A pair is looked at closer when a spot of
+ * either chunk lies between the start of the word before where their
+ * literal shared words stop and the start of the word after it (at the
+ * start, and at the end), or when a word of their shared words ends in a
+ * hyphen at a line end on one side only; its chunks with any spot are
+ * returned.  Returns (old chunks, new chunks), sorted. */
+static PyObject *
+fold_candidates(PyObject *self, PyObject *args)
+{
+    PyObject *pairs, *texts[2], *bounds[2], *kinds[2], *typography, *nfkc;
+    if (!PyArg_ParseTuple(args, "O!UOSUOSUO:fold_candidates", &PyList_Type, &pairs, &texts[0], &bounds[0], &kinds[0],
+                          &texts[1], &bounds[1], &kinds[1], &typography, &nfkc))
+        return NULL;
+    TypoSet typo = {NULL, typography};
+    FoldSide fs[2] = {{{0}}, {{0}}};
+    char *need[2] = {NULL, NULL};
+    PyObject *result = NULL, *lists[2] = {NULL, NULL};
+    if (typo_set_init(&typo) < 0)
+        return NULL;
+    for (int n = 0; n < 2; n++) {
+        if (span_side(&fs[n].side, texts[n], bounds[n], kinds[n], NULL) < 0)
+            goto done;
+        Py_ssize_t longest = 0;
+        for (Py_ssize_t k = 0; k < fs[n].side.chunks; k++)
+            if (CHUNK_END(&fs[n].side, k) - CHUNK_START(&fs[n].side, k) > longest)
+                longest = CHUNK_END(&fs[n].side, k) - CHUNK_START(&fs[n].side, k);
+        fs[n].typo = &typo;
+        fs[n].nfkc = nfkc;
+        fs[n].text = texts[n];
+        fs[n].changes = PyMem_Malloc(fs[n].side.chunks + 1);
+        fs[n].starts = PyMem_New(Py_ssize_t, longest / 2 + 2);
+        fs[n].ends = PyMem_New(Py_ssize_t, longest / 2 + 2);
+        need[n] = PyMem_Calloc(fs[n].side.chunks + 1, 1);
+        if (fs[n].changes == NULL || fs[n].starts == NULL || fs[n].ends == NULL || need[n] == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memset(fs[n].changes, -1, fs[n].side.chunks + 1);
+    }
+    for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pairs); p++) {
+        Py_ssize_t ks[2];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(pairs, p), "nn", &ks[0], &ks[1]))
+            goto done;
+        if (ks[0] < 0 || ks[0] >= fs[0].side.chunks || ks[1] < 0 || ks[1] >= fs[1].side.chunks) {
+            PyErr_SetString(PyExc_ValueError, "fold_candidates: a pair out of range");
+            goto done;
+        }
+        Py_ssize_t head, tail;
+        shared_ends(&fs[0].side, ks[0], &fs[1].side, ks[1], &head, &tail);
+        int flagged = 0;
+        /* the shared words: a line-end hyphen on one side only */
+        Py_ssize_t words[2] = {word_bounds(&fs[0].side, ks[0], fs[0].starts, fs[0].ends),
+                               word_bounds(&fs[1].side, ks[1], fs[1].starts, fs[1].ends)};
+        Py_ssize_t *ends[2] = {fs[0].ends, fs[1].ends};
+        for (Py_ssize_t w = 0; w < head && w < words[0] && w < words[1] && !flagged; w++)
+            flagged = line_end_hyphen(&fs[0].side, ends[0][w], CHUNK_END(&fs[0].side, ks[0])) !=
+                      line_end_hyphen(&fs[1].side, ends[1][w], CHUNK_END(&fs[1].side, ks[1]));
+        for (Py_ssize_t w = 1; w <= tail && w <= words[0] && w <= words[1] && !flagged; w++)
+            flagged = line_end_hyphen(&fs[0].side, ends[0][words[0] - w], CHUNK_END(&fs[0].side, ks[0])) !=
+                      line_end_hyphen(&fs[1].side, ends[1][words[1] - w], CHUNK_END(&fs[1].side, ks[1]));
+        /* a spot next to where the shared words stop */
+        for (int n = 0; n < 2 && !flagged; n++) {
+            FoldSide *f = &fs[n];
+            Py_ssize_t k = ks[n], first = words[n] - tail, m = words[n];
+            SpanSide *sd = &f->side;
+            int r = spot_in(f, k, START_OF_WORD(sd, k, head - 1, m, f->starts), START_OF_WORD(sd, k, head + 2, m, f->starts));
+            if (r == 0)
+                r = spot_in(f, k, first >= 2 ? END_OF_WORDS(sd, k, first - 2, m, f->ends) : CHUNK_START(sd, k),
+                            END_OF_WORDS(sd, k, first + 1, m, f->ends));
+            if (r < 0)
+                goto done;
+            flagged = r;
+        }
+        if (!flagged)
+            continue;
+        for (int n = 0; n < 2; n++) {
+            int r = spot_in(&fs[n], ks[n], CHUNK_START(&fs[n].side, ks[n]), CHUNK_END(&fs[n].side, ks[n]));
+            if (r < 0)
+                goto done;
+            need[n][ks[n]] |= (char)r;
+        }
+    }
+    for (int n = 0; n < 2; n++) {
+        lists[n] = PyList_New(0);
+        if (lists[n] == NULL)
+            goto done;
+        for (Py_ssize_t k = 0; k < fs[n].side.chunks; k++) {
+            if (!need[n][k])
+                continue;
+            PyObject *index = PyLong_FromSsize_t(k);
+            if (index == NULL || PyList_Append(lists[n], index) < 0) {
+                Py_XDECREF(index);
+                goto done;
+            }
+            Py_DECREF(index);
+        }
+    }
+    result = PyTuple_Pack(2, lists[0], lists[1]);
+done:
+    PyMem_Free(typo.bits);
+    for (int n = 0; n < 2; n++) {
+        PyMem_Free(fs[n].side.bounds);
+        PyMem_Free(fs[n].side.key);
+        PyMem_Free(fs[n].changes);
+        PyMem_Free(fs[n].starts);
+        PyMem_Free(fs[n].ends);
+        PyMem_Free(need[n]);
+        Py_XDECREF(lists[n]);
+    }
+    return result;
 }
 
 static PyMethodDef methods[] = {
@@ -3357,6 +3576,8 @@ static PyMethodDef methods[] = {
     {"anchor_runs", anchor_runs, METH_VARARGS, "_anchor_runs(_unique_anchors_py(a, b)). Python twin: provenance.diff.myers._anchor_runs_of_py"},
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal. Python twin: provenance.diff.myers._diff_stretches_py"},
+    {"fold_candidates", fold_candidates, METH_VARARGS,
+     "(old chunks, new chunks) whose folded words can change how runs grow. Python twin: provenance.diff.chunks._fold_candidates_py"},
     {"may_fold", may_fold, METH_VARARGS,
      "({chunk: offsets}, non_ascii): where chunks' folded words may not be their literal ones. Python twin: provenance.diff.folding._may_fold_py"},
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},

@@ -857,3 +857,20 @@ def test_code_flags(size, places):
             call(codes + tk.code_point(size), size)
         with pytest.raises(ValueError):
             call(codes, -1)
+
+
+@settings(max_examples=600, deadline=None)
+@given(edited_pairs(), st.integers(0, 200), st.data())
+def test_fold_candidates(pair, min_kept, data):
+    """The paired chunks whose folded words can change how the runs grow,
+    compiled and Python alike, on texts with typography, line-end hyphens
+    and spacing on either side."""
+    old, new = pair
+    old, new = _typeset(old, data), _typeset(new, data)
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    kept = _kept_chunks_of(oc, nc, ol, min_kept)
+    judge = lb.BreakJudge(old, new)
+    canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
+    pairs = chunks._pairs(kept, len(oc), len(nc))
+    got = C.fold_candidates(pairs, old, ob, ok, new, nb, nk, folding._TYPOGRAPHY, chunks._nfkc_changes)
+    assert got == chunks._fold_candidates_py(pairs, *canons)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -23,7 +24,7 @@ from operator import not_
 
 from .. import linebreaks as lb
 from .. import tokens as tk
-from .folding import _LINE_END_HYPHEN_RE, _Canon, _canonical_codes, _fold_word, fold_spots, word_tables
+from .folding import _LINE_END_HYPHEN_RE, _TYPOGRAPHY, _Canon, _canonical_codes, _fold_word, fold_spots, word_tables
 from .myers import _common_prefix, _diff_stretches, _encode, diff_strings
 
 
@@ -96,8 +97,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     # (The words' line-end hyphens are judged against the old text and the
     # new one outside these runs: the same answers, fewer searches.)
     judge.know_unchanged_runs(_outside_runs(kept, isolated[1], new_bounds, len(new_text)))
-    to_fold, spots = _chunks_to_fold(old, new, _pairs(kept, len(old_codes), len(new_codes)))
-    tables = tuple(word_tables(canon, chunks, side_spots) for canon, chunks, side_spots in zip((old, new), to_fold, spots))
+    tables = tuple(word_tables(canon, chunks)
+                   for canon, chunks in zip((old, new), _chunks_to_fold(old, new, _pairs(kept, len(old_codes), len(new_codes)))))
     spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds), tables)
     # A span holding an isolated chunk or part of a chunk with a word table,
     # or joining two changed chunks (not a run's), is tokenised if its two
@@ -478,7 +479,7 @@ def _paired_chunks(kept, old_chunks: int, new_chunks: int) -> tuple[list[int], l
     return sorted({i for i, _ in pairs}), sorted({j for _, j in pairs})
 
 
-def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> tuple[tuple[list[int], list[int]], list[dict]]:
+def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """The paired chunks whose word tables (folding.word_tables) can make
     the runs grow otherwise than their whitespace-separated words do.
 
@@ -487,15 +488,25 @@ def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> t
     table can only matter for a chunk where folding may act
     (folding.fold_spots) next to where the literal shared words stop (the
     word before the stop to the one after it, at the start or at the end),
-    or with a line-end hyphen that the shared words of its counterpart do
-    not have at the same word.  Elsewhere the literal growth is the folded
-    one.  (A table costs the judging of its line-end hyphens, a search of
-    the whole texts for each word that is not there; most chunks where
-    folding may act are changed far from it.)  Returns them, and each
-    text's fold_spots of its paired chunks."""
+    or in a pair whose shared words end in a hyphen at a line end on one
+    side only.  Elsewhere the literal growth is the folded one.  (A table
+    costs the judging of its line-end hyphens, a search of the whole texts
+    for each word that is not there; most chunks where folding may act are
+    changed far from it.)  Compiled: _speedups.fold_candidates."""
+    if tk._speedups is not None:
+        return tk._speedups.fold_candidates(pairs, old.text, old.bounds, old.kinds, new.text, new.bounds, new.kinds,
+                                            _TYPOGRAPHY, _nfkc_changes)
+    return _fold_candidates_py(pairs, old, new)
+
+
+def _nfkc_changes(text: str, start: int, end: int) -> bool:
+    return not unicodedata.is_normalized("NFKC", text[start:end])
+
+
+def _fold_candidates_py(pairs: list[tuple[int, int]], old: _Canon, new: _Canon) -> tuple[list[int], list[int]]:
     spots = [fold_spots(canon, sorted({pair[n] for pair in pairs})) for n, canon in enumerate((old, new))]
     if not (spots[0] or spots[1]):
-        return ([], []), spots
+        return [], []
     need: tuple[set[int], set[int]] = (set(), set())
     sides = (old, new)
     for pair in pairs:
@@ -511,7 +522,7 @@ def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> t
             for n in (0, 1):
                 if pair[n] in spots[n]:
                     need[n].add(pair[n])
-    return (sorted(need[0]), sorted(need[1])), spots
+    return sorted(need[0]), sorted(need[1])
 
 
 def _line_end_hyphen_words(piece: str, n_words: int, head: int, tail: int) -> tuple[list[int], list[int]]:
