@@ -215,18 +215,23 @@ def _typeset(text: str, data) -> str:
     return " ".join(words)
 
 
+def _typeset_pair(pair, min_kept: int, data):
+    """An edited pair typeset (_typeset), its chunks (bounds, codes, kinds
+    of each), its kept runs and each text's _Canon."""
+    old, new = (_typeset(text, data) for text in pair)
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    judge = lb.BreakJudge(old, new)
+    canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
+    return old, new, (ob, oc, ok), (nb, nc, nk), _kept_chunks_of(oc, nc, ol, min_kept), canons
+
+
 @settings(max_examples=600, deadline=None)
 @given(edited_pairs(), st.integers(0, 3), st.integers(0, 200), st.data())
 def test_unchanged_spans_with_word_tables(pair, margin, min_kept, data):
     """The runs grown over folded words (folding.word_tables) of texts with
     typography, line-end hyphens and spacing: compiled and Python alike,
     and the tables do make some."""
-    old, new = pair
-    old, new = _typeset(old, data), _typeset(new, data)
-    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    kept = _kept_chunks_of(oc, nc, ol, min_kept)
-    judge = lb.BreakJudge(old, new)
-    canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
+    old, new, (ob, oc, ok), (nb, nc, nk), kept, canons = _typeset_pair(pair, min_kept, data)
     tables = tuple(folding.word_tables(canon, paired)
                    for canon, paired in zip(canons, chunks._paired_chunks(kept, len(oc), len(nc))))
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin, *tables)
@@ -865,12 +870,7 @@ def test_fold_candidates(pair, min_kept, data):
     """The paired chunks whose folded words can change how the runs grow,
     compiled and Python alike, on texts with typography, line-end hyphens
     and spacing on either side."""
-    old, new = pair
-    old, new = _typeset(old, data), _typeset(new, data)
-    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
-    kept = _kept_chunks_of(oc, nc, ol, min_kept)
-    judge = lb.BreakJudge(old, new)
-    canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
+    old, new, (ob, oc, ok), (nb, nc, nk), kept, canons = _typeset_pair(pair, min_kept, data)
     pairs = chunks._pairs(kept, len(oc), len(nc))
     got = C.fold_candidates(pairs, old, ob, ok, new, nb, nk, folding._TYPOGRAPHY, chunks._nfkc_changes)
     assert got == chunks._fold_candidates_py(pairs, *canons)
