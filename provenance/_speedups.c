@@ -3264,6 +3264,21 @@ fold_spot(const TypoSet *set, int kind, const void *data, Py_ssize_t i, Py_ssize
     return (cls & FOLD_SPACE) && next != 0 && next < 128 && (FOLD_CLASS[next] & FOLD_GLUED_AFTER);
 }
 
+/* The first offset from i (before b) of a character past ASCII or of an
+ * ASCII one of FOLD_CLASS: where fold_spot may say yes; b if none (a loop
+ * per string kind: most characters are skipped here). */
+static Py_ssize_t
+next_fold_candidate(int kind, const void *data, Py_ssize_t i, Py_ssize_t b)
+{
+#define SKIP(type) { const type *d = data; while (i < b && d[i] < 128 && !FOLD_CLASS[d[i]]) i++; return i; }
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND: SKIP(Py_UCS1)
+    case PyUnicode_2BYTE_KIND: SKIP(Py_UCS2)
+    default: SKIP(Py_UCS4)
+    }
+#undef SKIP
+}
+
 /* folding._may_fold_py: of the chunks (a list of indices into bounds,
  * tokens.chunk_codes' bounds), where something may make the folded words
  * other than the whitespace-separated ones: the offsets of each character
@@ -3306,7 +3321,7 @@ may_fold(PyObject *self, PyObject *args)
         }
         Py_ssize_t a = (Py_ssize_t)bounds[2 * k + 1], b = (Py_ssize_t)bounds[2 * k + 2];
         int wide = 0;
-        for (Py_ssize_t i = a; i < b; i++) {
+        for (Py_ssize_t i = next_fold_candidate(kind, data, a, b); i < b; i = next_fold_candidate(kind, data, i + 1, b)) {
             Py_UCS4 ch = PyUnicode_READ(kind, data, i);
             wide |= ch >= 128;
             int spot = fold_spot(&typo_set, kind, data, i, b);
@@ -3394,6 +3409,7 @@ typedef struct {
     PyObject *nfkc;        /* callable (text, start, end) -> whether NFKC changes text[start:end] */
     PyObject *text;
     signed char *changes;  /* per chunk: -1 not asked yet, else nfkc's answer */
+    signed char *spotted;  /* per chunk: -1 not looked at yet, else whether folding may act anywhere in it */
     Py_ssize_t *starts, *ends;  /* room for one chunk's word bounds */
 } FoldSide;
 
@@ -3418,10 +3434,12 @@ spot_in(FoldSide *fs, Py_ssize_t k, Py_ssize_t a, Py_ssize_t b)
 {
     Py_ssize_t end = CHUNK_END(&fs->side, k);
     int wide = 0;
-    for (Py_ssize_t i = a; i < b; i++) {
+    for (Py_ssize_t i = next_fold_candidate(fs->side.kind, fs->side.data, a, b); i < b;
+         i = next_fold_candidate(fs->side.kind, fs->side.data, i + 1, b)) {
+        Py_UCS4 ch = PyUnicode_READ(fs->side.kind, fs->side.data, i);
         if (fold_spot(fs->typo, fs->side.kind, fs->side.data, i, end))
             return 1;
-        wide |= PyUnicode_READ(fs->side.kind, fs->side.data, i) >= 128;
+        wide |= ch >= 128;
     }
     return wide ? nfkc_changes(fs, k) : 0;
 }
@@ -3458,14 +3476,17 @@ fold_candidates(PyObject *self, PyObject *args)
         fs[n].nfkc = nfkc;
         fs[n].text = texts[n];
         fs[n].changes = PyMem_Malloc(fs[n].side.chunks + 1);
+        fs[n].spotted = PyMem_Malloc(fs[n].side.chunks + 1);
         fs[n].starts = PyMem_New(Py_ssize_t, longest / 2 + 2);
         fs[n].ends = PyMem_New(Py_ssize_t, longest / 2 + 2);
         need[n] = PyMem_Calloc(fs[n].side.chunks + 1, 1);
-        if (fs[n].changes == NULL || fs[n].starts == NULL || fs[n].ends == NULL || need[n] == NULL) {
+        if (fs[n].changes == NULL || fs[n].spotted == NULL || fs[n].starts == NULL || fs[n].ends == NULL ||
+                need[n] == NULL) {
             PyErr_NoMemory();
             goto done;
         }
         memset(fs[n].changes, -1, fs[n].side.chunks + 1);
+        memset(fs[n].spotted, -1, fs[n].side.chunks + 1);
     }
     for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pairs); p++) {
         Py_ssize_t ks[2];
@@ -3475,6 +3496,19 @@ fold_candidates(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "fold_candidates: a pair out of range");
             goto done;
         }
+        /* most pairs: neither chunk has anywhere folding may act */
+        int any[2];
+        for (int n = 0; n < 2; n++) {
+            if (fs[n].spotted[ks[n]] < 0) {
+                int r = spot_in(&fs[n], ks[n], CHUNK_START(&fs[n].side, ks[n]), CHUNK_END(&fs[n].side, ks[n]));
+                if (r < 0)
+                    goto done;
+                fs[n].spotted[ks[n]] = (signed char)r;
+            }
+            any[n] = fs[n].spotted[ks[n]];
+        }
+        if (!any[0] && !any[1])
+            continue;
         Py_ssize_t head, tail;
         shared_ends(&fs[0].side, ks[0], &fs[1].side, ks[1], &head, &tail);
         int flagged = 0;
@@ -3503,12 +3537,8 @@ fold_candidates(PyObject *self, PyObject *args)
         }
         if (!flagged)
             continue;
-        for (int n = 0; n < 2; n++) {
-            int r = spot_in(&fs[n], ks[n], CHUNK_START(&fs[n].side, ks[n]), CHUNK_END(&fs[n].side, ks[n]));
-            if (r < 0)
-                goto done;
-            need[n][ks[n]] |= (char)r;
-        }
+        for (int n = 0; n < 2; n++)
+            need[n][ks[n]] |= (char)any[n];
     }
     for (int n = 0; n < 2; n++) {
         lists[n] = PyList_New(0);
@@ -3532,6 +3562,7 @@ done:
         PyMem_Free(fs[n].side.bounds);
         PyMem_Free(fs[n].side.key);
         PyMem_Free(fs[n].changes);
+        PyMem_Free(fs[n].spotted);
         PyMem_Free(fs[n].starts);
         PyMem_Free(fs[n].ends);
         PyMem_Free(need[n]);
