@@ -3,6 +3,7 @@
 change the content changes a tool reports?
 
     python benchmarks/invariance.py [--no-external] [--seed N] [--show N]
+    python benchmarks/invariance.py --revisions DIR --pair OLD NEW [--pair ...]   # held-out pairs
 
 The pairs are successive releases of freely licensed texts, shipped in
 benchmarks/revisions/ (see its README: the GNU licences, Creative Commons
@@ -149,7 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-external", action="store_true", help="skip git and wdiff")
     ap.add_argument("--show", type=int, default=5, help="how many differing cases of provenance to print")
+    ap.add_argument("--revisions", type=Path, default=None, metavar="DIR",
+                    help="pairs of texts from this folder instead (held-out pairs: DIR/OLD.txt, DIR/NEW.txt)")
+    ap.add_argument("--pair", nargs=2, action="append", metavar=("OLD", "NEW"),
+                    help="with --revisions: the file stems of a pair (repeat for more)")
     args = ap.parse_args(argv)
+    if args.revisions is not None:
+        if not args.pair:
+            ap.error("--revisions needs at least one --pair OLD NEW")
+        global REVISIONS, PAIRS
+        REVISIONS, PAIRS = args.revisions, [tuple(p) for p in args.pair]
     tools = quality.available_tools(not args.no_external)
     plain, cases = build_cases(args.seed)
     styles = list(dict.fromkeys(c.style for c in cases))

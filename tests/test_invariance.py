@@ -236,3 +236,21 @@ def test_the_word_diff_runs_on_the_same_stretches_whatever_the_formatting(chunk_
     for old, new in ((side(paragraphs, style, rng, lexicon), b), (a, side(edited, style, rng, lexicon))):
         assume(joined_keys(old.rendered.text, new.rendered.text) == plain_keys)
         assert stretches(old.rendered.text, new.rendered.text) == want
+
+
+def test_held_out_pairs_are_run_from_a_folder(tmp_path, capsys):
+    """`invariance.py --revisions DIR --pair OLD NEW` runs those pairs
+    alone (the held-out check), and refuses a folder with no pair."""
+    import shutil
+
+    for stem in ("OFL-1.0", "OFL-1.1"):
+        shutil.copy(inv.REVISIONS / f"{stem}.txt", tmp_path / f"held-{stem}.txt")
+    saved = inv.REVISIONS, inv.PAIRS
+    try:
+        assert inv.main(["--no-external", "--revisions", str(tmp_path), "--pair", "held-OFL-1.0", "held-OFL-1.1"]) == 0
+    finally:
+        inv.REVISIONS, inv.PAIRS = saved
+    out = capsys.readouterr().out
+    assert "100.0% (34/34)" in out and "held-OFL-1.0 -> held-OFL-1.1" in out and "GPL" not in out
+    with pytest.raises(SystemExit):
+        inv.main(["--revisions", str(tmp_path)])
