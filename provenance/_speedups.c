@@ -23,7 +23,11 @@
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin[,
  *                   old_tables, new_tables])
- *                               diff._unchanged_spans_py
+ *                               diff.growth._unchanged_spans_py
+ *   fold_candidates(pairs, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, typography, nfkc)
+ *                               diff.growth._fold_candidates_py
+ *   may_fold(text, bounds, chunks, typography)
+ *                               diff.folding._may_fold_py
  *   plans_from_spans(spans, holds_old, holds_new, run_starts, old, new)
  *                               diff.chunks._plans_from_spans_py
  *   paragraph_isolated(kept, old_kinds, new_kinds)
@@ -1092,7 +1096,7 @@ done:
     return result;
 }
 
-/* diff._unchanged_spans: the unchanged runs of chunks grown over the words
+/* diff.growth._unchanged_spans: the unchanged runs of chunks grown over the words
  * changed chunks share with their counterparts.  One text's side of it: */
 typedef struct {
     int kind;
@@ -1418,7 +1422,7 @@ span_side(SpanSide *side, PyObject *text, PyObject *bounds, PyObject *kinds, PyO
     return 0;
 }
 
-/* diff._unchanged_spans_py(kept, (old_text, old_bounds, old_kinds),
+/* diff.growth._unchanged_spans_py(kept, (old_text, old_bounds, old_kinds),
  * (new_text, new_bounds, new_kinds), margin). */
 static PyObject *
 unchanged_spans(PyObject *self, PyObject *args)
@@ -3396,8 +3400,8 @@ word_bounds(SpanSide *side, Py_ssize_t k, Py_ssize_t *starts, Py_ssize_t *ends)
 }
 
 /* From a chunk's word bounds: the offset of word m (its end if fewer, its
- * start below 0: chunks._start_of_word), and the end of its first m words
- * (its start for none, the last word's end if fewer: chunks._end_of_words). */
+ * start below 0: growth._start_of_word), and the end of its first m words
+ * (its start for none, the last word's end if fewer: growth._end_of_words). */
 #define START_OF_WORD(side, k, m, n, starts) \
     ((m) < 0 ? CHUNK_START(side, k) : (m) < (n) ? (starts)[m] : CHUNK_END(side, k))
 #define END_OF_WORDS(side, k, m, n, ends) \
@@ -3444,7 +3448,7 @@ spot_in(FoldSide *fs, Py_ssize_t k, Py_ssize_t a, Py_ssize_t b)
     return wide ? nfkc_changes(fs, k) : 0;
 }
 
-/* chunks._fold_candidates_py: of the pairs (old chunk, new chunk) the runs
+/* growth._fold_candidates_py: of the pairs (old chunk, new chunk) the runs
  * grow into, the chunks whose folded words can make the growth other than
  * their literal words make it.  A pair is looked at closer when a spot of
  * either chunk lies between the start of the word before where their
@@ -3593,7 +3597,7 @@ static PyMethodDef methods[] = {
     {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS,
      "_sparse_tokens of a plain text, as lists (given a vocabulary: literals as codes, "
      "provenance.diff.chunks._sparse_codes_py). Python twin: provenance.diff.chunks._sparse_tokens"},
-    {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.chunks._unchanged_spans_py"},
+    {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.growth._unchanged_spans_py"},
     {"plans_from_spans", plans_from_spans, METH_VARARGS,
      "_plan_chunks' (old plan, new plan, pinned) from its unchanged spans. Python twin: provenance.diff.chunks._plans_from_spans_py"},
     {"paragraph_isolated", paragraph_isolated, METH_VARARGS,
@@ -3608,7 +3612,7 @@ static PyMethodDef methods[] = {
     {"diff_stretches", diff_stretches, METH_VARARGS,
      "The merged diff of a and b around runs known to be equal. Python twin: provenance.diff.myers._diff_stretches_py"},
     {"fold_candidates", fold_candidates, METH_VARARGS,
-     "(old chunks, new chunks) whose folded words can change how runs grow. Python twin: provenance.diff.chunks._fold_candidates_py"},
+     "(old chunks, new chunks) whose folded words can change how runs grow. Python twin: provenance.diff.growth._fold_candidates_py"},
     {"may_fold", may_fold, METH_VARARGS,
      "({chunk: offsets}, non_ascii): where chunks' folded words may not be their literal ones. Python twin: provenance.diff.folding._may_fold_py"},
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},

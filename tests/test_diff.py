@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance.diff import chunks, folding, myers, pipeline
+from provenance.diff import chunks, folding, growth, myers, pipeline
 from provenance import tokens as tk
 from provenance import linebreaks as lb
 from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
@@ -762,9 +762,9 @@ def test_word_offsets_cut_text_at_whitespace_after_whole_words(words, spaces, ed
     if not edges:
         text = text.lstrip()
     n = data.draw(st.integers(1, len(words)))
-    end = chunks._end_of_words(text, n)
+    end = growth._end_of_words(text, n)
     assert text[:end].split() == words[:n] and not text[:end][-1:].isspace()
-    start = chunks._start_of_last_words(text, n)
+    start = growth._start_of_last_words(text, n)
     assert text[start:].split() == words[-n:] and not text[start:start + 1].isspace()
 
 
@@ -772,7 +772,7 @@ def test_word_offsets_cut_text_at_whitespace_after_whole_words(words, spaces, ed
 @given(st.lists(WORDS, max_size=8), st.lists(WORDS, max_size=8), st.lists(WORDS, max_size=8))
 def test_shared_words_are_the_whole_words_two_keys_begin_with(common, rest_a, rest_b):
     ka, kb = " ".join(common + rest_a), " ".join(common + rest_b)
-    n = chunks._shared_words(ka, kb)
+    n = growth._shared_words(ka, kb)
     assert ka.split()[:n] == kb.split()[:n]  # never more than they share
     assert n >= len(common)  # never less than what they were built with
     if n < min(len(ka.split()), len(kb.split())):
@@ -783,7 +783,7 @@ SENTENCE_VOCAB = ["the", "government", "official", "said", "office", "report", "
                   "it's", "don't", "twenty-one", "final", "a", "(see", "note)", "\u201cquoted\u201d", "files,"]
 
 
-@pytest.mark.parametrize("margin", [0, chunks.TRIM_MARGIN_WORDS])
+@pytest.mark.parametrize("margin", [0, growth.TRIM_MARGIN_WORDS])
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(SENTENCE_VOCAB), min_size=6, max_size=18, unique=True), min_size=20,
                 max_size=40),
@@ -819,15 +819,15 @@ def test_trimming_changed_chunks_finds_the_same_changes(margin, sentences, seed)
         else:
             edited[k] = edited[k].replace("'", "\u2019").replace("\u201c", '"')
     old, new = layout(words, rng, rng.randint(20, 70)), layout(edited, rng, rng.randint(20, 70))
-    saved = chunks.CHUNK_PASS_MIN_CHUNKS, chunks.TRIM_MARGIN_WORDS
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS, growth.TRIM_MARGIN_WORDS
     try:
         chunks.CHUNK_PASS_MIN_CHUNKS = 0
-        chunks.TRIM_MARGIN_WORDS = margin
+        growth.TRIM_MARGIN_WORDS = margin
         trimmed = compare(old, new)
-        chunks.TRIM_MARGIN_WORDS = 10**9  # nothing trimmed
+        growth.TRIM_MARGIN_WORDS = 10**9  # nothing trimmed
         untrimmed = compare(old, new)
     finally:
-        chunks.CHUNK_PASS_MIN_CHUNKS, chunks.TRIM_MARGIN_WORDS = saved
+        chunks.CHUNK_PASS_MIN_CHUNKS, growth.TRIM_MARGIN_WORDS = saved
     assert_lossless(trimmed)
     assert_no_split_words(trimmed)
     assert (trimmed.old_words, trimmed.new_words) == (tk.count_words(old), tk.count_words(new))
@@ -869,7 +869,7 @@ def test_changed_sentences_are_tokenised_only_around_their_edits():
     assert len(stretches) == 5
     for stretch in stretches:
         assert "CHANGED" in stretch
-        assert len(stretch.split()) == 1 + 2 * chunks.TRIM_MARGIN_WORDS
+        assert len(stretch.split()) == 1 + 2 * growth.TRIM_MARGIN_WORDS
     changes = compare(old, new).changes
     assert [(c.cls, c.new_text) for c in changes] == [(CONTENT, "CHANGED")] * 5
 
@@ -946,7 +946,7 @@ def test_shared_ends_are_the_common_words_at_the_start_and_then_at_the_end(head,
     words_a, words_b = head + mid_a + tail, head + mid_b + more + tail
     starts = common(words_a, words_b)
     ends = common(words_a[starts:][::-1], words_b[starts:][::-1])
-    assert chunks._shared_ends_py(" ".join(words_a), " ".join(words_b)) == (starts, ends)
+    assert growth._shared_ends_py(" ".join(words_a), " ".join(words_b)) == (starts, ends)
 
 
 def _kth_occurrence_anchors(a, b):

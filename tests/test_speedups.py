@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.diff import chunks, folding, myers, pipeline
+from provenance.diff import chunks, folding, growth, myers, pipeline
 from provenance import tokens as tk
 from provenance import linebreaks as lb
 
@@ -196,7 +196,7 @@ def test_unchanged_spans(pair, margin, min_kept):
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
     kept = _kept_chunks_of(oc, nc, ol, min_kept)
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
-    assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
+    assert got == growth._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
 
 
 
@@ -233,9 +233,9 @@ def test_unchanged_spans_with_word_tables(pair, margin, min_kept, data):
     and the tables do make some."""
     old, new, (ob, oc, ok), (nb, nc, nk), kept, canons = _typeset_pair(pair, min_kept, data)
     tables = tuple(folding.word_tables(canon, paired)
-                   for canon, paired in zip(canons, chunks._paired_chunks(kept, len(oc), len(nc))))
+                   for canon, paired in zip(canons, growth._paired_chunks(kept, len(oc), len(nc))))
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin, *tables)
-    assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin, tables)
+    assert got == growth._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin, tables)
 
 
 def test_runs_grow_over_words_equal_by_key():
@@ -252,10 +252,10 @@ def test_runs_grow_over_words_equal_by_key():
     judge = lb.BreakJudge(old, new)
     canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
     tables = tuple(folding.word_tables(canon, paired)
-                   for canon, paired in zip(canons, chunks._paired_chunks(kept, len(oc), len(nc))))
+                   for canon, paired in zip(canons, growth._paired_chunks(kept, len(oc), len(nc))))
     assert tables[0] == {} and list(tables[1]) == [2]
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, 1, *tables)
-    assert got == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), 1, tables)
+    assert got == growth._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), 1, tables)
     # the span shared with the sentence before takes the changed sentence's
     # words equal by key, up to one (margin) before the edit
     grown = [(old[a0:a1], new[b0:b1]) for a0, a1, b0, b1 in got if old[a0:a1].endswith("said it was difficult")]
@@ -328,7 +328,7 @@ def test_unchanged_spans_do_not_grow_twice_into_one_chunk():
     assert len(kept) == 2
     for margin in range(4):
         spans = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin)
-        assert spans == chunks._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
+        assert spans == growth._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin)
         assert all(a[1] <= b[0] and a[3] <= b[2] for a, b in zip(spans, spans[1:]))
 
 
@@ -871,6 +871,6 @@ def test_fold_candidates(pair, min_kept, data):
     compiled and Python alike, on texts with typography, line-end hyphens
     and spacing on either side."""
     old, new, (ob, oc, ok), (nb, nc, nk), kept, canons = _typeset_pair(pair, min_kept, data)
-    pairs = chunks._pairs(kept, len(oc), len(nc))
-    got = C.fold_candidates(pairs, old, ob, ok, new, nb, nk, folding._TYPOGRAPHY, chunks._nfkc_changes)
-    assert got == chunks._fold_candidates_py(pairs, *canons)
+    pairs = growth._pairs(kept, len(oc), len(nc))
+    got = C.fold_candidates(pairs, old, ob, ok, new, nb, nk, folding._TYPOGRAPHY, growth._nfkc_changes)
+    assert got == growth._fold_candidates_py(pairs, *canons)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from bisect import bisect_right
-from itertools import accumulate
 
 from .. import linebreaks as lb
 from .. import tokens as tk
