@@ -215,6 +215,12 @@ def _typeset(text: str, data) -> str:
     return " ".join(words)
 
 
+def _paired_chunks(kept, old_chunks: int, new_chunks: int) -> tuple[list[int], list[int]]:
+    """Each text's chunks that the runs grow into (growth._pairs), sorted."""
+    pairs = growth._pairs(kept, old_chunks, new_chunks)
+    return sorted({i for i, _ in pairs}), sorted({j for _, j in pairs})
+
+
 def _typeset_pair(pair, min_kept: int, data):
     """An edited pair typeset (_typeset), its chunks (bounds, codes, kinds
     of each), its kept runs and each text's _Canon."""
@@ -233,7 +239,7 @@ def test_unchanged_spans_with_word_tables(pair, margin, min_kept, data):
     and the tables do make some."""
     old, new, (ob, oc, ok), (nb, nc, nk), kept, canons = _typeset_pair(pair, min_kept, data)
     tables = tuple(folding.word_tables(canon, paired)
-                   for canon, paired in zip(canons, growth._paired_chunks(kept, len(oc), len(nc))))
+                   for canon, paired in zip(canons, _paired_chunks(kept, len(oc), len(nc))))
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, margin, *tables)
     assert got == growth._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), margin, tables)
 
@@ -252,7 +258,7 @@ def test_runs_grow_over_words_equal_by_key():
     judge = lb.BreakJudge(old, new)
     canons = (folding._Canon(old, ob, ok, judge), folding._Canon(new, nb, nk, judge))
     tables = tuple(folding.word_tables(canon, paired)
-                   for canon, paired in zip(canons, growth._paired_chunks(kept, len(oc), len(nc))))
+                   for canon, paired in zip(canons, _paired_chunks(kept, len(oc), len(nc))))
     assert tables[0] == {} and list(tables[1]) == [2]
     got = C.unchanged_spans(kept, old, ob, ok, new, nb, nk, 1, *tables)
     assert got == growth._unchanged_spans_py(kept, (old, ob, ok), (new, nb, nk), 1, tables)

@@ -190,7 +190,7 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _LINE_END_HYPHEN_RE = re.compile(r"[-\u2010\u00ad][^\S\r\n]*[\r\n]")  # (lb._BREAK_RE's start: where breaks can find one)
 
 
-def word_tables(canon: _Canon, chunks: list[int], spots: dict | None = None) -> dict[int, tuple[str, bytes | None]]:
+def word_tables(canon: _Canon, chunks: list[int]) -> dict[int, tuple[str, bytes | None]]:
     """For the chunks (sorted indices) whose folded words (_Canon.key's)
     are not their whitespace-separated ones: chunk index -> (the folded
     words joined by spaces, their (start, end) offsets in the text as
@@ -199,13 +199,12 @@ def word_tables(canon: _Canon, chunks: list[int], spots: dict | None = None) -> 
     (_unchanged_spans): words equal by key, so that a run stops at the
     same word whatever the typography, line-end hyphens or spacing of
     either text.  Only chunks where folding may act (fold_spots) are
-    looked at closer (`spots`: fold_spots of these chunks or more, where
-    the caller has it)."""
+    looked at closer."""
     if not chunks:
         return {}
     text, bounds = canon.text, canon.bounds
     tables: dict[int, tuple[str, bytes | None]] = {}
-    spots = fold_spots(canon, chunks) if spots is None else spots
+    spots = fold_spots(canon, chunks)
     for k in [k for k in chunks if k in spots]:
         a, b = bounds[2 * k + 1], bounds[2 * k + 2]
         piece = text[a:b]

@@ -56,12 +56,6 @@ def _pairs(kept, old_chunks: int, new_chunks: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def _paired_chunks(kept, old_chunks: int, new_chunks: int) -> tuple[list[int], list[int]]:
-    """The chunks of each text that _unchanged_spans pairs up (sorted)."""
-    pairs = _pairs(kept, old_chunks, new_chunks)
-    return sorted({i for i, _ in pairs}), sorted({j for _, j in pairs})
-
-
 def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """The paired chunks whose word tables (folding.word_tables) can make
     the runs grow otherwise than their whitespace-separated words do.
