@@ -221,11 +221,14 @@ def test_move_links_jump_to_their_partner(open_report):
     r = open_report("move")
     assert r.page.inner_text("#c0-from .move-link") == "moved ↓"
     assert r.page.inner_text("#c0-to .move-link").startswith("moved from ↑")
+    # (The hash changes first; the page's hashchange handler, which makes
+    # the partner current, runs after it: waited for, not raced.)
+    partner_current = "id => location.hash === '#' + id && document.querySelector('.current')?.id === id"
     r.page.click("#c0-from .move-link")
-    r.page.wait_for_function("() => location.hash === '#c0-to'")
+    r.page.wait_for_function(partner_current, arg="c0-to")
     assert r.current() == "c0-to" and r.in_view("c0-to")
     r.page.click("#c0-to .move-link")
-    r.page.wait_for_function("() => location.hash === '#c0-from'")
+    r.page.wait_for_function(partner_current, arg="c0-from")
     assert r.current() == "c0-from" and r.in_view("c0-from")
     # The edit inside the moved passage is marked.
     assert r.page.inner_text("#c0-to del.edit") == "heated" and r.page.inner_text("#c0-to ins.edit") == "bitter"
