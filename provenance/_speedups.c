@@ -45,15 +45,15 @@
  *   gap_kinds(text, starts, ends)
  *                               tokens._gap_kinds_py
  *   encode_keys_vocab(a_keys, b_keys)
- *                               tokens._encode_keys_vocab
+ *                               codes._encode_keys_vocab
  *   encode_with(keys, vocabulary)
- *                               tokens._encode_with_py
- *   map_codes(codes, table)     tokens._map_codes_py
+ *                               codes._encode_with_py
+ *   map_codes(codes, table)     codes._map_codes_py
  *   flag_prefix(codes, flags[, width])
- *                               tokens._flag_prefix_py
+ *                               codes._flag_prefix_py
  *   flag_count(codes, flags, start, end)
- *                               tokens._flag_count_py
- *   code_flags(codes, size)     tokens._code_flags_py
+ *                               codes._flag_count_py
+ *   code_flags(codes, size)     codes._code_flags_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -792,7 +792,7 @@ ints_bytes(Ints *v)
     return out;
 }
 
-/* The code point of place k of a vocabulary (tokens.encode_keys' codes:
+/* The code point of place k of a vocabulary (codes.encode_keys' codes:
  * NUL and the surrogates skipped), or 0 when codes have run out. */
 static Py_UCS4
 code_of_index(Py_ssize_t k)
@@ -802,7 +802,7 @@ code_of_index(Py_ssize_t k)
     return k + 0x801 <= 0x10FFFF ? (Py_UCS4)(k + 0x801) : 0;
 }
 
-/* tokens.code_index: the place in its vocabulary of code c, or -1 for a
+/* codes.code_index: the place in its vocabulary of code c, or -1 for a
  * character that is no code (NUL, a surrogate). */
 static Py_ssize_t
 index_of_code(Py_UCS4 c)
@@ -2055,7 +2055,7 @@ done:
  * two strings of one character per token, the longest chain of (i, j)
  * pairs increasing in both, as runs (i, j, n) of consecutive ones.
  * Counting uses arrays indexed by character: the characters are codes from
- * tokens.encode_keys, numbered from 1 up. */
+ * codes.encode_keys, numbered from 1 up. */
 static PyObject *
 anchor_runs(PyObject *self, PyObject *args)
 {
@@ -2178,7 +2178,7 @@ done:
     return result;
 }
 
-/* tokens.encode_keys(a_keys, b_keys): each distinct str as one character,
+/* codes.encode_keys(a_keys, b_keys): each distinct str as one character,
  * in order of first appearance, skipping NUL and surrogates.  Keys are
  * looked up by identity first (the keyer hands out one object per key). */
 typedef struct {
@@ -2749,8 +2749,8 @@ fail:
     return NULL;
 }
 
-/* tokens.encode_keys (its codes), and the distinct keys in the order of
- * their codes (the key of code c is vocabulary[tokens.code_index(c)]): the
+/* codes.encode_keys (its codes), and the distinct keys in the order of
+ * their codes (the key of code c is vocabulary[codes.code_index(c)]): the
  * key lists can go once encoded. */
 static PyObject *
 encode_keys_vocab(PyObject *self, PyObject *args)
@@ -2783,7 +2783,7 @@ encode_keys_vocab(PyObject *self, PyObject *args)
     return result;
 }
 
-/* tokens._encode_with_py: a list of keys encoded in the codes of a
+/* codes._encode_with_py: a list of keys encoded in the codes of a
  * vocabulary (code_of_index of each key's place in it), keys new to it
  * appended to it in order of first appearance: one table for both texts'
  * keys, filled a side at a time. */
@@ -2843,7 +2843,7 @@ narrowest(PyObject *out, Py_UCS4 most)
     return narrow;
 }
 
-/* tokens._map_codes_py: each code c of `codes` replaced by the character of
+/* codes._map_codes_py: each code c of `codes` replaced by the character of
  * `table` at its place (index_of_code(c)): one side's key codes from its
  * literal codes and a table of each literal's key code. */
 static PyObject *
@@ -2875,7 +2875,7 @@ map_codes(PyObject *self, PyObject *args)
     return narrowest(out, most);
 }
 
-/* tokens._flag_prefix_py: prefix[i], how many of codes[:i] have a flag set
+/* codes._flag_prefix_py: prefix[i], how many of codes[:i] have a flag set
  * (flags: a byte for each place of a vocabulary), as bytes of `width`-byte
  * integers (8 by default; 4 for array("i")): the word prefix of a token
  * list whose literals are codes. */
@@ -2921,7 +2921,7 @@ done:
     return out;
 }
 
-/* tokens._flag_count_py: how many of codes[start:end] have their flag set
+/* codes._flag_count_py: how many of codes[start:end] have their flag set
  * (flags: a byte for each place of a vocabulary): the words of a range of
  * tokens whose literals are codes, with no count kept for every token. */
 static PyObject *
@@ -2951,7 +2951,7 @@ flag_count(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(count);
 }
 
-/* tokens._code_flags_py: a byte for each of `size` places of a vocabulary,
+/* codes._code_flags_py: a byte for each of `size` places of a vocabulary,
  * 1 where codes holds its code: the distinct keys of a side, with no str
  * made per token (set() of a str of codes made one per character). */
 static PyObject *
@@ -3579,17 +3579,17 @@ static PyMethodDef methods[] = {
     {"gap_kinds", gap_kinds, METH_VARARGS,
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
     {"encode_keys_vocab", encode_keys_vocab, METH_VARARGS,
-     "encode_keys(a_keys, b_keys) and the distinct keys in code order. Python twin: provenance.tokens._encode_keys_vocab"},
+     "encode_keys(a_keys, b_keys) and the distinct keys in code order. Python twin: provenance.codes._encode_keys_vocab"},
     {"encode_with", encode_with, METH_VARARGS,
-     "A list of keys encoded in a vocabulary's codes, new keys appended to it. Python twin: provenance.tokens._encode_with_py"},
+     "A list of keys encoded in a vocabulary's codes, new keys appended to it. Python twin: provenance.codes._encode_with_py"},
     {"map_codes", map_codes, METH_VARARGS,
-     "Each code replaced by the table's character at its place. Python twin: provenance.tokens._map_codes_py"},
+     "Each code replaced by the table's character at its place. Python twin: provenance.codes._map_codes_py"},
     {"flag_prefix", flag_prefix, METH_VARARGS,
-     "How many codes before each have their flag set, as int64 (or given width) bytes. Python twin: provenance.tokens._flag_prefix_py"},
+     "How many codes before each have their flag set, as int64 (or given width) bytes. Python twin: provenance.codes._flag_prefix_py"},
     {"flag_count", flag_count, METH_VARARGS,
-     "How many of codes[start:end] have their flag set. Python twin: provenance.tokens._flag_count_py"},
+     "How many of codes[start:end] have their flag set. Python twin: provenance.codes._flag_count_py"},
     {"code_flags", code_flags, METH_VARARGS,
-     "A byte per place of a vocabulary, 1 where codes holds its code. Python twin: provenance.tokens._code_flags_py"},
+     "A byte per place of a vocabulary, 1 where codes holds its code. Python twin: provenance.codes._code_flags_py"},
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},

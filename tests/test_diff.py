@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from provenance.diff import chunks, folding, growth, myers, pipeline
 from provenance import tokens as tk
+from provenance import codes as cd
 from provenance import linebreaks as lb
 from provenance.diff import CONTENT, FORMATTING, Side, compare, diff_strings
 
@@ -1250,7 +1251,7 @@ def test_line_break_joins_made_at_once_are_those_made_one_at_a_time(old_words, n
                      for side, r in zip(reference, ranges))
     as_lists = [tk.Tokens(s.text, list(s.literals), list(s.gaps), list(s.keys), list(s.starts), list(s.ends),
                           set(s.placeholders)) for s in sides]
-    coder = tk.Coder(tk.make_keyer())
+    coder = cd.Coder(tk.make_keyer())
     as_codes = [coder.encode(tk.Tokens(s.text, list(s.literals), list(s.gaps), list(s.keys), list(s.starts),
                                        list(s.ends), set(s.placeholders))) for s in sides]
     assert lb.join_line_break_hyphens(*as_lists, judge, ranges) == expected
@@ -1259,7 +1260,7 @@ def test_line_break_joins_made_at_once_are_those_made_one_at_a_time(old_words, n
         for toks in (got, coded):
             assert (list(toks.starts), list(toks.ends), toks.placeholders) == (ref.starts, ref.ends, ref.placeholders)
         assert (got.literals, got.keys, got.gaps) == (ref.literals, ref.keys, ref.gaps)
-        assert [coder.literals[tk.code_index(ord(c))] for c in coded.literals] == ref.literals
+        assert [coder.literals[cd.code_index(ord(c))] for c in coded.literals] == ref.literals
         assert [coded.key(i) for i in range(len(coded))] == ref.keys
         prefix = list(tk.word_prefix_py(ref.literals))
         assert list(coded.word_prefix()) == prefix

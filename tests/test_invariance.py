@@ -27,7 +27,7 @@ for _p in (str(ROOT / "benchmarks"), str(ROOT)):
 
 import invariance as inv  # noqa: E402
 import transforms as tf  # noqa: E402
-from provenance import tokens as tk  # noqa: E402
+from provenance import codes as cd  # noqa: E402
 from provenance.diff import CONTENT, chunks, compare, pipeline  # noqa: E402
 
 # Words of every kind the styles act on: ligature letters, quotes and
@@ -205,7 +205,7 @@ def stretches(old: str, new: str) -> list[tuple[tuple[str, ...], tuple[str, ...]
 
     def diff(a, b, engine):
         if vocab:  # (the chunk pass diffs chunk codes too, before)
-            key = lambda s: tuple(vocab[tk.code_index(ord(c))] for c in s)  # noqa: E731
+            key = lambda s: tuple(vocab[cd.code_index(ord(c))] for c in s)  # noqa: E731
             seen.append((key(a), key(b)))
         return saved_diff(a, b, engine)
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from provenance.diff import chunks, folding, growth, myers, pipeline
 from provenance import tokens as tk
+from provenance import codes as cd
 from provenance import linebreaks as lb
 
 if tk._speedups is None:
@@ -475,9 +476,9 @@ def test_anchor_runs_of_repetitive_text_pair_kth_occurrences():
 def test_encode_keys(a, b):
     a = [sys.intern(k) if len(k) > 1 else k for k in a] + ["".join(["th", "e"])]  # equal keys, not one object
     sa, sb, vocab = C.encode_keys_vocab(a, b)
-    assert (sa, sb, vocab) == tk._encode_keys_vocab(a, b)
-    assert (sa, sb) == tk.encode_keys(a, b) == tk._encode_keys(a, b)
-    assert [vocab[tk.code_index(ord(c))] for c in sa + sb] == a + b
+    assert (sa, sb, vocab) == cd._encode_keys_vocab(a, b)
+    assert (sa, sb) == cd.encode_keys(a, b) == cd._encode_keys(a, b)
+    assert [vocab[cd.code_index(ord(c))] for c in sa + sb] == a + b
 
 
 def test_encode_sides_keys_decode_past_the_surrogates():
@@ -487,9 +488,9 @@ def test_encode_sides_keys_decode_past_the_surrogates():
     two encode alike (as str of the same kind: equal)."""
     words = [f"w{n}" for n in range(70_000)]
     old_keys, new_keys = words[::2] + words[:5], words[1::2] + ["w69999"]
-    assert C.encode_keys_vocab(old_keys, new_keys) == tk._encode_keys_vocab(old_keys, new_keys)
-    assert C.encode_keys_vocab(new_keys[:300], old_keys[:9]) == tk._encode_keys_vocab(new_keys[:300], old_keys[:9])
-    for encode in (C.encode_keys_vocab, tk._encode_keys_vocab):
+    assert C.encode_keys_vocab(old_keys, new_keys) == cd._encode_keys_vocab(old_keys, new_keys)
+    assert C.encode_keys_vocab(new_keys[:300], old_keys[:9]) == cd._encode_keys_vocab(new_keys[:300], old_keys[:9])
+    for encode in (C.encode_keys_vocab, cd._encode_keys_vocab):
         old = tk.Tokens("", old_keys, [], old_keys, [], [])
         new = tk.Tokens("", new_keys, [], new_keys, [], [])
         old.keys, new.keys, old.vocab = encode(old_keys, new_keys)
@@ -767,9 +768,9 @@ def test_encode_with(vocab, keys):
     keys = keys + ["".join(["th", "e"])]  # equal keys, not one object
     vocab_c, vocab_py = list(vocab), list(vocab)
     got = C.encode_with(keys, vocab_c)
-    assert got == tk._encode_with_py(keys, vocab_py) and vocab_c == vocab_py
+    assert got == cd._encode_with_py(keys, vocab_py) and vocab_c == vocab_py
     assert got == "".join(list(got))  # (of the narrowest kind: equal to one Python makes)
-    assert [vocab_c[tk.code_index(ord(c))] for c in got] == keys
+    assert [vocab_c[cd.code_index(ord(c))] for c in got] == keys
     assert vocab_c[:len(vocab)] == vocab and len(set(vocab_c)) == len(vocab_c)
 
 
@@ -777,9 +778,9 @@ def test_encode_with_codes_past_the_surrogates_and_refusals():
     vocab = [f"w{n}" for n in range(70_000)]
     keys = ["new", "w0", "w69999", "w55295", "w55296"]
     vocab_c, vocab_py = list(vocab), list(vocab)
-    assert C.encode_with(keys, vocab_c) == tk._encode_with_py(keys, vocab_py)
+    assert C.encode_with(keys, vocab_c) == cd._encode_with_py(keys, vocab_py)
     assert vocab_c == vocab_py == vocab + ["new"]
-    for encode in (C.encode_with, tk._encode_with_py):
+    for encode in (C.encode_with, cd._encode_with_py):
         with pytest.raises(ValueError):
             encode(["a"], ["a", "b", "a"])
     with pytest.raises(TypeError):
@@ -790,16 +791,16 @@ def test_encode_with_codes_past_the_surrogates_and_refusals():
 @given(st.lists(st.sampled_from("ab\u00e9\u4e2d\U0001d400"), min_size=1, max_size=8).map("".join),
        st.lists(st.integers(0, 7), max_size=40))
 def test_map_codes(table, places):
-    codes = "".join(tk.code_point(k) for k in places if k < len(table))
+    codes = "".join(cd.code_point(k) for k in places if k < len(table))
     got = C.map_codes(codes, table)
-    assert got == tk._map_codes_py(codes, table) == "".join(table[tk.code_index(ord(c))] for c in codes)
+    assert got == cd._map_codes_py(codes, table) == "".join(table[cd.code_index(ord(c))] for c in codes)
     assert got == "".join(list(got)) and hash(got) == hash("".join(list(got)))  # the narrowest kind
 
 
 def test_map_codes_and_flag_prefix_refuse_codes_with_no_place():
-    for codes in ("\x00", "\ud800", tk.code_point(3)):
-        for call in (lambda: C.map_codes(codes, "abc"), lambda: tk._map_codes_py(codes, "abc"),
-                     lambda: C.flag_prefix(codes, b"\x01\x00\x01"), lambda: tk._flag_prefix_py(codes, b"\x01\x00\x01")):
+    for codes in ("\x00", "\ud800", cd.code_point(3)):
+        for call in (lambda: C.map_codes(codes, "abc"), lambda: cd._map_codes_py(codes, "abc"),
+                     lambda: C.flag_prefix(codes, b"\x01\x00\x01"), lambda: cd._flag_prefix_py(codes, b"\x01\x00\x01")):
             with pytest.raises(ValueError):
                 call()
 
@@ -808,11 +809,11 @@ def test_map_codes_and_flag_prefix_refuse_codes_with_no_place():
 @given(st.lists(st.integers(0, 1), min_size=1, max_size=8), st.lists(st.integers(0, 7), max_size=40))
 def test_flag_prefix(flags, places):
     flags = bytes(flags)
-    codes = "".join(tk.code_point(k) for k in places if k < len(flags))
-    expected = tk._flag_prefix_py(codes, flags)
+    codes = "".join(cd.code_point(k) for k in places if k < len(flags))
+    expected = cd._flag_prefix_py(codes, flags)
     assert list(array("q", C.flag_prefix(codes, flags))) == expected
     assert list(array("i", C.flag_prefix(codes, flags, 4))) == expected
-    assert expected[-1] == sum(flags[tk.code_index(ord(c))] for c in codes)
+    assert expected[-1] == sum(flags[cd.code_index(ord(c))] for c in codes)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -850,9 +851,9 @@ def test_sparse_plain_tokens_given_a_vocabulary(text, data):
        st.integers(-3, 45), st.integers(-3, 45))
 def test_flag_count(flags, places, start, end):
     flags = bytes(flags)
-    codes = "".join(tk.code_point(k) for k in places if k < len(flags))
-    expected = sum(flags[tk.code_index(ord(c))] for c in codes[max(start, 0):max(end, 0)])
-    assert C.flag_count(codes, flags, start, end) == tk._flag_count_py(codes, flags, start, end) == expected
+    codes = "".join(cd.code_point(k) for k in places if k < len(flags))
+    expected = sum(flags[cd.code_index(ord(c))] for c in codes[max(start, 0):max(end, 0)])
+    assert C.flag_count(codes, flags, start, end) == cd._flag_count_py(codes, flags, start, end) == expected
     with pytest.raises(ValueError):
         C.flag_count(codes + "\x00", flags, 0, len(codes) + 1)
 
@@ -860,12 +861,12 @@ def test_flag_count(flags, places, start, end):
 @settings(max_examples=1500, deadline=None)
 @given(st.integers(0, 9), st.lists(st.integers(0, 8), max_size=40))
 def test_code_flags(size, places):
-    codes = "".join(tk.code_point(k) for k in places if k < size)
-    expected = bytes(1 if any(tk.code_index(ord(c)) == k for c in codes) else 0 for k in range(size))
-    assert C.code_flags(codes, size) == tk._code_flags_py(codes, size) == expected
-    for call in (C.code_flags, tk._code_flags_py):
+    codes = "".join(cd.code_point(k) for k in places if k < size)
+    expected = bytes(1 if any(cd.code_index(ord(c)) == k for c in codes) else 0 for k in range(size))
+    assert C.code_flags(codes, size) == cd._code_flags_py(codes, size) == expected
+    for call in (C.code_flags, cd._code_flags_py):
         with pytest.raises(ValueError):
-            call(codes + tk.code_point(size), size)
+            call(codes + cd.code_point(size), size)
         with pytest.raises(ValueError):
             call(codes, -1)
 

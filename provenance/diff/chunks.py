@@ -24,6 +24,7 @@ from operator import not_
 
 from .. import linebreaks as lb
 from .. import tokens as tk
+from .. import codes as cd
 from .folding import _Canon, _canonical_codes, _fold_word, word_tables
 from .growth import _chunks_to_fold, _pairs, _spans_over_tables, _unchanged_spans
 from .myers import _diff_stretches, _encode, diff_strings
@@ -555,7 +556,7 @@ def _plan_from_spans(spans: list[tuple[int, int]], length: int) -> list[tuple[in
     return plan
 
 
-def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: tk.Coder | None = None) -> tk.Tokens:
+def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: cd.Coder | None = None) -> tk.Tokens:
     """Tokens for the stretches to tokenise; one placeholder token per
     unchanged run, whose key and literal are the same in both texts.
     `plain`: tk.is_plain(text), found once for all its stretches.  Given a
@@ -598,7 +599,7 @@ def _sparse_codes_py(text: str, plan, vocab: list[str]):
     (literal codes, starts, ends, placeholders, word prefix), the codes
     those of encode_with(literals, vocab), which it extends."""
     toks = _sparse_tokens_joined(text, plan, tk.make_keyer(), True)
-    return (tk._encode_with_py(toks.literals, vocab), list(toks.starts), list(toks.ends), toks.placeholders,
+    return (cd._encode_with_py(toks.literals, vocab), list(toks.starts), list(toks.ends), toks.placeholders,
             list(tk.word_prefix_py(toks.literals)))
 
 

@@ -38,7 +38,7 @@ class _Move:
     region_b: int
     change: int | None = None  # index in Comparison.changes once emitted
     # The keys of the two passages, taken before the build (which lets go
-    # of the token lists' keys): (old keys, new keys), encoded (tk.encode_sides).
+    # of the token lists' keys): (old keys, new keys), encoded (codes.encode_sides).
     keys: tuple[str, str] | None = None
 
 

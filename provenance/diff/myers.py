@@ -15,10 +15,11 @@ import os
 from itertools import compress
 
 from .. import tokens as tk
+from .. import codes as cd
 
 
 
-_encode = tk.encode_keys  # each key as one character
+_encode = cd.encode_keys  # each key as one character
 
 
 def _engine() -> str:

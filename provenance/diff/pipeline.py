@@ -9,6 +9,7 @@ from __future__ import annotations
 
 
 from .. import tokens as tk
+from .. import codes as cd
 from .. import linebreaks as lb
 from ..furniture import comparison_marks
 from .build import _build
@@ -88,7 +89,7 @@ def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
     return toks.word_counter()(0, len(toks)) + joins if plain else None
 
 
-def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: tk.Coder | None = None) -> tk.Tokens:
+def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: cd.Coder | None = None) -> tk.Tokens:
     """tk.tokenize_recent(text, ...), or for a long plain text (which it
     would not keep) the compiled tokeniser of the chunk pass over the whole
     text as one stretch: the same tokens, some 3x quicker, with no int
@@ -122,7 +123,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     plains = (tk.is_plain(old_text), tk.is_plain(new_text))
     # Literals and keys as codes from the start, both texts in one table:
     # the four lists of them (8 bytes a token each) were most of the peak.
-    coder = tk.Coder(keyer)
+    coder = cd.Coder(keyer)
     unchanged: int | _Counting = 0
     if not whole and totals:
         if plains[0] and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
@@ -161,7 +162,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
         keyer.cache.clear()  # (make_keyer's, kept for the next comparison)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
-    tk.encode_sides(old_t, new_t)  # (encoded as cut already: their word counters made)
+    cd.encode_sides(old_t, new_t)  # (encoded as cut already: their word counters made)
     words = None
     if totals:
         words = (unchanged, *(count if count is not None else _tokenised_words(toks, plain, n)
