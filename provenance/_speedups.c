@@ -3226,7 +3226,7 @@ typo_set_init(TypoSet *set)
 }
 
 /* Whether folding may act at text[i] of a chunk ending at b (may_fold's
- * spots: folding._FOLD_SPOT_RE). */
+ * spots: folding._may_fold_py's pattern). */
 static int
 fold_spot(const TypoSet *set, int kind, const void *data, Py_ssize_t i, Py_ssize_t b)
 {

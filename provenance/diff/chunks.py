@@ -118,7 +118,8 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
 def _outside_runs(kept, isolated: set[int], bounds, length: int) -> list[tuple[int, int]]:
     """The new text's ranges outside the kept runs' chunks, and those of the
     isolated chunks (folding paired them: not the old text's but for
-    whitespace), in order and merged."""
+    whitespace), in order.  (Each starts and ends at a chunk's bound, at
+    whitespace: the judge may join them, no word reaches across.)"""
     ranges, at = [], 0
     for _, _, j0, j1 in kept:
         if bounds[2 * j0 + 1] > at:
@@ -127,14 +128,7 @@ def _outside_runs(kept, isolated: set[int], bounds, length: int) -> list[tuple[i
     if at < length:
         ranges.append((at, length))
     ranges += [(bounds[2 * k + 1], bounds[2 * k + 2]) for k in isolated]
-    ranges.sort()
-    out: list[tuple[int, int]] = []
-    for a, b in ranges:
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(b, out[-1][1]))
-        else:
-            out.append((a, b))
-    return out
+    return sorted(ranges)
 
 
 def _plans_from_spans(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,

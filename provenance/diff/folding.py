@@ -14,6 +14,7 @@ unmatched_loose.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from array import array
@@ -151,16 +152,21 @@ def _canonical_word_spans(text: str, a: int, b: int, breaks: dict[int, bool]) ->
 # (punctuation written apart).  A character NFKC changes (a ligature) is
 # looked for apart.  (Compiled twin: _speedups.may_fold.)
 _TYPOGRAPHY = f"{''.join(chr(c) for c in tk._QUOTES)}{tk._DASHES[2:]}{tk.SOFT_HYPHEN}"
-_FOLD_SPOT_RE = re.compile(f"[{_TYPOGRAPHY}]" r"|-(?=-|[^\S\r\n]*[\r\n])|\s(?=[,;:!?)\]}.])|[(\[{](?=\s)")
+
+
+@functools.cache
+def _fold_spot_re(typography: str) -> re.Pattern:
+    return re.compile(f"[{re.escape(typography)}]" r"|-(?=-|[^\S\r\n]*[\r\n])|\s(?=[,;:!?)\]}.])|[(\[{](?=\s)")
 
 
 def _may_fold_py(text: str, bounds, chunks: list[int], typography: str = _TYPOGRAPHY) -> tuple[dict, list[int]]:
-    """({chunk: offsets of its _FOLD_SPOT_RE matches} for the chunks with
-    any, [the other chunks with a character past ASCII])."""
+    """({chunk: offsets of its fold spots} for the chunks with any, [the
+    other chunks with a character past ASCII])."""
+    pattern = _fold_spot_re(typography)
     spots, non_ascii = {}, []
     for k in chunks:
         a, b = bounds[2 * k + 1], bounds[2 * k + 2]
-        found = [m.start() for m in _FOLD_SPOT_RE.finditer(text, a, b)]
+        found = [m.start() for m in pattern.finditer(text, a, b)]
         if found:
             spots[k] = found
         elif not text[a:b].isascii():
@@ -171,7 +177,7 @@ def _may_fold_py(text: str, bounds, chunks: list[int], typography: str = _TYPOGR
 def fold_spots(canon: _Canon, chunks: list[int]) -> dict[int, list[int]]:
     """Of the chunks (sorted indices), those where folding may make the
     words other than the whitespace-separated ones: chunk -> the sorted
-    offsets in the text where it may act (_FOLD_SPOT_RE, and the
+    offsets in the text where it may act (_may_fold_py's spots, and the
     characters past ASCII of a chunk that NFKC changes)."""
     text, bounds = canon.text, canon.bounds
     fold = tk._speedups.may_fold if tk._speedups is not None else _may_fold_py

@@ -40,20 +40,26 @@ def _unchanged_spans(kept, old, new, tables=({}, {})) -> list[tuple[int, int, in
     return _unchanged_spans_py(kept, old, new, TRIM_MARGIN_WORDS, tables)
 
 
-def _pairs(kept, old_chunks: int, new_chunks: int) -> list[tuple[int, int]]:
-    """The (old, new) chunk pairs _unchanged_spans grows runs into: in a
-    changed stretch with as many chunks in each text, all in order, else
-    its first and its last."""
-    pairs: list[tuple[int, int]] = []
+def _stretches(kept, old_chunks: int, new_chunks: int):
+    """For each changed stretch before kept run r (r == len(kept): after
+    the last), (r, its chunk pairs, whether it has as many chunks in each
+    text): the pairs are all its chunks in order where it does, else its
+    first and its last; none where one text has no chunk there."""
     for r in range(len(kept) + 1):
         i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
         i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (old_chunks, new_chunks)
-        if i1 > i0 and j1 > j0:
-            if i1 - i0 == j1 - j0:
-                pairs += zip(range(i0, i1), range(j0, j1))
-            else:
-                pairs += dict.fromkeys(((i0, j0), (i1 - 1, j1 - 1)))
-    return pairs
+        even = i1 - i0 == j1 - j0
+        if not (i1 > i0 and j1 > j0):
+            yield r, [], even
+        elif even:
+            yield r, list(zip(range(i0, i1), range(j0, j1))), even
+        else:
+            yield r, [(i0, j0), (i1 - 1, j1 - 1)], even
+
+
+def _pairs(kept, old_chunks: int, new_chunks: int) -> list[tuple[int, int]]:
+    """The (old, new) chunk pairs _unchanged_spans grows runs into."""
+    return [pair for _, pairs, _ in _stretches(kept, old_chunks, new_chunks) for pair in pairs]
 
 
 def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
@@ -162,20 +168,14 @@ def _unchanged_spans_py(kept, old, new, margin: int, tables=({}, {})) -> list[tu
     old, new = (*old, tables[0]), (*new, tables[1])
     old_bounds, new_bounds = old[1], new[1]
     spans: list[list[int]] = []
-    for r in range(len(kept) + 1):
-        i0, j0 = (kept[r - 1][1], kept[r - 1][3]) if r else (0, 0)
-        i1, j1 = (kept[r][0], kept[r][2]) if r < len(kept) else (len(old_bounds) // 2, len(new_bounds) // 2)
-        if i1 > i0 and j1 > j0:
-            if i1 - i0 == j1 - j0:
-                pairs = list(zip(range(i0, i1), range(j0, j1)))
-            else:
-                pairs = [(i0, j0), (i1 - 1, j1 - 1)]
+    for r, pairs, even in _stretches(kept, len(old_bounds) // 2, len(new_bounds) // 2):
+        if pairs:
             shared = [_shared_ends_py(_chunk_key(old, i), _chunk_key(new, j)) for i, j in pairs]
             if r and shared[0][0] > margin:  # the run before grows into the first pair
                 i, j = pairs[0]
                 spans[-1][1] = _word_end(old, i, shared[0][0] - margin)
                 spans[-1][3] = _word_end(new, j, shared[0][0] - margin)
-            if i1 - i0 == j1 - j0:
+            if even:
                 for k in range(1, len(pairs)):
                     span = _span_across(pairs[k - 1], pairs[k], shared[k - 1][1], shared[k][0], old, new, margin)
                     if span and _follows(span, spans):
@@ -183,7 +183,7 @@ def _unchanged_spans_py(kept, old, new, margin: int, tables=({}, {})) -> list[tu
         if r < len(kept):
             c0, c1, d0, d1 = kept[r]
             span = [old_bounds[2 * c0 + 1], old_bounds[2 * c1], new_bounds[2 * d0 + 1], new_bounds[2 * d1]]
-            if i1 > i0 and j1 > j0 and shared[-1][1] > margin:  # it grows back into the last pair
+            if pairs and shared[-1][1] > margin:  # it grows back into the last pair
                 i, j = pairs[-1]
                 grown = [_last_words_start(old, i, shared[-1][1] - margin), span[1],
                          _last_words_start(new, j, shared[-1][1] - margin), span[3]]
