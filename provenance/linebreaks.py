@@ -74,7 +74,8 @@ class BreakJudge:
 
     The evidence, in order: a soft hyphen is always layout; the joined
     spelling occurring as a word in either text (attestation) makes it
-    layout; the halves must read as one word's case (lower after lower or
+    layout, and across a blank line nothing else does (a paragraph's last
+    line is not broken to fit); the halves must read as one word's case (lower after lower or
     title case, capitals after capitals), else the hyphen is real
     ("Lavrov-" / "Zarif"), and so does a half with no vowel ("NP-" /
     "NSA").  Failing that, the hyphenated spelling occurring in either
@@ -97,7 +98,7 @@ class BreakJudge:
         self._new_outside_runs = None  # (know_unchanged_runs) the ranges, then their text joined by NULs
         self._broken = None  # lower-cased word -> how often it is a half of a line-end break
         self._counted: dict[tuple[str, int], bool] = {}
-        self.decided: dict[tuple[str, str], bool] = {}
+        self.decided: dict[tuple, bool] = {}  # (left, right) or (left, right, True) across a paragraph break
 
     def _attested(self, word: str) -> bool:
         """Whether word (a key) is a word of either text: looked up in the
@@ -124,11 +125,21 @@ class BreakJudge:
         (The word counts still search both texts whole: they count.)"""
         self._new_outside_runs = new_ranges
 
-    def joins(self, left: str, right: str, soft: bool) -> bool:
+    def joins(self, left: str, right: str, soft: bool, paragraph: bool = False) -> bool:
         """Whether "left-" at a line end and "right" on the next are one word
-        (left and right: the keys of the halves)."""
+        (left and right: the keys of the halves).  `paragraph`: a blank
+        line lies between them (across_paragraphs): a paragraph's last
+        line is never broken to fit, so only the joined word occurring in
+        either text (double-spaced lines, a column break read as a
+        paragraph's end) makes it layout; "nano-" / "nanoacre", a
+        glossary's headwords, stay two."""
         if soft:
             return True
+        if paragraph:
+            found = self.decided.get((left, right, True))
+            if found is None:
+                found = self.decided[(left, right, True)] = self._attested(left + right)
+            return found
         found = self.decided.get((left, right))
         if found is None:
             found = self.decided[(left, right)] = self._joins(left, right)
@@ -238,6 +249,18 @@ def _at_word_bounds(text: str, word: str):
         at = text.find(word, at + 1)
 
 
+_BLANK_LINE_RE = re.compile(r"(?:\r\n|\r(?!\n)|\n)[^\S\r\n\f]*(?:\r\n|\r(?!\n)|\n)|\u2029")  # (one CRLF is one line end)
+
+
+def across_paragraphs(text: str, hyphen_at: int, end: int) -> bool:
+    """Whether the break from the hyphen at hyphen_at to the word at end
+    crosses a paragraph break: only whitespace between, a blank line in
+    it, and no page end ("\f": a page's last line is broken to fit like
+    any other)."""
+    gap = text[hyphen_at + 1:end]
+    return "\f" not in gap and not gap.strip() and _BLANK_LINE_RE.search(gap) is not None
+
+
 def _occurs(text: str, word: str) -> bool:
     """Whether word occurs in text as a word (_at_word_bounds)."""
     return next(_at_word_bounds(text, word), None) is not None
@@ -304,7 +327,7 @@ def _decide_joins(side: Tokens, found, judge: BreakJudge) -> tuple[list[tuple[in
         after = made.get(last)  # the second half joined already to what follows it
         right = after[2] if after else side.key(last)
         left = side.key(first)
-        if not judge.joins(left, right, soft):
+        if not judge.joins(left, right, soft, across_paragraphs(side.text, hyphen_at, match_end)):
             continue
         if after:
             del made[last]

@@ -106,3 +106,48 @@ def test_the_list_is_mapped_from_a_copy_in_the_cache_or_else_read_whole(tmp_path
         assert wordlist.is_word("government") and not wordlist.is_word("governmentx")
     finally:
         wordlist.let_go()
+
+
+@pytest.mark.parametrize("gap,across", [
+    ("\n\n", True), ("\r\n\r\n", True), ("\n \t\n  ", True), ("\n\u2029", True), ("\r\r", True),
+    ("\n", False), ("\r\n", False), ("\n   ", False),
+    ("\n\f\n", False),  # a page's end: its last line is broken to fit like any other
+])
+def test_across_paragraphs_sees_a_blank_line_and_not_a_page_end(gap, across):
+    text = f"the Inci-{gap}dental costs"
+    (at, end, _), = lb._line_break_hyphens(text, [(0, len(text))])
+    assert lb.across_paragraphs(text, at, end) is across
+
+
+@pytest.mark.parametrize("old,joined", [
+    # A glossary's headwords: the dictionary and the word list would join
+    # these ("incidental" is English), but a paragraph's last line is not
+    # broken to fit.
+    ("see Inci-\n\ndental and more", False),
+    ("mega-\n\nmegapenny\n\nMEGO", False),
+    # Double-spaced lines: the joined word occurs in a text, so it joins.
+    ("the govern-\n\nment said", True),
+])
+def test_across_a_blank_line_only_attestation_joins(old, joined):
+    new = "the government said" if "govern" in old else "nothing like it"
+    judge = lb.BreakJudge(old, new)
+    side_breaks = lb._line_break_hyphens(old, [(0, len(old))])
+    (at, end, soft), = side_breaks
+    left = old[old.rindex(" ", 0, at) + 1 if " " in old[:at] else 0:at]
+    right = old[end:].split()[0]
+    assert judge.joins(left, right, soft, lb.across_paragraphs(old, at, end)) is joined
+    if not joined:  # within a paragraph the same halves are decided by the dictionary and the list
+        assert judge.joins(left, right, soft) is (left.lower() + right.lower() != "megamegapenny")
+
+
+def test_a_break_across_a_blank_line_is_compared_as_the_judge_says():
+    """Through compare(): joined where attested (formatting only), kept
+    as two words where not, the same in the chunk pass and the tokens."""
+    filler = " ".join(f"Sentence number {i} says nothing new." for i in range(60))
+    attested = compare(f"{filler}\n\nthe govern-\n\nment said so.\n\n{filler}",
+                       f"{filler}\n\nthe government said so.\n\n{filler}")
+    assert not [c for c in attested.changes if c.cls == CONTENT]
+    for gap, words in (("\n\n", 2), ("\n", 1)):  # (within a paragraph the word list joins it: one word)
+        glossary = compare(f"{filler}\n\nInci-{gap}dental\n\n{filler}", f"{filler}\n\nAccidental\n\n{filler}")
+        (change,) = [c for c in glossary.changes if c.cls == CONTENT]
+        assert change.words_deleted == words and change.new_text == "Accidental"

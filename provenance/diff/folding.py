@@ -45,7 +45,8 @@ class _Canon:
                 left = tk.token_pieces(text[max(0, at - 64):at])
                 right = tk.token_pieces(text[stop:stop + 64])
                 if len(left) > 2 and len(right) > 2 and not left[-1]:
-                    self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft)
+                    self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft,
+                                                         lb.across_paragraphs(text, at, stop))
             if at in self._decided:
                 out[at] = self._decided[at]
         return out
