@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from itertools import accumulate, chain
 
 from . import hyphenation
@@ -33,9 +34,9 @@ def let_go_of_dictionaries() -> None:
     """Forget the hyphenation dictionary and the word list, if loaded (a
     process that compares once: diff.pipeline.ONE_COMPARISON)."""
     hyphenation.let_go()
-    from . import wordlist
-
-    wordlist.let_go()
+    wordlist = sys.modules.get(f"{__package__}.wordlist")  # (not imported only to be let go of: gzip and all)
+    if wordlist is not None:
+        wordlist.let_go()
 
 
 def _hyphens_across_furniture(side: Tokens) -> list[tuple[int, int, bool]]:

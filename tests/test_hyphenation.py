@@ -215,3 +215,12 @@ def test_dictionaries_let_go_of_load_again_and_answer_alike():
     linebreaks.let_go_of_dictionaries()
     assert not hyphenation.loaded() and not wordlist._raw.cache_info().currsize
     assert hyphenation.points("government") == points and wordlist.is_word("government") == known
+
+
+def test_letting_go_imports_nothing_that_was_not_loaded():
+    """A comparison that asked neither (most) does not import the word list
+    (and gzip) only to let go of it."""
+    code = ("import sys; from provenance import linebreaks; linebreaks.let_go_of_dictionaries(); "
+            "print('provenance.wordlist' in sys.modules, 'pyphen' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
