@@ -108,6 +108,29 @@ def test_the_list_is_mapped_from_a_copy_in_the_cache_or_else_read_whole(tmp_path
         wordlist.let_go()
 
 
+def test_a_new_copy_of_the_list_replaces_the_copies_of_its_earlier_file(tmp_path, monkeypatch):
+    """A reinstalled or upgraded pyspellchecker (same path, another size or
+    time) leaves no 2.8 MB copy behind; another install's copy stays."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "provenance"
+    folder.mkdir(parents=True)
+    wordlist.let_go()
+    try:
+        wordlist._raw()
+        (current,) = folder.glob("wordlist-*.json")
+        where = current.name.split("-")[1]
+        stale, other = folder / f"wordlist-{where}-1-2.json", folder / "wordlist-0badc0de-1-2.json"
+        for path in (stale, other):
+            path.write_bytes(b"{}")
+        wordlist.let_go()
+        current.unlink()  # as after an upgrade: no copy of the file as it is now
+        wordlist._raw()
+        assert current.exists() and not stale.exists() and other.exists()
+        assert wordlist.is_word("government")
+    finally:
+        wordlist.let_go()
+
+
 @pytest.mark.parametrize("gap,across", [
     ("\n\n", True), ("\r\n\r\n", True), ("\n \t\n  ", True), ("\n\u2029", True), ("\r\r", True),
     ("\n", False), ("\r\n", False), ("\n   ", False),
