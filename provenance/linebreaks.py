@@ -76,10 +76,10 @@ class BreakJudge:
     The evidence, in order: a soft hyphen is always layout; the joined
     spelling occurring as a word in either text (attestation) makes it
     layout, and across a blank line nothing else does (a paragraph's last
-    line is not broken to fit); the halves must read as one word's case (lower after lower or
-    title case, capitals after capitals), else the hyphen is real
-    ("Lavrov-" / "Zarif"), and so does a half with no vowel ("NP-" /
-    "NSA").  Failing that, the hyphenated spelling occurring in either
+    line is not broken to fit); the halves must read as one word's case
+    (lower after lower or title case, capitals after capitals), else the
+    hyphen is real ("Lavrov-" / "Zarif"), and so does a half with no vowel
+    ("NP-" / "NSA").  Failing that, the hyphenated spelling occurring in either
     text, or both halves occurring on their own ("high-" / "level"), make
     it real; a break at no legal hyphenation point of the joined word
     (pyphen's LibreOffice en_US dictionary) is real.  At a legal point, an
