@@ -155,7 +155,7 @@ def test_paged_marks_in_ranges_are_those_of_the_whole_text_inside_them():
     rng = random.Random(5)
     lines = ["", " ", "Methods ........ 7", "Results . . . . . 12", "Notes \u2026\u2026\u2026 iv", "Lavrov, 3, 17-19",
              "Moscow, 2, 5", "Netanyahu, 4", "Smith, 12 ", "signed in Paris, 2019", "text with words", "a\r", "\f",
-             "Index, 2,", "x ....... 9 and more"]
+             "Index, 2,", "x ....... 9 and more", "Kyiv, 4\t", "Tokyo, \u0663", "Rome, 2\u00b2"]
     found = 0
     for _ in range(400):
         text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 14))) + rng.choice(["", "\f", "\n"])
@@ -168,3 +168,27 @@ def test_paged_marks_in_ranges_are_those_of_the_whole_text_inside_them():
         assert layout_marks(text, ranges) == inside, (text, ranges)
         found += len(inside)
     assert found > 100  # the texts do hold marks inside the ranges
+
+
+def test_edge_lines_are_the_first_and_last_non_blank_lines_folded():
+    """_edges reads a page's first and last two non-blank lines from either
+    end (no split of the page), and _edge_lines folds them all at once:
+    the same as splitting each page at its line feeds and folding each
+    line (furniture._fold)."""
+    import random
+    import re
+
+    from provenance import furniture
+
+    rng = random.Random(11)
+    pieces = ["", " ", "\t", "\r", "Page 3", "- 12 -", "REPORT 2019", "Stra\u00dfe \u0663", "body text", "\u00a0"]
+    for _ in range(300):
+        text = "\f".join("\n".join("".join(rng.choice(pieces) for _ in range(rng.randint(0, 3)))
+                                   for _ in range(rng.randint(0, 7))) for _ in range(rng.randint(1, 4)))
+        page_spans = furniture.pages(text)
+        made = furniture._edge_lines(text, page_spans)
+        for (s, e), (top, bottom) in zip(page_spans, made):
+            lines = [(s + m.start(), s + m.end()) for m in re.finditer(r"[^\n]*", text[s:e]) if m.group().strip()]
+            assert [line.span for line in top] == lines[:2]
+            assert [line.span for line in bottom] == [span for span in lines[-2:] if span not in lines[:2]]
+            assert all(line.folded == furniture._fold(line.text) for line in top + bottom)
