@@ -570,7 +570,6 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
         _speedups._mmap_big_blocks(1 << 17)
     from .diff import pipeline
 
-    pipeline.ONE_COMPARISON = True  # (nothing kept for another comparison)
     stores: dict = {}
     try:
         old_side = _load_side(ctx, old, store_path, stores, original, whole_page)
@@ -578,7 +577,13 @@ def diff(ctx, old, new, fmt, output, exit_code, strict, ignore_case, no_moves, c
     finally:
         for store in stores.values():
             store.close()
-    cmp = compare(old_side, new_side, strict=strict, ignore_case=ignore_case, detect_moves=not no_moves)
+    # Nothing kept for another comparison, in this command: a caller that
+    # runs it in its own process (CliRunner, cli.main) keeps its caches.
+    was, pipeline.ONE_COMPARISON = pipeline.ONE_COMPARISON, True
+    try:
+        cmp = compare(old_side, new_side, strict=strict, ignore_case=ignore_case, detect_moves=not no_moves)
+    finally:
+        pipeline.ONE_COMPARISON = was
     if open_it:  # (viewing reports block)
         if fmt not in (None, "html") or (output and _format_for(output, None) != "html"):
             raise click.UsageError("--open shows an HTML report: give -o a .html file and no other --format")

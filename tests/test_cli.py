@@ -145,6 +145,17 @@ def test_diff_two_files_without_a_store(run, store):
     assert not Path(store).exists()
 
 
+def test_diff_run_in_process_leaves_the_caller_its_caches(run):
+    """The command lets go of the dictionaries and key caches after its one
+    comparison, and only for it: a caller running it in its own process
+    (CliRunner, cli.main) compares on with its caches kept."""
+    from provenance.diff import pipeline
+
+    assert pipeline.ONE_COMPARISON is False
+    run("diff", str(PDF), str(WEB), "--format", "json")
+    assert pipeline.ONE_COMPARISON is False
+
+
 TEXT = "caf\u00e9 d\u00e9j\u00e0 vu, \u201cna\u00efve\u201d\n"
 
 
