@@ -572,14 +572,14 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: cd.Coder | None =
         # goes once copied: three at once were 9 MB at 4 MB.
         starts = array(typecode, starts)
         ends = array(typecode, ends)
-        word_prefix = array(typecode, word_prefix)
         # (The gaps derived from the offsets: no str each.)
         gaps = tk.Gaps(text, starts, ends)
-        if coder is not None:  # (which counts words from its codes: Tokens.word_counter)
+        if coder is not None:  # (which counts words from its codes: Tokens.word_counter; no prefix wanted)
+            del word_prefix
             coder.learn()
             return coder.keyed(tk.Tokens(text, literals, gaps, "", starts, ends, placeholders))
         toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
-        toks.know_word_prefix(word_prefix)
+        toks.know_word_prefix(array(typecode, word_prefix))
         return toks
     if "\x00" in text:
         toks = _sparse_tokens_by_stretch(text, plan, keyer, plain)
