@@ -20,6 +20,8 @@
  *                               diff._diff_stretches
  *   line_break_hyphens(text, ranges)
  *                               linebreaks._line_break_hyphens_py
+ *   word_filter(text)           linebreaks._word_filter_py
+ *   may_hold(filter, word)      linebreaks._may_hold_py
  *   has_any(text, bitmap)       a character of text is in the set (is_plain)
  *   unchanged_spans(kept, old_text, old_bounds, old_kinds, new_text, new_bounds, new_kinds, margin[,
  *                   old_tables, new_tables])
@@ -2506,6 +2508,102 @@ line_break_hyphens(PyObject *self, PyObject *args)
     return found;
 }
 
+/* A word filter of a text (linebreaks._word_filter_py): a bitmap of
+ * WORD_FILTER_BITS bits, low bit first, in which each word of the text (a
+ * maximal run of \w characters) sets two bits of the 64-bit FNV-1a hash h
+ * of its code points: h % n and (h >> 32) % n.  A word whose two bits are
+ * not both set is not a word of the text. */
+#define WORD_FILTER_BITS (1 << 21)  /* 256 KB: under 1% false "may be" for 100,000 distinct words */
+#define WORD_FILTER_MASK ((uint64_t)WORD_FILTER_BITS - 1)
+
+/* Calls STEP(hash) for each word of text[0:n] (no Python object touched). */
+#define FOR_EACH_WORD_HASH(kind, data, n, STEP)                                 \
+    do {                                                                        \
+        Py_ssize_t i_ = 0;                                                      \
+        while (i_ < (n)) {                                                      \
+            Py_UCS4 c_ = PyUnicode_READ(kind, data, i_);                        \
+            if (!ISWORD(c_)) {                                                  \
+                i_++;                                                           \
+                continue;                                                       \
+            }                                                                   \
+            uint64_t h_ = FNV_OFFSET;                                           \
+            do                                                                  \
+                h_ = (h_ ^ c_) * FNV_PRIME;                                     \
+            while (++i_ < (n) && ISWORD(c_ = PyUnicode_READ(kind, data, i_)));  \
+            STEP(h_);                                                           \
+        }                                                                       \
+    } while (0)
+
+/* (Made once per kind of str, as split_text_of_kind is.) */
+static ALWAYS_INLINE void
+fill_word_filter_of_kind(unsigned char *map, const void *data, Py_ssize_t n, const int kind)
+{
+#define SET_BITS(h)                                                             \
+    do {                                                                        \
+        uint64_t x_ = (h) & WORD_FILTER_MASK, y_ = ((h) >> 32) & WORD_FILTER_MASK; \
+        map[x_ >> 3] |= (unsigned char)(1u << (x_ & 7));                        \
+        map[y_ >> 3] |= (unsigned char)(1u << (y_ & 7));                        \
+    } while (0)
+    FOR_EACH_WORD_HASH(kind, data, n, SET_BITS);
+#undef SET_BITS
+}
+
+/* linebreaks._word_filter_py(text): the word filter of text, as bytes;
+ * made without the GIL (the judge makes it in a thread of its own). */
+static PyObject *
+word_filter(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "word_filter: a str is needed");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, WORD_FILTER_BITS / 8);
+    if (out == NULL)
+        return NULL;
+    unsigned char *map = (unsigned char *)PyBytes_AS_STRING(out);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_BEGIN_ALLOW_THREADS
+    memset(map, 0, WORD_FILTER_BITS / 8);
+    if (kind == PyUnicode_1BYTE_KIND)
+        fill_word_filter_of_kind(map, data, n, PyUnicode_1BYTE_KIND);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        fill_word_filter_of_kind(map, data, n, PyUnicode_2BYTE_KIND);
+    else
+        fill_word_filter_of_kind(map, data, n, PyUnicode_4BYTE_KIND);
+    Py_END_ALLOW_THREADS
+    return out;
+}
+
+/* linebreaks._may_hold_py(filter, word): whether each word of `word` (each
+ * maximal run of \w characters in it) may be a word of the filter's text. */
+static PyObject *
+may_hold(PyObject *self, PyObject *args)
+{
+    Py_buffer map;
+    PyObject *word;
+    if (!PyArg_ParseTuple(args, "y*U:may_hold", &map, &word))
+        return NULL;
+    if (map.len != WORD_FILTER_BITS / 8) {
+        PyBuffer_Release(&map);
+        PyErr_SetString(PyExc_ValueError, "may_hold: not a word filter");
+        return NULL;
+    }
+    const unsigned char *bits = map.buf;
+    int all = 1;
+#define CHECK(h)                                                                \
+    do {                                                                        \
+        uint64_t x_ = (h) & WORD_FILTER_MASK, y_ = ((h) >> 32) & WORD_FILTER_MASK; \
+        all = all && (bits[x_ >> 3] >> (x_ & 7)) & 1 && (bits[y_ >> 3] >> (y_ & 7)) & 1; \
+    } while (0)
+    FOR_EACH_WORD_HASH(PyUnicode_KIND(word), PyUnicode_DATA(word), PyUnicode_GET_LENGTH(word), CHECK);
+#undef CHECK
+    PyBuffer_Release(&map);
+    return PyBool_FromLong(all);
+}
+#undef FOR_EACH_WORD_HASH
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -3616,6 +3714,8 @@ static PyMethodDef methods[] = {
     {"may_fold", may_fold, METH_VARARGS,
      "({chunk: offsets}, non_ascii): where chunks' folded words may not be their literal ones. Python twin: provenance.diff.folding._may_fold_py"},
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},
+    {"word_filter", word_filter, METH_O, "word_filter(text): bytes. Python twin: provenance.linebreaks._word_filter_py"},
+    {"may_hold", may_hold, METH_VARARGS, "may_hold(filter, word). Python twin: provenance.linebreaks._may_hold_py"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,

@@ -224,3 +224,53 @@ def test_letting_go_imports_nothing_that_was_not_loaded():
             "print('provenance.wordlist' in sys.modules, 'pyphen' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
+    """With the old text's word filter (made for long texts: forced here)
+    the judge decides every line-end hyphen as it does searching the old
+    text: the same comparison, on pairs set with layout and compound
+    breaks, glossary headwords before blank lines and words edited; and the
+    filter did rule words out (or this would test nothing)."""
+    import random
+    from pathlib import Path
+
+    from provenance import tokens as tk
+    from provenance.diff import chunks, compare
+    from provenance.render import render_json
+
+    if tk._speedups is None:
+        pytest.skip("the word filter is compiled only (without it the judge searches)")
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        import transforms as tf
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    corpus = sorted((root / "benchmarks" / "corpus").glob("*.txt"))
+    monkeypatch.setattr(chunks, "CHUNK_PASS_MIN_CHUNKS", 0)
+    ruled_out = []
+    may_hold = lb._WordFilter.may_hold
+
+    def spy(self, word):
+        ruled_out.append(not may_hold(self, word))
+        return not ruled_out[-1]
+
+    rng = random.Random(8)
+    for n in range(12):
+        paragraphs, _ = tf.parse(corpus[n % len(corpus)].read_text(encoding="utf-8")[:12000])
+        headwords = [[f"{w[:4]}-"] for w in rng.sample(sorted(tf.lexicon_of(paragraphs)), 6)]  # "nano-" / "nanoacre"
+        paragraphs = [p for p in paragraphs if p] + headwords
+        edited, _ = tf.apply_edits(paragraphs, rng, 40, min_gap=1)
+        lexicon = tf.lexicon_of(paragraphs) | tf.lexicon_of(edited)
+        # Breaks in the new text's changed stretches of words that the
+        # unchanged runs hold whole: only the old text's search finds them.
+        old = tf.render(paragraphs, rng.choice(["layout-hyphens", "hyphenated", "pdf", "wrap72"]), rng, lexicon).text
+        new = tf.render(edited, rng.choice(["layout-hyphens", "hyphenated", "pdf"]), rng, lexicon).text
+        with monkeypatch.context() as m:
+            m.setattr(lb, "WORD_FILTER_MIN_CHARS", 0)
+            m.setattr(lb._WordFilter, "may_hold", spy)
+            with_filter = render_json(compare(old, new))
+        assert render_json(compare(old, new)) == with_filter  # (short texts: no filter)
+    assert sum(ruled_out) > 10

@@ -881,3 +881,30 @@ def test_fold_candidates(pair, min_kept, data):
     pairs = growth._pairs(kept, len(oc), len(nc))
     got = C.fold_candidates(pairs, old, ob, ok, new, nb, nk, folding._TYPOGRAPHY, growth._nfkc_changes)
     assert got == growth._fold_candidates_py(pairs, *canons)
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts, st.lists(st.one_of(texts, st.sampled_from(PIECES)), max_size=8))
+def test_word_filter_and_may_hold(text, words):
+    """The compiled word filter is its twin's bitmap, may_hold answers as
+    its twin does, and every word of the text may be held (a filter never
+    rules out a word its text has)."""
+    bits = C.word_filter(text)
+    assert bits == lb._word_filter_py(text)
+    for word in words + lb._WORD_RUN_RE.findall(text):
+        assert C.may_hold(bits, word) == lb._may_hold_py(bits, word)
+    assert all(C.may_hold(bits, word) for word in lb._WORD_RUN_RE.findall(text))
+
+
+def test_word_filter_rules_out_most_absent_words_and_refuses_what_is_not_one():
+    import random
+
+    rng = random.Random(2)
+    words = ["".join(rng.choice("abcdefghij\u00e9\u4e2d") for _ in range(rng.randint(2, 9))) for _ in range(20000)]
+    bits = C.word_filter(" ".join(words[:10000]))
+    absent = [w for w in set(words[10000:]) - set(words[:10000])]
+    assert sum(C.may_hold(bits, w) for w in absent) < 0.02 * len(absent)
+    with pytest.raises(ValueError):
+        C.may_hold(b"short", "word")
+    with pytest.raises(TypeError):
+        C.word_filter(b"bytes")
