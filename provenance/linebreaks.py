@@ -116,19 +116,28 @@ class BreakJudge:
         return self._old_may_hold(word) and _occurs(self.texts[0], word) or _occurs(self.texts[1], word)
 
     def start_word_filter(self) -> None:
-        """Begin making the old text's word filter in a second thread, where
-        it pays (_wants_filter).  The chunk pass calls this once its own
-        threads (the texts cut into chunks) are done: the filter then runs
-        beside the main thread's work alone, and is made long before the
-        first search (4 MB: some 9 ms, against 80 ms later)."""
-        if self._old_filter is None and self._lexicon is None and _wants_filter(*self.texts):
+        """Start making the old text's word filter in a second thread
+        (_WordFilter) where it pays: a long old text, and a hyphen at a line
+        end in a sample of either text (_has_line_end_hyphen).  The chunk
+        pass calls this
+        once its own threads have cut the texts: the filter is then made
+        beside the main thread's work, long before the judge's first
+        search (4 MB: 9 ms, against 50-250 ms later)."""
+        if self._old_filter is None and self._lexicon is None and _filter_pays(self.texts[0]) and any(
+                map(_has_line_end_hyphen, self.texts)):
             self._old_filter = _WordFilter(self.texts[0])
 
     def _old_may_hold(self, *words: str) -> bool:
         """Whether any of words may be a word of the old text: False only
         where its word filter rules them all out (then a search would find
-        none of them), True without a filter."""
-        return self._old_filter is None or any(map(self._old_filter.may_hold, words))
+        none of them), True while there is none or it is being made (the
+        judge never waits for it).  Where start_word_filter did not start
+        one, the first search of a long old text does."""
+        if self._old_filter is None:
+            if self._lexicon is None and _filter_pays(self.texts[0]):
+                self._old_filter = _WordFilter(self.texts[0])
+            return True
+        return any(map(self._old_filter.may_hold, words))
 
     def know_unchanged_runs(self, new_ranges: list[tuple[int, int]]) -> None:
         """Say that the new text is the old one but for these ranges (the
@@ -280,28 +289,38 @@ def across_paragraphs(text: str, hyphen_at: int, end: int) -> bool:
     return "\f" not in gap and not gap.strip() and _BLANK_LINE_RE.search(gap) is not None
 
 
-# From this many characters of the old text on, a judge whose texts have a
-# hyphen at a line end makes the old text's word filter in a second thread
-# (BreakJudge.start_word_filter; the compiled word_filter lets go of the
-# GIL): a search of the old text for a word it does not have, most of what
-# the judge searches for, then costs nothing.  (4 MB: the filter is some
-# 9 ms of the other core; each search of the old text some 2 ms, 9 of them
-# on the benchmark's pair at 1% edits, 18 on the paged one; at 1 MB, 2.5
-# ms against 7 searches of 0.45 ms.)
+# From this many characters of the old text on, the judge has the old
+# text's word filter made in a second thread (BreakJudge.start_word_filter;
+# the compiled word_filter lets go of the GIL): a search of the old text for
+# a word it does not have, most of what the judge searches for, then costs
+# nothing.  (4 MB: the filter is some 9 ms of the other core; each search
+# of the old text some 2 ms, 9 of them on the benchmark's pair at 1%
+# edits, 18 on the paged one.  1 MB: 2.5 ms against 7 searches of 0.45 ms.)
 WORD_FILTER_MIN_CHARS = 256 * 1024
 
 
-def _wants_filter(old_text: str, new_text: str) -> bool:
-    """Whether a judge of these texts makes a word filter of the old one:
-    long, compiled speed-ups, and a visible hyphen at a line end in either
-    text (a hint, looked for cheaply: a filter only saves time)."""
-    return tk._speedups is not None and len(old_text) >= WORD_FILTER_MIN_CHARS and any(
-        hint in text for text in (old_text, new_text) for hint in ("-\n", "-\r", "\u2010\n", "\u2010\r"))
+def _filter_pays(old_text: str) -> bool:
+    return tk._speedups is not None and len(old_text) >= WORD_FILTER_MIN_CHARS
+
+
+_HINTS = ("-\n", "-\r", "\u2010\n", "\u2010\r")
+_HINT_WINDOWS, _HINT_WINDOW_CHARS = 8, 16 * 1024
+
+
+def _has_line_end_hyphen(text: str) -> bool:
+    """Whether one of 8 windows of 16 KB spread over text holds a hyphen
+    right before a line break: a hint, not an answer (a PDF's text has
+    them on every page; the benchmark's 4 MB texts one in 27 KB, a miss in
+    all 16 windows of a pair about once in 10,000).  Looking through whole
+    texts that have none, most, cost more than a filter saves: 4 ms a
+    hint at 4 MB."""
+    step = max(len(text) // _HINT_WINDOWS, _HINT_WINDOW_CHARS)
+    return any(hint in text[at:at + _HINT_WINDOW_CHARS] for at in range(0, len(text), step) for hint in _HINTS)
 
 
 class _WordFilter:
     """A text's word filter (the compiled word_filter), made in a thread of
-    its own; may_hold waits for it.  Should it fail, every word may be in
+    its own.  Until it is made, or should it fail, every word may be in
     the text (the judge searches, as without a filter)."""
 
     def __init__(self, text: str):
@@ -318,8 +337,7 @@ class _WordFilter:
             pass
 
     def may_hold(self, word: str) -> bool:
-        self._thread.join()
-        return not self._made or tk._speedups.may_hold(self._made[0], word)
+        return not self._made or tk._speedups.may_hold(self._made[0], word)  # (never waits: see _old_may_hold)
 
 
 # The word filter's twins (the compiled word_filter and may_hold): a bitmap

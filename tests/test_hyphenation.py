@@ -227,9 +227,9 @@ def test_letting_go_imports_nothing_that_was_not_loaded():
 
 
 def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
-    """With the old text's word filter (made for long texts: forced here)
-    the judge decides every line-end hyphen as it does searching the old
-    text: the same comparison, on pairs set with layout and compound
+    """With the old text's word filter (made for long texts: forced here,
+    and waited for) the judge decides every line-end hyphen as it does
+    searching the old text: the same comparison, on pairs set with layout and compound
     breaks, glossary headwords before blank lines and words edited; and the
     filter did rule words out (or this would test nothing)."""
     import random
@@ -254,6 +254,7 @@ def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
     may_hold = lb._WordFilter.may_hold
 
     def spy(self, word):
+        self._thread.join()  # (the judge never waits for it: here it does, so that it is used)
         ruled_out.append(not may_hold(self, word))
         return not ruled_out[-1]
 
@@ -274,3 +275,28 @@ def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
             with_filter = render_json(compare(old, new))
         assert render_json(compare(old, new)) == with_filter  # (short texts: no filter)
     assert sum(ruled_out) > 10
+
+
+def test_the_word_filter_is_started_where_a_sample_shows_line_end_hyphens_else_by_the_first_search(monkeypatch):
+    """The chunk pass starts the filter when a sample of either text shows a
+    hyphen at a line end (8 windows: a text with one in every 27 KB is
+    seen); for a text without any it starts none, and the judge's first
+    search of a long old text starts one (never waited for)."""
+    from provenance import tokens as tk
+
+    if tk._speedups is None:
+        pytest.skip("the word filter is compiled only")
+    monkeypatch.setattr(lb, "WORD_FILTER_MIN_CHARS", 1000)
+    prose = "".join(f"word{n} and more words here to fill a line\n" for n in range(20000))  # some 860 KB
+    hyphenated = prose.replace("more\n", "more govern-\nment\n").replace("fill a line\nword1", "fill a line-\nword1", 30)
+    assert prose.count("-\n") == 0 and 25 <= hyphenated.count("-\n") <= 40  # one in some 27 KB
+    assert lb._has_line_end_hyphen(hyphenated) and not lb._has_line_end_hyphen(prose)
+    judge = lb.BreakJudge(hyphenated, prose)
+    judge.start_word_filter()
+    assert judge._old_filter is not None
+    quiet = lb.BreakJudge(prose, prose)
+    quiet.start_word_filter()
+    assert quiet._old_filter is None
+    assert quiet._attested("word17") and quiet._old_filter is not None  # the first search starts one
+    quiet._old_filter._thread.join()
+    assert not quiet._attested("wordwhichisnot") and quiet._attested("word19999")
