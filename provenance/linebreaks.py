@@ -4,9 +4,10 @@ to be kept.
 
 Owns: finding the hyphens at line ends (and across page furniture), the
 BreakJudge that decides each one for a pair of texts from its evidence
-(the texts themselves, then the hyphenation dictionary, provenance/
-hyphenation.py, and the English word list, provenance/wordlist.py), and
-joining the halves in the token lists.  Never: tokenises (tokens.py does),
+(the texts themselves, searched with the help of a word filter of the
+old one, then the hyphenation dictionary, provenance/hyphenation.py, and
+the English word list, provenance/wordlist.py), and joining the halves in
+the token lists.  Never: tokenises (tokens.py does),
 and never changes a text: a join only makes two tokens one, with the
 literal text, hyphen and line break included, kept as it was.
 """
@@ -79,9 +80,9 @@ class BreakJudge:
     line is not broken to fit); the halves must read as one word's case
     (lower after lower or title case, capitals after capitals), else the
     hyphen is real ("Lavrov-" / "Zarif"), and so does a half with no vowel
-    ("NP-" / "NSA").  Failing that, the hyphenated spelling occurring in either
-    text, or both halves occurring on their own ("high-" / "level"), make
-    it real; a break at no legal hyphenation point of the joined word
+    ("NP-" / "NSA").  Failing that, the hyphenated spelling occurring in
+    either text, or both halves occurring on their own ("high-" /
+    "level"), make it real; a break at no legal hyphenation point of the joined word
     (pyphen's LibreOffice en_US dictionary) is real.  At a legal point, an
     English word list (provenance/wordlist.py) decides: the joined word in
     it is layout ("PAR-" / "TICULAR", "Inci-" / "dental", a word of a
@@ -115,27 +116,26 @@ class BreakJudge:
             return self._old_may_hold(word) and _occurs(self.texts[0], word) or _occurs(self._new_outside_runs, word)
         return self._old_may_hold(word) and _occurs(self.texts[0], word) or _occurs(self.texts[1], word)
 
-    def start_word_filter(self) -> None:
+    def start_word_filter(self, hinted: bool = False) -> None:
         """Start making the old text's word filter in a second thread
-        (_WordFilter) where it pays: a long old text, and a hyphen at a line
-        end in a sample of either text (_has_line_end_hyphen).  The chunk
-        pass calls this
-        once its own threads have cut the texts: the filter is then made
-        beside the main thread's work, long before the judge's first
-        search (4 MB: 9 ms, against 50-250 ms later)."""
-        if self._old_filter is None and self._lexicon is None and _filter_pays(self.texts[0]) and any(
-                map(_has_line_end_hyphen, self.texts)):
+        (_WordFilter) where it pays: a long old text, and, unless `hinted`,
+        a hyphen at a line end in a sample of either text
+        (_has_line_end_hyphen).  The chunk pass calls this once its own
+        threads have cut the texts: the filter is then made beside the main
+        thread's work, long before the judge's first search (4 MB: 9 ms,
+        against 50-250 ms later).  Where it did not start one, the first
+        search of a long old text does (hinted)."""
+        if self._old_filter is None and self._lexicon is None and _filter_pays(self.texts[0]) and (
+                hinted or any(map(_has_line_end_hyphen, self.texts))):
             self._old_filter = _WordFilter(self.texts[0])
 
     def _old_may_hold(self, *words: str) -> bool:
         """Whether any of words may be a word of the old text: False only
         where its word filter rules them all out (then a search would find
         none of them), True while there is none or it is being made (the
-        judge never waits for it).  Where start_word_filter did not start
-        one, the first search of a long old text does."""
+        judge never waits for it)."""
         if self._old_filter is None:
-            if self._lexicon is None and _filter_pays(self.texts[0]):
-                self._old_filter = _WordFilter(self.texts[0])
+            self.start_word_filter(hinted=True)  # (a search: there are line-end hyphens)
             return True
         return any(map(self._old_filter.may_hold, words))
 
