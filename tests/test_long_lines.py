@@ -164,9 +164,12 @@ def test_a_long_text_compared_whole_gets_the_tokens_tokenize_gives():
 
 def _edges_reference(text, start, end):
     """furniture._edges as it was: every line of the page split out."""
-    from provenance.furniture import _EDGE_LINES, _LINE_RE
+    import re
 
-    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text, start, end) if text[m.start():m.end()].strip()]
+    from provenance.furniture import _EDGE_LINES
+
+    line_re = re.compile(r"[^\n\f]*")  # (the pattern _edges used)
+    lines = [(m.start(), m.end()) for m in line_re.finditer(text, start, end) if text[m.start():m.end()].strip()]
     top = lines[:_EDGE_LINES]
     return top, [span for span in lines[-_EDGE_LINES:] if span not in top]
 
