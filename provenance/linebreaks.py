@@ -4,8 +4,8 @@ to be kept.
 
 Owns: finding the hyphens at line ends (and across page furniture), the
 BreakJudge that decides each one for a pair of texts from its evidence
-(the texts themselves, searched with the help of a word filter of the
-old one, then the hyphenation dictionary, provenance/hyphenation.py, and
+(the texts themselves, searched with the help of word filters of them,
+then the hyphenation dictionary, provenance/hyphenation.py, and
 the English word list, provenance/wordlist.py), and joining the halves in
 the token lists.  Never: tokenises (tokens.py does),
 and never changes a text: a join only makes two tokens one, with the
@@ -100,7 +100,7 @@ class BreakJudge:
         self._new_outside_runs = None  # (know_unchanged_runs) the ranges, then their text joined by NULs
         self._broken = None  # lower-cased word -> how often it is a half of a line-end break
         self._counted: dict[tuple[str, int], bool] = {}
-        self._old_filter: _WordFilter | None = None  # (start_word_filter)
+        self._filters: _WordFilters | None = None  # (start_word_filters)
         self.decided: dict[tuple, bool] = {}  # (left, right) or (left, right, True) across a paragraph break
 
     def _attested(self, word: str) -> bool:
@@ -109,35 +109,39 @@ class BreakJudge:
         (a plain substring search, then the word boundaries)."""
         if self._lexicon is not None:
             return word in self._lexicon
+        if self._may_hold(0, word) and _occurs(self.texts[0], word):
+            return True
+        if not self._may_hold(1, word):
+            return False
         if self._new_outside_runs is not None:
             if not isinstance(self._new_outside_runs, str):
                 text = self.texts[1]
                 self._new_outside_runs = "\x00".join([text[a:b] for a, b in self._new_outside_runs])
-            return self._old_may_hold(word) and _occurs(self.texts[0], word) or _occurs(self._new_outside_runs, word)
-        return self._old_may_hold(word) and _occurs(self.texts[0], word) or _occurs(self.texts[1], word)
+            return _occurs(self._new_outside_runs, word)
+        return _occurs(self.texts[1], word)
 
-    def start_word_filter(self, hinted: bool = False) -> None:
-        """Start making the old text's word filter in a second thread
-        (_WordFilter) where it pays: a long old text, and, unless `hinted`,
-        a hyphen at a line end in a sample of either text
+    def start_word_filters(self, hinted: bool = False) -> None:
+        """Start making the texts' word filters in a second thread
+        (_WordFilters) where they pay: a long old text, and, unless
+        `hinted`, a hyphen at a line end in a sample of either text
         (_has_line_end_hyphen).  The chunk pass calls this once its own
-        threads have cut the texts: the filter is then made beside the main
-        thread's work, long before the judge's first search (4 MB: 9 ms,
-        against 50-250 ms later).  Where it did not start one, the first
-        search of a long old text does (hinted)."""
-        if self._old_filter is None and self._lexicon is None and _filter_pays(self.texts[0]) and (
+        threads have cut the texts: the filters are then made beside the
+        main thread's work, long before the judge's first search (4 MB: 9
+        ms a text, against 50-250 ms later).  Where it did not start them,
+        the first search of a long old text does (hinted)."""
+        if self._filters is None and self._lexicon is None and _filter_pays(self.texts[0]) and (
                 hinted or any(map(_has_line_end_hyphen, self.texts))):
-            self._old_filter = _WordFilter(self.texts[0])
+            self._filters = _WordFilters(self.texts)
 
-    def _old_may_hold(self, *words: str) -> bool:
-        """Whether any of words may be a word of the old text: False only
-        where its word filter rules them all out (then a search would find
-        none of them), True while there is none or it is being made (the
-        judge never waits for it)."""
-        if self._old_filter is None:
-            self.start_word_filter(hinted=True)  # (a search: there are line-end hyphens)
+    def _may_hold(self, k: int, *words: str) -> bool:
+        """Whether any of words may be a word of text k (0 old, 1 new):
+        False only where its word filter rules them all out (then a search
+        would find none of them), True while there is none or it is being
+        made (the judge never waits for it)."""
+        if self._filters is None:
+            self.start_word_filters(hinted=True)  # (a search: there are line-end hyphens)
             return True
-        return any(map(self._old_filter.may_hold, words))
+        return any(self._filters.may_hold(k, word) for word in words)
 
     def know_unchanged_runs(self, new_ranges: list[tuple[int, int]]) -> None:
         """Say that the new text is the old one but for these ranges (the
@@ -224,7 +228,7 @@ class BreakJudge:
         if found is not None:
             return found
         variants = tuple(dict.fromkeys((lower, lower.capitalize(), lower.upper())))
-        texts = self.texts if self._old_may_hold(*variants) else self.texts[1:]
+        texts = tuple(text for k, text in enumerate(self.texts) if self._may_hold(k, *variants))
         found = self._counted[(lower, more_than)] = self._count_in(texts, variants, more_than)
         return found
 
@@ -289,11 +293,11 @@ def across_paragraphs(text: str, hyphen_at: int, end: int) -> bool:
     return "\f" not in gap and not gap.strip() and _BLANK_LINE_RE.search(gap) is not None
 
 
-# From this many characters of the old text on, the judge has the old
-# text's word filter made in a second thread (BreakJudge.start_word_filter;
-# the compiled word_filter lets go of the GIL): a search of the old text for
-# a word it does not have, most of what the judge searches for, then costs
-# nothing.  (4 MB: the filter is some 9 ms of the other core; each search
+# From this many characters of the old text on, the judge has the texts'
+# word filters made in a second thread (BreakJudge.start_word_filters; the
+# compiled word_filter lets go of the GIL): a search of a text for a word
+# it does not have, most of what the judge searches for, then costs
+# nothing (nor does joining the new text's ranges for the first search).  (4 MB: the filter is some 9 ms of the other core; each search
 # of the old text some 2 ms, 9 of them on the benchmark's pair at 1%
 # edits, 18 on the paged one.  1 MB: 2.5 ms against 7 searches of 0.45 ms.)
 WORD_FILTER_MIN_CHARS = 256 * 1024
@@ -318,26 +322,29 @@ def _has_line_end_hyphen(text: str) -> bool:
     return any(hint in text[at:at + _HINT_WINDOW_CHARS] for at in range(0, len(text), step) for hint in _HINTS)
 
 
-class _WordFilter:
-    """A text's word filter (the compiled word_filter), made in a thread of
-    its own.  Until it is made, or should it fail, every word may be in
-    the text (the judge searches, as without a filter)."""
+class _WordFilters:
+    """The texts' word filters (the compiled word_filter), made one after
+    the other in a thread of their own.  Until a text's is made, or should
+    it fail, every word may be in that text (the judge searches, as
+    without a filter)."""
 
-    def __init__(self, text: str):
+    def __init__(self, texts: tuple[str, ...]):
         import threading
 
         self._made: list[bytes] = []
-        self._thread = threading.Thread(target=self._make, args=(text,), daemon=True)
+        self._thread = threading.Thread(target=self._make, args=(texts,), daemon=True)
         self._thread.start()
 
-    def _make(self, text: str) -> None:
+    def _make(self, texts: tuple[str, ...]) -> None:
         try:
-            self._made.append(tk._speedups.word_filter(text))
+            for text in texts:
+                self._made.append(tk._speedups.word_filter(text))
         except BaseException:  # (out of memory: the judge searches instead)
             pass
 
-    def may_hold(self, word: str) -> bool:
-        return not self._made or tk._speedups.may_hold(self._made[0], word)  # (never waits: see _old_may_hold)
+    def may_hold(self, k: int, word: str) -> bool:
+        made = self._made  # (never waited for: see BreakJudge._may_hold)
+        return k >= len(made) or tk._speedups.may_hold(made[k], word)
 
 
 # The word filter's twins (the compiled word_filter and may_hold): a bitmap

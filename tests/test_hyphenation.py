@@ -226,10 +226,10 @@ def test_letting_go_imports_nothing_that_was_not_loaded():
     assert out == ["False", "False"]
 
 
-def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
-    """With the old text's word filter (made for long texts: forced here,
-    and waited for) the judge decides every line-end hyphen as it does
-    searching the old text: the same comparison, on pairs set with layout and compound
+def test_the_word_filters_change_no_decision(monkeypatch):
+    """With the texts' word filters (made for long texts: forced here, and
+    waited for) the judge decides every line-end hyphen as it does
+    searching the texts: the same comparison, on pairs set with layout and compound
     breaks, glossary headwords before blank lines and words edited; and the
     filter did rule words out (or this would test nothing)."""
     import random
@@ -251,11 +251,11 @@ def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
     corpus = sorted((root / "benchmarks" / "corpus").glob("*.txt"))
     monkeypatch.setattr(chunks, "CHUNK_PASS_MIN_CHUNKS", 0)
     ruled_out = []
-    may_hold = lb._WordFilter.may_hold
+    may_hold = lb._WordFilters.may_hold
 
-    def spy(self, word):
-        self._thread.join()  # (the judge never waits for it: here it does, so that it is used)
-        ruled_out.append(not may_hold(self, word))
+    def spy(self, k, word):
+        self._thread.join()  # (the judge never waits for them: here it does, so that they are used)
+        ruled_out.append(not may_hold(self, k, word))
         return not ruled_out[-1]
 
     rng = random.Random(8)
@@ -271,14 +271,14 @@ def test_the_old_texts_word_filter_changes_no_decision(monkeypatch):
         new = tf.render(edited, rng.choice(["layout-hyphens", "hyphenated", "pdf"]), rng, lexicon).text
         with monkeypatch.context() as m:
             m.setattr(lb, "WORD_FILTER_MIN_CHARS", 0)
-            m.setattr(lb._WordFilter, "may_hold", spy)
+            m.setattr(lb._WordFilters, "may_hold", spy)
             with_filter = render_json(compare(old, new))
         assert render_json(compare(old, new)) == with_filter  # (short texts: no filter)
     assert sum(ruled_out) > 10
 
 
-def test_the_word_filter_is_started_where_a_sample_shows_line_end_hyphens_else_by_the_first_search(monkeypatch):
-    """The chunk pass starts the filter when a sample of either text shows a
+def test_the_word_filters_are_started_where_a_sample_shows_line_end_hyphens_else_by_the_first_search(monkeypatch):
+    """The chunk pass starts the filters when a sample of either text shows a
     hyphen at a line end (8 windows: a text with one in every 27 KB is
     seen); for a text without any it starts none, and the judge's first
     search of a long old text starts one (never waited for)."""
@@ -292,11 +292,12 @@ def test_the_word_filter_is_started_where_a_sample_shows_line_end_hyphens_else_b
     assert prose.count("-\n") == 0 and 25 <= hyphenated.count("-\n") <= 40  # one in some 27 KB
     assert lb._has_line_end_hyphen(hyphenated) and not lb._has_line_end_hyphen(prose)
     judge = lb.BreakJudge(hyphenated, prose)
-    judge.start_word_filter()
-    assert judge._old_filter is not None
+    judge.start_word_filters()
+    assert judge._filters is not None
     quiet = lb.BreakJudge(prose, prose)
-    quiet.start_word_filter()
-    assert quiet._old_filter is None
-    assert quiet._attested("word17") and quiet._old_filter is not None  # the first search starts one
-    quiet._old_filter._thread.join()
+    quiet.start_word_filters()
+    assert quiet._filters is None
+    assert quiet._attested("word17") and quiet._filters is not None  # the first search starts them
+    quiet._filters._thread.join()
     assert not quiet._attested("wordwhichisnot") and quiet._attested("word19999")
+    assert [quiet._filters.may_hold(k, "wordwhichisnot") for k in (0, 1)] == [False, False]

@@ -76,7 +76,7 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
     judge = judge or lb.BreakJudge(old_text, new_text)
-    judge.start_word_filter()  # (the texts are cut: the second core is free)
+    judge.start_word_filters()  # (the texts are cut: the second core is free)
     old = _Canon(old_text, old_bounds, old_kinds, judge)
     new = _Canon(new_text, new_bounds, new_kinds, judge)
     canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
