@@ -8,12 +8,16 @@
  *
  *   chunk_codes(old, old_cr, new, new_cr)
  *                               tokens.chunk_codes (cr: "\r" in the text)
- *   count_plain_words(text, spans)
- *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e]))
- *   split_plain_tokens(text)    tokens._PLAIN_TOKEN_RE.split(text)
- *   sparse_plain_tokens(text, plan[, width[, vocabulary]])
- *                               diff._sparse_tokens of a plain text, as lists
- *                               (given a vocabulary: literals as codes,
+ *   count_words(text, spans[, scripts])
+ *                               sum of len(_PLAIN_WORD_RE.findall(text[s:e])),
+ *                               given scripts (tokens._script_bitmaps) of the
+ *                               full word pattern's (tokens.count_words)
+ *   split_tokens(text[, scripts])
+ *                               tokens._PLAIN_TOKEN_RE.split(text), given
+ *                               scripts the full token pattern's
+ *   sparse_tokens(text, plan[, width[, vocabulary[, scripts]]])
+ *                               diff._sparse_tokens, as lists (given a
+ *                               vocabulary: literals as codes,
  *                               diff.chunks._sparse_codes_py)
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
  *   diff_stretches(a, b, runs, diff)
@@ -595,27 +599,108 @@ is_joiner(Py_UCS4 c)  /* ['\u2019] and tokens.INVISIBLE */
            c == 0x2060 || c == 0xfeff;
 }
 
-/* len(re.findall(r"\w+(?:['\u2019<invisible>]\w+)*", text[a:b])) */
+/* The full patterns' character classes (tokens._script_bitmaps): one bit
+ * per code point, low bit first, for the combining marks (tokens.MARKS) and
+ * then for the scripts written without spaces (tokens.NO_SPACE_SCRIPTS).
+ * NULL maps: a plain text (tokens.is_plain), which has neither, so that
+ * both rules below are the plain patterns' (\w+ for a word). */
+#define SCRIPT_MAP_BYTES (0x110000 / 8)
+typedef struct {
+    const unsigned char *marks, *spaceless;
+} Scripts;
+
+static const Scripts PLAIN_TEXT = {NULL, NULL};
+
+#define IN_MAP(map, c) (((map)[(c) >> 3] >> ((c) & 7)) & 1)
+
+/* A character of a script written without spaces: a token of its own. */
+static inline int
+is_spaceless(const Scripts *s, Py_UCS4 c)
+{
+    return c >= 0x0e00 && s->spaceless != NULL && IN_MAP(s->spaceless, c);
+}
+
+/* A word's first character: \w, not of those scripts (tokens._WORD_CHAR). */
+static inline int
+starts_word(const Scripts *s, Py_UCS4 c)
+{
+    return ISWORD(c) && !is_spaceless(s, c);
+}
+
+/* A character a word goes on with: one that starts a word, or a combining mark. */
+static inline int
+goes_on_word(const Scripts *s, Py_UCS4 c)
+{
+    return starts_word(s, c) || (c >= 0x0300 && s->marks != NULL && IN_MAP(s->marks, c));
+}
+
+/* Where the word that starts at i (starts_word) ends, no further than n:
+ * tokens._WORD, (?:W+M*)+ (?:['\u2019<invisible>] (?:W+M*)+)*, which is
+ * W [WM]* (J W [WM]*)*. */
+static inline Py_ssize_t
+scanned_word_end(const Scripts *s, int kind, const void *data, Py_ssize_t i, Py_ssize_t n)
+{
+    Py_ssize_t end = i + 1;
+    for (;;) {
+        while (end < n && goes_on_word(s, PyUnicode_READ(kind, data, end)))
+            end++;
+        if (end + 1 < n && is_joiner(PyUnicode_READ(kind, data, end)) && starts_word(s, PyUnicode_READ(kind, data, end + 1)))
+            end++;  /* an inner apostrophe: the word goes on */
+        else
+            return end;
+    }
+}
+
+/* len(re.findall(word pattern, text[a:b])): with scripts, the full one
+ * ([<no-space scripts>]|_WORD: each character of those scripts is a word),
+ * without, _PLAIN_WORD_RE. */
 static Py_ssize_t
-plain_words(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+words_in(const Scripts *s, int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
 {
     Py_ssize_t count = 0, i = a;
     while (i < b) {
-        if (!ISWORD(PyUnicode_READ(kind, data, i))) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_spaceless(s, c)) {
+            count++;
             i++;
-            continue;
         }
-        count++;
-        for (;;) {
-            while (i < b && ISWORD(PyUnicode_READ(kind, data, i)))
-                i++;
-            if (i + 1 < b && is_joiner(PyUnicode_READ(kind, data, i)) && ISWORD(PyUnicode_READ(kind, data, i + 1)))
-                i++;  /* an inner apostrophe: the word goes on */
-            else
-                break;
+        else if (starts_word(s, c)) {
+            count++;
+            i = scanned_word_end(s, kind, data, i, b);
         }
+        else
+            i++;
     }
     return count;
+}
+
+/* The maps of an optional `scripts` argument (None: a plain text), or -1
+ * with an exception.  The buffer stays held until released. */
+static int
+scripts_of(PyObject *arg, Py_buffer *view, Scripts *s)
+{
+    *s = PLAIN_TEXT;
+    view->obj = NULL;
+    if (arg == NULL || arg == Py_None)
+        return 0;
+    if (PyObject_GetBuffer(arg, view, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (view->len != 2 * SCRIPT_MAP_BYTES) {
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        PyErr_SetString(PyExc_ValueError, "scripts: two bitmaps of 0x110000 bits each expected (tokens._script_bitmaps)");
+        return -1;
+    }
+    s->marks = view->buf;
+    s->spaceless = s->marks + SCRIPT_MAP_BYTES;
+    return 0;
+}
+
+static void
+scripts_release(Py_buffer *view)
+{
+    if (view->obj != NULL)
+        PyBuffer_Release(view);
 }
 
 /* Spans at least this long (characters, all together) are counted without
@@ -623,20 +708,27 @@ plain_words(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
 #define COUNT_NOGIL_MIN_CHARS (64 * 1024)
 
 static PyObject *
-count_plain_words(PyObject *self, PyObject *args)
+count_words(PyObject *self, PyObject *args)
 {
-    PyObject *text, *spans;
-    if (!PyArg_ParseTuple(args, "UO:count_plain_words", &text, &spans))
+    PyObject *text, *spans, *scripts_arg = NULL;
+    if (!PyArg_ParseTuple(args, "UO|O:count_words", &text, &spans, &scripts_arg))
+        return NULL;
+    Py_buffer maps;
+    Scripts scripts;
+    if (scripts_of(scripts_arg, &maps, &scripts) < 0)
         return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), total = 0, chars = 0, count = 0;
-    PyObject *seq = PySequence_Fast(spans, "count_plain_words: spans must be a sequence of (start, end)");
-    if (seq == NULL)
+    PyObject *seq = PySequence_Fast(spans, "count_words: spans must be a sequence of (start, end)");
+    if (seq == NULL) {
+        scripts_release(&maps);
         return NULL;
+    }
     Py_ssize_t (*at)[2] = PyMem_Malloc((PySequence_Fast_GET_SIZE(seq) + 1) * sizeof(*at));
     if (at == NULL) {
         Py_DECREF(seq);
+        scripts_release(&maps);
         return PyErr_NoMemory();
     }
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
@@ -644,6 +736,7 @@ count_plain_words(PyObject *self, PyObject *args)
         if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "nn", &a, &b)) {
             Py_DECREF(seq);
             PyMem_Free(at);
+            scripts_release(&maps);
             return NULL;
         }
         /* as slicing does */
@@ -659,13 +752,14 @@ count_plain_words(PyObject *self, PyObject *args)
     if (chars >= COUNT_NOGIL_MIN_CHARS) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t k = 0; k < count; k++)
-            total += plain_words(kind, data, at[k][0], at[k][1]);
+            total += words_in(&scripts, kind, data, at[k][0], at[k][1]);
         Py_END_ALLOW_THREADS
     }
     else
         for (Py_ssize_t k = 0; k < count; k++)
-            total += plain_words(kind, data, at[k][0], at[k][1]);
+            total += words_in(&scripts, kind, data, at[k][0], at[k][1]);
     PyMem_Free(at);
+    scripts_release(&maps);
     return PyLong_FromSsize_t(total);
 }
 
@@ -681,26 +775,22 @@ is_invisible(Py_UCS4 c)  /* tokens.SOFT_HYPHEN: the only invisible character in 
     return c == 0x00ad;
 }
 
-/* Where the plain token that starts at i (not whitespace, not invisible)
- * ends, no further than n.  A token is a word (\w+ with inner apostrophes
- * or invisible joiners), a dash run, "..", "...", an ellipsis or any other
- * character but whitespace and invisible ones, which make up the gaps. */
+/* Where the token that starts at i (not whitespace, not invisible) ends, no
+ * further than n.  A token is a character of a script written without
+ * spaces, a word (starts_word, scanned_word_end), a dash run, "..", "...", an
+ * ellipsis or any other character but whitespace and invisible ones, which
+ * make up the gaps (tokens._TOKEN_PATTERN; without scripts,
+ * _PLAIN_TOKEN_RE). */
 static Py_ssize_t
-plain_token_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n)
+token_end(const Scripts *s, int kind, const void *data, Py_ssize_t i, Py_ssize_t n)
 {
     Py_UCS4 c = PyUnicode_READ(kind, data, i);
     Py_ssize_t end = i + 1;
-    if (ISWORD(c)) {
-        for (;;) {
-            while (end < n && ISWORD(PyUnicode_READ(kind, data, end)))
-                end++;
-            if (end + 1 < n && is_joiner(PyUnicode_READ(kind, data, end)) && ISWORD(PyUnicode_READ(kind, data, end + 1)))
-                end++;
-            else
-                break;
-        }
-    }
-    else if (is_dash(c)) {
+    if (is_spaceless(s, c))
+        return end;
+    if (starts_word(s, c))
+        return scanned_word_end(s, kind, data, i, n);
+    if (is_dash(c)) {
         while (end < n && is_dash(PyUnicode_READ(kind, data, end)))
             end++;
     }
@@ -713,36 +803,41 @@ plain_token_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n)
 
 #define IS_GAP(c) (ISSPACE(c) || is_invisible(c))
 
-/* tokens._PLAIN_TOKEN_RE.split(text): [gap, token, gap, token, ..., tail]. */
+/* The token pattern's split of text, [gap, token, gap, token, ..., tail]:
+ * with scripts (tokens._script_bitmaps) the full one's (tokens._TOKEN_PATTERN),
+ * without, _PLAIN_TOKEN_RE's. */
 static PyObject *
-split_plain_tokens(PyObject *self, PyObject *text)
+split_tokens(PyObject *self, PyObject *args)
 {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "split_plain_tokens: a str expected");
+    PyObject *text, *scripts_arg = NULL;
+    if (!PyArg_ParseTuple(args, "U|O:split_tokens", &text, &scripts_arg))
         return NULL;
-    }
+    Py_buffer maps;
+    Scripts scripts;
+    if (scripts_of(scripts_arg, &maps, &scripts) < 0)
+        return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), gap = 0, i = 0;
     PyObject *pieces = PyList_New(0);
     if (pieces == NULL)
-        return NULL;
+        goto done;
     while (i < n) {
         if (IS_GAP(PyUnicode_READ(kind, data, i))) {
             i++;
             continue;
         }
-        Py_ssize_t end = plain_token_end(kind, data, i, n);
+        Py_ssize_t end = token_end(&scripts, kind, data, i, n);
         if (append_substring(pieces, text, gap, i) < 0 || append_substring(pieces, text, i, end) < 0) {
-            Py_DECREF(pieces);
-            return NULL;
+            Py_CLEAR(pieces);
+            goto done;
         }
         gap = i = end;
     }
-    if (append_substring(pieces, text, gap, n) < 0) {
-        Py_DECREF(pieces);
-        return NULL;
-    }
+    if (append_substring(pieces, text, gap, n) < 0)
+        Py_CLEAR(pieces);
+done:
+    scripts_release(&maps);
     return pieces;
 }
 
@@ -949,7 +1044,7 @@ interned_seed(Interned *t, PyObject *vocab)
         PyObject *item = PyList_GET_ITEM(vocab, k), *got;
         Py_ssize_t place;
         if (!PyUnicode_Check(item)) {
-            PyErr_SetString(PyExc_TypeError, "sparse_plain_tokens: the vocabulary must hold str");
+            PyErr_SetString(PyExc_TypeError, "sparse_tokens: the vocabulary must hold str");
             return -1;
         }
         Py_INCREF(item);  /* (the list may change under a borrowed one) */
@@ -960,14 +1055,14 @@ interned_seed(Interned *t, PyObject *vocab)
         if (got == NULL)
             return -1;
         if (place != k) {
-            PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: the vocabulary holds a str twice");
+            PyErr_SetString(PyExc_ValueError, "sparse_tokens: the vocabulary holds a str twice");
             return -1;
         }
     }
     return 0;
 }
 
-/* What sparse_plain_tokens makes, one per field of tokens.Tokens. */
+/* What sparse_tokens makes, one per field of tokens.Tokens. */
 typedef struct {
     PyObject *literals, *placeholders;
     Ints starts, ends, word_prefix;
@@ -1002,8 +1097,9 @@ append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, P
     return ints_push(&out->word_prefix, out->words);
 }
 
-/* diff._sparse_tokens of a plain text (tokens.is_plain): the stretches of
- * plan with run None cut into plain tokens, each unchanged run one token
+/* diff._sparse_tokens: the stretches of plan with run None cut into tokens
+ * (by the plain patterns' rules, or given scripts the full ones': see
+ * token_end), each unchanged run one token
  * "\0<run>" spanning it.  Returns (literals, starts, ends, placeholders,
  * word_prefix): placeholders the set of the runs' token indices (starts
  * and ends give each run); word_prefix[i] counts the word tokens before
@@ -1015,26 +1111,32 @@ append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, P
  * runs' tokens too) appended to it (diff.chunks._sparse_codes_py): no list
  * of 8 bytes a token. */
 static PyObject *
-sparse_plain_tokens(PyObject *self, PyObject *args)
+sparse_tokens(PyObject *self, PyObject *args)
 {
-    PyObject *text, *plan, *vocab = Py_None;
+    PyObject *text, *plan, *vocab = Py_None, *scripts_arg = NULL;
     int width = 8;
-    if (!PyArg_ParseTuple(args, "UO|iO:sparse_plain_tokens", &text, &plan, &width, &vocab))
+    if (!PyArg_ParseTuple(args, "UO|iOO:sparse_tokens", &text, &plan, &width, &vocab, &scripts_arg))
         return NULL;
     if (vocab != Py_None && !PyList_Check(vocab)) {
-        PyErr_SetString(PyExc_TypeError, "sparse_plain_tokens: the vocabulary must be a list");
+        PyErr_SetString(PyExc_TypeError, "sparse_tokens: the vocabulary must be a list");
         return NULL;
     }
     if (width != 8 && (width != 4 || PyUnicode_GET_LENGTH(text) > INT32_MAX)) {
-        PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: width 8, or 4 for a text of under 2**31 characters");
+        PyErr_SetString(PyExc_ValueError, "sparse_tokens: width 8, or 4 for a text of under 2**31 characters");
         return NULL;
     }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), planned = 0;  /* planned: end of the last stretch */
-    PyObject *seq = PySequence_Fast(plan, "sparse_plain_tokens: plan must be a sequence of (start, end, run)");
-    if (seq == NULL)
+    Py_buffer maps;
+    Scripts scripts;
+    if (scripts_of(scripts_arg, &maps, &scripts) < 0)
         return NULL;
+    PyObject *seq = PySequence_Fast(plan, "sparse_tokens: plan must be a sequence of (start, end, run)");
+    if (seq == NULL) {
+        scripts_release(&maps);
+        return NULL;
+    }
     Sparse out = {PyList_New(0), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width}, {NULL, 0, 0, width}, 0,
                   {NULL, NULL, NULL, 0, 0}, vocab == Py_None ? NULL : vocab, {NULL, 0, 0, 2}};
     PyObject *result = NULL;
@@ -1049,7 +1151,7 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
         if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "nnO", &start, &end, &run))
             goto done;
         if (start < planned || end < start || end > length) {
-            PyErr_SetString(PyExc_ValueError, "sparse_plain_tokens: plan out of order or out of range");
+            PyErr_SetString(PyExc_ValueError, "sparse_tokens: plan out of order or out of range");
             goto done;
         }
         planned = end;
@@ -1077,11 +1179,11 @@ sparse_plain_tokens(PyObject *self, PyObject *args)
                 i++;
                 continue;
             }
-            Py_ssize_t token_end = plain_token_end(kind, data, i, end);
-            PyObject *literal = interned_token(&out.interned, text, kind, data, i, token_end, out.vocab, &place);
-            if (append_token(&out, i, token_end, literal, place, ISWORD(c) != 0) < 0)  /* tokens.is_word */
+            Py_ssize_t token_end_at = token_end(&scripts, kind, data, i, end);
+            PyObject *literal = interned_token(&out.interned, text, kind, data, i, token_end_at, out.vocab, &place);
+            if (append_token(&out, i, token_end_at, literal, place, ISWORD(c) != 0) < 0)  /* tokens.is_word */
                 goto done;
-            i = token_end;
+            i = token_end_at;
         }
     }
     result = Py_BuildValue("(NNNON)", out.vocab != NULL ? codes_str(&out.codes) : (Py_INCREF(out.literals), out.literals),
@@ -1095,6 +1197,7 @@ done:
     Py_XDECREF(out.word_prefix.bytes);
     Py_XDECREF(out.codes.bytes);
     interned_free(&out.interned);
+    scripts_release(&maps);
     return result;
 }
 
@@ -3691,9 +3794,11 @@ static PyMethodDef methods[] = {
     {"_mmap_big_blocks", mmap_big_blocks, METH_O,
      "glibc: allocations of at least this many bytes always mmap'ed (returned to the system when freed). "
      "Returns whether it was set. No Python twin (an allocator setting)."},
-    {"split_plain_tokens", split_plain_tokens, METH_O, "tokens._PLAIN_TOKEN_RE.split(text). Python twin: provenance.tokens._PLAIN_TOKEN_RE"},
-    {"sparse_plain_tokens", sparse_plain_tokens, METH_VARARGS,
-     "_sparse_tokens of a plain text, as lists (given a vocabulary: literals as codes, "
+    {"split_tokens", split_tokens, METH_VARARGS,
+     "tokens._PLAIN_TOKEN_RE.split(text); given scripts (tokens._script_bitmaps), the full token pattern's. "
+     "Python twin: provenance.tokens.token_pieces"},
+    {"sparse_tokens", sparse_tokens, METH_VARARGS,
+     "_sparse_tokens, as lists (given a vocabulary: literals as codes, "
      "provenance.diff.chunks._sparse_codes_py). Python twin: provenance.diff.chunks._sparse_tokens"},
     {"unchanged_spans", unchanged_spans, METH_VARARGS, "_unchanged_spans_py, the sides' fields and margin given one by one. Python twin: provenance.diff.growth._unchanged_spans_py"},
     {"plans_from_spans", plans_from_spans, METH_VARARGS,
@@ -3723,8 +3828,9 @@ static PyMethodDef methods[] = {
     {"word_prefix", word_prefix, METH_VARARGS,
      "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
-    {"count_plain_words", count_plain_words, METH_VARARGS,
-     "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them. Python twin: provenance.tokens.count_words"},
+    {"count_words", count_words, METH_VARARGS,
+     "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them "
+     "(given scripts, tokens._script_bitmaps, the full one). Python twin: provenance.tokens.count_words"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -115,12 +115,12 @@ def is_plain(text: str) -> bool:
     return not _needs_full_re().search(text)
 
 
-@functools.cache
-def _full_bitmap() -> bytes:
-    """The characters _needs_full_re finds, one bit per code point (for the
-    compiled is_plain), from the same class bodies."""
+def _class_bitmap(*bodies: str) -> bytearray:
+    """The characters of regex class bodies (characters and ranges, as
+    MARKS and NO_SPACE_SCRIPTS are written), one bit per code point, low
+    bit first."""
     bits = bytearray(0x110000 // 8)
-    for body in (MARKS, NO_SPACE_SCRIPTS):
+    for body in bodies:
         i = 0
         while i < len(body):
             if i + 2 < len(body) and body[i + 1] == "-":
@@ -136,7 +136,30 @@ def _full_bitmap() -> bytes:
                 hi -= 1
             if lo <= hi:
                 bits[lo >> 3:(hi + 1) >> 3] = b"\xff" * ((hi + 1 - lo) >> 3)
-    return bytes(bits)
+    return bits
+
+
+@functools.cache
+def _full_bitmap() -> bytes:
+    """The characters _needs_full_re finds (for the compiled is_plain)."""
+    return bytes(_class_bitmap(MARKS, NO_SPACE_SCRIPTS))
+
+
+@functools.cache
+def _script_bitmaps() -> bytes:
+    """The full patterns' two classes, for the compiled tokeniser and word
+    count (their `scripts`): the combining marks' bitmap, then that of the
+    scripts written without spaces."""
+    return bytes(_class_bitmap(MARKS) + _class_bitmap(NO_SPACE_SCRIPTS))
+
+
+def _scripts(plain: bool) -> bytes | None:
+    """The compiled tokeniser's `scripts` for a text: None for a plain one
+    (the plain patterns' rules, which give the same there), else the full
+    patterns' classes.  One bit per character of text is not the same as
+    another pattern per text: a single combining mark or Chinese character
+    in a long text used to send all of it through re, 3-4x slower."""
+    return None if plain else _script_bitmaps()
 
 
 def _patterns(text: str, plain: bool | None = None) -> tuple[re.Pattern, re.Pattern]:
@@ -490,8 +513,8 @@ def token_pieces(text: str, plain: bool | None = None) -> list[str]:
     whitespace around them; `plain` as for tokenize."""
     if plain is None:
         plain = is_plain(text)
-    if plain and _speedups is not None:
-        return _speedups.split_plain_tokens(text)
+    if _speedups is not None:
+        return _speedups.split_tokens(text, _scripts(plain))
     return _patterns(text, plain)[0].split(text)
 
 
@@ -762,8 +785,8 @@ def count_words_in(text: str, spans, plain: bool | None = None) -> int:
     without copying the spans out when the compiled count is there."""
     if plain is None:
         plain = is_plain(text)
-    if plain and _speedups is not None:
-        return _speedups.count_plain_words(text, spans)
+    if _speedups is not None:
+        return _speedups.count_words(text, spans, _scripts(plain))
     return sum(count_words(text[start:end], plain) for start, end in spans)
 
 
@@ -781,8 +804,8 @@ def count_words(text: str, plain: bool | None = None) -> int:
     """
     if plain is None:
         plain = is_plain(text)
-    if plain and _speedups is not None:
-        return _speedups.count_plain_words(text, ((0, len(text)),))
+    if _speedups is not None:
+        return _speedups.count_words(text, ((0, len(text)),), _scripts(plain))
     pattern = _patterns(text, plain)[1]
     total, start, n = 0, 0, len(text)
     while start < n:

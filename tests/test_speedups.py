@@ -7,6 +7,7 @@ have been built so that both ways are tested.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from array import array
@@ -30,6 +31,16 @@ if tk._speedups is None:
 
 C = tk._speedups
 
+
+@contextlib.contextmanager
+def _pure_python():
+    """The pure-Python code only (the twins' reference), for a moment."""
+    tk._speedups = None
+    try:
+        yield
+    finally:
+        tk._speedups = C
+
 # Pieces that exercise every rule: sentence ends and closers, paragraph
 # breaks with and without CR, every kind of whitespace str.split() knows,
 # joiners, combining marks, wide and astral characters.
@@ -37,6 +48,14 @@ PIECES = ["Ab", "c", "x_1", "\u00e9t\u00e9", "\u4e2d", "\U0001d400", "cafe\u0301
           "-", "--", "\u2013", "\u2212", "\uff0d", "\u2026", "\u00bd", "\u0663",
           "\u201d", "\u2019", ")", "]", ",", "-", "\u2014", " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", " \n \n ",
           "\r\n\r\n", "\u00a0", "\u2009", "\u3000", "\u2028", "\u2029", "\x1c", "\x85", "\u00ad", "\u200b", "\ufeff"]
+# Characters of the full patterns' classes in every place a rule reads them:
+# a combining mark alone, after a word, before one, after an apostrophe or
+# a character of a space-less script; Thai with its vowel sign (a mark in a
+# space-less script), Devanagari with a virama, Hebrew points, kana,
+# half-width katakana, an astral ideograph.
+FULL_PIECES = ["\u0301", "x\u0301y", "\u0301\u0301", "\u0e01\u0e31", "\u0e01", "\u0915\u094d\u0937",
+               "\u05d0\u05b8", "\u3042", "\uff76", "\U00020001", "\u4e2d\u0301", "a'\u0301", "\u0301'a"]
+full_texts = st.lists(st.sampled_from(PIECES + FULL_PIECES), max_size=60).map("".join)
 texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 
 
@@ -125,16 +144,45 @@ def test_bad_arguments_are_refused():
 
 @settings(max_examples=1500, deadline=None)
 @given(texts)
-def test_split_plain_tokens(text):
-    assert C.split_plain_tokens(text) == tk._PLAIN_TOKEN_RE.split(text)
+def test_split_tokens_of_plain_text(text):
+    assert C.split_tokens(text) == tk._PLAIN_TOKEN_RE.split(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(full_texts, texts))
+def test_split_tokens_given_the_scripts_cut_as_the_full_pattern(text):
+    assert C.split_tokens(text, tk._script_bitmaps()) == tk._full_patterns()[0].split(text)
+    # and so tokenize, which picks the rules by is_plain, as the pure-Python code does
+    assert tk.token_pieces(text) == tk._patterns(text)[0].split(text)
 
 
 @settings(max_examples=1500, deadline=None)
 @given(texts, st.data())
-def test_count_plain_words(text, data):
+def test_count_words_of_plain_text(text, data):
     spans = data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))), max_size=4))
     expected = sum(len(tk._PLAIN_WORD_RE.findall(text[a:b])) for a, b in spans)
-    assert C.count_plain_words(text, spans) == expected
+    assert C.count_words(text, spans) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(full_texts, texts), st.data())
+def test_count_words_given_the_scripts_count_as_the_full_pattern(text, data):
+    spans = data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))), max_size=4))
+    expected = sum(len(tk._full_patterns()[1].findall(text[a:b])) for a, b in spans)
+    assert C.count_words(text, spans, tk._script_bitmaps()) == expected
+    assert tk.count_words_in(text, spans) == sum(len(tk._patterns(text)[1].findall(text[a:b])) for a, b in spans)
+
+
+def test_the_scripts_argument_is_checked():
+    for bad in (b"", tk._full_bitmap(), tk._script_bitmaps()[:-1]):
+        with pytest.raises(ValueError):
+            C.split_tokens("ab", bad)
+        with pytest.raises(ValueError):
+            C.count_words("ab", [(0, 2)], bad)
+        with pytest.raises(ValueError):
+            C.sparse_tokens("ab", [(0, 2, None)], 8, None, bad)
+    with pytest.raises(TypeError):
+        C.split_tokens("ab", "not bytes")
 
 
 @settings(max_examples=1500, deadline=None)
@@ -382,7 +430,7 @@ def test_plans_from_spans_refuses_what_it_cannot_read():
 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(texts, chunky_texts), st.data())
-def test_sparse_plain_tokens(text, data):
+def test_sparse_tokens_of_plain_text(text, data):
     text = text.replace("\x00", "")
     if not tk.is_plain(text):
         text = "".join(c for c in text if not tk._needs_full_re().search(c))
@@ -405,6 +453,29 @@ def test_sparse_plain_tokens(text, data):
     finally:
         C._set_hash_mask(2 ** 64 - 1)
     assert again.literals == expected.literals
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(full_texts, chunky_texts), st.data())
+def test_sparse_tokens_of_any_text(text, data):
+    """Of a text with combining marks or characters of space-less scripts
+    too, the compiled tokens are the full patterns' (given the scripts),
+    as the pure-Python code cuts them."""
+    text = text.replace("\x00", "")
+    plain = tk.is_plain(text)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    plan = chunks._plan_from_spans([(a, b) for a, b in zip(cuts[0::2], cuts[1::2])], len(text))
+    keyer = tk.make_keyer()
+    got = chunks._sparse_tokens(text, plan, keyer, plain)
+    with _pure_python():
+        expected = chunks._sparse_tokens_joined(text, plan, keyer, plain)
+    assert (got.literals, got.gaps, got.keys, got.placeholders) == \
+        (expected.literals, expected.gaps, expected.keys, expected.placeholders)
+    assert (list(got.starts), list(got.ends)) == (list(expected.starts), list(expected.ends))
+    assert list(got.word_prefix()) == expected.word_prefix()
+    vocab: list[str] = []  # and as codes, given a vocabulary
+    codes = C.sparse_tokens(text, plan, 8, vocab, tk._scripts(plain))[0]
+    assert [vocab[cd.code_index(ord(c))] for c in codes] == expected.literals
 
 
 @settings(max_examples=1500, deadline=None)
@@ -434,10 +505,10 @@ def test_gap_kinds_refuses_offsets_out_of_range():
         C.gap_kinds("ab", [0], [1])
 
 
-def test_sparse_plain_tokens_refuses_a_plan_out_of_order():
+def test_sparse_tokens_refuses_a_plan_out_of_order():
     for plan in ([(0, 3, None), (2, 4, 0)], [(0, 9, None)], [(2, 1, None)]):
         with pytest.raises(ValueError):
-            C.sparse_plain_tokens("ab cd", plan)
+            C.sparse_tokens("ab cd", plan)
 
 
 # Strings of one character per token, as the diff gets them: few distinct
@@ -818,7 +889,7 @@ def test_flag_prefix(flags, places):
 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(texts, chunky_texts), st.data())
-def test_sparse_plain_tokens_given_a_vocabulary(text, data):
+def test_sparse_tokens_given_a_vocabulary(text, data):
     """Given a vocabulary, the compiled tokeniser gives the literals as its
     codes (extending it as _sparse_codes_py does), the rest as without one;
     a run's token is one code in either text."""
@@ -834,16 +905,16 @@ def test_sparse_plain_tokens_given_a_vocabulary(text, data):
         C._set_hash_mask(mask)
         try:
             got_vocab = list(vocab)
-            codes, starts, ends, placeholders, prefix = C.sparse_plain_tokens(text, plan, 4, got_vocab)
+            codes, starts, ends, placeholders, prefix = C.sparse_tokens(text, plan, 4, got_vocab)
         finally:
             C._set_hash_mask(2 ** 64 - 1)
         assert (codes, placeholders, got_vocab) == (expected[0], expected[3], expected_vocab)
         assert (list(array("i", starts)), list(array("i", ends)), list(array("i", prefix))) == expected[1:3] + expected[4:]
         assert codes == "".join(list(codes))
     with pytest.raises(ValueError):
-        C.sparse_plain_tokens(text, plan, 4, ["a", "a"])
+        C.sparse_tokens(text, plan, 4, ["a", "a"])
     with pytest.raises(TypeError):
-        C.sparse_plain_tokens(text, plan, 4, ("a",))
+        C.sparse_tokens(text, plan, 4, ("a",))
 
 
 @settings(max_examples=1500, deadline=None)

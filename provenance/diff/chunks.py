@@ -8,7 +8,7 @@ same but for formatting: diff/folding.py; how the unchanged runs grow into
 changed chunks: diff/growth.py).  Never: decides what a change is (the word
 diff does).
 Compiled twins (provenance/_speedups.c), each chosen next to its Python
-version: kept_runs, paragraph_isolated, split_runs, sparse_plain_tokens,
+version: kept_runs, paragraph_isolated, split_runs, sparse_tokens,
 plans_from_spans.
 """
 
@@ -561,12 +561,12 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: cd.Coder | None =
     The stretches are cut in one go, joined with a NUL standing in for each
     run between them (a token of its own; whitespace stays with the stretch
     it is in): for thousands of short stretches that is quicker than a
-    tokenize call each.  Compiled, plain text is cut stretch by stretch in
+    tokenize call each.  Compiled, the text is cut stretch by stretch in
     place, with the word prefix counted on the way."""
-    if plain and tk._speedups is not None:
+    if tk._speedups is not None:
         typecode = tk.offset_typecode(len(text))
-        literals, starts, ends, placeholders, word_prefix = tk._speedups.sparse_plain_tokens(
-            text, plan, tk.offset_width(len(text)), None if coder is None else coder.literals)
+        literals, starts, ends, placeholders, word_prefix = tk._speedups.sparse_tokens(
+            text, plan, tk.offset_width(len(text)), None if coder is None else coder.literals, tk._scripts(plain))
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
         # object each would cost more to make than that).  Each bytes object
@@ -590,7 +590,7 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: cd.Coder | None =
 
 
 def _sparse_codes_py(text: str, plan, vocab: list[str]):
-    """The compiled sparse_plain_tokens given a vocabulary, in Python:
+    """The compiled sparse_tokens of a plain text given a vocabulary, in Python:
     (literal codes, starts, ends, placeholders, word prefix), the codes
     those of encode_with(literals, vocab), which it extends."""
     toks = _sparse_tokens_joined(text, plan, tk.make_keyer(), True)

@@ -53,12 +53,15 @@ COUNT_IN_THREAD_MIN_CHARS = 256 * 1024
 
 
 class _Counting:
-    """The words of a plain text's unchanged runs (a chunk plan's stretches
+    """The words of a text's unchanged runs (a chunk plan's stretches
     with a run number), counted in a thread; result() waits for it."""
 
-    def __init__(self, text: str, plan):
+    def __init__(self, text: str, plan, plain: bool):
         import threading
 
+        self._plain = plain
+        if not plain:
+            tk._script_bitmaps()  # (made here, not in the thread)
         spans = [(s, e) for s, e, run in plan if run is not None]
         self._outcome: list = []
         self._thread = threading.Thread(target=self._count, args=(text, spans), daemon=True)
@@ -66,7 +69,7 @@ class _Counting:
 
     def _count(self, text: str, spans) -> None:
         try:
-            self._outcome.append((True, tk.count_words_in(text, spans, True)))
+            self._outcome.append((True, tk.count_words_in(text, spans, self._plain)))
         except BaseException as error:  # raised again by result(), in the caller's thread
             self._outcome.append((False, error))
 
@@ -90,13 +93,13 @@ def _tokenised_words(toks: tk.Tokens, plain: bool, joins: int) -> int | None:
 
 
 def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: cd.Coder | None = None) -> tk.Tokens:
-    """tk.tokenize_recent(text, ...), or for a long plain text (which it
+    """tk.tokenize_recent(text, ...), or for a long text (which it
     would not keep) the compiled tokeniser of the chunk pass over the whole
     text as one stretch: the same tokens, some 3x quicker, with no int
     object per offset on the way (a 16 MB text's made 6 million).  Given a
     Coder, literals and keys come as its codes."""
-    if plain and tk._speedups is not None and len(text) > tk._RECENT_MAX_CHARS:
-        return _sparse_tokens(text, [(0, len(text), None)], keyer, True, coder)
+    if tk._speedups is not None and len(text) > tk._RECENT_MAX_CHARS:
+        return _sparse_tokens(text, [(0, len(text), None)], keyer, plain, coder)
     toks = tk.tokenize_recent(text, keyer, plain)
     return toks if coder is None else coder.encode(toks)
 
@@ -126,10 +129,10 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     coder = cd.Coder(keyer)
     unchanged: int | _Counting = 0
     if not whole and totals:
-        if plains[0] and tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
+        if tk._speedups is not None and len(old_text) >= COUNT_IN_THREAD_MIN_CHARS:
             # The unchanged runs' words are counted in a thread (the compiled
             # count lets go of the GIL) while this one goes on.
-            unchanged = _Counting(old_text, plans[0])
+            unchanged = _Counting(old_text, plans[0], plains[0])
         else:
             unchanged = tk.count_words_in(old_text, _plan_spans(plans[0], True), plains[0])
     sides: list[tk.Tokens] = []
