@@ -60,6 +60,8 @@
  *   flag_count(codes, flags, start, end)
  *                               codes._flag_count_py
  *   code_flags(codes, size)     codes._code_flags_py
+ *   canonical_words(text, a, b, breaks, fold_word)
+ *                               diff.folding._canonical_word_spans_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -3776,6 +3778,116 @@ done:
     return result;
 }
 
+/* folding._canonical_word_spans_py: the folded words of text[a:b] (a
+ * chunk's _Canon.key, word by word) and their (start, end) offsets as
+ * int64 bytes.  Words are the runs of non-whitespace; one with a character
+ * past ASCII or a "--" is folded by fold_word (folding._fold_word: NFKC
+ * and the quote tables are Python's), the rest are their own fold.  A word
+ * joins the one before it where that one ends in a line-end hyphen that
+ * breaks ({offset: joins} of the judged hyphens) holds (less the hyphen if
+ * it joins, and is no soft hyphen), where it starts with punctuation
+ * written apart (",;:!?)]}", or "." after no "."), or where the one
+ * before ends in an opening bracket. */
+static PyObject *
+canonical_words(PyObject *self, PyObject *args)
+{
+    PyObject *text, *breaks, *fold_word;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UnnO!O:canonical_words", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), last_end = -1, i;
+    if (a < 0) a = 0;  /* as slicing does */
+    if (b > n) b = n;
+    PyObject *out = PyList_New(0), *result = NULL;
+    Ints spans = {NULL, 0, 0, 8};
+    if (out == NULL)
+        return NULL;
+    for (i = a; i < b;) {
+        if (ISSPACE(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int plain = 1;  /* ASCII with no "--": its own fold */
+        Py_UCS4 prev = 0;
+        for (; i < b; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (ISSPACE(c))
+                break;
+            if (c >= 128 || (c == '-' && prev == '-'))
+                plain = 0;
+            prev = c;
+        }
+        PyObject *word = PyUnicode_Substring(text, start, i);
+        if (word != NULL && !plain) {
+            PyObject *folded = PyObject_CallOneArg(fold_word, word);
+            Py_DECREF(word);
+            word = folded;
+            if (word != NULL && !PyUnicode_Check(word)) {
+                Py_DECREF(word);
+                PyErr_SetString(PyExc_TypeError, "canonical_words: fold_word must return a str");
+                word = NULL;
+            }
+        }
+        if (word == NULL)
+            goto done;
+        Py_ssize_t length = PyUnicode_GET_LENGTH(word), count = PyList_GET_SIZE(out);
+        if (length == 0) {  /* soft hyphens alone */
+            Py_DECREF(word);
+            continue;
+        }
+        if (count > 0) {
+            PyObject *last = PyList_GET_ITEM(out, count - 1), *joined = NULL;
+            Py_ssize_t hyphen = last_end - 1, last_length = PyUnicode_GET_LENGTH(last);
+            int joins = -1;  /* -1: not a judged hyphen */
+            if (PyDict_GET_SIZE(breaks) > 0) {
+                PyObject *key = PyLong_FromSsize_t(hyphen), *value = NULL;
+                if (key != NULL) {
+                    value = PyDict_GetItemWithError(breaks, key);
+                    Py_DECREF(key);
+                }
+                if (value != NULL)
+                    joins = PyObject_IsTrue(value);
+                if (PyErr_Occurred()) {
+                    Py_DECREF(word);
+                    goto done;
+                }
+            }
+            Py_UCS4 first = PyUnicode_READ_CHAR(word, 0), before = PyUnicode_READ_CHAR(last, last_length - 1);
+            if (joins >= 0 || (first < 128 && first != 0 && strchr(",;:!?)]}", (int)first) != NULL) ||
+                    (first == '.' && before != '.') || before == '(' || before == '[' || before == '{') {
+                if (joins > 0 && PyUnicode_READ(kind, data, hyphen) != 0x00ad) {
+                    PyObject *cut = PyUnicode_Substring(last, 0, last_length - 1);
+                    joined = cut == NULL ? NULL : PyUnicode_Concat(cut, word);
+                    Py_XDECREF(cut);
+                }
+                else
+                    joined = PyUnicode_Concat(last, word);
+                Py_DECREF(word);
+                if (joined == NULL)
+                    goto done;
+                PyList_SetItem(out, count - 1, joined);  /* (lets go of last) */
+                ints_set_last(&spans, i);
+                last_end = i;
+                continue;
+            }
+        }
+        if (append_new(out, word) < 0 || ints_push(&spans, start) < 0 || ints_push(&spans, i) < 0)
+            goto done;
+        last_end = i;
+    }
+    PyObject *offsets = ints_bytes(&spans);
+    if (offsets != NULL)
+        result = PyTuple_Pack(2, out, offsets);
+    Py_XDECREF(offsets);
+done:
+    Py_DECREF(out);
+    Py_XDECREF(spans.bytes);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"gap_kinds", gap_kinds, METH_VARARGS,
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
@@ -3828,6 +3940,9 @@ static PyMethodDef methods[] = {
     {"word_prefix", word_prefix, METH_VARARGS,
      "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
+    {"canonical_words", canonical_words, METH_VARARGS,
+     "The folded words of text[a:b] and their offsets as int64 bytes. Python twin: "
+     "provenance.diff.folding._canonical_word_spans_py"},
     {"count_words", count_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them "
      "(given scripts, tokens._script_bitmaps, the full one). Python twin: provenance.tokens.count_words"},

@@ -979,3 +979,32 @@ def test_word_filter_rules_out_most_absent_words_and_refuses_what_is_not_one():
         C.may_hold(b"short", "word")
     with pytest.raises(TypeError):
         C.word_filter(b"bytes")
+
+
+_CANON_PIECES = ["ab", "Ab", "x1", "-", "--", "\u2010", "\u00ad", " ", "  ", "\n", "\t", "\u00a0", ",", ".", "..", ";",
+                 ")", "(", "[", "{", "}", "!", "\u201cq\u201d", "\u2019", "\ufb01x", "\u00a8", "\u2014", "e\u0301",
+                 "\u00bd", "\U0001d400"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_CANON_PIECES), max_size=40).map("".join), st.data())
+def test_canonical_words(text, data):
+    """The compiled folded words of a chunk and their offsets are the pure
+    Python ones: with any of its hyphens judged (joining or not), glued
+    punctuation, brackets, soft hyphens alone and words NFKC changes."""
+    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
+    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
+        if hyphens else {}
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    words, spans = folding._canonical_word_spans_py(text, a, b, breaks)
+    assert C.canonical_words(text, a, b, breaks, folding._fold_word) == (words, array("q", spans).tobytes())
+
+
+def test_canonical_words_refuses_bad_arguments():
+    with pytest.raises(TypeError):
+        C.canonical_words("ab", 0, 2, [], folding._fold_word)
+    with pytest.raises(TypeError):  # a fold that gives no str
+        C.canonical_words("\u201cab\u201d", 0, 4, {}, lambda word: None)
+    with pytest.raises(ZeroDivisionError):  # the fold's own error comes through
+        C.canonical_words("\u201cab\u201d", 0, 4, {}, lambda word: 1 / 0)

@@ -8,8 +8,8 @@ Owns: folded chunk keys (_Canon), loose keys (typography, whitespace and
 dashes gone: a cheap first filter), and the recoding of both texts' chunk
 codes (_canonical_codes).  Never: decides runs or spans (diff/chunks.py
 does) or what a change is (the word diff does).
-Compiled twin (provenance/_speedups.c), chosen next to its Python version:
-unmatched_loose.
+Compiled twins (provenance/_speedups.c), chosen next to their Python versions:
+unmatched_loose, canonical_words.
 """
 
 from __future__ import annotations
@@ -117,9 +117,18 @@ def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list
     return _canonical_word_spans(text, a, b, breaks)[0]
 
 
-def _canonical_word_spans(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], list[int]]:
+def _canonical_word_spans(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], bytes]:
+    """_canonical_word_spans_py, its offsets as int64 bytes; compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.canonical_words(text, a, b, breaks, _fold_word)
+    words, spans = _canonical_word_spans_py(text, a, b, breaks)
+    return words, array("q", spans).tobytes()
+
+
+def _canonical_word_spans_py(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], list[int]]:
     """The folded words of text[a:b] (_Canon.key), and where each is in
-    the text: (start, end) offsets, flat."""
+    the text: (start, end) offsets, flat.  `breaks`: the line-end hyphens
+    in it that were judged (_Canon.breaks)."""
     out: list[str] = []
     spans: list[int] = []
     last_end = -1  # where the last word ends in the text
@@ -228,7 +237,7 @@ def word_tables(canon: _Canon, chunks: list[int]) -> dict[int, tuple[str, bytes 
         words, spans = _canonical_word_spans(text, a, b, breaks)
         if words != literal:
             # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
-            tables[k] = (" ".join(w.replace(" ", "\u00a0") for w in words), array("q", spans).tobytes())
+            tables[k] = (" ".join(w.replace(" ", "\u00a0") for w in words), spans)
     return tables
 
 
