@@ -36,7 +36,7 @@
  *                               diff.folding._may_fold_py
  *   plans_from_spans(spans, holds_old, holds_new, run_starts, old, new)
  *                               diff.chunks._plans_from_spans_py
- *   paragraph_isolated(kept, old_kinds, new_kinds)
+ *   paragraph_isolated(kept, old_kinds, new_kinds, old_text, old_bounds, new_text, new_bounds)
  *                               diff.chunks._paragraph_isolated_py
  *   split_runs(kept, old_merged, new_merged)
  *                               diff.chunks._split_runs_py
@@ -1948,14 +1948,48 @@ set_add_index(PyObject *set, Py_ssize_t k)
 static PyObject *
 paragraph_isolated(PyObject *self, PyObject *args)
 {
-    PyObject *kept;
+    PyObject *kept, *texts[2], *bounds_arg[2];
     const unsigned char *kinds[2];
     Py_ssize_t n_kinds[2], count = 0;
-    if (!PyArg_ParseTuple(args, "Oy#y#:paragraph_isolated", &kept, &kinds[0], &n_kinds[0], &kinds[1], &n_kinds[1]))
+    if (!PyArg_ParseTuple(args, "Oy#y#UOUO:paragraph_isolated", &kept, &kinds[0], &n_kinds[0], &kinds[1], &n_kinds[1],
+                          &texts[0], &bounds_arg[0], &texts[1], &bounds_arg[1]))
         return NULL;
+    Py_buffer views[2] = {{0}, {0}};
+    const int64_t *bounds[2];
+    for (int side = 0; side < 2; side++) {
+        if (PyObject_GetBuffer(bounds_arg[side], &views[side], PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+            if (side)
+                PyBuffer_Release(&views[0]);
+            return NULL;
+        }
+        bounds[side] = views[side].buf;
+        Py_ssize_t n = views[side].len / (Py_ssize_t)sizeof(int64_t);
+        const char *problem = NULL;
+        PyObject *error = PyExc_ValueError;
+        if (views[side].itemsize != sizeof(int64_t) || views[side].format == NULL || strcmp(views[side].format, "q") != 0) {
+            problem = "paragraph_isolated: bounds must be an array('q')";
+            error = PyExc_TypeError;
+        }
+        else if (n != 2 * n_kinds[side] + 1)
+            problem = "paragraph_isolated: bounds and kinds do not match";
+        else
+            for (Py_ssize_t i = 0; i < n && problem == NULL; i++)
+                if (bounds[side][i] < (i ? bounds[side][i - 1] : 0) || bounds[side][i] > PyUnicode_GET_LENGTH(texts[side]))
+                    problem = "paragraph_isolated: bounds out of order or out of range";
+        if (problem != NULL) {
+            PyBuffer_Release(&views[side]);
+            if (side)
+                PyBuffer_Release(&views[0]);
+            PyErr_SetString(error, problem);
+            return NULL;
+        }
+    }
     Py_ssize_t (*runs)[4] = read_runs(kept, "paragraph_isolated", &count);
-    if (runs == NULL)
+    if (runs == NULL) {
+        PyBuffer_Release(&views[0]);
+        PyBuffer_Release(&views[1]);
         return NULL;
+    }
     PyObject *out[2] = {PySet_New(NULL), PySet_New(NULL)}, *result = NULL;
     unsigned char *drop = NULL;
     const unsigned char flag = INNER_PARAGRAPH, kind = INNER_PARAGRAPH - 1;
@@ -1986,9 +2020,13 @@ paragraph_isolated(PyObject *self, PyObject *args)
         if (after)
             drop[n - 1] = 1;
         for (Py_ssize_t t = 0; t < n; t++) {
-            if ((x[i0 + t] | y[j0 + t]) & flag)
+            Py_ssize_t i = i0 + t, j = j0 + t;
+            /* (a chunk inside a run whose paragraphs are the same in both texts: one paragraph break in one text only is not in it) */
+            if (((x[i] | y[j]) & flag) &&
+                    !(t > 0 && t < n - 1 && (x[i] & y[j] & flag) &&
+                      same_shape(texts[0], bounds[0][2 * i + 1], bounds[0][2 * i + 2], texts[1], bounds[1][2 * j + 1], bounds[1][2 * j + 2])))
                 drop[t] = 1;
-            if (t && (x[i0 + t] & kind) != (y[j0 + t] & kind))
+            if (t && (x[i] & kind) != (y[j] & kind))
                 drop[t - 1] = drop[t] = 1;
         }
         for (Py_ssize_t t = 0; t < n; t++)
@@ -2001,6 +2039,8 @@ done:
     PyMem_Free(drop);
     Py_XDECREF(out[0]);
     Py_XDECREF(out[1]);
+    PyBuffer_Release(&views[0]);
+    PyBuffer_Release(&views[1]);
     return result;
 }
 

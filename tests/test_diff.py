@@ -859,6 +859,40 @@ def plan_with_chunk_pass(old, new):
         chunks.CHUNK_PASS_MIN_CHUNKS = saved
 
 
+def _headed_text(rng, sections, heading_break):
+    """Sections each a heading with no full stop (so its paragraph break
+    falls inside a chunk) and a paragraph of sentences."""
+    return "\n\n".join(f"Part {k} of the {rng.choice(SENTENCE_VOCAB)}{heading_break}" +
+                         " ".join(" ".join(rng.choice(SENTENCE_VOCAB) for _ in range(12)) + "." for _ in range(3))
+                         for k in range(sections))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_paragraph_breaks_inside_chunks_in_both_texts_do_not_cut_the_runs(seed):
+    """A heading with no full stop holds its paragraph break inside a chunk.
+    Where both texts have the same paragraphs there, the chunk stays inside
+    its unchanged run (a 4 MB manual had a third of its runs cut so); where
+    a paragraph break is in one text only, the chunk is a run of its own, as
+    before.  Either way the comparison is the whole-text path's."""
+    rng = random.Random(seed)
+    old = _headed_text(rng, 60, "\n\n")
+    words = old.split(" ")
+    at = rng.randrange(len(words) // 2, len(words))
+    new = " ".join(words[:at] + ["changed"] + words[at + 1:]).replace("\n\n", "\n\n\n", 3)
+    old_plan, new_plan = plan_with_chunk_pass(old, new)
+    runs = [r for _, _, r in old_plan if r is not None]
+    assert len(runs) < 10  # about the edit, not one or two per section (60 sections)
+    # one heading's paragraph break taken out in the new text: that chunk is cut out of its run
+    heading = new.index("Part 20 ")
+    cut = new.index("\n\n", heading)
+    merged = new[:cut] + " " + new[cut + 2:]
+    assert len([r for _, _, r in plan_with_chunk_pass(old, merged)[0] if r is not None]) > len(runs)
+    for other in (new, merged):
+        whole, chunked = compare_both_ways(old, other)
+        assert [(c.cls, c.old_text, c.new_text) for c in chunked.changes] == \
+            [(c.cls, c.old_text, c.new_text) for c in whole.changes]
+
+
 def test_changed_sentences_are_tokenised_only_around_their_edits():
     """In a long text with one word changed in some sentences, three of
     them in a row, the stretches left to tokenise are the edits with a few

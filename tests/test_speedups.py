@@ -203,6 +203,8 @@ def edited_pairs(draw):
     replaced, sentences added, dropped or doubled, lines re-wrapped,
     paragraph breaks made or unmade."""
     sentences = draw(st.lists(long_sentences, min_size=1, max_size=40))
+    for k in draw(st.lists(st.integers(0, len(sentences) - 1), max_size=6)):  # paragraph breaks inside chunks
+        sentences[k] = sentences[k].replace(" ", draw(st.sampled_from(["\n\n", "\n \n", "\r\n\r\n"])), 1)
     seps = draw(st.lists(st.sampled_from([" ", "\n", "\n\n", "  ", "\r\n"]), min_size=len(sentences), max_size=len(sentences)))
     old = "".join(s + sep for s, sep in zip(sentences, seps))
     new_sentences = list(sentences)
@@ -223,7 +225,8 @@ def edited_pairs(draw):
         elif new_sentences:
             del new_sentences[min(at, len(new_sentences) - 1)]
     new_seps = draw(st.lists(st.sampled_from([" ", "\n", "\n\n", "\t"]), min_size=len(new_sentences), max_size=len(new_sentences)))
-    new = "".join(s.replace(" ", draw(st.sampled_from([" ", "\n", "  "])), 1) + sep for s, sep in zip(new_sentences, new_seps))
+    new = "".join(s.replace(draw(st.sampled_from([" ", "\n\n"])), draw(st.sampled_from([" ", "\n", "  ", "\n\n"])), 1) + sep
+                  for s, sep in zip(new_sentences, new_seps))
     return old, new
 
 
@@ -332,18 +335,25 @@ def test_paragraph_isolated_and_split_runs(pair, min_kept, data):
     old, new = pair
     (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
     kept = _kept_chunks_of(oc, nc, ol, min_kept)
-    isolated = C.paragraph_isolated(kept, ok, nk)
-    assert isolated == chunks._paragraph_isolated_py(kept, ok, nk)
+    isolated = C.paragraph_isolated(kept, ok, nk, old, ob, new, nb)
+    assert isolated == chunks._paragraph_isolated_py(kept, ok, nk, old, ob, new, nb)
     more = [set(data.draw(st.lists(st.integers(0, len(codes) + 2), max_size=8))) for codes in (oc, nc)]
     for old_merged, new_merged in (isolated, more, (isolated[0] | more[0], isolated[1] | more[1])):
         assert C.split_runs(kept, old_merged, new_merged) == chunks._split_runs_py(kept, old_merged, new_merged)
 
 
 def test_paragraph_isolated_and_split_runs_refuse_runs_they_cannot_read():
+    bounds = array("q", range(7))
     with pytest.raises(ValueError):
-        C.paragraph_isolated([(0, 2, 0, 3)], b"\0\1\1", b"\0\1\1")
+        C.paragraph_isolated([(0, 2, 0, 3)], b"\0\1\1", b"\0\1\1", "abcdef", bounds, "abcdef", bounds)
     with pytest.raises(ValueError):
-        C.paragraph_isolated([(0, 4, 0, 4)], b"\0\1\1", b"\0\1\1")
+        C.paragraph_isolated([(0, 4, 0, 4)], b"\0\1\1", b"\0\1\1", "abcdef", bounds, "abcdef", bounds)
+    with pytest.raises(ValueError):  # bounds that do not fit the kinds, or the text
+        C.paragraph_isolated([], b"\0\1", b"\0\1\1", "abcdef", bounds, "abcdef", bounds)
+    with pytest.raises(ValueError):
+        C.paragraph_isolated([], b"\0\1\1", b"\0\1\1", "abc", bounds, "abcdef", bounds)
+    with pytest.raises(TypeError):
+        C.paragraph_isolated([], b"\0\1\1", b"\0\1\1", "abcdef", array("i", range(7)), "abcdef", bounds)
     with pytest.raises(ValueError):
         C.split_runs([(2, 3, 2, 3), (0, 1, 0, 1)], set(), set())
     with pytest.raises(TypeError):
