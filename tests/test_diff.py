@@ -247,6 +247,23 @@ def test_short_repeated_words_are_not_moves():
     assert all(c.kind != "move" for c in cmp.changes)
 
 
+@pytest.mark.parametrize("words", [4, 5])
+def test_a_moved_passage_needs_five_words_however_many_tokens(words):
+    """A passage of five words or more is a move, one of four words and
+    any number of marks is not, among many such passages (a manual's)."""
+    marks = ["|:help|", "{motion}", "CTRL-W", "(see", "below)", "--", "[count]"]
+    rng = random.Random(words)
+    passage = " ".join(f"<{w}>" for w in ["alpha", "bravo", "charlie", "delta", "echo"][:words]) + " ;;"
+    filler = [" ".join(rng.choice(SENTENCE_VOCAB) for _ in range(20)) + "." for _ in range(30)]
+    old = "\n\n".join(filler[:5] + [passage] + filler[5:])
+    new = "\n\n".join(filler[:20] + [passage] + filler[20:])
+    for k in range(0, 30, 3):  # and punctuation-heavy passages edited in place all over (not next to it)
+        new = new.replace(filler[k], filler[k].replace(" ", f" {rng.choice(marks)} {rng.choice(marks)} ", 2), 1)
+    cmp = compare(old, new)
+    moved = [c for c in cmp.changes if c.kind == "move"]
+    assert [c.old_text.split() for c in moved] == ([passage.split()] if words >= 5 else [])
+
+
 def test_moves_can_be_turned_off():
     old = "\n\n".join([MOVED, *PARAS])
     new = "\n\n".join([*PARAS, MOVED])
