@@ -1018,3 +1018,16 @@ def test_canonical_words_refuses_bad_arguments():
         C.canonical_words("\u201cab\u201d", 0, 4, {}, lambda word: None)
     with pytest.raises(ZeroDivisionError):  # the fold's own error comes through
         C.canonical_words("\u201cab\u201d", 0, 4, {}, lambda word: 1 / 0)
+
+
+def test_a_word_table_keeps_a_folded_word_with_a_space_in_it_one_word():
+    """NFKC makes U+00A8 (diaeresis) a space and a combining mark: in the
+    table's words joined by spaces it stays one word (a no-break space),
+    so there are as many words as offset pairs."""
+    old = "First words here. Ab \u00a8 cd ( ef ) gh. Last words here."
+    new = "First words here. Ab \u00a8 cd (ef) gx. Last words here."
+    (ob, oc, ol, ok), (nb, nc, _, nk) = tk.chunk_codes(old, new)
+    judge = lb.BreakJudge(old, new)
+    canon = folding._Canon(old, ob, ok, judge)
+    [(folded, spans)] = folding.word_tables(canon, [1]).values()
+    assert len(folded.split(" ")) == len(spans) // 16 and "\u00a0\u0308" in folded

@@ -236,8 +236,11 @@ def word_tables(canon: _Canon, chunks: list[int]) -> dict[int, tuple[str, bytes 
                 continue
         words, spans = _canonical_word_spans(text, a, b, breaks)
         if words != literal:
-            # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
-            tables[k] = (" ".join(w.replace(" ", "\u00a0") for w in words), spans)
+            joined = " ".join(words)
+            if joined.count(" ") != len(words) - 1:
+                # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
+                joined = " ".join(w.replace(" ", "\u00a0") for w in words)
+            tables[k] = (joined, spans)
     return tables
 
 
