@@ -4,10 +4,13 @@ in the same run.
     python benchmarks/speed.py            # everything, 5 runs each
     python benchmarks/speed.py --quick    # smaller data, 3 runs
     python benchmarks/speed.py --only diff,startup
+    python benchmarks/speed.py --only diff --pair old.txt new.txt   # and your own pair
 
 Data is distinct text, never a corpus repeated: the shipped texts
 (benchmarks/corpus, tests/data) once, then prose generated with a fixed
-seed, made into benchmarks/.data/ (git-ignored; nothing large is committed).  Every figure is the median
+seed; and generated documents of the hard kinds (Manual: headings, lists,
+code, tables, typography, other scripts), made into benchmarks/.data/
+(git-ignored; nothing large is committed).  Every figure is the median
 of several runs of a fresh process, as a user runs it; the reference tool
 (GNU wdiff for diffs, `python -c pass` for start-up) runs in the same loop so
 the ratio is fair on a shared machine.  Peak memory is the child's maximum
@@ -44,6 +47,8 @@ DATA = HERE / ".data"
 PROVENANCE_CMD: list[str] = []
 # --baseline: a second build's command run in the same loop (before/after figures under the same load).
 BASELINE_CMD: list[str] = []
+# --pair: your own (old, new) files, timed beside wdiff as the generated pairs are (held-out text).
+GIVEN_PAIRS: list[tuple[str, str]] = []
 
 
 def provenance_cmd() -> list[str]:
@@ -136,6 +141,83 @@ class Prose:
         return " ".join(self.sentence() for _ in range(rng.randint(1, 9)))
 
 
+class Manual(Prose):
+    """Generated documents of the hard kinds real ones are made of, beside
+    plain prose: headings and list items with no full stop (so paragraph
+    breaks fall inside the comparison's sentence chunks), code with
+    brackets and punctuation written apart, tables laid out with spaces,
+    curly quotes, dashes and ellipses, and now and then words of other
+    scripts (Chinese, Devanagari, an accent written as a combining mark),
+    which send a plain-text fast path's text through the full rules.  The
+    Rust, vim and GNU manuals were 1.2-1.6x wdiff where this module's
+    prose pairs were 0.85x: this is their kind, generated."""
+
+    FOREIGN = ("\u6587\u6863", "\u4fee\u8ba2\u7248", "\u0926\u0938\u094d\u0924\u093e\u0935\u0947\u091c\u093c", "re\u0301sume\u0301",
+               "\u00e9dition", "Stra\u00dfe", "\u0414\u043e\u043a\u0443\u043c\u0435\u043d\u0442", "na\u0131\u0308ve")
+    CODE_WORDS = ("fn", "let", "mut", "return", "if", "else", "match", "self", "None", "Some", "Ok", "Err", "x", "y", "n", "i")
+
+    def typeset(self, sentence: str) -> str:
+        rng = self.rng
+        if rng.random() < 0.3:
+            sentence = sentence.replace('"', "\u201c", 1).replace('"', "\u201d", 1)
+        words = sentence.split(" ")
+        for k in range(1, len(words) - 1):
+            r = rng.random()
+            if r < 0.02:
+                words[k] += "\u2019s"
+            elif r < 0.03:
+                words[k] = "\u2014 " + words[k]
+            elif r < 0.036:
+                words[k] = rng.choice(self.FOREIGN)
+        if rng.random() < 0.02:
+            words[-1] = words[-1].rstrip(".!?") + "\u2026"
+        return " ".join(words)
+
+    def code(self) -> str:
+        rng = self.rng
+        lines = []
+        for _ in range(rng.randint(2, 12)):
+            name = self.word().lower()
+            indent = "    " * rng.randint(1, 3)
+            lines.append(indent + rng.choice((
+                f"let {name} = {rng.choice(self.CODE_WORDS)} ( {self.word().lower()} , {rng.randint(0, 99)} ) ;",
+                f"if {name} > {rng.randint(1, 9)} {{ return {rng.choice(self.CODE_WORDS)} ; }}",
+                f"{name}.{self.word().lower()}() ;  // {self.word()} {self.word()}",
+                f"match {name} {{ Some ( v ) => v , None => {rng.randint(0, 9)} }}")))
+        return "\n".join(lines)
+
+    def table(self) -> str:
+        rng = self.rng
+        rows = [[self.word() for _ in range(rng.randint(2, 4))] for _ in range(rng.randint(2, 8))]
+        return "\n".join("  ".join(f"{cell:<14}" for cell in row).rstrip() for row in rows)
+
+    def paragraph(self) -> str:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.10:  # a heading: no full stop
+            return f"{rng.randint(1, 30)}.{rng.randint(1, 9)} " + " ".join(self.word().capitalize() for _ in range(rng.randint(1, 5)))
+        if r < 0.20:  # a list: items with no full stop
+            bullet = rng.choice(("-", "*", "\u2022"))
+            return "\n".join(f"{bullet} " + " ".join(self.word() for _ in range(rng.randint(2, 9))) for _ in range(rng.randint(2, 7)))
+        if r < 0.30:
+            return self.code()
+        if r < 0.34:
+            return self.table()
+        return textwrap.fill(" ".join(self.typeset(self.sentence()) for _ in range(rng.randint(1, 7))), 72,
+                             break_long_words=False, break_on_hyphens=False)
+
+
+def manual_paragraphs(size_mb: float, seed: int = 1) -> list[str]:
+    """Paragraphs of about size_mb of generated documents (Manual), each in
+    its own layout."""
+    target, n, paras = int(size_mb * 1_000_000), 0, []
+    manual = Manual(random.Random(seed))
+    while n < target:
+        paras.append(manual.paragraph())
+        n += len(paras[-1]) + 2
+    return paras
+
+
 def distinct_paragraphs(size_mb: float, seed: int = 1) -> list[str]:
     """Paragraphs of about size_mb of distinct text: the shipped texts once,
     then generated prose."""
@@ -221,6 +303,24 @@ def make_pair(size_mb: float, edit_rate: float, seed: int = 1, page: bool = Fals
         new = paged(new, 60, "The Benchmark Reader -- distinct prose (second layout)")
     a.write_text(old, encoding="utf-8")
     b.write_text(new, encoding="utf-8")
+    return a, b
+
+
+def make_manual_pair(size_mb: float, edit_rate: float, seed: int = 3) -> tuple[Path, Path]:
+    """Generated documents of the hard kinds (Manual) of about size_mb, and
+    a copy with edit_rate of its words edited, re-wrapped at 95 columns
+    (code and tables too: a web page's text of a manual's PDF)."""
+    name = f"manual{DATA_VERSION}-{size_mb:g}mb-{edit_rate:g}"
+    a, b = DATA / f"{name}.old.txt", DATA / f"{name}.new.txt"
+    if a.exists() and b.exists():
+        return a, b
+    if not os.environ.get("PROVENANCE_BENCH_MAKER"):
+        in_child(make_manual_pair, size_mb, edit_rate, seed)
+        return a, b
+    DATA.mkdir(exist_ok=True)
+    paras = manual_paragraphs(size_mb, seed)
+    a.write_text("\n\n".join(paras) + "\n", encoding="utf-8")
+    b.write_text(wrap(edit_words(paras, edit_rate, random.Random(seed + 1)), 95), encoding="utf-8")
     return a, b
 
 
@@ -310,6 +410,9 @@ def diff_cases(quick: bool) -> list[tuple[str, Path, Path, float | None]]:
     cases = [(f"{mb} MB, 1% edits, re-wrapped", *make_pair(mb, 0.01), 1.5 if mb == 1 else 1.0) for mb in sizes]
     cases += [(f"{mb} MB, 20% edits, re-wrapped", *make_pair(mb, 0.20), 1.5) for mb in sizes]
     cases.append(("4 MB, 1% edits, paged", *make_pair(4, 0.01, page=True), None))
+    cases += [(f"{mb} MB manual, 1% edits", *make_manual_pair(mb, 0.01), 1.5 if mb == 1 else 1.0) for mb in sizes]
+    cases.append(("4 MB manual, 20% edits", *make_manual_pair(4, 0.20), 1.5))
+    cases += [(f"given: {Path(a).name}", Path(a), Path(b), None) for a, b in GIVEN_PAIRS]
     cases.append((f"{16 if not quick else 4} MB identical", *make_identical(16 if not quick else 4), None))
     return cases
 
@@ -460,7 +563,10 @@ def main() -> None:
                         help="the command to time instead of the installed provenance (e.g. a baseline build's wrapper)")
     parser.add_argument("--baseline", default=None, metavar="CMD",
                         help="also time this command (another build's provenance) in the same loop as the diffs")
+    parser.add_argument("--pair", nargs=2, action="append", default=[], metavar=("OLD", "NEW"),
+                        help="also time the diff of these two files (text you did not tune on); repeatable")
     args = parser.parse_args()
+    GIVEN_PAIRS[:] = [tuple(pair) for pair in args.pair]
     if args.baseline:
         BASELINE_CMD[:] = args.baseline.split()
     if args.provenance:
