@@ -41,3 +41,40 @@ MARKS = (
     "\uaa29-\uaa36\uaa43\uaa4c-\uaa4d\uaa7b-\uaa7d\uaab0\uaab2-\uaab4\uaab7-\uaab8\uaabe-\uaabf"
     "\uaac1\uaaeb-\uaaef\uaaf5-\uaaf6\uabe3-\uabea\uabec-\uabed\ufb1e\ufe00-\ufe0f\ufe20-\ufe2f"
 )
+
+
+# Characters NFKC leaves as they are and that compose with nothing: past
+# ASCII, below U+0900 and in U+2000-U+2FFF, assigned, not whitespace, of
+# combining class 0 and their own NFKC (Latin, Greek, Cyrillic, Hebrew and
+# Arabic letters; most punctuation, arrows, symbols and box drawing; not
+# "\u2026", "\u2033", the superscripts or the ligatures, which NFKC
+# changes).  A chunk of these, ASCII and whitespace is its own NFKC, so its
+# loose key (diff.folding._loose) is made without Python's unicodedata
+# (compiled: unmatched_loose).  Generated from unicodedata 14.0.0:
+#
+#     [c for c in [*range(0x80, 0x900), *range(0x2000, 0x3000)]
+#      if unicodedata.category(chr(c)) != "Cn" and not chr(c).isspace()
+#      and unicodedata.combining(chr(c)) == 0 and unicodedata.normalize("NFKC", chr(c)) == chr(c)]
+#
+# (Unicode's normalisation stability: a later version changes none of these.)
+NFKC_STABLE = (
+    "\u0080-\u0084\u0086-\u009f\u00a1-\u00a7\u00a9\u00ab-\u00ae\u00b0-\u00b1\u00b6-\u00b7"
+    "\u00bb\u00bf-\u0131\u0134-\u013e\u0141-\u0148\u014a-\u017e\u0180-\u01c3\u01cd-\u01f0"
+    "\u01f4-\u02af\u02b9-\u02d7\u02de-\u02df\u02e5-\u02ff\u034f\u0370-\u0373\u0375-\u0377"
+    "\u037b-\u037d\u037f\u0386\u0388-\u038a\u038c\u038e-\u03a1\u03a3-\u03cf\u03d7-\u03ef"
+    "\u03f3\u03f6-\u03f8\u03fa-\u0482\u0488-\u052f\u0531-\u0556\u0559-\u0586\u0588-\u058a"
+    "\u058d-\u058f\u05be\u05c0\u05c3\u05c6\u05d0-\u05ea\u05ef-\u05f4\u0600-\u060f"
+    "\u061b-\u064a\u0660-\u066f\u0671-\u0674\u0679-\u06d5\u06dd-\u06de\u06e5-\u06e6\u06e9"
+    "\u06ee-\u070d\u070f-\u0710\u0712-\u072f\u074d-\u07b1\u07c0-\u07ea\u07f4-\u07fa"
+    "\u07fe-\u0815\u081a\u0824\u0828\u0830-\u083e\u0840-\u0858\u085e\u0860-\u086a"
+    "\u0870-\u088e\u0890-\u0891\u08a0-\u08c9\u08e2\u200b-\u2010\u2012-\u2016\u2018-\u2023"
+    "\u2027\u202a-\u202e\u2030-\u2032\u2035\u2038-\u203b\u203d\u203f-\u2046\u204a-\u2056"
+    "\u2058-\u205e\u2060-\u2064\u2066-\u206f\u20a0-\u20a7\u20a9-\u20c0\u20dd-\u20e0"
+    "\u20e2-\u20e4\u2104\u2108\u2114\u2117-\u2118\u211e-\u211f\u2123\u2125\u2127\u2129\u212e"
+    "\u2132\u213a\u2141-\u2144\u214a-\u214f\u2180-\u2188\u218a-\u218b\u2190-\u222b\u222e"
+    "\u2231-\u2328\u232b-\u2426\u2440-\u244a\u24eb-\u2a0b\u2a0d-\u2a73\u2a77-\u2adb"
+    "\u2add-\u2b73\u2b76-\u2b95\u2b97-\u2c7b\u2c7e-\u2cee\u2cf2-\u2cf3\u2cf9-\u2d25\u2d27"
+    "\u2d2d\u2d30-\u2d67\u2d70\u2d80-\u2d96\u2da0-\u2da6\u2da8-\u2dae\u2db0-\u2db6"
+    "\u2db8-\u2dbe\u2dc0-\u2dc6\u2dc8-\u2dce\u2dd0-\u2dd6\u2dd8-\u2dde\u2e00-\u2e5d"
+    "\u2e80-\u2e99\u2e9b-\u2e9e\u2ea0-\u2ef2\u2ff0-\u2ffb"
+)

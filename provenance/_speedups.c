@@ -45,7 +45,7 @@
  *   regions_of(pieces, width)   diff.regions._regions_py, as columns of bytes
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
- *   unmatched_loose(text, bounds, codes, other_codes)
+ *   unmatched_loose(text, bounds, codes, other_codes[, stable])
  *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  *   gap_kinds(text, starts, ends)
@@ -2834,27 +2834,47 @@ bound_at(PyObject *bounds, Py_ssize_t i)
     return v;
 }
 
-/* folding._unmatched_loose_py(text, bounds, codes, other_codes): the chunks
- * of one text whose code the other text's codes lack, and each one's loose
- * key (chunks._loose) where the chunk is ASCII, else None.  For ASCII that
- * key is the chunk less its whitespace (str.split's) and its hyphens. */
+/* tokens.fold_quotes of one character: its ASCII quote, or 0 if it is none. */
+static Py_UCS4
+folded_quote(Py_UCS4 c)
+{
+    if (c == 0x2018 || c == 0x2019 || c == 0x201a || c == 0x201b || c == 0x2032)
+        return '\'';
+    if (c == 0x201c || c == 0x201d || c == 0x201e || c == 0x201f || c == 0x2033)
+        return '"';
+    return 0;
+}
+
+/* folding._unmatched_loose_py(text, bounds, codes, other_codes[, stable]):
+ * the chunks of one text whose code the other text's codes lack, and each
+ * one's loose key (folding._loose) where the chunk is ASCII, or (given
+ * `stable`, folding._stable_bitmap: one bit per code point below U+3000)
+ * where each of its characters past ASCII is whitespace, a soft hyphen, a
+ * dash or stable (its own NFKC, composing with nothing), else None.  Such
+ * a chunk is its own NFKC: its key is the chunk less its whitespace
+ * (str.split's), soft hyphens and dashes (tokens._DASHES), quotes folded
+ * (tokens.fold_quotes). */
 static PyObject *
 unmatched_loose(PyObject *self, PyObject *args)
 {
     PyObject *text, *bounds, *codes, *other;
-    if (!PyArg_ParseTuple(args, "UOUU:unmatched_loose", &text, &bounds, &codes, &other))
+    Py_buffer stable = {0};
+    if (!PyArg_ParseTuple(args, "UOUU|y*:unmatched_loose", &text, &bounds, &codes, &other, &stable))
         return NULL;
+    const unsigned char *stable_bits = stable.obj != NULL ? stable.buf : NULL;
+    Py_UCS4 stable_below = stable_bits != NULL ? (Py_UCS4)stable.len * 8 : 0;
     Py_ssize_t n = PyUnicode_GET_LENGTH(codes), length = PyUnicode_GET_LENGTH(text);
     Py_ssize_t n_bounds = PySequence_Length(bounds);
-    if (n_bounds < 0)
-        return NULL;
-    if (n_bounds != 2 * n + 1) {
-        PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds and codes do not match");
+    if (n_bounds < 0 || n_bounds != 2 * n + 1) {
+        if (n_bounds >= 0)
+            PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds and codes do not match");
+        if (stable.obj != NULL)
+            PyBuffer_Release(&stable);
         return NULL;
     }
     unsigned char *present = PyMem_Calloc(0x110000 / 8, 1);
     PyObject *indices = PyList_New(0), *looses = PyList_New(0);
-    Py_UCS1 *key = NULL;
+    Py_UCS4 *key = NULL;
     Py_ssize_t key_cap = 0;
     if (present == NULL || indices == NULL || looses == NULL) {
         PyErr_NoMemory();
@@ -2882,35 +2902,47 @@ unmatched_loose(PyObject *self, PyObject *args)
         if (b - a > key_cap) {
             PyMem_Free(key);
             key_cap = 2 * (b - a);
-            key = PyMem_Malloc(key_cap);
+            key = PyMem_New(Py_UCS4, key_cap);
             if (key == NULL) {
                 PyErr_NoMemory();
                 goto fail;
             }
         }
         Py_ssize_t m = 0;
-        int ascii = 1;
-        for (Py_ssize_t i = a; i < b; i++) {
+        int folded = 1;  /* 0: a character whose NFKC is Python's to make */
+        for (Py_ssize_t i = a; i < b && folded; i++) {
             Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            if (ch >= 128) {
-                ascii = 0;
-                break;
+            if (ch < 128) {
+                if (!ascii_space[ch] && ch != '-')
+                    key[m++] = ch;
             }
-            if (!ascii_space[ch] && ch != '-')
-                key[m++] = (Py_UCS1)ch;
+            else if (stable_bits == NULL)
+                folded = 0;
+            else if (!(Py_UNICODE_ISSPACE(ch) || ch == 0x00ad || is_dash(ch))) {
+                if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))
+                    folded = 0;
+                else {
+                    Py_UCS4 quote = folded_quote(ch);
+                    key[m++] = quote ? quote : ch;
+                }
+            }
         }
-        PyObject *loose = ascii ? PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, key, m) : (Py_INCREF(Py_None), Py_None);
+        PyObject *loose = folded ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, m) : (Py_INCREF(Py_None), Py_None);
         if (append_new(looses, loose) < 0)
             goto fail;
     }
     PyMem_Free(present);
     PyMem_Free(key);
+    if (stable.obj != NULL)
+        PyBuffer_Release(&stable);
     return Py_BuildValue("(NN)", indices, looses);
 fail:
     PyMem_Free(present);
     PyMem_Free(key);
     Py_XDECREF(indices);
     Py_XDECREF(looses);
+    if (stable.obj != NULL)
+        PyBuffer_Release(&stable);
     return NULL;
 }
 

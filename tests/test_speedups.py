@@ -750,11 +750,41 @@ def test_unmatched_loose(old, new, as_array):
     for text, bounds, codes, other in ((old, old_bounds, old_codes, new_codes), (new, new_bounds, new_codes, old_codes)):
         if as_array:
             bounds = array("q", bounds)
-        got = C.unmatched_loose(text, bounds, codes, other)
+        got = C.unmatched_loose(text, bounds, codes, other, folding._stable_bitmap())
         assert got == folding._unmatched_loose_py(text, bounds, codes, other)
         for k, key in zip(*got):
             chunk = text[bounds[2 * k + 1]:bounds[2 * k + 2]]
-            assert key == (folding._loose(chunk) if chunk.isascii() else None)
+            assert key == (folding._loose(chunk) if chunk.isascii() or folding._is_own_nfkc(chunk) else None)
+        # without the stable characters' table: ASCII chunks only
+        indices, keys = C.unmatched_loose(text, bounds, codes, other)
+        assert indices == got[0] and keys == [key if text[bounds[2 * k + 1]:bounds[2 * k + 2]].isascii() else None
+                                              for k, key in zip(*got)]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", " ", "\n", "-", "\u00a0", "\u00ad", "\u2010", "\u2011", "\u2014", "\ufe58",
+                                 "\uff0d", "\u2018", "\u2019", "\u201c", "\u201d", "\u2032", "\u2033", "\u2026", "\u00e9",
+                                 "e\u0301", "\u00bd", "\u00b2", "\u0416", "\u03a9", "\u2126", "\u4e2d", "\ufb01", "\u2022",
+                                 "\u2500", "\u00a8", "\u0627\u0653", "\u1100\u1161"]), max_size=30).map("".join))
+def test_the_loose_key_of_a_chunk_that_is_its_own_nfkc_is_folded_in_c(chunk):
+    """A chunk of characters NFKC leaves alone gets its loose key from the
+    compiled fold (no unicodedata), the one _loose makes; any other chunk
+    is left to _loose."""
+    got = C.unmatched_loose(chunk, array("q", [0, 0, len(chunk)]), "\x01", "", folding._stable_bitmap())
+    assert got[1] == [folding._loose(chunk) if folding._is_own_nfkc(chunk) else None]
+
+
+def test_the_stable_characters_are_their_own_nfkc_and_compose_with_nothing():
+    import unicodedata
+
+    bits = folding._stable_bitmap()
+    stable = [c for c in range(0x3000) if (bits[c >> 3] >> (c & 7)) & 1]
+    assert len(stable) > 4000 and all(c >= 128 for c in stable)
+    assert all(unicodedata.normalize("NFKC", chr(c)) == chr(c) and unicodedata.combining(chr(c)) == 0 for c in stable)
+    seconds = {int(d.split()[1], 16) for d in map(unicodedata.decomposition, map(chr, range(0x110000)))
+               if d and not d.startswith("<") and len(d.split()) == 2}  # what a canonical composition may join on
+    assert not seconds.intersection(stable)
+    assert "\u2026" not in "".join(map(chr, stable)) and "\u2033" not in "".join(map(chr, stable))
 
 
 def test_unmatched_loose_refuses_tables_that_do_not_match():

@@ -21,6 +21,7 @@ from array import array
 
 from .. import linebreaks as lb
 from .. import tokens as tk
+from .._marks import NFKC_STABLE
 
 
 class _Canon:
@@ -257,18 +258,37 @@ def _code_points(codes: str) -> bytearray:
 def _unmatched_loose(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
     """_unmatched_loose_py, compiled when it can be."""
     if tk._speedups is not None:
-        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes)
+        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes, _stable_bitmap())
     return _unmatched_loose_py(text, bounds, codes, other_codes)
+
+
+@functools.cache
+def _stable_bitmap() -> bytes:
+    """_marks.NFKC_STABLE, one bit per code point below U+3000."""
+    return bytes(tk._class_bitmap(NFKC_STABLE)[:0x3000 // 8])
+
+
+def _is_own_nfkc(chunk: str) -> bool:
+    """Whether each character of chunk past ASCII is whitespace, a soft
+    hyphen, a dash or of NFKC_STABLE: then chunk is its own NFKC, and
+    stays so with those taken out (nothing in it composes)."""
+    bits = _stable_bitmap()
+    for c in chunk:
+        o = ord(c)
+        if o >= 128 and not (c.isspace() or c == tk.SOFT_HYPHEN or c in tk._DASHES or
+                             o < 0x3000 and (bits[o >> 3] >> (o & 7)) & 1):
+            return False
+    return True
 
 
 def _unmatched_loose_py(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
     """The chunks of a text whose code other_codes lacks (chunk indices),
-    and the loose key (_loose) of each that is ASCII, else None (the
-    caller folds those: NFKC and the quote and dash tables are Python's)."""
+    and the loose key (_loose) of each that is ASCII or its own NFKC
+    (_is_own_nfkc), else None (the caller folds those: NFKC is Python's)."""
     present = _code_points(other_codes)
     indices = [k for k, c in enumerate(codes) if not present[ord(c)]]
     chunks = [text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in indices]
-    return indices, [_loose(chunk) if chunk.isascii() else None for chunk in chunks]
+    return indices, [_loose(chunk) if chunk.isascii() or _is_own_nfkc(chunk) else None for chunk in chunks]
 
 
 def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
@@ -291,7 +311,7 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     # the other text has are folded.  (Most chunks of one text only are
     # so because of an edit, and their line-end hyphens need no judging.)
     n_old = len(old_unmatched)
-    loose = old_loose + new_loose  # (None where not ASCII: folded here)
+    loose = old_loose + new_loose  # (None where NFKC may change a chunk: folded here)
     for n in [n for n, key in enumerate(loose) if key is None]:
         side, k = (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old])
         loose[n] = _loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]])
