@@ -62,6 +62,8 @@
  *   code_flags(codes, size)     codes._code_flags_py
  *   canonical_words(text, a, b, breaks, fold_word)
  *                               diff.folding._canonical_word_spans_py
+ *   word_table(text, a, b, breaks, fold_word)
+ *                               diff.folding._word_table_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -3860,22 +3862,15 @@ done:
  * it joins, and is no soft hyphen), where it starts with punctuation
  * written apart (",;:!?)]}", or "." after no "."), or where the one
  * before ends in an opening bracket. */
-static PyObject *
-canonical_words(PyObject *self, PyObject *args)
+/* canonical_words' words and offsets into out and spans; -1 with an
+ * exception. */
+static int
+fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word, PyObject *out,
+                 Ints *spans)
 {
-    PyObject *text, *breaks, *fold_word;
-    Py_ssize_t a, b;
-    if (!PyArg_ParseTuple(args, "UnnO!O:canonical_words", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
-        return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), last_end = -1, i;
-    if (a < 0) a = 0;  /* as slicing does */
-    if (b > n) b = n;
-    PyObject *out = PyList_New(0), *result = NULL;
-    Ints spans = {NULL, 0, 0, 8};
-    if (out == NULL)
-        return NULL;
+    Py_ssize_t last_end = -1, i;
     for (i = a; i < b;) {
         if (ISSPACE(PyUnicode_READ(kind, data, i))) {
             i++;
@@ -3904,7 +3899,7 @@ canonical_words(PyObject *self, PyObject *args)
             }
         }
         if (word == NULL)
-            goto done;
+            return -1;
         Py_ssize_t length = PyUnicode_GET_LENGTH(word), count = PyList_GET_SIZE(out);
         if (length == 0) {  /* soft hyphens alone */
             Py_DECREF(word);
@@ -3924,7 +3919,7 @@ canonical_words(PyObject *self, PyObject *args)
                     joins = PyObject_IsTrue(value);
                 if (PyErr_Occurred()) {
                     Py_DECREF(word);
-                    goto done;
+                    return -1;
                 }
             }
             Py_UCS4 first = PyUnicode_READ_CHAR(word, 0), before = PyUnicode_READ_CHAR(last, last_length - 1);
@@ -3939,23 +3934,190 @@ canonical_words(PyObject *self, PyObject *args)
                     joined = PyUnicode_Concat(last, word);
                 Py_DECREF(word);
                 if (joined == NULL)
-                    goto done;
+                    return -1;
                 PyList_SetItem(out, count - 1, joined);  /* (lets go of last) */
-                ints_set_last(&spans, i);
+                ints_set_last(spans, i);
                 last_end = i;
                 continue;
             }
         }
-        if (append_new(out, word) < 0 || ints_push(&spans, start) < 0 || ints_push(&spans, i) < 0)
-            goto done;
+        if (append_new(out, word) < 0 || ints_push(spans, start) < 0 || ints_push(spans, i) < 0)
+            return -1;
         last_end = i;
     }
-    PyObject *offsets = ints_bytes(&spans);
-    if (offsets != NULL)
-        result = PyTuple_Pack(2, out, offsets);
-    Py_XDECREF(offsets);
-done:
+    return 0;
+}
+
+static PyObject *
+canonical_words(PyObject *self, PyObject *args)
+{
+    PyObject *text, *breaks, *fold_word;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UnnO!O:canonical_words", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0) a = 0;  /* as slicing does */
+    if (b > n) b = n;
+    PyObject *out = PyList_New(0), *result = NULL;
+    Ints spans = {NULL, 0, 0, 8};
+    if (out == NULL)
+        return NULL;
+    if (fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) == 0) {
+        PyObject *offsets = ints_bytes(&spans);
+        if (offsets != NULL)
+            result = PyTuple_Pack(2, out, offsets);
+        Py_XDECREF(offsets);
+    }
     Py_DECREF(out);
+    Py_XDECREF(spans.bytes);
+    return result;
+}
+
+/* Whether the n-th whitespace-separated word of text[a:b] from offset *at
+ * is the str word (moving *at past it); -1 where text[a:b] has no more. */
+static int
+next_literal_is(int kind, const void *data, Py_ssize_t *at, Py_ssize_t b, PyObject *word)
+{
+    Py_ssize_t i = *at;
+    while (i < b && ISSPACE(PyUnicode_READ(kind, data, i)))
+        i++;
+    if (i == b)
+        return -1;
+    Py_ssize_t start = i;
+    while (i < b && !ISSPACE(PyUnicode_READ(kind, data, i)))
+        i++;
+    *at = i;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
+    if (n != i - start)
+        return 0;
+    int wk = PyUnicode_KIND(word);
+    const void *wd = PyUnicode_DATA(word);
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (PyUnicode_READ(wk, wd, k) != PyUnicode_READ(kind, data, start + k))
+            return 0;
+    return 1;
+}
+
+/* Whether a list of str is text[a:b].split(). */
+static int
+is_literal_split(PyObject *words, int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t at = a;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(words); k++)
+        if (next_literal_is(kind, data, &at, b, PyList_GET_ITEM(words, k)) != 1)
+            return 0;
+    while (at < b && ISSPACE(PyUnicode_READ(kind, data, at)))
+        at++;
+    return at == b;
+}
+
+/* folding._word_table_py: chunk text[a:b]'s word table entry, or None where
+ * its folded words are its whitespace-separated ones.  With no judged
+ * hyphen in breaks and no punctuation written apart (folding._GLUE_RE),
+ * each word folds alone: fold_word of the chunk, split, if it has as many
+ * words (then (the folded words joined, None)); else canonical_words
+ * (then (the words joined, with a word's own space a no-break space, and
+ * their offsets as int64 bytes)). */
+static PyObject *
+word_table(PyObject *self, PyObject *args)
+{
+    PyObject *text, *breaks, *fold_word;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UnnO!O:word_table", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0) a = 0;
+    if (b > n) b = n;
+    if (a > b) a = b;
+    if (PyDict_GET_SIZE(breaks) == 0) {
+        int glue = 0, ascii = 1, dashes = 0;
+        for (Py_ssize_t i = a; i < b && !glue; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i), next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
+            if (c >= 128)
+                ascii = 0;
+            if (c == '-' && next == '-')
+                dashes = 1;
+            if (next != 0 && ((ISSPACE(c) && next < 128 && strchr(",;:!?)]}.", (int)next) != NULL) ||
+                              ((c == '(' || c == '[' || c == '{') && ISSPACE(next))))
+                glue = 1;
+        }
+        if (!glue) {
+            if (ascii && !dashes)
+                Py_RETURN_NONE;  /* its own fold */
+            PyObject *piece = PyUnicode_Substring(text, a, b);
+            PyObject *folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
+            Py_XDECREF(piece);
+            if (folded == NULL)
+                return NULL;
+            if (!PyUnicode_Check(folded)) {
+                Py_DECREF(folded);
+                PyErr_SetString(PyExc_TypeError, "word_table: fold_word must return a str");
+                return NULL;
+            }
+            PyObject *words = PyUnicode_Split(folded, NULL, -1);
+            Py_DECREF(folded);
+            if (words == NULL)
+                return NULL;
+            Py_ssize_t literal = 0;
+            for (Py_ssize_t i = a; i < b;) {  /* len(text[a:b].split()) */
+                while (i < b && ISSPACE(PyUnicode_READ(kind, data, i)))
+                    i++;
+                if (i < b)
+                    literal++;
+                while (i < b && !ISSPACE(PyUnicode_READ(kind, data, i)))
+                    i++;
+            }
+            if (PyList_GET_SIZE(words) == literal) {
+                PyObject *result = NULL;
+                if (is_literal_split(words, kind, data, a, b))
+                    result = (Py_INCREF(Py_None), Py_None);
+                else {
+                    PyObject *space = PyUnicode_FromOrdinal(' ');
+                    PyObject *joined = space == NULL ? NULL : PyUnicode_Join(space, words);
+                    Py_XDECREF(space);
+                    if (joined != NULL)
+                        result = Py_BuildValue("(NO)", joined, Py_None);
+                }
+                Py_DECREF(words);
+                return result;
+            }
+            Py_DECREF(words);
+        }
+    }
+    PyObject *out = PyList_New(0), *result = NULL, *joined = NULL, *space = NULL;
+    Ints spans = {NULL, 0, 0, 8};
+    if (out == NULL || fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) < 0)
+        goto done;
+    if (is_literal_split(out, kind, data, a, b)) {
+        result = (Py_INCREF(Py_None), Py_None);
+        goto done;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(out);
+    for (Py_ssize_t k = 0; k < count; k++) {  /* (a folded word with a space in it, from NFKC: a no-break space) */
+        PyObject *word = PyList_GET_ITEM(out, k);
+        if (PyUnicode_FindChar(word, ' ', 0, PyUnicode_GET_LENGTH(word), 1) >= 0) {
+            PyObject *from = PyUnicode_FromOrdinal(' '), *to = PyUnicode_FromOrdinal(0x00a0);
+            PyObject *fixed = from && to ? PyUnicode_Replace(word, from, to, -1) : NULL;
+            Py_XDECREF(from);
+            Py_XDECREF(to);
+            if (fixed == NULL)
+                goto done;
+            PyList_SetItem(out, k, fixed);
+        }
+    }
+    space = PyUnicode_FromOrdinal(' ');
+    joined = space == NULL ? NULL : PyUnicode_Join(space, out);
+    if (joined != NULL) {
+        PyObject *offsets = ints_bytes(&spans);
+        if (offsets != NULL)
+            result = Py_BuildValue("(ON)", joined, offsets);
+    }
+done:
+    Py_XDECREF(out);
+    Py_XDECREF(space);
+    Py_XDECREF(joined);
     Py_XDECREF(spans.bytes);
     return result;
 }
@@ -4012,6 +4174,8 @@ static PyMethodDef methods[] = {
     {"word_prefix", word_prefix, METH_VARARGS,
      "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
+    {"word_table", word_table, METH_VARARGS,
+     "A chunk's word table entry, or None. Python twin: provenance.diff.folding._word_table_py"},
     {"canonical_words", canonical_words, METH_VARARGS,
      "The folded words of text[a:b] and their offsets as int64 bytes. Python twin: "
      "provenance.diff.folding._canonical_word_spans_py"},

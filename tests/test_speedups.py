@@ -1061,3 +1061,30 @@ def test_a_word_table_keeps_a_folded_word_with_a_space_in_it_one_word():
     canon = folding._Canon(old, ob, ok, judge)
     [(folded, spans)] = folding.word_tables(canon, [1]).values()
     assert len(folded.split(" ")) == len(spans) // 16 and "\u00a0\u0308" in folded
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_CANON_PIECES + ["a--b", "\u2018x\u2019", "\u00ad", "c-\n", "d\u2010\n"]), max_size=40)
+       .map("".join), st.data())
+def test_word_table(text, data):
+    """A chunk's word table entry, compiled and in Python: None where the
+    folded words are the literal ones, else the folded words (each alone,
+    or joined across judged hyphens and punctuation written apart) and
+    their offsets."""
+    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
+    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
+        if hyphens else {}
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    with _pure_python():
+        expected = folding._word_table_py(text, a, b, breaks)
+    assert C.word_table(text, a, b, breaks, folding._fold_word) == expected
+
+
+def test_word_table_refuses_bad_arguments():
+    with pytest.raises(TypeError):
+        C.word_table("ab", 0, 2, [], folding._fold_word)
+    with pytest.raises(TypeError):  # a fold that gives no str, on either path
+        C.word_table("\u201cab\u201d", 0, 4, {}, lambda word: None)
+    with pytest.raises(TypeError):
+        C.word_table("( \u201cab\u201d", 0, 6, {}, lambda word: None)

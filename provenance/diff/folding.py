@@ -222,27 +222,36 @@ def word_tables(canon: _Canon, chunks: list[int]) -> dict[int, tuple[str, bytes 
     text, bounds = canon.text, canon.bounds
     tables: dict[int, tuple[str, bytes | None]] = {}
     spots = fold_spots(canon, chunks)
+    table = tk._speedups.word_table if tk._speedups is not None else _word_table_py
     for k in [k for k in chunks if k in spots]:
         a, b = bounds[2 * k + 1], bounds[2 * k + 2]
-        piece = text[a:b]
-        literal = piece.split()
-        breaks = canon.breaks(a, b) if _LINE_END_HYPHEN_RE.search(piece) else {}
-        if not breaks and not _GLUE_RE.search(piece):
-            # Each word folds alone: the same words, folded (unless one
-            # vanishes, a soft hyphen alone, or NFKC makes two).
-            folded = _fold_word(piece).split()
-            if len(folded) == len(literal):
-                if folded != literal:
-                    tables[k] = (" ".join(folded), None)
-                continue
-        words, spans = _canonical_word_spans(text, a, b, breaks)
-        if words != literal:
-            joined = " ".join(words)
-            if joined.count(" ") != len(words) - 1:
-                # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
-                joined = " ".join(w.replace(" ", "\u00a0") for w in words)
-            tables[k] = (joined, spans)
+        breaks = canon.breaks(a, b) if _LINE_END_HYPHEN_RE.search(text, a, b) else {}
+        entry = table(text, a, b, breaks, _fold_word)
+        if entry is not None:
+            tables[k] = entry
     return tables
+
+
+def _word_table_py(text: str, a: int, b: int, breaks: dict[int, bool], fold_word=_fold_word):
+    """Chunk text[a:b]'s word table entry (see word_tables), or None where
+    its folded words are its whitespace-separated ones.  `breaks`: its
+    judged line-end hyphens (_Canon.breaks)."""
+    piece = text[a:b]
+    literal = piece.split()
+    if not breaks and not _GLUE_RE.search(piece):
+        # Each word folds alone: the same words, folded (unless one
+        # vanishes, a soft hyphen alone, or NFKC makes two).
+        folded = fold_word(piece).split()
+        if len(folded) == len(literal):
+            return (" ".join(folded), None) if folded != literal else None
+    words, spans = _canonical_word_spans(text, a, b, breaks)
+    if words == literal:
+        return None
+    joined = " ".join(words)
+    if joined.count(" ") != len(words) - 1:
+        # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
+        joined = " ".join(w.replace(" ", "\u00a0") for w in words)
+    return joined, spans
 
 
 def _code_points(codes: str) -> bytearray:
