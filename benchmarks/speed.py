@@ -420,7 +420,8 @@ def diff_cases(quick: bool) -> list[tuple[str, Path, Path, float | None]]:
 def bench_diff(runs: int, quick: bool, pure: bool = True) -> None:
     wdiff = shutil.which("wdiff")
     print("\n## diff: `provenance diff A B --format json` vs `wdiff A B` (median of %d runs)\n" % runs)
-    print("Distinct text (the shipped texts once, then generated prose), never a corpus repeated. Peak RSS is the")
+    print("Distinct text (the shipped texts once, then generated prose; 'manual': generated documents of the hard")
+    print("kinds, see Manual; 'given': --pair files), never a corpus repeated. Peak RSS is the")
     print("child's maximum resident set, against both inputs together: raw, and above the floor (the floor's own")
     print("peak RSS taken off: at 1 MB the interpreter and imports, some 24 MB, are most of it). The floor,")
     print("`provenance diff` of two one-line files (start-up, imports, one tiny comparison), runs in every loop." +

@@ -2,10 +2,13 @@
 the order in which BreakJudge asks for its evidence."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance import hyphenation
 from provenance import linebreaks as lb
@@ -187,8 +190,8 @@ def test_attestation_searched_outside_the_unchanged_runs_finds_what_a_whole_sear
     original = lb.BreakJudge._attested
     asked = {"narrowed": 0}
 
-    def checked(self, word):
-        got = original(self, word)
+    def checked(self, word, near=None):
+        got = original(self, word, near)
         if self._lexicon is None:
             assert got == any(lb._occurs(text, word) for text in self.texts), word
             asked["narrowed"] += self._new_outside_runs is not None
@@ -301,3 +304,32 @@ def test_the_word_filters_are_started_where_a_sample_shows_line_end_hyphens_else
     quiet._filters._thread.join()
     assert not quiet._attested("wordwhichisnot") and quiet._attested("word19999")
     assert [quiet._filters.may_hold(k, "wordwhichisnot") for k in (0, 1)] == [False, False]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["govern", "ment", "government", "governments", "x", " ", "\n", "-", "_"]), max_size=60)
+       .map("".join), st.sampled_from(["government", "ment", "x"]), st.integers(-10, 400))
+def test_a_word_looked_for_near_a_place_first_is_found_wherever_it_is(text, word, near):
+    """Searching around the likely place first (a break's joined word) gives
+    the answer of a search of the whole text, wherever the word is."""
+    from provenance import linebreaks as lb
+
+    saved = lb.NEAR_CHARS
+    lb.NEAR_CHARS = 8  # a small window, so the word is often outside it
+    try:
+        assert lb._occurs(text, word, near) == lb._occurs(text, word) == \
+            any(m.group() == word for m in re.finditer(r"\w+", text))
+    finally:
+        lb.NEAR_CHARS = saved
+
+
+def test_a_break_far_from_its_joined_word_is_still_attested():
+    from provenance import linebreaks as lb
+
+    filler = "plain words here and there " * 4000
+    old = "The government said so. " + filler
+    new = filler + "The govern-\nment said so."
+    judge = lb.BreakJudge(old, new)
+    at = new.index("govern-") + len("govern")
+    assert judge.joins("govern", "ment", False, False, (new, at))
+    assert lb.BreakJudge(old, new).joins("govern", "ment", False, False, None)

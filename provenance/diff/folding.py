@@ -47,7 +47,7 @@ class _Canon:
                 right = tk.token_pieces(text[stop:stop + 64])
                 if len(left) > 2 and len(right) > 2 and not left[-1]:
                     self._decided[at] = self.judge.joins(tk.typography_key(left[-2]), tk.typography_key(right[1]), soft,
-                                                         lb.across_paragraphs(text, at, stop))
+                                                         lb.across_paragraphs(text, at, stop), (text, at))
             if at in self._decided:
                 out[at] = self._decided[at]
         return out
@@ -348,7 +348,10 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     for side, k in [unmatched[n] for n in candidates]:
         length = (old_lengths if side is old else new_lengths)[k]
         first = firsts.get(length)
-        if first is not None and any(side.text.startswith(f, side.bounds[2 * k + 1]) for f in first):
+        # (a literal key's first word is its chunk's first run of non-space:
+        # one look-up, where a PDF's thousands of folded keys of one length
+        # made a startswith each)
+        if first is not None and _NON_SPACE_RE.search(side.text, side.bounds[2 * k + 1], side.bounds[2 * k + 2]).group() in first:
             literal = side.literal(k)
             if literal in folded:
                 literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
