@@ -45,7 +45,7 @@
  *   regions_of(pieces, width)   diff.regions._regions_py, as columns of bytes
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
- *   unmatched_loose(text, bounds, codes, other_codes[, stable])
+ *   unmatched_loose(text, bounds, codes, other_codes[, stable[, wanted]])
  *                               diff.folding._unmatched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  *   gap_kinds(text, starts, ends)
@@ -64,6 +64,10 @@
  *                               diff.folding._canonical_word_spans_py
  *   word_table(text, a, b, breaks, fold_word)
  *                               diff.folding._word_table_py
+ *   canonical_key(text, a, b, breaks, fold_word)
+ *                               diff.folding._canonical_key_py
+ *   whitespace_folded(text, a, b)
+ *                               " ".join(text[a:b].split())
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -2855,13 +2859,17 @@ folded_quote(Py_UCS4 c)
  * dash or stable (its own NFKC, composing with nothing), else None.  Such
  * a chunk is its own NFKC: its key is the chunk less its whitespace
  * (str.split's), soft hyphens and dashes (tokens._DASHES), quotes folded
- * (tokens.fold_quotes). */
+ * (tokens.fold_quotes).  Given `wanted` (a set of loose keys), the other
+ * way round (folding._matched_loose_py): the chunks whose code the other
+ * text's codes have, that are ASCII or stable, and whose loose key is one
+ * of wanted, with those keys. */
 static PyObject *
 unmatched_loose(PyObject *self, PyObject *args)
 {
-    PyObject *text, *bounds, *codes, *other;
+    PyObject *text, *bounds, *codes, *other, *wanted = NULL;
     Py_buffer stable = {0};
-    if (!PyArg_ParseTuple(args, "UOUU|y*:unmatched_loose", &text, &bounds, &codes, &other, &stable))
+    if (!PyArg_ParseTuple(args, "UOUU|y*O!:unmatched_loose", &text, &bounds, &codes, &other, &stable, &PySet_Type,
+                          &wanted))
         return NULL;
     const unsigned char *stable_bits = stable.obj != NULL ? stable.buf : NULL;
     Py_UCS4 stable_below = stable_bits != NULL ? (Py_UCS4)stable.len * 8 : 0;
@@ -2878,6 +2886,36 @@ unmatched_loose(PyObject *self, PyObject *args)
     PyObject *indices = PyList_New(0), *looses = PyList_New(0);
     Py_UCS4 *key = NULL;
     Py_ssize_t key_cap = 0;
+    /* Given `wanted`: the FNV-1a hashes of its keys, an open-addressed table
+     * (a chunk's loose key is made as a str only when its hash is there). */
+    uint64_t *hashes = NULL;
+    Py_ssize_t hash_mask = 0;
+    if (wanted != NULL) {
+        Py_ssize_t size = 8;
+        while (size < 2 * PySet_GET_SIZE(wanted) + 2)
+            size *= 2;
+        hashes = PyMem_Calloc(size, sizeof(uint64_t));
+        if (hashes == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        hash_mask = size - 1;
+        Py_ssize_t pos = 0;
+        PyObject *item;
+        Py_hash_t ignored;
+        while (_PySet_NextEntry(wanted, &pos, &item, &ignored)) {
+            if (!PyUnicode_Check(item))
+                continue;
+            uint64_t h = FNV_OFFSET;
+            for (Py_ssize_t t = 0; t < PyUnicode_GET_LENGTH(item); t++)
+                h = (h ^ PyUnicode_READ_CHAR(item, t)) * FNV_PRIME;
+            h |= 1;  /* (0: an empty slot) */
+            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)hash_mask);
+            while (hashes[slot] != 0 && hashes[slot] != h)
+                slot = (slot + 1) & hash_mask;
+            hashes[slot] = h;
+        }
+    }
     if (present == NULL || indices == NULL || looses == NULL) {
         PyErr_NoMemory();
         goto fail;
@@ -2890,8 +2928,8 @@ unmatched_loose(PyObject *self, PyObject *args)
     }
     for (Py_ssize_t k = 0; k < n; k++) {
         Py_UCS4 c = PyUnicode_READ(codes_kind, codes_data, k);
-        if (present[c >> 3] >> (c & 7) & 1)
-            continue;
+        if ((present[c >> 3] >> (c & 7) & 1) != (wanted != NULL))
+            continue;  /* (given wanted: the chunks the other text has) */
         Py_ssize_t a = bound_at(bounds, 2 * k + 1), b = bound_at(bounds, 2 * k + 2);
         if ((a == -1 || b == -1) && PyErr_Occurred())
             goto fail;
@@ -2899,7 +2937,7 @@ unmatched_loose(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds out of order or out of range");
             goto fail;
         }
-        if (append_new(indices, PyLong_FromSsize_t(k)) < 0)
+        if (wanted == NULL && append_new(indices, PyLong_FromSsize_t(k)) < 0)
             goto fail;
         if (b - a > key_cap) {
             PyMem_Free(key);
@@ -2929,18 +2967,50 @@ unmatched_loose(PyObject *self, PyObject *args)
                 }
             }
         }
+        if (wanted != NULL) {
+            if (!folded)
+                continue;
+            uint64_t h = FNV_OFFSET;
+            for (Py_ssize_t t = 0; t < m; t++)
+                h = (h ^ key[t]) * FNV_PRIME;
+            h |= 1;
+            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)hash_mask);
+            while (hashes[slot] != 0 && hashes[slot] != h)
+                slot = (slot + 1) & hash_mask;
+            if (hashes[slot] == 0)
+                continue;  /* (most chunks) */
+            PyObject *loose = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, m);
+            int in = loose == NULL ? -1 : PySet_Contains(wanted, loose);
+            if (in < 0) {
+                Py_XDECREF(loose);
+                goto fail;
+            }
+            if (!in) {
+                Py_DECREF(loose);
+                continue;
+            }
+            if (append_new(indices, PyLong_FromSsize_t(k)) < 0) {
+                Py_DECREF(loose);
+                goto fail;
+            }
+            if (append_new(looses, loose) < 0)
+                goto fail;
+            continue;
+        }
         PyObject *loose = folded ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, m) : (Py_INCREF(Py_None), Py_None);
         if (append_new(looses, loose) < 0)
             goto fail;
     }
     PyMem_Free(present);
     PyMem_Free(key);
+    PyMem_Free(hashes);
     if (stable.obj != NULL)
         PyBuffer_Release(&stable);
     return Py_BuildValue("(NN)", indices, looses);
 fail:
     PyMem_Free(present);
     PyMem_Free(key);
+    PyMem_Free(hashes);
     Py_XDECREF(indices);
     Py_XDECREF(looses);
     if (stable.obj != NULL)
@@ -4122,6 +4192,108 @@ done:
     return result;
 }
 
+/* " ".join(text[a:b].split()) */
+static PyObject *
+whitespace_folded_of(PyObject *text, Py_ssize_t a, Py_ssize_t b)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 *out = PyMem_New(Py_UCS4, b - a + 1);
+    if (out == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t m = 0;
+    int pending = 0;
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ISSPACE(c))
+            pending = m > 0;
+        else {
+            if (pending) {
+                out[m++] = ' ';
+                pending = 0;
+            }
+            out[m++] = c;
+        }
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+    PyMem_Free(out);
+    return result;
+}
+
+/* folding._Canon.literal: chunk text[a:b] with its whitespace folded. */
+static PyObject *
+whitespace_folded(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "Unn:whitespace_folded", &text, &a, &b))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0) a = 0;
+    if (b > n) b = n;
+    if (a > b) a = b;
+    return whitespace_folded_of(text, a, b);
+}
+
+/* folding._canonical_key_py: chunk text[a:b]'s folded key given its judged
+ * line-end hyphens (breaks): where one is judged or punctuation is written
+ * apart, canonical_words joined by spaces; else an ASCII chunk with no
+ * dash run is its literal key, any other is fold_word of it, whitespace
+ * folded (no word joins another). */
+static PyObject *
+canonical_key(PyObject *self, PyObject *args)
+{
+    PyObject *text, *breaks, *fold_word;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UnnO!O:canonical_key", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0) a = 0;
+    if (b > n) b = n;
+    if (a > b) a = b;
+    int glue = 0, ascii = 1, dashes = 0;
+    for (Py_ssize_t i = a; i < b && !glue; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
+        if (c >= 128)
+            ascii = 0;
+        if (c == '-' && next == '-')
+            dashes = 1;
+        if (next != 0 && ((ISSPACE(c) && next < 128 && strchr(",;:!?)]}.", (int)next) != NULL) ||
+                          ((c == '(' || c == '[' || c == '{') && ISSPACE(next))))
+            glue = 1;
+    }
+    if (PyDict_GET_SIZE(breaks) > 0 || glue) {
+        PyObject *out = PyList_New(0), *result = NULL;
+        Ints spans = {NULL, 0, 0, 8};
+        if (out != NULL && fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) == 0) {
+            PyObject *space = PyUnicode_FromOrdinal(' ');
+            if (space != NULL)
+                result = PyUnicode_Join(space, out);
+            Py_XDECREF(space);
+        }
+        Py_XDECREF(out);
+        Py_XDECREF(spans.bytes);
+        return result;
+    }
+    if (ascii && !dashes)
+        return whitespace_folded_of(text, a, b);
+    PyObject *piece = PyUnicode_Substring(text, a, b);
+    PyObject *folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
+    Py_XDECREF(piece);
+    if (folded == NULL)
+        return NULL;
+    if (!PyUnicode_Check(folded)) {
+        Py_DECREF(folded);
+        PyErr_SetString(PyExc_TypeError, "canonical_key: fold_word must return a str");
+        return NULL;
+    }
+    PyObject *result = whitespace_folded_of(folded, 0, PyUnicode_GET_LENGTH(folded));
+    Py_DECREF(folded);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"gap_kinds", gap_kinds, METH_VARARGS,
      "The gap kind before each token, from the text and the offsets, as bytes. Python twin: provenance.tokens._gap_kinds_py"},
@@ -4174,6 +4346,10 @@ static PyMethodDef methods[] = {
     {"word_prefix", word_prefix, METH_VARARGS,
      "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},
+    {"canonical_key", canonical_key, METH_VARARGS,
+     "A chunk's folded key given its judged line-end hyphens. Python twin: provenance.diff.folding._canonical_key_py"},
+    {"whitespace_folded", whitespace_folded, METH_VARARGS,
+     "\" \".join(text[a:b].split()). Python twin: provenance.diff.folding._whitespace_folded_py"},
     {"word_table", word_table, METH_VARARGS,
      "A chunk's word table entry, or None. Python twin: provenance.diff.folding._word_table_py"},
     {"canonical_words", canonical_words, METH_VARARGS,

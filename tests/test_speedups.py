@@ -1088,3 +1088,74 @@ def test_word_table_refuses_bad_arguments():
         C.word_table("\u201cab\u201d", 0, 4, {}, lambda word: None)
     with pytest.raises(TypeError):
         C.word_table("( \u201cab\u201d", 0, 6, {}, lambda word: None)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_CANON_PIECES + ["a--b", "\u2018x\u2019", "\u00ad", "c-\n", "d\u2010\n", "\u00e9t\u00e9"]),
+                max_size=40).map("".join), st.data())
+def test_canonical_key(text, data):
+    """A chunk's folded key, compiled and in Python, and its literal key."""
+    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
+    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
+        if hyphens else {}
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    with _pure_python():
+        expected = folding._canonical_key_py(text, a, b, breaks)
+    assert C.canonical_key(text, a, b, breaks, folding._fold_word) == expected
+    assert C.whitespace_folded(text, a, b) == folding._whitespace_folded_py(text, a, b) == " ".join(text[a:b].split())
+    with pytest.raises(TypeError):
+        C.canonical_key(text, a, b, [], folding._fold_word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edited_pairs(), st.data())
+def test_a_chunks_line_end_hyphens_searched_alone_or_picked_from_the_whole_texts(pair, data):
+    """_Canon.hyphens gives a chunk's line-end hyphens the same whether it
+    searches the chunk or picks them from the whole text's."""
+    old = pair[0].replace("a ", data.draw(st.sampled_from(["a-\n", "a\u00ad\n ", "a -\n", "a-  \r\n"])))
+    (ob, _, _, ok), _ = tk.chunk_codes(old, old)
+    judge = lb.BreakJudge(old, old)
+    alone, whole = folding._Canon(old, ob, ok, judge), folding._Canon(old, ob, ok, judge)
+    whole._asked = folding.HYPHENS_WHOLE_AFTER
+    for k in range(len(ok)):
+        a, b = ob[2 * k + 1], ob[2 * k + 2]
+        assert whole.hyphens(a, b) == alone.hyphens(a, b)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts), st.data())
+def test_matched_loose(old, new, data):
+    """The chunks of one text that the other has too, whose loose key is
+    wanted, compiled and in Python (hashes that collide are told apart)."""
+    (old_bounds, old_codes, _, _), (new_bounds, new_codes, _, _) = tk.chunk_codes(old, new)
+    keys = [folding._loose(old[old_bounds[2 * k + 1]:old_bounds[2 * k + 2]]) for k in range(len(old_codes))]
+    wanted = set(data.draw(st.lists(st.sampled_from(keys), max_size=4))) if keys else set()
+    wanted |= set(data.draw(st.lists(st.sampled_from(["", "ab", "x.", "Ab.c."]), max_size=2)))
+    got = C.unmatched_loose(old, old_bounds, old_codes, new_codes, folding._stable_bitmap(), wanted)
+    assert got == folding._matched_loose_py(old, old_bounds, old_codes, new_codes, wanted)
+    assert all(new_codes.count(old_codes[k]) and key in wanted for k, key in zip(*got))
+
+
+def test_a_chunk_an_edit_repeats_keeps_its_run_whatever_the_typesetting():
+    """The new text has a sentence twice: once typeset otherwise (soft
+    hyphens) where the old text has it, once plain where an edit put it.
+    The plain copy makes the old sentence's code one both texts have, and
+    the typeset one must still take it: the runs, and the word diff's
+    stretches, are those of the plain pair."""
+    from provenance.diff.myers import _engine
+
+    sentences = [f"Sentence number {k} of the text says some{k} words about govern{k}ment." for k in range(30)]
+    old = " ".join(sentences)
+    edited = sentences[:20] + [sentences[8]] + sentences[20:]  # an edit repeats sentence 8 later
+    plain = " ".join(edited)
+    typeset = plain.replace("Sentence number 8 of", "Sen\u00adtence num\u00adber 8 of", 1)
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS
+    chunks.CHUNK_PASS_MIN_CHUNKS = 0
+    try:
+        plans = [chunks._plan_chunks(old, new, _engine()) for new in (plain, typeset)]
+    finally:
+        chunks.CHUNK_PASS_MIN_CHUNKS = saved
+    runs = [[(a, b) for a, b, run in plan[0] if run is not None] for plan in plans]
+    assert runs[1][0][0] == 0 and runs[1][-1][1] == runs[0][-1][1]  # sentence 8 held, not tokenised with its run
+    assert sum(b - a for a, b in runs[1]) >= sum(b - a for a, b in runs[0]) - len(sentences[8]) - 2  # and the space after it

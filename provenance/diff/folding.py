@@ -9,7 +9,7 @@ dashes gone: a cheap first filter), and the recoding of both texts' chunk
 codes (_canonical_codes).  Never: decides runs or spans (diff/chunks.py
 does) or what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), chosen next to their Python versions:
-unmatched_loose, canonical_words.
+unmatched_loose, canonical_words, word_table, canonical_key.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import functools
 import re
 import unicodedata
 from array import array
+from bisect import bisect_left
 
 from .. import linebreaks as lb
 from .. import tokens as tk
@@ -35,6 +36,9 @@ class _Canon:
     def __init__(self, text: str, bounds, kinds, judge: lb.BreakJudge):
         self.text, self.bounds, self.kinds, self.judge = text, bounds, kinds, judge
         self._decided: dict[int, bool] = {}
+        self._asked = 0  # chunks whose hyphens were searched for one by one (hyphens)
+        self._all_hyphens: list[tuple[int, int, bool]] | None = None
+        self._hyphen_starts: list[int] = []
 
     def breaks(self, a: int, b: int) -> dict[int, bool]:
         """The line-end hyphens in text[a:b] (a chunk): offset -> whether it
@@ -56,26 +60,54 @@ class _Canon:
         """lb._line_break_hyphens of the whole text, those in chunk
         text[a:b]: found in the chunk with the whitespace after it and the
         character after that, where a match can end (a match holds no
-        second hyphen, so none found before the chunk hides one in it)."""
+        second hyphen, so none found before the chunk hides one in it).
+        From the HYPHENS_WHOLE_AFTER-th chunk on, the whole text's are
+        found once and each chunk's picked out (a PDF's text asks for
+        nearly every chunk: 28,000 searches at 4 MB)."""
         text = self.text
-        end = b
-        while end < len(text) and text[end].isspace():
-            end += 1
-        return [m for m in lb._line_break_hyphens(text, [(a, min(len(text), end + 1))]) if m[0] < b]
+        if self._asked < HYPHENS_WHOLE_AFTER:
+            self._asked += 1
+            end = b
+            while end < len(text) and text[end].isspace():
+                end += 1
+            return [m for m in lb._line_break_hyphens(text, [(a, min(len(text), end + 1))]) if m[0] < b]
+        if self._all_hyphens is None:
+            self._all_hyphens = lb._line_break_hyphens(text, [(0, len(text))])
+            self._hyphen_starts = [m[0] for m in self._all_hyphens]
+        starts = self._hyphen_starts
+        return self._all_hyphens[bisect_left(starts, a):bisect_left(starts, b)]
 
     def key(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
-        chunk = self.text[a:b]
-        breaks = self.breaks(a, b)
-        if breaks or _GLUE_RE.search(chunk):
-            return " ".join(_canonical_words(self.text, a, b, breaks))
-        if "--" not in chunk and (chunk.isascii() or not _TYPOGRAPHY_RE.search(chunk)
-                                  and unicodedata.is_normalized("NFKC", chunk)):
-            return " ".join(chunk.split())  # what the literal key is
-        return " ".join(_fold_word(chunk).split())  # no word joins another: fold it whole
+        key = tk._speedups.canonical_key if tk._speedups is not None else _canonical_key_py
+        return key(self.text, a, b, self.breaks(a, b), _fold_word)
 
     def literal(self, k: int) -> str:
-        return " ".join(self.text[self.bounds[2 * k + 1]:self.bounds[2 * k + 2]].split())
+        a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
+        if tk._speedups is not None:
+            return tk._speedups.whitespace_folded(self.text, a, b)
+        return _whitespace_folded_py(self.text, a, b)
+
+
+def _whitespace_folded_py(text: str, a: int, b: int) -> str:
+    """Chunk text[a:b]'s literal key: its whitespace folded."""
+    return " ".join(text[a:b].split())
+
+
+# _Canon.hyphens searches chunk by chunk this many times, then the whole text once.
+HYPHENS_WHOLE_AFTER = 256
+
+
+def _canonical_key_py(text: str, a: int, b: int, breaks: dict[int, bool], fold_word=None) -> str:
+    """Chunk text[a:b]'s folded key (_Canon.key), given its judged line-end
+    hyphens (_Canon.breaks)."""
+    chunk = text[a:b]
+    if breaks or _GLUE_RE.search(chunk):
+        return " ".join(_canonical_words(text, a, b, breaks))
+    if "--" not in chunk and (chunk.isascii() or not _TYPOGRAPHY_RE.search(chunk)
+                              and unicodedata.is_normalized("NFKC", chunk)):
+        return " ".join(chunk.split())  # what the literal key is
+    return " ".join(_fold_word(chunk).split())  # no word joins another: fold it whole
 
 
 _NON_SPACE_RE = re.compile(r"\S+")
@@ -290,6 +322,29 @@ def _is_own_nfkc(chunk: str) -> bool:
     return True
 
 
+def _matched_loose(text: str, bounds, codes: str, other_codes: str, wanted: set[str]) -> tuple[list[int], list[str]]:
+    """_matched_loose_py, compiled when it can be."""
+    if tk._speedups is not None:
+        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes, _stable_bitmap(), wanted)
+    return _matched_loose_py(text, bounds, codes, other_codes, wanted)
+
+
+def _matched_loose_py(text: str, bounds, codes: str, other_codes: str, wanted: set[str]) -> tuple[list[int], list[str]]:
+    """The chunks of a text whose code other_codes has (chunk indices) and
+    that are ASCII or their own NFKC (_is_own_nfkc), whose loose key is one
+    of wanted, and those keys."""
+    present = _code_points(other_codes)
+    found = []
+    for k, c in enumerate(codes):
+        if present[ord(c)]:
+            chunk = text[bounds[2 * k + 1]:bounds[2 * k + 2]]
+            if chunk.isascii() or _is_own_nfkc(chunk):
+                key = _loose(chunk)
+                if key in wanted:
+                    found.append((k, key))
+    return [k for k, _ in found], [key for _, key in found]
+
+
 def _unmatched_loose_py(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
     """The chunks of a text whose code other_codes lacks (chunk indices),
     and the loose key (_loose) of each that is ASCII or its own NFKC
@@ -319,16 +374,36 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     # where chunks of both texts share a key: so only chunks whose loose key
     # the other text has are folded.  (Most chunks of one text only are
     # so because of an edit, and their line-end hyphens need no judging.)
-    n_old = len(old_unmatched)
-    loose = old_loose + new_loose  # (None where NFKC may change a chunk: folded here)
+    entries = [(old, k) for k in old_unmatched] + [(new, k) for k in new_unmatched]  # (side, chunk index)
+    loose = old_loose + new_loose  # each entry's (None where NFKC may change a chunk: folded here)
     for n in [n for n, key in enumerate(loose) if key is None]:
-        side, k = (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old])
+        side, k = entries[n]
         loose[n] = _loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]])
+    n_old = len(old_unmatched)
     in_both = set(loose[:n_old])
     in_both.intersection_update(loose[n_old:])
+    # A text may repeat a chunk that the other has once, typeset otherwise
+    # there (a sentence said again, or an edit that brings back a chunk's
+    # words): its literal code is then in both texts, and the other text's
+    # chunk finds no partner among the chunks of one text only.  So the
+    # chunks of one text only whose loose key found none, and where folding
+    # may act (fold_spots), look for one among the other text's chunks that
+    # both texts have (compiled: their loose keys made only where a hash
+    # matches).  Without this, re-typesetting one text broke the unchanged
+    # run through that chunk, and the word diff ran on other stretches.
+    for side, start, stop, other_side, other_codes, its_codes in ((old, 0, n_old, new, new_codes, old_codes),
+                                                                    (new, n_old, len(entries), old, old_codes, new_codes)):
+        orphans = {entries[n][1]: loose[n] for n in range(start, stop) if loose[n] not in in_both}
+        wanted = {orphans[k] for k in fold_spots(side, sorted(orphans))}
+        if wanted:
+            found, found_loose = _matched_loose(other_side.text, other_side.bounds, other_codes, its_codes, wanted)
+            entries += [(other_side, k) for k in found]
+            loose += found_loose
+    if len(entries) > len(old_unmatched) + len(new_unmatched):
+        in_both = {key for (side, _), key in zip(entries, loose) if side is old}
+        in_both.intersection_update(key for (side, _), key in zip(entries, loose) if side is new)
     candidates = [n for n, key in enumerate(loose) if key in in_both]
-    # (side, chunk index) of each candidate, by its place in loose.
-    unmatched = {n: (old, old_unmatched[n]) if n < n_old else (new, new_unmatched[n - n_old]) for n in candidates}
+    unmatched = {n: entries[n] for n in candidates}  # (side, chunk index) of each candidate
     folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
     for n in candidates:
         side, k = unmatched[n]
