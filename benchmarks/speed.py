@@ -279,6 +279,19 @@ def in_child(function, *args) -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PROVENANCE_BENCH_MAKER": "1"})
 
 
+def to_make(a: Path, b: Path, maker, *args) -> bool:
+    """Whether this process is to write the pair a, b now: not if they are
+    made already, nor if it is not a maker (it runs maker(*args) in a child,
+    in_child, which writes them)."""
+    if a.exists() and b.exists():
+        return False
+    if not os.environ.get("PROVENANCE_BENCH_MAKER"):
+        in_child(maker, *args)
+        return False
+    DATA.mkdir(exist_ok=True)
+    return True
+
+
 def make_pair(size_mb: float, edit_rate: float, seed: int = 1, page: bool = False) -> tuple[Path, Path]:
     """Distinct text of about size_mb in its own layout (the shipped texts'
     wraps, generated prose at 72 columns), and a copy with edit_rate of its
@@ -286,12 +299,8 @@ def make_pair(size_mb: float, edit_rate: float, seed: int = 1, page: bool = Fals
     with a running head and page numbers (54 and 60 lines a page)."""
     name = f"distinct{DATA_VERSION}-{size_mb:g}mb-{edit_rate:g}{'-paged' if page else ''}"
     a, b = DATA / f"{name}.old.txt", DATA / f"{name}.new.txt"
-    if a.exists() and b.exists():
+    if not to_make(a, b, make_pair, size_mb, edit_rate, seed, page):
         return a, b
-    if not os.environ.get("PROVENANCE_BENCH_MAKER"):
-        in_child(make_pair, size_mb, edit_rate, seed, page)
-        return a, b
-    DATA.mkdir(exist_ok=True)
     paras = distinct_paragraphs(size_mb, seed)
     shipped = len(shipped_paragraphs())
     old_paras = [p if k < shipped else textwrap.fill(p, 72, break_long_words=False, break_on_hyphens=False)
@@ -312,12 +321,8 @@ def make_manual_pair(size_mb: float, edit_rate: float, seed: int = 3) -> tuple[P
     (code and tables too: a web page's text of a manual's PDF)."""
     name = f"manual{DATA_VERSION}-{size_mb:g}mb-{edit_rate:g}"
     a, b = DATA / f"{name}.old.txt", DATA / f"{name}.new.txt"
-    if a.exists() and b.exists():
+    if not to_make(a, b, make_manual_pair, size_mb, edit_rate, seed):
         return a, b
-    if not os.environ.get("PROVENANCE_BENCH_MAKER"):
-        in_child(make_manual_pair, size_mb, edit_rate, seed)
-        return a, b
-    DATA.mkdir(exist_ok=True)
     paras = manual_paragraphs(size_mb, seed)
     a.write_text("\n\n".join(paras) + "\n", encoding="utf-8")
     b.write_text(wrap(edit_words(paras, edit_rate, random.Random(seed + 1)), 95), encoding="utf-8")
@@ -339,12 +344,8 @@ def make_one_line(size_mb: float, seed: int = 1, stops: bool = True) -> tuple[Pa
     the line is one chunk for the sentence-level pass."""
     name = f"oneline{DATA_VERSION}-{size_mb:g}mb{'' if stops else '-nostops'}"
     a, b = DATA / f"{name}.old.txt", DATA / f"{name}.new.txt"
-    if a.exists() and b.exists():
+    if not to_make(a, b, make_one_line, size_mb, seed, stops):
         return a, b
-    if not os.environ.get("PROVENANCE_BENCH_MAKER"):
-        in_child(make_one_line, size_mb, seed, stops)
-        return a, b
-    DATA.mkdir(exist_ok=True)
     paras = [" ".join(p.split()) for p in distinct_paragraphs(size_mb, seed)]
     if not stops:
         paras = [p.translate(str.maketrans("", "", ".!?")) for p in paras]

@@ -4081,6 +4081,61 @@ is_literal_split(PyObject *words, int kind, const void *data, Py_ssize_t a, Py_s
     return at == b;
 }
 
+/* What word_table and canonical_key read off chunk text[a:b] first:
+ * whether punctuation is written apart in it (folding._GLUE_RE), whether it
+ * is ASCII, whether it holds a dash run ("--"). */
+typedef struct {
+    int glue, ascii, dashes;
+} ChunkTraits;
+
+static ChunkTraits
+chunk_traits(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    ChunkTraits t = {0, 1, 0};
+    for (Py_ssize_t i = a; i < b && !t.glue; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
+        if (c >= 128)
+            t.ascii = 0;
+        if (c == '-' && next == '-')
+            t.dashes = 1;
+        if (next != 0 && ((ISSPACE(c) && next < 128 && strchr(",;:!?)]}.", (int)next) != NULL) ||
+                          ((c == '(' || c == '[' || c == '{') && ISSPACE(next))))
+            t.glue = 1;
+    }
+    return t;
+}
+
+/* The arguments (text, a, b, breaks, fold_word) of word_table and
+ * canonical_key, a and b clamped as slicing does; 0, or -1 with an
+ * exception. */
+static int
+chunk_args(PyObject *args, const char *format, PyObject **text, Py_ssize_t *a, Py_ssize_t *b, PyObject **breaks,
+           PyObject **fold_word)
+{
+    if (!PyArg_ParseTuple(args, format, text, a, b, &PyDict_Type, breaks, fold_word))
+        return -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(*text);
+    if (*a < 0) *a = 0;
+    if (*b > n) *b = n;
+    if (*a > *b) *a = *b;
+    return 0;
+}
+
+/* fold_word(text[a:b]), checked to be a str; NULL with an exception. */
+static PyObject *
+folded_chunk(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *fold_word, const char *caller)
+{
+    PyObject *piece = PyUnicode_Substring(text, a, b);
+    PyObject *folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
+    Py_XDECREF(piece);
+    if (folded != NULL && !PyUnicode_Check(folded)) {
+        Py_DECREF(folded);
+        PyErr_Format(PyExc_TypeError, "%s: fold_word must return a str", caller);
+        return NULL;
+    }
+    return folded;
+}
+
 /* folding._word_table_py: chunk text[a:b]'s word table entry, or None where
  * its folded words are its whitespace-separated ones.  With no judged
  * hyphen in breaks and no punctuation written apart (folding._GLUE_RE),
@@ -4093,39 +4148,18 @@ word_table(PyObject *self, PyObject *args)
 {
     PyObject *text, *breaks, *fold_word;
     Py_ssize_t a, b;
-    if (!PyArg_ParseTuple(args, "UnnO!O:word_table", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
+    if (chunk_args(args, "UnnO!O:word_table", &text, &a, &b, &breaks, &fold_word) < 0)
         return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    if (a < 0) a = 0;
-    if (b > n) b = n;
-    if (a > b) a = b;
     if (PyDict_GET_SIZE(breaks) == 0) {
-        int glue = 0, ascii = 1, dashes = 0;
-        for (Py_ssize_t i = a; i < b && !glue; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i), next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
-            if (c >= 128)
-                ascii = 0;
-            if (c == '-' && next == '-')
-                dashes = 1;
-            if (next != 0 && ((ISSPACE(c) && next < 128 && strchr(",;:!?)]}.", (int)next) != NULL) ||
-                              ((c == '(' || c == '[' || c == '{') && ISSPACE(next))))
-                glue = 1;
-        }
-        if (!glue) {
-            if (ascii && !dashes)
+        ChunkTraits traits = chunk_traits(kind, data, a, b);
+        if (!traits.glue) {
+            if (traits.ascii && !traits.dashes)
                 Py_RETURN_NONE;  /* its own fold */
-            PyObject *piece = PyUnicode_Substring(text, a, b);
-            PyObject *folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
-            Py_XDECREF(piece);
+            PyObject *folded = folded_chunk(text, a, b, fold_word, "word_table");
             if (folded == NULL)
                 return NULL;
-            if (!PyUnicode_Check(folded)) {
-                Py_DECREF(folded);
-                PyErr_SetString(PyExc_TypeError, "word_table: fold_word must return a str");
-                return NULL;
-            }
             PyObject *words = PyUnicode_Split(folded, NULL, -1);
             Py_DECREF(folded);
             if (words == NULL)
@@ -4245,26 +4279,10 @@ canonical_key(PyObject *self, PyObject *args)
 {
     PyObject *text, *breaks, *fold_word;
     Py_ssize_t a, b;
-    if (!PyArg_ParseTuple(args, "UnnO!O:canonical_key", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
+    if (chunk_args(args, "UnnO!O:canonical_key", &text, &a, &b, &breaks, &fold_word) < 0)
         return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    if (a < 0) a = 0;
-    if (b > n) b = n;
-    if (a > b) a = b;
-    int glue = 0, ascii = 1, dashes = 0;
-    for (Py_ssize_t i = a; i < b && !glue; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i), next = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0;
-        if (c >= 128)
-            ascii = 0;
-        if (c == '-' && next == '-')
-            dashes = 1;
-        if (next != 0 && ((ISSPACE(c) && next < 128 && strchr(",;:!?)]}.", (int)next) != NULL) ||
-                          ((c == '(' || c == '[' || c == '{') && ISSPACE(next))))
-            glue = 1;
-    }
-    if (PyDict_GET_SIZE(breaks) > 0 || glue) {
+    ChunkTraits traits = chunk_traits(PyUnicode_KIND(text), PyUnicode_DATA(text), a, b);
+    if (PyDict_GET_SIZE(breaks) > 0 || traits.glue) {
         PyObject *out = PyList_New(0), *result = NULL;
         Ints spans = {NULL, 0, 0, 8};
         if (out != NULL && fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) == 0) {
@@ -4277,18 +4295,11 @@ canonical_key(PyObject *self, PyObject *args)
         Py_XDECREF(spans.bytes);
         return result;
     }
-    if (ascii && !dashes)
+    if (traits.ascii && !traits.dashes)
         return whitespace_folded_of(text, a, b);
-    PyObject *piece = PyUnicode_Substring(text, a, b);
-    PyObject *folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
-    Py_XDECREF(piece);
+    PyObject *folded = folded_chunk(text, a, b, fold_word, "canonical_key");
     if (folded == NULL)
         return NULL;
-    if (!PyUnicode_Check(folded)) {
-        Py_DECREF(folded);
-        PyErr_SetString(PyExc_TypeError, "canonical_key: fold_word must return a str");
-        return NULL;
-    }
     PyObject *result = whitespace_folded_of(folded, 0, PyUnicode_GET_LENGTH(folded));
     Py_DECREF(folded);
     return result;

@@ -1026,17 +1026,22 @@ _CANON_PIECES = ["ab", "Ab", "x1", "-", "--", "\u2010", "\u00ad", " ", "  ", "\n
                  "\u00bd", "\U0001d400"]
 
 
+def _judged_chunk(text: str, data):
+    """Some of text's hyphens judged (joining or not), and a chunk (a, b) of it."""
+    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
+    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
+        if hyphens else {}
+    a = data.draw(st.integers(0, len(text)))
+    return breaks, a, data.draw(st.integers(a, len(text)))
+
+
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.sampled_from(_CANON_PIECES), max_size=40).map("".join), st.data())
 def test_canonical_words(text, data):
     """The compiled folded words of a chunk and their offsets are the pure
     Python ones: with any of its hyphens judged (joining or not), glued
     punctuation, brackets, soft hyphens alone and words NFKC changes."""
-    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
-    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
-        if hyphens else {}
-    a = data.draw(st.integers(0, len(text)))
-    b = data.draw(st.integers(a, len(text)))
+    breaks, a, b = _judged_chunk(text, data)
     words, spans = folding._canonical_word_spans_py(text, a, b, breaks)
     assert C.canonical_words(text, a, b, breaks, folding._fold_word) == (words, array("q", spans).tobytes())
 
@@ -1071,11 +1076,7 @@ def test_word_table(text, data):
     folded words are the literal ones, else the folded words (each alone,
     or joined across judged hyphens and punctuation written apart) and
     their offsets."""
-    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
-    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
-        if hyphens else {}
-    a = data.draw(st.integers(0, len(text)))
-    b = data.draw(st.integers(a, len(text)))
+    breaks, a, b = _judged_chunk(text, data)
     with _pure_python():
         expected = folding._word_table_py(text, a, b, breaks)
     assert C.word_table(text, a, b, breaks, folding._fold_word) == expected
@@ -1095,11 +1096,7 @@ def test_word_table_refuses_bad_arguments():
                 max_size=40).map("".join), st.data())
 def test_canonical_key(text, data):
     """A chunk's folded key, compiled and in Python, and its literal key."""
-    hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
-    breaks = {i: data.draw(st.booleans()) for i in data.draw(st.lists(st.sampled_from(hyphens), unique=True))} \
-        if hyphens else {}
-    a = data.draw(st.integers(0, len(text)))
-    b = data.draw(st.integers(a, len(text)))
+    breaks, a, b = _judged_chunk(text, data)
     with _pure_python():
         expected = folding._canonical_key_py(text, a, b, breaks)
     assert C.canonical_key(text, a, b, breaks, folding._fold_word) == expected
