@@ -2840,6 +2840,44 @@ bound_at(PyObject *bounds, Py_ssize_t i)
     return v;
 }
 
+/* The FNV-1a hash (| 1) of chunk data[a:b]'s loose key, as
+ * unmatched_loose makes it, without making it; 0 where a character leaves
+ * the chunk to Python (not stable).  The wanted look-up reads every chunk
+ * of a text so, and makes a key only where its hash is wanted. */
+#define LOOSE_HASH_OF(type)                                                              \
+    {                                                                                    \
+        const type *d = data;                                                            \
+        uint64_t h = FNV_OFFSET;                                                         \
+        for (Py_ssize_t i = a; i < b; i++) {                                             \
+            Py_UCS4 ch = d[i];                                                           \
+            if (ch < 128) {                                                              \
+                if (!ascii_space[ch] && ch != '-')                                       \
+                    h = (h ^ ch) * FNV_PRIME;                                            \
+            }                                                                            \
+            else if (!(Py_UNICODE_ISSPACE(ch) || ch == 0x00ad || is_dash(ch))) {         \
+                if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))     \
+                    return 0;                                                            \
+                Py_UCS4 quote = folded_quote(ch);                                        \
+                h = (h ^ (quote ? quote : ch)) * FNV_PRIME;                              \
+            }                                                                            \
+        }                                                                                \
+        return h | 1;                                                                    \
+    }
+
+static Py_UCS4 folded_quote(Py_UCS4 c);
+
+static uint64_t
+loose_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, const unsigned char *stable_bits,
+           Py_UCS4 stable_below)
+{
+    if (kind == PyUnicode_1BYTE_KIND)
+        LOOSE_HASH_OF(Py_UCS1)
+    if (kind == PyUnicode_2BYTE_KIND)
+        LOOSE_HASH_OF(Py_UCS2)
+    LOOSE_HASH_OF(Py_UCS4)
+}
+#undef LOOSE_HASH_OF
+
 /* tokens.fold_quotes of one character: its ASCII quote, or 0 if it is none. */
 static Py_UCS4
 folded_quote(Py_UCS4 c)
@@ -2939,6 +2977,16 @@ unmatched_loose(PyObject *self, PyObject *args)
         }
         if (wanted == NULL && append_new(indices, PyLong_FromSsize_t(k)) < 0)
             goto fail;
+        if (wanted != NULL && stable_bits != NULL) {
+            uint64_t h = loose_hash(kind, data, a, b, stable_bits, stable_below);
+            if (h == 0)
+                continue;
+            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)hash_mask);
+            while (hashes[slot] != 0 && hashes[slot] != h)
+                slot = (slot + 1) & hash_mask;
+            if (hashes[slot] == 0)
+                continue;  /* (most chunks: their key is made below only on a hit) */
+        }
         if (b - a > key_cap) {
             PyMem_Free(key);
             key_cap = 2 * (b - a);
