@@ -100,14 +100,16 @@ HYPHENS_WHOLE_AFTER = 256
 
 def _canonical_key_py(text: str, a: int, b: int, breaks: dict[int, bool], fold_word=None) -> str:
     """Chunk text[a:b]'s folded key (_Canon.key), given its judged line-end
-    hyphens (_Canon.breaks)."""
+    hyphens (_Canon.breaks); fold_word folds a chunk of no joined words
+    (default _fold_word, as the compiled canonical_key is given it)."""
+    fold_word = fold_word or _fold_word
     chunk = text[a:b]
     if breaks or _GLUE_RE.search(chunk):
         return " ".join(_canonical_words(text, a, b, breaks))
     if "--" not in chunk and (chunk.isascii() or not _TYPOGRAPHY_RE.search(chunk)
                               and unicodedata.is_normalized("NFKC", chunk)):
         return " ".join(chunk.split())  # what the literal key is
-    return " ".join(_fold_word(chunk).split())  # no word joins another: fold it whole
+    return " ".join(fold_word(chunk).split())  # no word joins another: fold it whole
 
 
 _NON_SPACE_RE = re.compile(r"\S+")
