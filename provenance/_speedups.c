@@ -45,8 +45,10 @@
  *   regions_of(pieces, width)   diff.regions._regions_py, as columns of bytes
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
- *   unmatched_loose(text, bounds, codes, other_codes[, stable[, wanted]])
+ *   unmatched_loose(text, bounds, codes, other_codes[, stable])
  *                               diff.folding._unmatched_loose_py
+ *   matched_loose(text, bounds, codes, other_codes, stable, wanted)
+ *                               diff.folding._matched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  *   gap_kinds(text, starts, ends)
  *                               tokens._gap_kinds_py
@@ -60,8 +62,6 @@
  *   flag_count(codes, flags, start, end)
  *                               codes._flag_count_py
  *   code_flags(codes, size)     codes._code_flags_py
- *   canonical_words(text, a, b, breaks, fold_word)
- *                               diff.folding._canonical_word_spans_py
  *   word_table(text, a, b, breaks, fold_word)
  *                               diff.folding._word_table_py
  *   canonical_key(text, a, b, breaks, fold_word)
@@ -2889,35 +2889,20 @@ folded_quote(Py_UCS4 c)
     return 0;
 }
 
-/* folding._unmatched_loose_py(text, bounds, codes, other_codes[, stable]):
- * the chunks of one text whose code the other text's codes lack, and each
- * one's loose key (folding._loose) where the chunk is ASCII, or (given
- * `stable`, folding._stable_bitmap: one bit per code point below U+3000)
- * where each of its characters past ASCII is whitespace, a soft hyphen, a
- * dash or stable (its own NFKC, composing with nothing), else None.  Such
- * a chunk is its own NFKC: its key is the chunk less its whitespace
- * (str.split's), soft hyphens and dashes (tokens._DASHES), quotes folded
- * (tokens.fold_quotes).  Given `wanted` (a set of loose keys), the other
- * way round (folding._matched_loose_py): the chunks whose code the other
- * text's codes have, that are ASCII or stable, and whose loose key is one
- * of wanted, with those keys. */
+/* unmatched_loose and matched_loose (wanted NULL, or the wanted keys);
+ * lets go of stable. */
 static PyObject *
-unmatched_loose(PyObject *self, PyObject *args)
+chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other, Py_buffer *stable, PyObject *wanted)
 {
-    PyObject *text, *bounds, *codes, *other, *wanted = NULL;
-    Py_buffer stable = {0};
-    if (!PyArg_ParseTuple(args, "UOUU|y*O!:unmatched_loose", &text, &bounds, &codes, &other, &stable, &PySet_Type,
-                          &wanted))
-        return NULL;
-    const unsigned char *stable_bits = stable.obj != NULL ? stable.buf : NULL;
-    Py_UCS4 stable_below = stable_bits != NULL ? (Py_UCS4)stable.len * 8 : 0;
+    const unsigned char *stable_bits = stable->obj != NULL ? stable->buf : NULL;
+    Py_UCS4 stable_below = stable_bits != NULL ? (Py_UCS4)stable->len * 8 : 0;
     Py_ssize_t n = PyUnicode_GET_LENGTH(codes), length = PyUnicode_GET_LENGTH(text);
     Py_ssize_t n_bounds = PySequence_Length(bounds);
     if (n_bounds < 0 || n_bounds != 2 * n + 1) {
         if (n_bounds >= 0)
-            PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds and codes do not match");
-        if (stable.obj != NULL)
-            PyBuffer_Release(&stable);
+            PyErr_SetString(PyExc_ValueError, "chunk loose keys: bounds and codes do not match");
+        if (stable->obj != NULL)
+            PyBuffer_Release(stable);
         return NULL;
     }
     unsigned char *present = PyMem_Calloc(0x110000 / 8, 1);
@@ -2972,7 +2957,7 @@ unmatched_loose(PyObject *self, PyObject *args)
         if ((a == -1 || b == -1) && PyErr_Occurred())
             goto fail;
         if (a < 0 || b < a || b > length) {
-            PyErr_SetString(PyExc_ValueError, "unmatched_loose: bounds out of order or out of range");
+            PyErr_SetString(PyExc_ValueError, "chunk loose keys: bounds out of order or out of range");
             goto fail;
         }
         if (wanted == NULL && append_new(indices, PyLong_FromSsize_t(k)) < 0)
@@ -3052,8 +3037,8 @@ unmatched_loose(PyObject *self, PyObject *args)
     PyMem_Free(present);
     PyMem_Free(key);
     PyMem_Free(hashes);
-    if (stable.obj != NULL)
-        PyBuffer_Release(&stable);
+    if (stable->obj != NULL)
+        PyBuffer_Release(stable);
     return Py_BuildValue("(NN)", indices, looses);
 fail:
     PyMem_Free(present);
@@ -3061,9 +3046,44 @@ fail:
     PyMem_Free(hashes);
     Py_XDECREF(indices);
     Py_XDECREF(looses);
-    if (stable.obj != NULL)
-        PyBuffer_Release(&stable);
+    if (stable->obj != NULL)
+        PyBuffer_Release(stable);
     return NULL;
+}
+
+/* folding._unmatched_loose_py(text, bounds, codes, other_codes[, stable]):
+ * the chunks of one text whose code the other text's codes lack, and each
+ * one's loose key (folding._loose) where the chunk is ASCII, or (given
+ * `stable`, folding._stable_bitmap: one bit per code point below U+3000)
+ * where each of its characters past ASCII is whitespace, a soft hyphen, a
+ * dash or stable (its own NFKC, composing with nothing), else None.  Such
+ * a chunk is its own NFKC: its key is the chunk less its whitespace
+ * (str.split's), soft hyphens and dashes (tokens._DASHES), quotes folded
+ * (tokens.fold_quotes). */
+static PyObject *
+unmatched_loose(PyObject *self, PyObject *args)
+{
+    PyObject *text, *bounds, *codes, *other;
+    Py_buffer stable = {0};
+    if (!PyArg_ParseTuple(args, "UOUU|y*:unmatched_loose", &text, &bounds, &codes, &other, &stable))
+        return NULL;
+    return chunks_loose(text, bounds, codes, other, &stable, NULL);
+}
+
+/* folding._matched_loose_py(text, bounds, codes, other_codes, stable,
+ * wanted): the other way round, the chunks whose code the other text's
+ * codes have, that are ASCII or stable, and whose loose key is one of the
+ * set wanted, with those keys (each made only where its hash is one of
+ * wanted's: loose_hash). */
+static PyObject *
+matched_loose(PyObject *self, PyObject *args)
+{
+    PyObject *text, *bounds, *codes, *other, *wanted;
+    Py_buffer stable = {0};
+    if (!PyArg_ParseTuple(args, "UOUUy*O!:matched_loose", &text, &bounds, &codes, &other, &stable, &PySet_Type,
+                          &wanted))
+        return NULL;
+    return chunks_loose(text, bounds, codes, other, &stable, wanted);
 }
 
 /* For the tests: keep only these bits of each chunk key's and token's hash,
@@ -3970,18 +3990,17 @@ done:
     return result;
 }
 
-/* folding._canonical_word_spans_py: the folded words of text[a:b] (a
- * chunk's _Canon.key, word by word) and their (start, end) offsets as
- * int64 bytes.  Words are the runs of non-whitespace; one with a character
- * past ASCII or a "--" is folded by fold_word (folding._fold_word: NFKC
- * and the quote tables are Python's), the rest are their own fold.  A word
- * joins the one before it where that one ends in a line-end hyphen that
- * breaks ({offset: joins} of the judged hyphens) holds (less the hyphen if
- * it joins, and is no soft hyphen), where it starts with punctuation
- * written apart (",;:!?)]}", or "." after no "."), or where the one
- * before ends in an opening bracket. */
-/* canonical_words' words and offsets into out and spans; -1 with an
- * exception. */
+/* folding._canonical_word_spans: the folded words of chunk text[a:b] (its
+ * _Canon.key, word by word) into out, and their (start, end) offsets into
+ * spans; 0, or -1 with an exception.  Words are the runs of non-whitespace;
+ * one with a character past ASCII or a "--" is folded by fold_word
+ * (folding._fold_word: NFKC and the quote tables are Python's), the rest
+ * are their own fold.  A word joins the one before it where that one ends
+ * in a line-end hyphen that breaks ({offset: joins} of the judged hyphens)
+ * holds (less the hyphen if it joins, and is no soft hyphen), where it
+ * starts with punctuation written apart (",;:!?)]}", or "." after no "."),
+ * or where the one before ends in an opening bracket.  (word_table and
+ * canonical_key are its callers; their twins call the Python one.) */
 static int
 fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word, PyObject *out,
                  Ints *spans)
@@ -4012,7 +4031,7 @@ fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, P
             word = folded;
             if (word != NULL && !PyUnicode_Check(word)) {
                 Py_DECREF(word);
-                PyErr_SetString(PyExc_TypeError, "canonical_words: fold_word must return a str");
+                PyErr_SetString(PyExc_TypeError, "fold_word must return a str");
                 word = NULL;
             }
         }
@@ -4064,31 +4083,6 @@ fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, P
         last_end = i;
     }
     return 0;
-}
-
-static PyObject *
-canonical_words(PyObject *self, PyObject *args)
-{
-    PyObject *text, *breaks, *fold_word;
-    Py_ssize_t a, b;
-    if (!PyArg_ParseTuple(args, "UnnO!O:canonical_words", &text, &a, &b, &PyDict_Type, &breaks, &fold_word))
-        return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    if (a < 0) a = 0;  /* as slicing does */
-    if (b > n) b = n;
-    PyObject *out = PyList_New(0), *result = NULL;
-    Ints spans = {NULL, 0, 0, 8};
-    if (out == NULL)
-        return NULL;
-    if (fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) == 0) {
-        PyObject *offsets = ints_bytes(&spans);
-        if (offsets != NULL)
-            result = PyTuple_Pack(2, out, offsets);
-        Py_XDECREF(offsets);
-    }
-    Py_DECREF(out);
-    Py_XDECREF(spans.bytes);
-    return result;
 }
 
 /* Whether the n-th whitespace-separated word of text[a:b] from offset *at
@@ -4188,7 +4182,7 @@ folded_chunk(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *fold_word, co
  * its folded words are its whitespace-separated ones.  With no judged
  * hyphen in breaks and no punctuation written apart (folding._GLUE_RE),
  * each word folds alone: fold_word of the chunk, split, if it has as many
- * words (then (the folded words joined, None)); else canonical_words
+ * words (then (the folded words joined, None)); else fold_chunk_words
  * (then (the words joined, with a word's own space a no-break space, and
  * their offsets as int64 bytes)). */
 static PyObject *
@@ -4319,7 +4313,7 @@ whitespace_folded(PyObject *self, PyObject *args)
 
 /* folding._canonical_key_py: chunk text[a:b]'s folded key given its judged
  * line-end hyphens (breaks): where one is judged or punctuation is written
- * apart, canonical_words joined by spaces; else an ASCII chunk with no
+ * apart, fold_chunk_words joined by spaces; else an ASCII chunk with no
  * dash run is its literal key, any other is fold_word of it, whitespace
  * folded (no word joins another). */
 static PyObject *
@@ -4400,6 +4394,9 @@ static PyMethodDef methods[] = {
     {"may_hold", may_hold, METH_VARARGS, "may_hold(filter, word). Python twin: provenance.linebreaks._may_hold_py"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
+    {"matched_loose", matched_loose, METH_VARARGS,
+     "Chunks of a text whose code the other text has and whose loose key is wanted, with those keys. "
+     "Python twin: provenance.diff.folding._matched_loose_py"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,
      "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.folding._unmatched_loose_py"},
     {"word_prefix", word_prefix, METH_VARARGS,
@@ -4411,9 +4408,6 @@ static PyMethodDef methods[] = {
      "\" \".join(text[a:b].split()). Python twin: provenance.diff.folding._whitespace_folded_py"},
     {"word_table", word_table, METH_VARARGS,
      "A chunk's word table entry, or None. Python twin: provenance.diff.folding._word_table_py"},
-    {"canonical_words", canonical_words, METH_VARARGS,
-     "The folded words of text[a:b] and their offsets as int64 bytes. Python twin: "
-     "provenance.diff.folding._canonical_word_spans_py"},
     {"count_words", count_words, METH_VARARGS,
      "Words in text[start:end] for each (start, end) of spans, as the plain word pattern counts them "
      "(given scripts, tokens._script_bitmaps, the full one). Python twin: provenance.tokens.count_words"},

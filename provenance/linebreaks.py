@@ -110,7 +110,7 @@ class BreakJudge:
         where it is likely (_near)."""
         if self._lexicon is not None:
             return word in self._lexicon
-        if self._may_hold(0, word) and _occurs(self.texts[0], word, near and near[0]):
+        if self._may_hold(0, word) and _occurs(self.texts[0], word, None if near is None else near[0]):
             return True
         if not self._may_hold(1, word):
             return False
@@ -119,7 +119,7 @@ class BreakJudge:
                 text = self.texts[1]
                 self._new_outside_runs = "\x00".join([text[a:b] for a, b in self._new_outside_runs])
             return _occurs(self._new_outside_runs, word)
-        return _occurs(self.texts[1], word, near and near[1])
+        return _occurs(self.texts[1], word, None if near is None else near[1])
 
     def _near(self, at: tuple[str, int] | None) -> tuple[int, int] | None:
         """Where in each text (old, new) a break's joined word most likely

@@ -156,9 +156,9 @@ def _script_bitmaps() -> bytes:
 def _scripts(plain: bool) -> bytes | None:
     """The compiled tokeniser's `scripts` for a text: None for a plain one
     (the plain patterns' rules, which give the same there), else the full
-    patterns' classes.  One bit per character of text is not the same as
-    another pattern per text: a single combining mark or Chinese character
-    in a long text used to send all of it through re, 3-4x slower."""
+    patterns' classes, read a character at a time.  (The rules are chosen
+    per character, not per text: one combining mark or Chinese character
+    in a long text used to send all of it through re, 3-4x slower.)"""
     return None if plain else _script_bitmaps()
 
 

@@ -9,7 +9,8 @@ dashes gone: a cheap first filter), and the recoding of both texts' chunk
 codes (_canonical_codes).  Never: decides runs or spans (diff/chunks.py
 does) or what a change is (the word diff does).
 Compiled twins (provenance/_speedups.c), chosen next to their Python versions:
-unmatched_loose, canonical_words, word_table, canonical_key.
+unmatched_loose, matched_loose, word_table, canonical_key (the last two share
+the C version of _canonical_word_spans).
 """
 
 from __future__ import annotations
@@ -152,15 +153,7 @@ def _canonical_words(text: str, a: int, b: int, breaks: dict[int, bool]) -> list
     return _canonical_word_spans(text, a, b, breaks)[0]
 
 
-def _canonical_word_spans(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], bytes]:
-    """_canonical_word_spans_py, its offsets as int64 bytes; compiled when it can be."""
-    if tk._speedups is not None:
-        return tk._speedups.canonical_words(text, a, b, breaks, _fold_word)
-    words, spans = _canonical_word_spans_py(text, a, b, breaks)
-    return words, array("q", spans).tobytes()
-
-
-def _canonical_word_spans_py(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], list[int]]:
+def _canonical_word_spans(text: str, a: int, b: int, breaks: dict[int, bool]) -> tuple[list[str], list[int]]:
     """The folded words of text[a:b] (_Canon.key), and where each is in
     the text: (start, end) offsets, flat.  `breaks`: the line-end hyphens
     in it that were judged (_Canon.breaks)."""
@@ -281,6 +274,7 @@ def _word_table_py(text: str, a: int, b: int, breaks: dict[int, bool], fold_word
     words, spans = _canonical_word_spans(text, a, b, breaks)
     if words == literal:
         return None
+    spans = array("q", spans).tobytes()
     joined = " ".join(words)
     if joined.count(" ") != len(words) - 1:
         # (a folded word with a space in it, from NFKC, keeps it apart from the separators)
@@ -327,7 +321,7 @@ def _is_own_nfkc(chunk: str) -> bool:
 def _matched_loose(text: str, bounds, codes: str, other_codes: str, wanted: set[str]) -> tuple[list[int], list[str]]:
     """_matched_loose_py, compiled when it can be."""
     if tk._speedups is not None:
-        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes, _stable_bitmap(), wanted)
+        return tk._speedups.matched_loose(text, bounds, codes, other_codes, _stable_bitmap(), wanted)
     return _matched_loose_py(text, bounds, codes, other_codes, wanted)
 
 
