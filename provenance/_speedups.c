@@ -2755,6 +2755,73 @@ may_hold(PyObject *self, PyObject *args)
 }
 #undef FOR_EACH_WORD_HASH
 
+/* diff.build._formatting_groups_py: the formatting changes of an equal
+ * run of keys, old tokens a0..a1 (literal codes ol, gap kinds og) against
+ * new ones from b0 (nl, ng), as a flat list of (start, end) offsets into
+ * the run; `glued` is tokens.GLUED. */
+static PyObject *
+formatting_groups(PyObject *self, PyObject *args)
+{
+    PyObject *ol, *nl, *out = NULL;
+    Py_buffer og, ng;
+    Py_ssize_t a0, a1, b0;
+    int glued;
+    if (!PyArg_ParseTuple(args, "UUy*y*nnni:formatting_groups", &ol, &nl, &og, &ng, &a0, &a1, &b0, &glued))
+        return NULL;
+    Py_ssize_t n = a1 - a0;
+    if (a0 < 0 || b0 < 0 || n < 0 || a1 > PyUnicode_GET_LENGTH(ol) || b0 + n > PyUnicode_GET_LENGTH(nl) ||
+        a1 > og.len || b0 + n > ng.len) {
+        PyErr_SetString(PyExc_ValueError, "formatting_groups: a run outside the token lists");
+        goto done;
+    }
+    int okind = PyUnicode_KIND(ol), nkind = PyUnicode_KIND(nl);
+    const void *odata = PyUnicode_DATA(ol), *ndata = PyUnicode_DATA(nl);
+    const unsigned char *ogap = (const unsigned char *)og.buf + a0, *ngap = (const unsigned char *)ng.buf + b0;
+    unsigned char *marked = PyMem_Calloc(n ? n : 1, 1);
+    if (marked == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyUnicode_READ(okind, odata, a0 + i) != PyUnicode_READ(nkind, ndata, b0 + i))
+            marked[i] = 1;
+        if (i && ogap[i] != ngap[i])
+            marked[i] = marked[i - 1] = 1;
+    }
+    out = PyList_New(0);
+    Py_ssize_t i = 0, done_at = 0;
+    while (out != NULL && i < n) {
+        if (!marked[i]) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i;
+        while (j < n && marked[j])
+            j++;
+        while (i > done_at && ogap[i] == glued && ngap[i] == glued)
+            i--;
+        while (j < n && ogap[j] == glued && ngap[j] == glued)
+            j++;
+        while (j < n && marked[j])
+            j++;
+        for (int side = 0; side < 2; side++) {
+            PyObject *v = PyLong_FromSsize_t(side ? j : i);
+            if (v == NULL || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_CLEAR(out);
+                break;
+            }
+            Py_DECREF(v);
+        }
+        i = done_at = j;
+    }
+    PyMem_Free(marked);
+done:
+    PyBuffer_Release(&og);
+    PyBuffer_Release(&ng);
+    return out;
+}
+
 /* Whether any character of text has its bit set in bitmap (one bit per
  * code point, low bit first: tokens._full_bitmap). */
 static PyObject *
@@ -4392,6 +4459,7 @@ static PyMethodDef methods[] = {
     {"line_break_hyphens", line_break_hyphens, METH_VARARGS, "_line_break_hyphens(text, ranges). Python twin: provenance.linebreaks._line_break_hyphens_py"},
     {"word_filter", word_filter, METH_O, "word_filter(text): bytes. Python twin: provenance.linebreaks._word_filter_py"},
     {"may_hold", may_hold, METH_VARARGS, "may_hold(filter, word). Python twin: provenance.linebreaks._may_hold_py"},
+    {"formatting_groups", formatting_groups, METH_VARARGS, "formatting_groups(ol, nl, og, ng, a0, a1, b0, glued). Python twin: provenance.diff.build._formatting_groups_py"},
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"matched_loose", matched_loose, METH_VARARGS,

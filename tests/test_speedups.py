@@ -1140,3 +1140,54 @@ def test_a_word_table_keeps_a_folded_word_with_a_space_in_it_one_word():
     canon = folding._Canon(old, ob, ok, judge)
     [(folded, spans)] = folding.word_tables(canon, [1]).values()
     assert len(folded.split(" ")) == len(spans) // 16 and "\u00a0\u0308" in folded
+
+
+@st.composite
+def equal_runs(draw):
+    """Two token lists' literal codes and gap kinds, and an equal run of
+    keys in them (a0..a1 old, from b0 new): literals that mostly agree, gap
+    kinds drawn from all four, glued ones common (quotes, hyphens)."""
+    n = draw(st.integers(0, 40))
+    a0, b0 = draw(st.integers(0, 5)), draw(st.integers(0, 5))
+    codes = st.sampled_from("ab\u00e9\u4e2d\U0001d400")
+    run = draw(st.lists(codes, min_size=n, max_size=n))
+    ol = draw(st.lists(codes, min_size=a0, max_size=a0)) + list(run)
+    nl = draw(st.lists(codes, min_size=b0, max_size=b0)) + list(run)
+    for side in (ol, nl):
+        for k in draw(st.lists(st.integers(0, len(side) - 1), max_size=8)) if side else []:
+            side[k] = draw(codes)
+    kinds = st.sampled_from([tk.GLUED, tk.GLUED, tk.SPACE, tk.SPACE, tk.PARAGRAPH, tk.FURNITURE])
+    og = bytes(draw(st.lists(kinds, min_size=len(ol), max_size=len(ol))))
+    ng = bytes(draw(st.lists(kinds, min_size=len(nl), max_size=len(nl))))
+    return "".join(ol), "".join(nl), og, ng, a0, a0 + n, b0
+
+
+@settings(max_examples=3000, deadline=None)
+@given(equal_runs())
+def test_formatting_groups(run):
+    """The formatting changes of an equal run: the same groups compiled and
+    in Python, from str codes as from lists; each group holds a changed
+    token and none overlap."""
+    from provenance.diff import build
+
+    ol, nl, og, ng, a0, a1, b0 = run
+    got = C.formatting_groups(ol, nl, og, ng, a0, a1, b0, tk.GLUED)
+    assert got == build._formatting_groups_py(ol, nl, og, ng, a0, a1, b0)
+    assert got == build._formatting_groups_py(list(ol), list(nl), list(og), list(ng), a0, a1, b0)
+    assert got == build._formatting_groups(ol, nl, og, ng, a0, a1, b0)
+    pairs = list(zip(got[::2], got[1::2]))
+    assert all(0 <= i < j <= a1 - a0 for i, j in pairs)
+    assert all(j1 <= i2 for (_, j1), (i2, _) in zip(pairs, pairs[1:]))
+    changed = [i for i in range(a1 - a0) if ol[a0 + i] != nl[b0 + i] or i and og[a0 + i] != ng[b0 + i]]
+    assert all(any(i <= k < j for i, j in pairs) for k in changed)
+
+
+def test_formatting_groups_refuses_a_run_outside_the_lists():
+    with pytest.raises(ValueError):
+        C.formatting_groups("ab", "ab", b"\x00\x00", b"\x00\x00", 0, 3, 0, tk.GLUED)
+    with pytest.raises(ValueError):
+        C.formatting_groups("ab", "a", b"\x00\x00", b"\x00", 0, 2, 0, tk.GLUED)
+    with pytest.raises(ValueError):
+        C.formatting_groups("ab", "ab", b"\x00", b"\x00\x00", 0, 2, 0, tk.GLUED)
+    with pytest.raises(TypeError):
+        C.formatting_groups(["a"], "a", b"\x00", b"\x00", 0, 1, 0, tk.GLUED)
