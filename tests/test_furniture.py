@@ -1,5 +1,7 @@
 """Page furniture found from the form-feed page structure (provenance.furniture)."""
 
+import pytest
+
 from provenance.furniture import furniture_spans, page_of
 
 
@@ -126,12 +128,18 @@ def test_a_footnote_set_at_the_page_foot_in_one_edition_and_the_end_in_the_other
     assert [c.new_text for c in cmp.changes if c.cls == "content" and c.kind != "move"] == ["Notes"]
 
 
-def test_layout_marks_in_ranges_are_those_of_the_whole_text_inside_them():
-    """The bullets and rules of some stretches (searched in those alone)
-    are the whole text's that lie inside them, at the same offsets."""
+@pytest.mark.parametrize("join_under", [0.0, 0.25, 2.0])
+def test_layout_marks_in_ranges_are_those_of_the_whole_text_inside_them(monkeypatch, join_under):
+    """The bullets and rules of some stretches (searched in those alone,
+    joined, or in the whole text where they cover more than
+    JOIN_RANGES_UNDER of it) are the whole text's that lie inside them, at
+    the same offsets."""
     import random
 
+    from provenance import furniture
     from provenance.furniture import layout_marks
+
+    monkeypatch.setattr(furniture, "JOIN_RANGES_UNDER", join_under)
 
     rng = random.Random(3)
     pieces = ["•", "|", "\u2502", " ", "\n", "a", "bc", "\u2022x", " \u25e6 ", "\f"]
