@@ -411,9 +411,15 @@ NEAR_CHARS = 1 << 15
 
 def _occurs(text: str, word: str, near: int | None = None) -> bool:
     """Whether word occurs in text as a word (_at_word_bounds): looked for
-    around offset `near` first, then everywhere (the same answer)."""
-    if near is not None and next(_at_word_bounds(text, word, near - NEAR_CHARS, near + NEAR_CHARS), None) is not None:
-        return True
+    around offset `near` first, in a window of NEAR_CHARS / 16 either side
+    and then of NEAR_CHARS, then everywhere (the same answer).  (A search
+    reads its window from the start: a PDF's joined words, mostly within
+    a few hundred characters of the likely place, cost 14 us each with
+    the wide window alone, 85 ms at 4 MB.)"""
+    if near is not None:
+        for width in (NEAR_CHARS >> 4, NEAR_CHARS):
+            if next(_at_word_bounds(text, word, near - width, near + width), None) is not None:
+                return True
     return next(_at_word_bounds(text, word), None) is not None
 
 

@@ -128,7 +128,13 @@ def _fold_word(word: str) -> str:
     key = word.replace(tk.SOFT_HYPHEN, "") if tk.SOFT_HYPHEN in word else word
     if not unicodedata.is_normalized("NFKC", key):
         key = unicodedata.normalize("NFKC", key)
-    return tk._DASH_RUN_RE.sub("-", tk.fold_quotes(key))
+    key = tk.fold_quotes(key)
+    # (Only a run of dashes or a dash past ASCII changes: looked for first,
+    # a search that stops at the first being some 5x quicker than the sub.)
+    return tk._DASH_RUN_RE.sub("-", key) if "--" in key or _WIDE_DASH_RE.search(key) else key
+
+
+_WIDE_DASH_RE = re.compile(f"[{tk._DASHES[2:]}]")  # the dashes past ASCII
 
 
 def _loose(chunk: str) -> str:
@@ -139,7 +145,9 @@ def _loose(chunk: str) -> str:
         return "".join(chunk.split()).replace("-", "")
     if tk.SOFT_HYPHEN in chunk or not unicodedata.is_normalized("NFKC", chunk):
         chunk = unicodedata.normalize("NFKC", chunk.replace(tk.SOFT_HYPHEN, ""))
-    loose = _DASH_RUN_RE.sub("", tk.fold_quotes("".join(chunk.split())))
+    loose = tk.fold_quotes("".join(chunk.split()))
+    if "-" in loose or _WIDE_DASH_RE.search(loose):
+        loose = _DASH_RUN_RE.sub("", loose)
     # Taking out a line-end hyphen can bring a letter and a combining mark
     # together ("c-" / U+0301): composed again, as in the joined spelling.
     return loose if unicodedata.is_normalized("NFKC", loose) else unicodedata.normalize("NFKC", loose)
