@@ -217,18 +217,18 @@ def _mark_characters(text: str, ranges: list[tuple[int, int]] | None):
     clean one: nearly all of it), the whole text is searched and what lies
     outside them dropped: joined, they were two copies of the text at the
     peak of a long comparison (13 MB at 4 MB)."""
-    if ranges is not None and sum(b - a for a, b in ranges) > JOIN_RANGES_UNDER * len(text):
-        starts = [a for a, _ in ranges]
-        for i in _mark_characters(text, None):
-            k = bisect.bisect_right(starts, i) - 1
-            if k >= 0 and i < ranges[k][1]:
-                yield i
-        return
     if ranges is None:
         joined, starts, at = text, [0], [0]
     else:
-        joined = "\n".join([text[a:b] for a, b in ranges])
         starts = list(accumulate((b - a + 1 for a, b in ranges[:-1]), initial=0))  # where each range is in joined
+        if ranges and starts[-1] + ranges[-1][1] - ranges[-1][0] > JOIN_RANGES_UNDER * len(text):
+            at = [a for a, _ in ranges]
+            for i in _mark_characters(text, None):
+                k = bisect.bisect_right(at, i) - 1
+                if k >= 0 and i < ranges[k][1]:
+                    yield i
+            return
+        joined = "\n".join([text[a:b] for a, b in ranges])
         at = [a for a, _ in ranges]
     for bullet in _BULLETS + _RULES:  # str.find runs in C; a regex would test every character
         i = joined.find(bullet)
