@@ -329,6 +329,29 @@ def make_manual_pair(size_mb: float, edit_rate: float, seed: int = 3) -> tuple[P
     return a, b
 
 
+def make_crossformat_pair(size_mb: float, edit_rate: float, seed: int = 3) -> tuple[Path, Path]:
+    """The manual of make_manual_pair as a web page's text (one line per
+    paragraph, curly quotes, dashes, no-break spaces) and, with edit_rate
+    of its words edited, as a PDF's (hard wraps near 90 columns, words
+    hyphenated at line ends, ligatures, stray spaces): transforms.py's
+    "web" and "pdf" styles, what the invariance benchmark calls formatting
+    only.  Nearly every chunk differs in formatting, so the chunk pass
+    folds them all: the product's own case, and its slowest."""
+    name = f"crossformat{DATA_VERSION}-{size_mb:g}mb-{edit_rate:g}"
+    a, b = DATA / f"{name}.web.txt", DATA / f"{name}.pdf.txt"
+    if not to_make(a, b, make_crossformat_pair, size_mb, edit_rate, seed):
+        return a, b
+    import transforms as tf
+
+    paras = manual_paragraphs(size_mb, seed)
+    old = [p.split() for p in paras]
+    new = [p.split() for p in edit_words(paras, edit_rate, random.Random(seed + 1))]
+    lexicon = tf.lexicon_of(old) | tf.lexicon_of(new)
+    a.write_text(tf.render(old, "web", random.Random(seed), lexicon).text, encoding="utf-8")
+    b.write_text(tf.render(new, "pdf", random.Random(seed + 2), lexicon).text, encoding="utf-8")
+    return a, b
+
+
 def make_identical(size_mb: float) -> tuple[Path, Path]:
     a, _ = make_pair(size_mb, 0.0)
     b = DATA / f"identical{DATA_VERSION}-{size_mb:g}mb.copy.txt"
@@ -413,6 +436,7 @@ def diff_cases(quick: bool) -> list[tuple[str, Path, Path, float | None]]:
     cases.append(("4 MB, 1% edits, paged", *make_pair(4, 0.01, page=True), None))
     cases += [(f"{mb} MB manual, 1% edits", *make_manual_pair(mb, 0.01), 1.5 if mb == 1 else 1.0) for mb in sizes]
     cases.append(("4 MB manual, 20% edits", *make_manual_pair(4, 0.20), 1.5))
+    cases.append(("4 MB manual, web vs PDF, 1%", *make_crossformat_pair(4, 0.01), None))
     cases += [(f"given: {Path(a).name}", Path(a), Path(b), None) for a, b in GIVEN_PAIRS]
     cases.append((f"{16 if not quick else 4} MB identical", *make_identical(16 if not quick else 4), None))
     return cases

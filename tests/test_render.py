@@ -598,6 +598,32 @@ def test_change_json_is_the_json_encoders_output(kind, cls, old_text, new_text, 
 
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=40),
+       st.lists(st.tuples(st.sampled_from(["replace", "insert", "delete", "move"]),
+                          st.sampled_from(["content", "formatting"]), st.data()), max_size=8))
+def test_change_lines_read_off_the_columns_are_those_of_the_changes(old, new, specs):
+    """The changes of a comparison kept as columns (model.Changes) are
+    written straight from them: each line is _change_json of the change
+    the columns make, a move (kept as its object) included."""
+    from provenance.diff.model import Changes
+
+    changes = Changes(old, new)
+    for kind, cls, data in specs:
+        a0 = data.draw(st.integers(0, len(old)))
+        a1 = data.draw(st.integers(a0, len(old)))
+        b0 = data.draw(st.integers(0, len(new)))
+        b1 = data.draw(st.integers(b0, len(new)))
+        if kind == "move":
+            edit = Change("replace", "content", a0, a1, b0, b1, old[a0:a1], new[b0:b1])
+            changes.add_object(Change("move", cls, a0, a1, b0, b1, old[a0:a1], new[b0:b1], 1, 1, edits=[edit]))
+        else:
+            changes.add(kind, cls, a0, a1, b0, b1)
+    got = list(render_module._columns_json(changes))
+    assert changes.made is None  # (read off the columns: no change object made)
+    assert got == [render_module._change_json(c) for c in changes]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(["replace", "move"]), st.text(), st.lists(st.integers(0, 10**6), min_size=4, max_size=4),
        st.one_of(st.none(), st.lists(st.integers(0, 10**6), max_size=5).map(sorted)),

@@ -116,9 +116,20 @@ class _Builder:
         if old.literals[a0:a1] == new.literals[b0:b1] and old.gap_kinds[a0 + 1:a1] == new.gap_kinds[b0 + 1:b1]:
             return
         groups = _formatting_groups(old.literals, new.literals, old.gap_kinds, new.gap_kinds, a0, a1, b0)
+        # _change and _emit of each (never empty) group, inlined: a PDF's
+        # text against a web page's has 35,000 of them at 4 MB.
+        changes, segments = self.changes, self.segments
+        os_starts, os_ends, ns_starts, ns_ends = old.starts, old.ends, new.starts, new.ends
+        pos_old, pos_new = self.pos_old, self.pos_new
         for k in range(0, len(groups), 2):
-            x0, x1, y0, y1 = a0 + groups[k], a0 + groups[k + 1], b0 + groups[k], b0 + groups[k + 1]
-            self._emit("replace", x0, x1, y0, y1, self._change("replace", FORMATTING, x0, x1, y0, y1))
+            i, j = groups[k], groups[k + 1]
+            os_, oe, ns, ne = os_starts[a0 + i], os_ends[a0 + j - 1], ns_starts[b0 + i], ns_ends[b0 + j - 1]
+            changes.add("replace", FORMATTING, os_, oe, ns, ne)
+            if os_ > pos_old or ns > pos_new:
+                segments.add("equal", pos_old, os_, pos_new, ns, None)
+            segments.add("replace", os_, oe, ns, ne, len(changes) - 1)
+            pos_old, pos_new = oe, ne
+        self.pos_old, self.pos_new = pos_old, pos_new
 
     def _edge(self, os_: int, oe: int, ns: int, ne: int) -> None:
         """The text before the first token or after the last, when page

@@ -11,6 +11,7 @@ from functools import partial
 from itertools import islice
 
 from ..diff import Comparison
+from ..diff.model import CLASSES, KINDS, Changes
 from ..furniture import page_of
 
 
@@ -42,6 +43,8 @@ def iter_json(cmp: Comparison):
     breaks = (cmp.page_breaks("old"), cmp.page_breaks("new"))
     if breaks != (None, None):  # a paged text: changes say their page
         changes = map(partial(_paged_change_json, breaks=breaks), cmp.changes)
+    elif isinstance(cmp.changes, Changes) and cmp.changes.made is None:
+        changes = _columns_json(cmp.changes)
     else:
         changes = map(_change_json, cmp.changes)
     yield head + ',\n  "changes": [\n    '
@@ -79,3 +82,20 @@ def _change_json(change) -> str:
     return (f'{{"kind": "{change.kind}", "class": "{change.cls}", "old_text": {_encode_json_str(change.old_text)}, '
             f'"new_text": {_encode_json_str(change.new_text)}, "old_start": {change.old_start:d}, '
             f'"old_end": {change.old_end:d}, "new_start": {change.new_start:d}, "new_end": {change.new_end:d}}}')
+
+
+def _columns_json(changes: Changes):
+    """_change_json of each change, read off the columns (model.Changes)
+    with no Change object made on the way (a PDF's text against a web
+    page's has 40,000 changes at 4 MB).  A change kept as its object (a
+    move) is encoded from it."""
+    objects, old, new = changes.objects, changes.old_text, changes.new_text
+    encode = _encode_json_str
+    columns = (changes.kind, changes.cls, changes.old_start, changes.old_end, changes.new_start, changes.new_end)
+    for i, (kind, cls, a0, a1, b0, b1) in enumerate(zip(*columns)):
+        if objects and i in objects:
+            yield _change_json(objects[i])
+            continue
+        yield (f'{{"kind": "{KINDS[kind]}", "class": "{CLASSES[cls]}", "old_text": {encode(old[a0:a1])}, '
+               f'"new_text": {encode(new[b0:b1])}, "old_start": {a0:d}, "old_end": {a1:d}, "new_start": {b0:d}, '
+               f'"new_end": {b1:d}}}')
