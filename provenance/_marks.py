@@ -44,7 +44,8 @@ MARKS = (
 
 
 # Characters NFKC leaves as they are and that compose with nothing: past
-# ASCII, below U+0900 and in U+2000-U+2FFF, assigned, not whitespace, of
+# ASCII, below U+0900, in U+2000-U+2FFF and the CJK ideographs (U+3400-U+4DBF,
+# U+4E00-U+9FFF; not the compatibility ones, which NFKC changes), assigned, not whitespace, of
 # combining class 0 and their own NFKC (Latin, Greek, Cyrillic, Hebrew and
 # Arabic letters; most punctuation, arrows, symbols and box drawing; not
 # "\u2026", "\u2033", the superscripts or the ligatures, which NFKC
@@ -52,7 +53,7 @@ MARKS = (
 # loose key (diff.folding._loose) is made without Python's unicodedata
 # (compiled: unmatched_loose).  Generated from unicodedata 14.0.0:
 #
-#     [c for c in [*range(0x80, 0x900), *range(0x2000, 0x3000)]
+#     [c for c in [*range(0x80, 0x900), *range(0x2000, 0x3000), *range(0x3400, 0x4dc0), *range(0x4e00, 0xa000)]
 #      if unicodedata.category(chr(c)) != "Cn" and not chr(c).isspace()
 #      and unicodedata.combining(chr(c)) == 0 and unicodedata.normalize("NFKC", chr(c)) == chr(c)]
 #
@@ -77,4 +78,5 @@ NFKC_STABLE = (
     "\u2d2d\u2d30-\u2d67\u2d70\u2d80-\u2d96\u2da0-\u2da6\u2da8-\u2dae\u2db0-\u2db6"
     "\u2db8-\u2dbe\u2dc0-\u2dc6\u2dc8-\u2dce\u2dd0-\u2dd6\u2dd8-\u2dde\u2e00-\u2e5d"
     "\u2e80-\u2e99\u2e9b-\u2e9e\u2ea0-\u2ef2\u2ff0-\u2ffb"
+    "\u3400-\u4dbf\u4e00-\u9fff"
 )

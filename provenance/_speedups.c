@@ -2907,6 +2907,15 @@ bound_at(PyObject *bounds, Py_ssize_t i)
     return v;
 }
 
+/* folding.LIGATURES: the letters NFKC spells a Latin ligature (U+FB00-U+FB06)
+ * in, or NULL for any other character. */
+static const char *
+ligature_letters(Py_UCS4 c)
+{
+    static const char *const letters[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
+    return c >= 0xfb00 && c <= 0xfb06 ? letters[c - 0xfb00] : NULL;
+}
+
 /* The FNV-1a hash (| 1) of chunk data[a:b]'s loose key, as
  * unmatched_loose makes it, without making it; 0 where a character leaves
  * the chunk to Python (not stable).  The wanted look-up reads every chunk
@@ -2922,6 +2931,12 @@ bound_at(PyObject *bounds, Py_ssize_t i)
                     h = (h ^ ch) * FNV_PRIME;                                            \
             }                                                                            \
             else if (!(Py_UNICODE_ISSPACE(ch) || ch == 0x00ad || is_dash(ch))) {         \
+                const char *spelt = ligature_letters(ch);                                \
+                if (spelt != NULL) {                                                     \
+                    for (; *spelt; spelt++)                                              \
+                        h = (h ^ (Py_UCS4)*spelt) * FNV_PRIME;                           \
+                    continue;                                                            \
+                }                                                                        \
                 if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))     \
                     return 0;                                                            \
                 Py_UCS4 quote = folded_quote(ch);                                        \
@@ -3059,7 +3074,24 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
             else if (stable_bits == NULL)
                 folded = 0;
             else if (!(Py_UNICODE_ISSPACE(ch) || ch == 0x00ad || is_dash(ch))) {
-                if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))
+                const char *spelt = ligature_letters(ch);
+                if (spelt != NULL) {
+                    /* A ligature is 3 letters at most: from the first, room
+                     * for 3 a character to the chunk's end (the key is 1 a
+                     * character otherwise, and key_cap 2 a character). */
+                    if (m + 3 * (b - i) > key_cap) {
+                        Py_UCS4 *grown = PyMem_Realloc(key, (size_t)(m + 3 * (b - i)) * sizeof(Py_UCS4));
+                        if (grown == NULL) {
+                            PyErr_NoMemory();
+                            goto fail;
+                        }
+                        key = grown;
+                        key_cap = m + 3 * (b - i);
+                    }
+                    for (; *spelt; spelt++)
+                        key[m++] = (Py_UCS4)*spelt;
+                }
+                else if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))
                     folded = 0;
                 else {
                     Py_UCS4 quote = folded_quote(ch);

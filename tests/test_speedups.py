@@ -765,7 +765,8 @@ def test_unmatched_loose(old, new, as_array):
 @given(st.lists(st.sampled_from(["a", "B", " ", "\n", "-", "\u00a0", "\u00ad", "\u2010", "\u2011", "\u2014", "\ufe58",
                                  "\uff0d", "\u2018", "\u2019", "\u201c", "\u201d", "\u2032", "\u2033", "\u2026", "\u00e9",
                                  "e\u0301", "\u00bd", "\u00b2", "\u0416", "\u03a9", "\u2126", "\u4e2d", "\ufb01", "\u2022",
-                                 "\u2500", "\u00a8", "\u0627\u0653", "\u1100\u1161"]), max_size=30).map("".join))
+                                 "\u2500", "\u00a8", "\u0627\u0653", "\u1100\u1161", "\ufb03", "\ufb03\ufb04\ufb03", "\ufb05",
+                                 "\u9fff", "\u3400", "\uf900", "\uac00"]), max_size=30).map("".join))
 def test_the_loose_key_of_a_chunk_that_is_its_own_nfkc_is_folded_in_c(chunk):
     """A chunk of characters NFKC leaves alone gets its loose key from the
     compiled fold (no unicodedata), the one _loose makes; any other chunk
@@ -778,13 +779,18 @@ def test_the_stable_characters_are_their_own_nfkc_and_compose_with_nothing():
     import unicodedata
 
     bits = folding._stable_bitmap()
-    stable = [c for c in range(0x3000) if (bits[c >> 3] >> (c & 7)) & 1]
-    assert len(stable) > 4000 and all(c >= 128 for c in stable)
+    stable = [c for c in range(folding.STABLE_BELOW) if (bits[c >> 3] >> (c & 7)) & 1]
+    assert len(stable) > 4000 + 27000 and all(c >= 128 for c in stable)
+    assert len(bits) * 8 == folding.STABLE_BELOW  # (the compiled fold reads the table's length as its end)
     assert all(unicodedata.normalize("NFKC", chr(c)) == chr(c) and unicodedata.combining(chr(c)) == 0 for c in stable)
     seconds = {int(d.split()[1], 16) for d in map(unicodedata.decomposition, map(chr, range(0x110000)))
                if d and not d.startswith("<") and len(d.split()) == 2}  # what a canonical composition may join on
     assert not seconds.intersection(stable)
     assert "\u2026" not in "".join(map(chr, stable)) and "\u2033" not in "".join(map(chr, stable))
+    assert 0xAC00 not in stable and not any(0x1100 <= c < 0x1200 for c in stable)  # Hangul composes by rule
+    # The ligatures: NFKC spells them in letters, which compose with nothing.
+    for ligature, letters in folding.LIGATURES.items():
+        assert unicodedata.normalize("NFKC", ligature) == letters and letters.isascii()
 
 
 def test_unmatched_loose_refuses_tables_that_do_not_match():

@@ -309,19 +309,29 @@ def _unmatched_loose(text: str, bounds, codes: str, other_codes: str) -> tuple[l
 
 @functools.cache
 def _stable_bitmap() -> bytes:
-    """_marks.NFKC_STABLE, one bit per code point below U+3000."""
-    return bytes(tk._class_bitmap(NFKC_STABLE)[:0x3000 // 8])
+    """_marks.NFKC_STABLE, one bit per code point below STABLE_BELOW."""
+    return bytes(tk._class_bitmap(NFKC_STABLE)[:STABLE_BELOW // 8])
+
+
+STABLE_BELOW = 0xA000  # (past the CJK ideographs, NFKC_STABLE's last)
+
+# The Latin ligatures (U+FB00-U+FB06), which NFKC spells out in letters
+# that compose with nothing: a PDF's text is full of them.
+LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st",
+             "\ufb06": "st"}
 
 
 def _is_own_nfkc(chunk: str) -> bool:
     """Whether each character of chunk past ASCII is whitespace, a soft
-    hyphen, a dash or of NFKC_STABLE: then chunk is its own NFKC, and
-    stays so with those taken out (nothing in it composes)."""
+    hyphen, a dash, of NFKC_STABLE or a Latin ligature (LIGATURES): then
+    chunk's NFKC is the chunk with its ligatures spelt out, and stays so
+    with those taken out (nothing in it composes), which the compiled
+    loose keys make without Python's unicodedata."""
     bits = _stable_bitmap()
     for c in chunk:
         o = ord(c)
         if o >= 128 and not (c.isspace() or c == tk.SOFT_HYPHEN or c in tk._DASHES or
-                             o < 0x3000 and (bits[o >> 3] >> (o & 7)) & 1):
+                             o < STABLE_BELOW and (bits[o >> 3] >> (o & 7)) & 1 or c in LIGATURES):
             return False
     return True
 
@@ -409,42 +419,36 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     candidates = [n for n, key in enumerate(loose) if key in in_both]
     unmatched = {n: entries[n] for n in candidates}  # (side, chunk index) of each candidate
     folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
+    literals = []  # each candidate's literal key, in order (read again below)
     for n in candidates:
         side, k = unmatched[n]
         key = side.key(k)
-        if key != side.literal(k):
+        literal = side.literal(k)
+        literals.append(literal)
+        if key != literal:
             folded.setdefault(key, []).append(n)
     if not folded:
         return None
     # The other chunks of one text only whose literal key is one of the
     # folded keys (a chunk both texts have would be one that a text
-    # repeats, typeset alike in both; not looked for), by length and first
-    # word, so only those few are folded.
-    firsts: dict[int, set[str]] = {}
-    for key in folded:
-        firsts.setdefault(len(key), set()).add(key.split(" ", 1)[0])
+    # repeats, typeset alike in both; not looked for).
     literal_of: dict[str, list] = {}  # folded key -> (side, k, code) of chunks with it as literal key
-    for side, k in [unmatched[n] for n in candidates]:
-        length = (old_lengths if side is old else new_lengths)[k]
-        first = firsts.get(length)
-        # (a literal key's first word is its chunk's first run of non-space:
-        # one look-up, where a PDF's thousands of folded keys of one length
-        # made a startswith each)
-        if first is not None and _NON_SPACE_RE.search(side.text, side.bounds[2 * k + 1], side.bounds[2 * k + 2]).group() in first:
-            literal = side.literal(k)
-            if literal in folded:
-                literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
+    for n, literal in zip(candidates, literals):
+        if literal in folded:
+            side, k = unmatched[n]
+            literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
+    del literals
     next_code = None  # (found when first needed: max() of a code string makes a str per chunk)
     given = (old_codes, new_codes)
     recoded: tuple[dict[int, str], dict[int, str]] = ({}, {})  # chunk index -> its new code, per text
     lengths = array("q", old_lengths)
     changed = False
     for key, members in folded.items():
-        others = literal_of.get(key, [])
-        both = [c for side, k, c in others if c in old_codes and c in new_codes]
+        others = literal_of.get(key, ())
+        both = [c for side, k, c in others if c in old_codes and c in new_codes] if others else None
         if both:
             code = both[0]  # a chunk both texts have
-        elif {unmatched[n][0] is new for n in members} | {side is new for side, _, _ in others} == {False, True}:
+        elif len({unmatched[n][0] for n in members}.union([side for side, _, _ in others])) == 2:
             if next_code is None:
                 next_code = ord(max(max(old_codes, default="\x00"), max(new_codes, default="\x00"))) + 1
             if 0xD800 <= next_code < 0xE000:
