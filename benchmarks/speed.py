@@ -5,6 +5,7 @@ in the same run.
     python benchmarks/speed.py --quick    # smaller data, 3 runs
     python benchmarks/speed.py --only diff,startup
     python benchmarks/speed.py --only diff --pair old.txt new.txt   # and your own pair
+    python benchmarks/speed.py --only diff --runs 11 --cases "4 MB manual,paged"   # some cases, more runs
 
 Data is distinct text, never a corpus repeated: the shipped texts
 (benchmarks/corpus, tests/data) once, then prose generated with a fixed
@@ -49,6 +50,7 @@ PROVENANCE_CMD: list[str] = []
 BASELINE_CMD: list[str] = []
 # --pair: your own (old, new) files, timed beside wdiff as the generated pairs are (held-out text).
 GIVEN_PAIRS: list[tuple[str, str]] = []
+CASE_FILTER: list[str] = []  # (--cases: only the diff cases whose label holds one of these)
 
 
 def provenance_cmd() -> list[str]:
@@ -455,6 +457,8 @@ def bench_diff(runs: int, quick: bool, pure: bool = True) -> None:
               "peak RSS vs inputs (raw; above floor)", widths=(30, 11, 9, 8, 24, 40)))
     tiny = tiny_pair()
     for label, a, b, target in diff_cases(quick):
+        if CASE_FILTER and not any(part in label for part in CASE_FILTER):
+            continue
         cmds = {"provenance": [*provenance_cmd(), "diff", str(a), str(b), "--format", "json"]}
         if BASELINE_CMD:
             cmds["baseline"] = [*BASELINE_CMD, "diff", str(a), str(b), "--format", "json"]
@@ -589,10 +593,13 @@ def main() -> None:
                         help="the command to time instead of the installed provenance (e.g. a baseline build's wrapper)")
     parser.add_argument("--baseline", default=None, metavar="CMD",
                         help="also time this command (another build's provenance) in the same loop as the diffs")
+    parser.add_argument("--cases", default=None, metavar="TEXT,...",
+                        help="time only the diff cases whose label holds one of these (e.g. '4 MB manual,paged')")
     parser.add_argument("--pair", nargs=2, action="append", default=[], metavar=("OLD", "NEW"),
                         help="also time the diff of these two files (text you did not tune on); repeatable")
     args = parser.parse_args()
     GIVEN_PAIRS[:] = [tuple(pair) for pair in args.pair]
+    CASE_FILTER[:] = args.cases.split(",") if args.cases else []
     if args.baseline:
         BASELINE_CMD[:] = args.baseline.split()
     if args.provenance:

@@ -46,7 +46,9 @@
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
  *   unmatched_loose(text, bounds, codes, other_codes[, stable])
- *                               diff.folding._unmatched_loose_py
+ *                               diff.folding._unmatched_loose_py (stable:
+ *                               the characters it folds itself, with the
+ *                               Latin ligatures spelt out)
  *   matched_loose(text, bounds, codes, other_codes, stable, wanted)
  *                               diff.folding._matched_loose_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
@@ -68,6 +70,8 @@
  *                               diff.folding._canonical_key_py
  *   whitespace_folded(text, a, b)
  *                               " ".join(text[a:b].split())
+ *   formatting_groups(ol, nl, og, ng, a0, a1, b0, glued)
+ *                               diff.build._formatting_groups_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -72,14 +72,14 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     old, new = tk.chunk_codes(old_text, new_text)
     if max(old[2], default=0) > LONG_CHUNK_CHARS or max(new[2], default=0) > LONG_CHUNK_CHARS:
         old, new = _split_long_chunks(old_text, new_text, old, new)
-    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, new_lengths, new_kinds) = old, new
+    (old_bounds, old_codes, old_lengths, old_kinds), (new_bounds, new_codes, _, new_kinds) = old, new
     if min(len(old_codes), len(new_codes)) < CHUNK_PASS_MIN_CHUNKS:
         return None
     judge = judge or lb.BreakJudge(old_text, new_text)
     judge.start_word_filters()  # (the texts are cut: the second core is free)
     old = _Canon(old_text, old_bounds, old_kinds, judge)
     new = _Canon(new_text, new_bounds, new_kinds, judge)
-    canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths, new_lengths)
+    canonical = _canonical_codes(old, new, old_codes, new_codes, old_lengths)
     merged: tuple[list[int], list[int]] = ([], [])
     if canonical is not None:
         old_codes, new_codes, old_lengths, merged = canonical

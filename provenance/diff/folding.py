@@ -369,7 +369,7 @@ def _unmatched_loose_py(text: str, bounds, codes: str, other_codes: str) -> tupl
     return indices, [_loose(chunk) if chunk.isascii() or _is_own_nfkc(chunk) else None for chunk in chunks]
 
 
-def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths, new_lengths):
+def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, old_lengths):
     """Chunk codes by comparison keys rather than literal text, or None
     when the literal codes already are (the usual case).
 
