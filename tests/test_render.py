@@ -601,11 +601,14 @@ def test_change_json_is_the_json_encoders_output(kind, cls, old_text, new_text, 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40), st.text(max_size=40),
        st.lists(st.tuples(st.sampled_from(["replace", "insert", "delete", "move"]),
-                          st.sampled_from(["content", "formatting"]), st.data()), max_size=8))
-def test_change_lines_read_off_the_columns_are_those_of_the_changes(old, new, specs):
+                          st.sampled_from(["content", "formatting"]), st.data()), max_size=8),
+       st.one_of(st.none(), st.lists(st.integers(0, 40), max_size=4).map(sorted)),
+       st.one_of(st.none(), st.lists(st.integers(0, 40), max_size=4).map(sorted)))
+def test_change_lines_read_off_the_columns_are_those_of_the_changes(old, new, specs, old_feeds, new_feeds):
     """The changes of a comparison kept as columns (model.Changes) are
     written straight from them: each line is _change_json of the change
-    the columns make, a move (kept as its object) included."""
+    the columns make (_paged_change_json where a side is paged), a move
+    (kept as its object) included."""
     from provenance.diff.model import Changes
 
     changes = Changes(old, new)
@@ -619,9 +622,13 @@ def test_change_lines_read_off_the_columns_are_those_of_the_changes(old, new, sp
             changes.add_object(Change("move", cls, a0, a1, b0, b1, old[a0:a1], new[b0:b1], 1, 1, edits=[edit]))
         else:
             changes.add(kind, cls, a0, a1, b0, b1)
-    got = list(render_module._columns_json(changes))
+    paged = (old_feeds, new_feeds) != (None, None)
+    got = list(render_module._columns_json(changes, (old_feeds, new_feeds) if paged else None))
     assert changes.made is None  # (read off the columns: no change object made)
-    assert got == [render_module._change_json(c) for c in changes]
+    if paged:
+        assert got == [render_module._paged_change_json(c, (old_feeds, new_feeds)) for c in changes]
+    else:
+        assert got == [render_module._change_json(c) for c in changes]
 
 
 @settings(max_examples=200, deadline=None)

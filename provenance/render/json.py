@@ -41,10 +41,11 @@ def iter_json(cmp: Comparison):
         yield head + ',\n  "changes": []\n}\n'
         return
     breaks = (cmp.page_breaks("old"), cmp.page_breaks("new"))
-    if breaks != (None, None):  # a paged text: changes say their page
+    paged = breaks != (None, None)  # a paged text: changes say their page
+    if isinstance(cmp.changes, Changes) and cmp.changes.made is None:
+        changes = _columns_json(cmp.changes, breaks if paged else None)
+    elif paged:
         changes = map(partial(_paged_change_json, breaks=breaks), cmp.changes)
-    elif isinstance(cmp.changes, Changes) and cmp.changes.made is None:
-        changes = _columns_json(cmp.changes)
     else:
         changes = map(_change_json, cmp.changes)
     yield head + ',\n  "changes": [\n    '
@@ -84,18 +85,25 @@ def _change_json(change) -> str:
             f'"old_end": {change.old_end:d}, "new_start": {change.new_start:d}, "new_end": {change.new_end:d}}}')
 
 
-def _columns_json(changes: Changes):
-    """_change_json of each change, read off the columns (model.Changes)
-    with no Change object made on the way (a PDF's text against a web
-    page's has 40,000 changes at 4 MB).  A change kept as its object (a
-    move) is encoded from it."""
+def _columns_json(changes: Changes, breaks: tuple | None = None):
+    """_change_json of each change (_paged_change_json given the texts'
+    page breaks), read off the columns (model.Changes) with no Change
+    object made on the way (a PDF's text against a web page's has 40,000
+    changes at 4 MB).  A change kept as its object (a move) is encoded
+    from it."""
     objects, old, new = changes.objects, changes.old_text, changes.new_text
     encode = _encode_json_str
+    old_feeds, new_feeds = breaks if breaks is not None else (None, None)
     columns = (changes.kind, changes.cls, changes.old_start, changes.old_end, changes.new_start, changes.new_end)
     for i, (kind, cls, a0, a1, b0, b1) in enumerate(zip(*columns)):
         if objects and i in objects:
-            yield _change_json(objects[i])
+            yield _change_json(objects[i]) if breaks is None else _paged_change_json(objects[i], breaks)
             continue
-        yield (f'{{"kind": "{KINDS[kind]}", "class": "{CLASSES[cls]}", "old_text": {encode(old[a0:a1])}, '
-               f'"new_text": {encode(new[b0:b1])}, "old_start": {a0:d}, "old_end": {a1:d}, "new_start": {b0:d}, '
-               f'"new_end": {b1:d}}}')
+        line = (f'{{"kind": "{KINDS[kind]}", "class": "{CLASSES[cls]}", "old_text": {encode(old[a0:a1])}, '
+                f'"new_text": {encode(new[b0:b1])}, "old_start": {a0:d}, "old_end": {a1:d}, "new_start": {b0:d}, '
+                f'"new_end": {b1:d}')
+        if old_feeds is not None:
+            line += f', "old_page": {page_of(old_feeds, a0):d}'
+        if new_feeds is not None:
+            line += f', "new_page": {page_of(new_feeds, b0):d}'
+        yield line + "}"
