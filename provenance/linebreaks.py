@@ -172,8 +172,14 @@ class BreakJudge:
         and starts and ends at whitespace (or an end of the text) in both,
         so a word found in a new run, with what is either side of it, is in
         the old run too; no word reaches across whitespace into a range.
-        (The word counts still search both texts whole: they count.)"""
-        self._new_outside_runs = new_ranges
+        (The word counts still search both texts whole: they count.)
+        Where the ranges are most of the new text (a PDF's text against a
+        web page's: nearly every chunk differs in formatting), the whole
+        text is searched, near the break first: their text joined would be
+        a copy of the text (8 MB at 4 MB) at the comparison's peak, and no
+        quicker to search."""
+        outside = sum(b - a for a, b in new_ranges)
+        self._new_outside_runs = new_ranges if outside <= OUTSIDE_RUNS_JOINED_UNDER * len(self.texts[1]) else None
 
     def joins(self, left: str, right: str, soft: bool, paragraph: bool = False,
               at: tuple[str, int] | None = None) -> bool:
@@ -403,6 +409,10 @@ def _may_hold_py(bits: bytes, word: str) -> bool:
     the filter's text (True for a word with none)."""
     return all((bits[x >> 3] >> (x & 7)) & 1 for run in _WORD_RUN_RE.findall(word) for x in _filter_bits(run))
 
+
+# The share of the new text outside its unchanged runs up to which those
+# stretches are searched joined (BreakJudge.know_unchanged_runs).
+OUTSIDE_RUNS_JOINED_UNDER = 0.5
 
 # Characters either side of where a word is likely (BreakJudge._near) that
 # are searched before the whole text.

@@ -198,6 +198,9 @@ def test_attestation_searched_outside_the_unchanged_runs_finds_what_a_whole_sear
         return got
 
     monkeypatch.setattr(lb.BreakJudge, "_attested", checked)
+    # (Both sides broken at line ends: most of the new text is outside the
+    # runs, where the judge would search it whole; joined here, to test that.)
+    monkeypatch.setattr(lb, "OUTSIDE_RUNS_JOINED_UNDER", 1.1)
     for name in ("legal_software_licences.txt", "technical_gnu_diffutils_manual.txt"):
         rng = random.Random(name)
         words = (corpus / name).read_text(encoding="utf-8").split()[:12000]
@@ -333,3 +336,33 @@ def test_a_break_far_from_its_joined_word_is_still_attested():
     at = new.index("govern-") + len("govern")
     assert judge.joins("govern", "ment", False, False, (new, at))
     assert lb.BreakJudge(old, new).joins("govern", "ment", False, False, None)
+
+
+@pytest.mark.parametrize("joined_under", [0.0, 0.5, 1.1])
+def test_attestation_outside_the_unchanged_runs_is_that_of_the_whole_texts(monkeypatch, joined_under):
+    """Told the new text's stretches outside its unchanged runs, the judge
+    searches those joined, or the whole new text where they are most of it
+    (OUTSIDE_RUNS_JOINED_UNDER): either way the answer of a judge that
+    searches both texts whole."""
+    import random
+
+    from provenance import linebreaks as lb
+
+    monkeypatch.setattr(lb, "OUTSIDE_RUNS_JOINED_UNDER", joined_under)
+    rng = random.Random(5)
+    words = ["govern", "ment", "government", "the", "cat", "sat", "mat", "intra", "palestinian", "x"]
+    for _ in range(200):
+        runs = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(rng.randint(1, 5))]
+        old_parts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))) for _ in runs]
+        new_parts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))) for _ in runs]
+        old, new, ranges = "", "", []
+        for run, o, n in zip(runs, old_parts, new_parts):
+            old += o + " " + run + " "
+            start = len(new)
+            new += n + " "
+            ranges.append((start, len(new)))
+            new += run + " "
+        told, whole = lb.BreakJudge(old, new), lb.BreakJudge(old, new)
+        told.know_unchanged_runs(ranges)
+        for word in words + ["governmen", "sa", "catsat"]:
+            assert told._attested(word) == whole._attested(word), (old, new, ranges, word)
