@@ -64,10 +64,13 @@
  *   flag_count(codes, flags, start, end)
  *                               codes._flag_count_py
  *   code_flags(codes, size)     codes._code_flags_py
- *   word_table(text, a, b, breaks, fold_word)
- *                               diff.folding._word_table_py
- *   canonical_key(text, a, b, breaks, fold_word)
- *                               diff.folding._canonical_key_py
+ *   word_table(text, a, b, breaks, fold_word[, stable])
+ *                               diff.folding._word_table_py (stable: the
+ *                               pieces it folds itself, as in
+ *                               unmatched_loose)
+ *   canonical_key(text, a, b, breaks, fold_word[, stable])
+ *                               diff.folding._canonical_key_py (stable: as
+ *                               word_table's)
  *   whitespace_folded(text, a, b)
  *                               " ".join(text[a:b].split())
  *   formatting_groups(ol, nl, og, ng, a0, a1, b0, glued)
@@ -4093,6 +4096,84 @@ done:
     return result;
 }
 
+/* folding._stable_bitmap as word_table and canonical_key are given it (bits
+ * NULL: not given, every fold is fold_word's). */
+typedef struct {
+    const unsigned char *bits;
+    Py_UCS4 below;
+} Stable;
+
+/* folding._fold_word of text[a:b], made here where NFKC would do no more
+ * than spell out Latin ligatures: each character past ASCII whitespace, a
+ * soft hyphen (dropped), a dash (each run of dashes one "-"), a ligature
+ * (folding.LIGATURES) or stable (its own NFKC, composing with nothing:
+ * quotes then folded as tokens.fold_quotes does).  Whitespace is kept as
+ * it is (NFKC makes some of it spaces): every caller splits on it.  A new
+ * str; Py_None (a new reference) where a character is none of those, so
+ * fold_word is to fold the piece; NULL with an exception. */
+static PyObject *
+stable_fold(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, Stable stable)
+{
+    if (stable.bits == NULL)
+        Py_RETURN_NONE;
+    Py_UCS4 *out = PyMem_New(Py_UCS4, 3 * (b - a) + 1);
+    if (out == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t m = 0;
+    int dash_run = 0;
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == 0x00ad)
+            continue;  /* (a dash run goes on across it, as once it is dropped) */
+        if (is_dash(c)) {
+            if (!dash_run)
+                out[m++] = '-';
+            dash_run = 1;
+            continue;
+        }
+        dash_run = 0;
+        if (c < 128 || Py_UNICODE_ISSPACE(c)) {
+            out[m++] = c;
+            continue;
+        }
+        const char *spelt = ligature_letters(c);
+        if (spelt != NULL) {
+            for (; *spelt; spelt++)
+                out[m++] = (Py_UCS4)*spelt;
+            continue;
+        }
+        if (c >= stable.below || !((stable.bits[c >> 3] >> (c & 7)) & 1)) {
+            PyMem_Free(out);
+            Py_RETURN_NONE;
+        }
+        Py_UCS4 quote = folded_quote(c);
+        out[m++] = quote ? quote : c;
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+    PyMem_Free(out);
+    return result;
+}
+
+/* stable_fold of text[a:b], or else fold_word of it, checked to be a str;
+ * NULL with an exception. */
+static PyObject *
+fold_piece(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *fold_word, Stable stable, const char *caller)
+{
+    PyObject *folded = stable_fold(PyUnicode_KIND(text), PyUnicode_DATA(text), a, b, stable);
+    if (folded != Py_None)
+        return folded;
+    Py_DECREF(folded);
+    PyObject *piece = PyUnicode_Substring(text, a, b);
+    folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
+    Py_XDECREF(piece);
+    if (folded != NULL && !PyUnicode_Check(folded)) {
+        Py_DECREF(folded);
+        PyErr_Format(PyExc_TypeError, "%s: fold_word must return a str", caller);
+        return NULL;
+    }
+    return folded;
+}
+
 /* folding._canonical_word_spans: the folded words of chunk text[a:b] (its
  * _Canon.key, word by word) into out, and their (start, end) offsets into
  * spans; 0, or -1 with an exception.  Words are the runs of non-whitespace;
@@ -4105,8 +4186,8 @@ done:
  * or where the one before ends in an opening bracket.  (word_table and
  * canonical_key are its callers; their twins call the Python one.) */
 static int
-fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word, PyObject *out,
-                 Ints *spans)
+fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word, Stable stable,
+                 PyObject *out, Ints *spans)
 {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -4127,17 +4208,8 @@ fold_chunk_words(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, P
                 plain = 0;
             prev = c;
         }
-        PyObject *word = PyUnicode_Substring(text, start, i);
-        if (word != NULL && !plain) {
-            PyObject *folded = PyObject_CallOneArg(fold_word, word);
-            Py_DECREF(word);
-            word = folded;
-            if (word != NULL && !PyUnicode_Check(word)) {
-                Py_DECREF(word);
-                PyErr_SetString(PyExc_TypeError, "fold_word must return a str");
-                word = NULL;
-            }
-        }
+        PyObject *word = plain ? PyUnicode_Substring(text, start, i)
+                               : fold_piece(text, start, i, fold_word, stable, "fold_word");
         if (word == NULL)
             return -1;
         Py_ssize_t length = PyUnicode_GET_LENGTH(word), count = PyList_GET_SIZE(out);
@@ -4255,30 +4327,15 @@ chunk_traits(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
  * exception. */
 static int
 chunk_args(PyObject *args, const char *format, PyObject **text, Py_ssize_t *a, Py_ssize_t *b, PyObject **breaks,
-           PyObject **fold_word)
+           PyObject **fold_word, Py_buffer *stable)
 {
-    if (!PyArg_ParseTuple(args, format, text, a, b, &PyDict_Type, breaks, fold_word))
+    if (!PyArg_ParseTuple(args, format, text, a, b, &PyDict_Type, breaks, fold_word, stable))
         return -1;
     Py_ssize_t n = PyUnicode_GET_LENGTH(*text);
     if (*a < 0) *a = 0;
     if (*b > n) *b = n;
     if (*a > *b) *a = *b;
     return 0;
-}
-
-/* fold_word(text[a:b]), checked to be a str; NULL with an exception. */
-static PyObject *
-folded_chunk(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *fold_word, const char *caller)
-{
-    PyObject *piece = PyUnicode_Substring(text, a, b);
-    PyObject *folded = piece == NULL ? NULL : PyObject_CallOneArg(fold_word, piece);
-    Py_XDECREF(piece);
-    if (folded != NULL && !PyUnicode_Check(folded)) {
-        Py_DECREF(folded);
-        PyErr_Format(PyExc_TypeError, "%s: fold_word must return a str", caller);
-        return NULL;
-    }
-    return folded;
 }
 
 /* folding._word_table_py: chunk text[a:b]'s word table entry, or None where
@@ -4288,13 +4345,27 @@ folded_chunk(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *fold_word, co
  * words (then (the folded words joined, None)); else fold_chunk_words
  * (then (the words joined, with a word's own space a no-break space, and
  * their offsets as int64 bytes)). */
+static PyObject *word_table_of(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word,
+                               Stable stable);
+
 static PyObject *
 word_table(PyObject *self, PyObject *args)
 {
     PyObject *text, *breaks, *fold_word;
     Py_ssize_t a, b;
-    if (chunk_args(args, "UnnO!O:word_table", &text, &a, &b, &breaks, &fold_word) < 0)
+    Py_buffer bits = {0};
+    if (chunk_args(args, "UnnO!O|y*:word_table", &text, &a, &b, &breaks, &fold_word, &bits) < 0)
         return NULL;
+    Stable stable = {bits.obj != NULL ? bits.buf : NULL, bits.obj != NULL ? (Py_UCS4)bits.len * 8 : 0};
+    PyObject *result = word_table_of(text, a, b, breaks, fold_word, stable);
+    if (bits.obj != NULL)
+        PyBuffer_Release(&bits);
+    return result;
+}
+
+static PyObject *
+word_table_of(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word, Stable stable)
+{
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     if (PyDict_GET_SIZE(breaks) == 0) {
@@ -4302,7 +4373,7 @@ word_table(PyObject *self, PyObject *args)
         if (!traits.glue) {
             if (traits.ascii && !traits.dashes)
                 Py_RETURN_NONE;  /* its own fold */
-            PyObject *folded = folded_chunk(text, a, b, fold_word, "word_table");
+            PyObject *folded = fold_piece(text, a, b, fold_word, stable, "word_table");
             if (folded == NULL)
                 return NULL;
             PyObject *words = PyUnicode_Split(folded, NULL, -1);
@@ -4337,7 +4408,7 @@ word_table(PyObject *self, PyObject *args)
     }
     PyObject *out = PyList_New(0), *result = NULL, *joined = NULL, *space = NULL;
     Ints spans = {NULL, 0, 0, 8};
-    if (out == NULL || fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) < 0)
+    if (out == NULL || fold_chunk_words(text, a, b, breaks, fold_word, stable, out, &spans) < 0)
         goto done;
     if (is_literal_split(out, kind, data, a, b)) {
         result = (Py_INCREF(Py_None), Py_None);
@@ -4419,18 +4490,32 @@ whitespace_folded(PyObject *self, PyObject *args)
  * apart, fold_chunk_words joined by spaces; else an ASCII chunk with no
  * dash run is its literal key, any other is fold_word of it, whitespace
  * folded (no word joins another). */
+static PyObject *canonical_key_of(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word,
+                                  Stable stable);
+
 static PyObject *
 canonical_key(PyObject *self, PyObject *args)
 {
     PyObject *text, *breaks, *fold_word;
     Py_ssize_t a, b;
-    if (chunk_args(args, "UnnO!O:canonical_key", &text, &a, &b, &breaks, &fold_word) < 0)
+    Py_buffer bits = {0};
+    if (chunk_args(args, "UnnO!O|y*:canonical_key", &text, &a, &b, &breaks, &fold_word, &bits) < 0)
         return NULL;
+    Stable stable = {bits.obj != NULL ? bits.buf : NULL, bits.obj != NULL ? (Py_UCS4)bits.len * 8 : 0};
+    PyObject *result = canonical_key_of(text, a, b, breaks, fold_word, stable);
+    if (bits.obj != NULL)
+        PyBuffer_Release(&bits);
+    return result;
+}
+
+static PyObject *
+canonical_key_of(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word, Stable stable)
+{
     ChunkTraits traits = chunk_traits(PyUnicode_KIND(text), PyUnicode_DATA(text), a, b);
     if (PyDict_GET_SIZE(breaks) > 0 || traits.glue) {
         PyObject *out = PyList_New(0), *result = NULL;
         Ints spans = {NULL, 0, 0, 8};
-        if (out != NULL && fold_chunk_words(text, a, b, breaks, fold_word, out, &spans) == 0) {
+        if (out != NULL && fold_chunk_words(text, a, b, breaks, fold_word, stable, out, &spans) == 0) {
             PyObject *space = PyUnicode_FromOrdinal(' ');
             if (space != NULL)
                 result = PyUnicode_Join(space, out);
@@ -4442,7 +4527,7 @@ canonical_key(PyObject *self, PyObject *args)
     }
     if (traits.ascii && !traits.dashes)
         return whitespace_folded_of(text, a, b);
-    PyObject *folded = folded_chunk(text, a, b, fold_word, "canonical_key");
+    PyObject *folded = fold_piece(text, a, b, fold_word, stable, "canonical_key");
     if (folded == NULL)
         return NULL;
     PyObject *result = whitespace_folded_of(folded, 0, PyUnicode_GET_LENGTH(folded));

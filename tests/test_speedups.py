@@ -1029,7 +1029,8 @@ def test_word_filter_rules_out_most_absent_words_and_refuses_what_is_not_one():
 
 _CANON_PIECES = ["ab", "Ab", "x1", "-", "--", "\u2010", "\u00ad", " ", "  ", "\n", "\t", "\u00a0", ",", ".", "..", ";",
                  ")", "(", "[", "{", "}", "!", "\u201cq\u201d", "\u2019", "\ufb01x", "\u00a8", "\u2014", "e\u0301",
-                 "\u00bd", "\U0001d400"]
+                 "\u00bd", "\U0001d400", "\ufb03", "\u2033", "\u2026", "\u3000", "\u4e2d", "\u2011", "\ufe58",
+                 "\uff0d", "\u00e9", "\u2032", "\u201e", "\u0301", "\u1161", "\uac00", "\u2002"]
 
 
 def _judged_chunk(text: str, data):
@@ -1053,6 +1054,15 @@ def test_word_table(text, data):
     with _pure_python():
         expected = folding._word_table_py(text, a, b, breaks)
     assert C.word_table(text, a, b, breaks, folding._fold_word) == expected
+    # given the stable characters, the pieces of them are folded in C, never by fold_word
+    folds = []
+
+    def fold_word(word):
+        folds.append(word)
+        return folding._fold_word(word)
+
+    assert C.word_table(text, a, b, breaks, fold_word, folding._stable_bitmap()) == expected
+    assert all(not folding._is_own_nfkc(word) for word in folds)
 
 
 def test_word_table_refuses_bad_arguments():
@@ -1077,6 +1087,14 @@ def test_canonical_key(text, data):
     with _pure_python():
         expected = folding._canonical_key_py(text, a, b, breaks)
     assert C.canonical_key(text, a, b, breaks, folding._fold_word) == expected
+    folds = []
+
+    def fold_word(word):
+        folds.append(word)
+        return folding._fold_word(word)
+
+    assert C.canonical_key(text, a, b, breaks, fold_word, folding._stable_bitmap()) == expected
+    assert all(not folding._is_own_nfkc(word) for word in folds)
     assert C.whitespace_folded(text, a, b) == folding._whitespace_folded_py(text, a, b) == " ".join(text[a:b].split())
     with pytest.raises(TypeError):
         C.canonical_key(text, a, b, [], folding._fold_word)

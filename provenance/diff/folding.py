@@ -80,8 +80,11 @@ class _Canon:
 
     def key(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
-        key = tk._speedups.canonical_key if tk._speedups is not None else _canonical_key_py
-        return key(self.text, a, b, self.breaks(a, b), _fold_word)
+        if tk._speedups is not None:
+            # (Given the stable characters, it folds a chunk of them, ligatures,
+            # quotes and dashes itself: a PDF's chunks, without fold_word.)
+            return tk._speedups.canonical_key(self.text, a, b, self.breaks(a, b), _fold_word, _stable_bitmap())
+        return _canonical_key_py(self.text, a, b, self.breaks(a, b), _fold_word)
 
     def literal(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
@@ -257,11 +260,13 @@ def word_tables(canon: _Canon, chunks: list[int]) -> dict[int, tuple[str, bytes 
     text, bounds = canon.text, canon.bounds
     tables: dict[int, tuple[str, bytes | None]] = {}
     spots = fold_spots(canon, chunks)
+    # (compiled: given the stable characters, as _Canon.key)
+    extra = (_stable_bitmap(),) if tk._speedups is not None else ()
     table = tk._speedups.word_table if tk._speedups is not None else _word_table_py
     for k in [k for k in chunks if k in spots]:
         a, b = bounds[2 * k + 1], bounds[2 * k + 2]
         breaks = canon.breaks(a, b) if _LINE_END_HYPHEN_RE.search(text, a, b) else {}
-        entry = table(text, a, b, breaks, _fold_word)
+        entry = table(text, a, b, breaks, _fold_word, *extra)
         if entry is not None:
             tables[k] = entry
     return tables
