@@ -1215,3 +1215,26 @@ def test_formatting_groups_refuses_a_run_outside_the_lists():
         C.formatting_groups("ab", "ab", b"\x00", b"\x00\x00", 0, 2, 0, tk.GLUED)
     with pytest.raises(TypeError):
         C.formatting_groups(["a"], "a", b"\x00", b"\x00", 0, 1, 0, tk.GLUED)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_keys_and_literals_of_many_chunks_are_each_chunks_key_and_literal(pure):
+    """_Canon.keys_and_literals, which from HYPHENS_WHOLE_AFTER chunks on
+    finds the text's line-end hyphens once and skips the chunks with none,
+    gives each chunk's key and literal as key() and literal() do, one by
+    one on a fresh _Canon, compiled and in Python."""
+    import random
+
+    rng = random.Random(8)
+    words = ["govern-\nment", "ﬁrst", "“quoted”", "intra-\nPalestinian", "cat", "sat", "e\u0301t\u00e9", "a -- b",
+             "word ,", "PAR-\nTICULAR", "\u4e2d\u6587", "x\u00ad\ny"]
+    text = " ".join(" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))) + "." for _ in range(700))
+    (bounds, codes, _, kinds), _ = tk.chunk_codes(text, text)
+    ks = sorted(rng.sample(range(len(codes)), folding.HYPHENS_WHOLE_AFTER + 50))
+    context = _pure_python() if pure else contextlib.nullcontext()
+    with context:
+        judge = lb.BreakJudge(text, text)
+        many = folding._Canon(text, bounds, kinds, judge).keys_and_literals(ks)
+        one = folding._Canon(text, bounds, kinds, lb.BreakJudge(text, text))
+        assert many == ([one.key(k) for k in ks], [one.literal(k) for k in ks])
+        assert sum(key != literal for key, literal in zip(*many)) > 100  # (folding did act)
