@@ -254,3 +254,25 @@ def test_held_out_pairs_are_run_from_a_folder(tmp_path, capsys):
     assert "100.0% (34/34)" in out and "held-OFL-1.0 -> held-OFL-1.1" in out and "GPL" not in out
     with pytest.raises(SystemExit):
         inv.main(["--revisions", str(tmp_path)])
+
+
+def test_a_chunk_folded_for_one_pair_is_read_against_a_folded_partner_in_the_other(chunk_pass_forced):
+    """An edit that deletes a sentence end ("or a?") leaves the new text one
+    chunk where the old has two; that chunk pairs with both.  A word broken
+    at a line end ("INCI-" / "DENTAL") near one pair's stop folds it (a
+    word table, where "--" is "-"); its other pair then read it against the
+    old chunk's literal "--" and the run stopped growing there, three words
+    earlier than in the plain texts' comparison (Hypothesis found it on a
+    layout-hyphenated rendering).  The old chunk is folded too now
+    (growth._fold_partners), and the word diff runs on the same stretches."""
+    before = "The staff met on Monday to agree on the terms of the lease and the schedule of payments that follow it. " * 4
+    after = " The report was filed with the registry on the same day, and nothing else in the lease was changed." * 4
+    old = before + ("Colon: an official final -- (bracketed) clause; was PARTICULAR Government was international or a? "
+                    "INCIDENTAL considerations to was!") + after
+    new = before + ("Colon: an official final -- (bracketed) clause; PARTICULAR Government was international or "
+                    "INCIDENTAL considerations to was!") + after
+    hyphenated = before + ("Colon: an official final -- (bracketed) clause;\nPARTICULAR Government was international "
+                           "or INCI-\nDENTAL considerations to was!") + after
+    plain = stretches(old, new)
+    assert plain and plain[0][0][0] == "("  # (the run grew through "--" to two words before the edit)
+    assert stretches(old, hyphenated) == plain

@@ -75,11 +75,47 @@ def _chunks_to_fold(old: _Canon, new: _Canon, pairs: list[tuple[int, int]]) -> t
     side only.  Elsewhere the literal growth is the folded one.  (A table
     costs the judging of its line-end hyphens, a search of the whole texts
     for each word that is not there; most chunks where folding may act are
-    changed far from it.)  Compiled: _speedups.fold_candidates."""
+    changed far from it.)  Compiled: _speedups.fold_candidates.
+
+    A chunk's table is read in each pair it is in, so the partners of a
+    chunk that is folded are folded too where folding may act on them
+    (_fold_partners)."""
     if tk._speedups is not None:
-        return tk._speedups.fold_candidates(pairs, old.text, old.bounds, old.kinds, new.text, new.bounds, new.kinds,
+        need = tk._speedups.fold_candidates(pairs, old.text, old.bounds, old.kinds, new.text, new.bounds, new.kinds,
                                             _TYPOGRAPHY, _nfkc_changes)
-    return _fold_candidates_py(pairs, old, new)
+    else:
+        need = _fold_candidates_py(pairs, old, new)
+    return _fold_partners(old, new, pairs, need)
+
+
+def _fold_partners(old: _Canon, new: _Canon, pairs: list[tuple[int, int]],
+                   need: tuple[list[int], list[int]]) -> tuple[list[int], list[int]]:
+    """need, with every chunk paired with one in it added where folding may
+    act on it (folding.fold_spots), and theirs in turn.  A changed stretch
+    with one chunk in a text and two in the other pairs that one with both
+    (_stretches): folded for its pair at one end (a line-end hyphen near
+    where the shared words stop there), it was read folded at the other end
+    too, against its partner's literal words, and a dash run ("--" against
+    its fold "-") stopped the run's growth there, where the plain texts'
+    comparison grew through it."""
+    sides = (old, new)
+    folded = (set(need[0]), set(need[1]))
+    looked = (set(folded[0]), set(folded[1]))  # (chunks whose spots are known, or that are folded)
+    while True:
+        ask = ([], [])
+        for pair in pairs:
+            for n in (0, 1):
+                if pair[1 - n] in folded[1 - n] and pair[n] not in looked[n]:
+                    ask[n].append(pair[n])
+                    looked[n].add(pair[n])
+        if not (ask[0] or ask[1]):
+            break
+        for n in (0, 1):
+            if ask[n]:
+                folded[n].update(fold_spots(sides[n], sorted(set(ask[n]))))
+    if len(folded[0]) == len(need[0]) and len(folded[1]) == len(need[1]):
+        return need
+    return sorted(folded[0]), sorted(folded[1])
 
 
 def _nfkc_changes(text: str, start: int, end: int) -> bool:
