@@ -29,6 +29,7 @@ import invariance as inv  # noqa: E402
 import transforms as tf  # noqa: E402
 from provenance import codes as cd  # noqa: E402
 from provenance.diff import CONTENT, chunks, compare, pipeline  # noqa: E402
+from provenance.furniture import furniture_spans  # noqa: E402
 
 # Words of every kind the styles act on: ligature letters, quotes and
 # apostrophes, "--", compounds, capitals and title case, long words that
@@ -185,6 +186,10 @@ def test_a_paragraph_break_or_page_edge_on_one_side_never_slides_an_edit(data):
     assume(at is not None)
     brk = data.draw(st.sampled_from(["\n\n", "\n\f"]))
     broken = text[:at] + brk + text[at + 1:]
+    # (A page edge whose lines the furniture rules take for a running head,
+    # "trade the" atop both pages of "trade the\n\ftrade the", takes them
+    # out of the comparison by design: not a slide. Hypothesis seed 26.)
+    assume(all(broken[s:e] == "\f" for s, e in furniture_spans(broken)))
     got = words(broken, new) if side == "old" else words(old, broken)
     assert got == want, (old, new, side, broken)
 
