@@ -4322,20 +4322,30 @@ chunk_traits(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
     return t;
 }
 
-/* The arguments (text, a, b, breaks, fold_word) of word_table and
- * canonical_key, a and b clamped as slicing does; 0, or -1 with an
- * exception. */
-static int
-chunk_args(PyObject *args, const char *format, PyObject **text, Py_ssize_t *a, Py_ssize_t *b, PyObject **breaks,
-           PyObject **fold_word, Py_buffer *stable)
+/* The body of word_table and canonical_key, given their arguments (text,
+ * a, b, breaks, fold_word[, stable]), a and b clamped as slicing does. */
+typedef PyObject *(*ChunkFold)(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *breaks, PyObject *fold_word,
+                               Stable stable);
+
+/* word_table and canonical_key: their arguments parsed (format), the body
+ * called, the stable table let go of. */
+static PyObject *
+chunk_call(PyObject *args, const char *format, ChunkFold body)
 {
-    if (!PyArg_ParseTuple(args, format, text, a, b, &PyDict_Type, breaks, fold_word, stable))
-        return -1;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(*text);
-    if (*a < 0) *a = 0;
-    if (*b > n) *b = n;
-    if (*a > *b) *a = *b;
-    return 0;
+    PyObject *text, *breaks, *fold_word;
+    Py_ssize_t a, b;
+    Py_buffer bits = {0};
+    if (!PyArg_ParseTuple(args, format, &text, &a, &b, &PyDict_Type, &breaks, &fold_word, &bits))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0) a = 0;
+    if (b > n) b = n;
+    if (a > b) a = b;
+    Stable stable = {bits.obj != NULL ? bits.buf : NULL, bits.obj != NULL ? (Py_UCS4)bits.len * 8 : 0};
+    PyObject *result = body(text, a, b, breaks, fold_word, stable);
+    if (bits.obj != NULL)
+        PyBuffer_Release(&bits);
+    return result;
 }
 
 /* folding._word_table_py: chunk text[a:b]'s word table entry, or None where
@@ -4351,16 +4361,7 @@ static PyObject *word_table_of(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObj
 static PyObject *
 word_table(PyObject *self, PyObject *args)
 {
-    PyObject *text, *breaks, *fold_word;
-    Py_ssize_t a, b;
-    Py_buffer bits = {0};
-    if (chunk_args(args, "UnnO!O|y*:word_table", &text, &a, &b, &breaks, &fold_word, &bits) < 0)
-        return NULL;
-    Stable stable = {bits.obj != NULL ? bits.buf : NULL, bits.obj != NULL ? (Py_UCS4)bits.len * 8 : 0};
-    PyObject *result = word_table_of(text, a, b, breaks, fold_word, stable);
-    if (bits.obj != NULL)
-        PyBuffer_Release(&bits);
-    return result;
+    return chunk_call(args, "UnnO!O|y*:word_table", word_table_of);
 }
 
 static PyObject *
@@ -4496,16 +4497,7 @@ static PyObject *canonical_key_of(PyObject *text, Py_ssize_t a, Py_ssize_t b, Py
 static PyObject *
 canonical_key(PyObject *self, PyObject *args)
 {
-    PyObject *text, *breaks, *fold_word;
-    Py_ssize_t a, b;
-    Py_buffer bits = {0};
-    if (chunk_args(args, "UnnO!O|y*:canonical_key", &text, &a, &b, &breaks, &fold_word, &bits) < 0)
-        return NULL;
-    Stable stable = {bits.obj != NULL ? bits.buf : NULL, bits.obj != NULL ? (Py_UCS4)bits.len * 8 : 0};
-    PyObject *result = canonical_key_of(text, a, b, breaks, fold_word, stable);
-    if (bits.obj != NULL)
-        PyBuffer_Release(&bits);
-    return result;
+    return chunk_call(args, "UnnO!O|y*:canonical_key", canonical_key_of);
 }
 
 static PyObject *

@@ -1033,6 +1033,17 @@ _CANON_PIECES = ["ab", "Ab", "x1", "-", "--", "\u2010", "\u00ad", " ", "  ", "\n
                  "\uff0d", "\u00e9", "\u2032", "\u201e", "\u0301", "\u1161", "\uac00", "\u2002"]
 
 
+def _recording_fold():
+    """folding._fold_word, and the list of the pieces it was asked to fold."""
+    folds: list[str] = []
+
+    def fold_word(word):
+        folds.append(word)
+        return folding._fold_word(word)
+
+    return fold_word, folds
+
+
 def _judged_chunk(text: str, data):
     """Some of text's hyphens judged (joining or not), and a chunk (a, b) of it."""
     hyphens = [i for i, c in enumerate(text) if c in "-\u2010\u00ad"]
@@ -1055,12 +1066,7 @@ def test_word_table(text, data):
         expected = folding._word_table_py(text, a, b, breaks)
     assert C.word_table(text, a, b, breaks, folding._fold_word) == expected
     # given the stable characters, the pieces of them are folded in C, never by fold_word
-    folds = []
-
-    def fold_word(word):
-        folds.append(word)
-        return folding._fold_word(word)
-
+    fold_word, folds = _recording_fold()
     assert C.word_table(text, a, b, breaks, fold_word, folding._stable_bitmap()) == expected
     assert all(not folding._is_own_nfkc(word) for word in folds)
 
@@ -1087,12 +1093,7 @@ def test_canonical_key(text, data):
     with _pure_python():
         expected = folding._canonical_key_py(text, a, b, breaks)
     assert C.canonical_key(text, a, b, breaks, folding._fold_word) == expected
-    folds = []
-
-    def fold_word(word):
-        folds.append(word)
-        return folding._fold_word(word)
-
+    fold_word, folds = _recording_fold()
     assert C.canonical_key(text, a, b, breaks, fold_word, folding._stable_bitmap()) == expected
     assert all(not folding._is_own_nfkc(word) for word in folds)
     assert C.whitespace_folded(text, a, b) == folding._whitespace_folded_py(text, a, b) == " ".join(text[a:b].split())
