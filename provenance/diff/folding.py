@@ -80,11 +80,8 @@ class _Canon:
 
     def key(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
-        if tk._speedups is not None:
-            # (Given the stable characters, it folds a chunk of them, ligatures,
-            # quotes and dashes itself: a PDF's chunks, without fold_word.)
-            return tk._speedups.canonical_key(self.text, a, b, self.breaks(a, b), _fold_word, _stable_bitmap())
-        return _canonical_key_py(self.text, a, b, self.breaks(a, b), _fold_word)
+        key, stable = _key_function()
+        return key(self.text, a, b, self.breaks(a, b), _fold_word, *stable)
 
     def literal(self, k: int) -> str:
         a, b = self.bounds[2 * k + 1], self.bounds[2 * k + 2]
@@ -108,10 +105,8 @@ class _Canon:
             self._hyphen_starts = [m[0] for m in self._all_hyphens]
         starts, n = self._hyphen_starts, len(self._hyphen_starts)
         none: dict[int, bool] = {}  # (read, never written, by the key functions)
-        if tk._speedups is not None:
-            key, literal, stable = tk._speedups.canonical_key, tk._speedups.whitespace_folded, (_stable_bitmap(),)
-        else:
-            key, literal, stable = _canonical_key_py, _whitespace_folded_py, ()
+        key, stable = _key_function()
+        literal = tk._speedups.whitespace_folded if tk._speedups is not None else _whitespace_folded_py
         keys, literals = [], []
         for k in ks:
             a, b = bounds[2 * k + 1], bounds[2 * k + 2]
@@ -289,13 +284,11 @@ def word_tables(canon: _Canon, chunks: list[int]) -> dict[int, tuple[str, bytes 
     text, bounds = canon.text, canon.bounds
     tables: dict[int, tuple[str, bytes | None]] = {}
     spots = fold_spots(canon, chunks)
-    # (compiled: given the stable characters, as _Canon.key)
-    extra = (_stable_bitmap(),) if tk._speedups is not None else ()
-    table = tk._speedups.word_table if tk._speedups is not None else _word_table_py
+    table, stable = _table_function()
     for k in [k for k in chunks if k in spots]:
         a, b = bounds[2 * k + 1], bounds[2 * k + 2]
         breaks = canon.breaks(a, b) if _LINE_END_HYPHEN_RE.search(text, a, b) else {}
-        entry = table(text, a, b, breaks, _fold_word, *extra)
+        entry = table(text, a, b, breaks, _fold_word, *stable)
         if entry is not None:
             tables[k] = entry
     return tables
@@ -355,12 +348,25 @@ LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\
              "\ufb06": "st"}
 
 
+# A chunk's folded key and its word table: the compiled one given the stable
+# characters (_stable_bitmap: it folds a piece of them, ligatures, quotes and
+# dashes itself, calling fold_word only for the rest), else the Python twin;
+# (function, extra arguments).
+def _key_function() -> tuple:
+    return (tk._speedups.canonical_key, (_stable_bitmap(),)) if tk._speedups is not None else (_canonical_key_py, ())
+
+
+def _table_function() -> tuple:
+    return (tk._speedups.word_table, (_stable_bitmap(),)) if tk._speedups is not None else (_word_table_py, ())
+
+
 def _is_own_nfkc(chunk: str) -> bool:
     """Whether each character of chunk past ASCII is whitespace, a soft
     hyphen, a dash, of NFKC_STABLE or a Latin ligature (LIGATURES): then
     chunk's NFKC is the chunk with its ligatures spelt out, and stays so
-    with those taken out (nothing in it composes), which the compiled
-    loose keys make without Python's unicodedata."""
+    with those taken out (nothing in it composes): the compiled loose
+    keys, folded keys and word tables fold such a piece without Python's
+    unicodedata."""
     bits = _stable_bitmap()
     for c in chunk:
         o = ord(c)

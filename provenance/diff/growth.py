@@ -112,7 +112,7 @@ def _fold_partners(old: _Canon, new: _Canon, pairs: list[tuple[int, int]],
             break
         for n in (0, 1):
             if ask[n]:
-                folded[n].update(fold_spots(sides[n], sorted(set(ask[n]))))
+                folded[n].update(fold_spots(sides[n], sorted(ask[n])))  # (each asked once: looked)
     if len(folded[0]) == len(need[0]) and len(folded[1]) == len(need[1]):
         return need
     return sorted(folded[0]), sorted(folded[1])

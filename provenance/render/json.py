@@ -68,10 +68,15 @@ def _paged_change_json(change, breaks: tuple) -> str:
     """_change_json with the change's pages last ("old_page", "new_page"
     for each paged side: cmp.pages_of), as json encodes
     {**change.to_dict(), **cmp.pages_of(change)} (tests compare the two)."""
-    pages = "".join(f', "{side}_page": {page_of(feeds, offset):d}'
-                    for side, feeds, offset in (("old", breaks[0], change.old_start), ("new", breaks[1], change.new_start))
-                    if feeds is not None)
-    return _change_json(change)[:-1] + pages + "}"
+    return _change_json(change)[:-1] + _pages_json(breaks, change.old_start, change.new_start) + "}"
+
+
+def _pages_json(breaks: tuple, old_start: int, new_start: int) -> str:
+    """The "old_page" and "new_page" members of a paged change's line (for
+    each side with page breaks)."""
+    old_feeds, new_feeds = breaks
+    pages = f', "old_page": {page_of(old_feeds, old_start):d}' if old_feeds is not None else ""
+    return pages + (f', "new_page": {page_of(new_feeds, new_start):d}' if new_feeds is not None else "")
 
 
 def _change_json(change) -> str:
@@ -80,9 +85,15 @@ def _change_json(change) -> str:
     two)."""
     if change.kind == "move":
         return _encode_json(change.to_dict())
-    return (f'{{"kind": "{change.kind}", "class": "{change.cls}", "old_text": {_encode_json_str(change.old_text)}, '
-            f'"new_text": {_encode_json_str(change.new_text)}, "old_start": {change.old_start:d}, '
-            f'"old_end": {change.old_end:d}, "new_start": {change.new_start:d}, "new_end": {change.new_end:d}}}')
+    return _change_line(change.kind, change.cls, change.old_text, change.new_text, change.old_start, change.old_end,
+                        change.new_start, change.new_end)
+
+
+def _change_line(kind: str, cls: str, old_text: str, new_text: str, a0: int, a1: int, b0: int, b1: int) -> str:
+    """A change with no edits (not a move) as json encodes its dict."""
+    return (f'{{"kind": "{kind}", "class": "{cls}", "old_text": {_encode_json_str(old_text)}, '
+            f'"new_text": {_encode_json_str(new_text)}, "old_start": {a0:d}, "old_end": {a1:d}, '
+            f'"new_start": {b0:d}, "new_end": {b1:d}}}')
 
 
 def _columns_json(changes: Changes, breaks: tuple | None = None):
@@ -92,18 +103,12 @@ def _columns_json(changes: Changes, breaks: tuple | None = None):
     changes at 4 MB).  A change kept as its object (a move) is encoded
     from it."""
     objects, old, new = changes.objects, changes.old_text, changes.new_text
-    encode = _encode_json_str
-    old_feeds, new_feeds = breaks if breaks is not None else (None, None)
     columns = (changes.kind, changes.cls, changes.old_start, changes.old_end, changes.new_start, changes.new_end)
     for i, (kind, cls, a0, a1, b0, b1) in enumerate(zip(*columns)):
         if objects and i in objects:
             yield _change_json(objects[i]) if breaks is None else _paged_change_json(objects[i], breaks)
-            continue
-        line = (f'{{"kind": "{KINDS[kind]}", "class": "{CLASSES[cls]}", "old_text": {encode(old[a0:a1])}, '
-                f'"new_text": {encode(new[b0:b1])}, "old_start": {a0:d}, "old_end": {a1:d}, "new_start": {b0:d}, '
-                f'"new_end": {b1:d}')
-        if old_feeds is not None:
-            line += f', "old_page": {page_of(old_feeds, a0):d}'
-        if new_feeds is not None:
-            line += f', "new_page": {page_of(new_feeds, b0):d}'
-        yield line + "}"
+        elif breaks is None:
+            yield _change_line(KINDS[kind], CLASSES[cls], old[a0:a1], new[b0:b1], a0, a1, b0, b1)
+        else:
+            yield _change_line(KINDS[kind], CLASSES[cls], old[a0:a1], new[b0:b1], a0, a1, b0, b1)[:-1] + \
+                _pages_json(breaks, a0, b0) + "}"
