@@ -16,7 +16,7 @@
  *                               tokens._PLAIN_TOKEN_RE.split(text), given
  *                               scripts the full token pattern's
  *   sparse_tokens(text, plan[, width[, vocabulary[, scripts]]])
- *                               diff._sparse_tokens, as lists (given a
+ *                               diff._sparse_tokens, as lists and arrays (given a
  *                               vocabulary: literals as codes,
  *                               diff.chunks._sparse_codes_py)
  *   anchor_runs(a, b)           diff._anchor_runs(diff._unique_anchors_py(a, b))
@@ -46,11 +46,12 @@
  *   word_prefix(literals[, width])
  *                               tokens.word_prefix_py, as int64 (or int32) bytes
  *   unmatched_loose(text, bounds, codes, other_codes[, stable])
- *                               diff.folding._unmatched_loose_py (stable:
+ *                               diff.folding._unmatched_loose_ids_py (stable:
  *                               the characters it folds itself, with the
  *                               Latin ligatures spelt out)
  *   matched_loose(text, bounds, codes, other_codes, stable, wanted)
- *                               diff.folding._matched_loose_py
+ *                               diff.folding._matched_loose_ids_py
+ *   loose_id(loose)             diff.folding._loose_id_py
  *   _mmap_big_blocks(threshold) glibc's mallopt(M_MMAP_THRESHOLD): no twin
  *   gap_kinds(text, starts, ends)
  *                               tokens._gap_kinds_py
@@ -1077,10 +1078,84 @@ interned_seed(Interned *t, PyObject *vocab)
     return 0;
 }
 
+/* An array.array ("i" or "q": `width` bytes a number) filled through a
+ * block of numbers, appended to it with frombytes whenever it is full: the
+ * array is made where it stays (bytes copied into an array at the end were
+ * a third offset column at once, 2.6 MB at 4 MB). */
+#define COLUMN_BLOCK 16384
+typedef struct {
+    PyObject *array;
+    char *block;
+    Py_ssize_t n, total;  /* numbers in the block; all numbers */
+    int width;
+} Column;
+
+static int
+column_flush(Column *c)
+{
+    if (c->n == 0)
+        return 0;
+    PyObject *view = PyMemoryView_FromMemory(c->block, c->n * c->width, PyBUF_READ);
+    PyObject *done = view ? PyObject_CallMethod(c->array, "frombytes", "O", view) : NULL;
+    Py_XDECREF(view);
+    if (done == NULL)
+        return -1;
+    Py_DECREF(done);
+    c->n = 0;
+    return 0;
+}
+
+static int
+column_open(Column *c, int width)
+{
+    c->width = width;
+    c->n = c->total = 0;
+    c->block = PyMem_Malloc(COLUMN_BLOCK * (size_t)width);
+    PyObject *module = PyImport_ImportModule("array");
+    c->array = module ? PyObject_CallMethod(module, "array", "s", width == 4 ? "i" : "q") : NULL;
+    Py_XDECREF(module);
+    if (c->block == NULL && c->array != NULL)
+        PyErr_NoMemory();
+    return c->block != NULL && c->array != NULL ? 0 : -1;
+}
+
+static int
+column_push(Column *c, int64_t x)
+{
+    if (c->n == COLUMN_BLOCK && column_flush(c) < 0)
+        return -1;
+    if (c->width == 4)
+        ((int32_t *)c->block)[c->n++] = (int32_t)x;
+    else
+        ((int64_t *)c->block)[c->n++] = x;
+    c->total++;
+    return 0;
+}
+
+/* The array, all of it (a new reference: c lets go of it), or NULL. */
+static PyObject *
+column_array(Column *c)
+{
+    if (column_flush(c) < 0)
+        return NULL;
+    PyObject *out = c->array;
+    c->array = NULL;
+    return out;
+}
+
+static void
+column_free(Column *c)
+{
+    Py_CLEAR(c->array);
+    PyMem_Free(c->block);
+    c->block = NULL;
+}
+
 /* What sparse_tokens makes, one per field of tokens.Tokens. */
 typedef struct {
     PyObject *literals, *placeholders;
-    Ints starts, ends, word_prefix;
+    Column starts, ends;
+    Ints word_prefix;
     Py_ssize_t words;
     Interned interned;
     PyObject *vocab;  /* given: literals as codes (into `codes`), new ones appended to it */
@@ -1106,8 +1181,10 @@ append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, P
     }
     else if (append_new(out->literals, literal) < 0)
         return -1;
-    if (ints_push(&out->starts, start) < 0 || ints_push(&out->ends, end) < 0)
+    if (column_push(&out->starts, start) < 0 || column_push(&out->ends, end) < 0)
         return -1;
+    if (out->vocab != NULL)
+        return 0;  /* (a Coder counts words from its codes' flags: no prefix, 4 bytes a token) */
     out->words += is_word;
     return ints_push(&out->word_prefix, out->words);
 }
@@ -1118,13 +1195,15 @@ append_token(Sparse *out, Py_ssize_t start, Py_ssize_t end, PyObject *literal, P
  * "\0<run>" spanning it.  Returns (literals, starts, ends, placeholders,
  * word_prefix): placeholders the set of the runs' token indices (starts
  * and ends give each run); word_prefix[i] counts the word tokens before
- * token i (tokens.Tokens.word_prefix); starts, ends and word_prefix as the
- * bytes of `width`-byte integers (8, or 4 for tokens.offset_array's "i").
+ * token i (tokens.Tokens.word_prefix); starts and ends as arrays of
+ * `width`-byte integers ("q", or "i" for width 4: tokens.offset_array's),
+ * word_prefix as the bytes of such integers.
  * No gaps: tokens.Gaps derives them from the text and the offsets.
  * Given a vocabulary (a list of distinct str), literals come as a str of
  * codes instead, code_of_index of each one's place in it, new ones (the
  * runs' tokens too) appended to it (diff.chunks._sparse_codes_py): no list
- * of 8 bytes a token. */
+ * of 8 bytes a token; and word_prefix is None (the codes' word flags count
+ * words). */
 static PyObject *
 sparse_tokens(PyObject *self, PyObject *args)
 {
@@ -1152,11 +1231,12 @@ sparse_tokens(PyObject *self, PyObject *args)
         scripts_release(&maps);
         return NULL;
     }
-    Sparse out = {PyList_New(0), PySet_New(NULL), {NULL, 0, 0, width}, {NULL, 0, 0, width}, {NULL, 0, 0, width}, 0,
-                  {NULL, NULL, NULL, 0, 0}, vocab == Py_None ? NULL : vocab, {NULL, 0, 0, 2}};
+    Sparse out = {PyList_New(0), PySet_New(NULL), {NULL, NULL, 0, 0, width}, {NULL, NULL, 0, 0, width},
+                  {NULL, 0, 0, width}, 0, {NULL, NULL, NULL, 0, 0}, vocab == Py_None ? NULL : vocab, {NULL, 0, 0, 2}};
     PyObject *result = NULL;
     Py_ssize_t place;
-    if (out.literals == NULL || out.placeholders == NULL || ints_push(&out.word_prefix, 0) < 0)
+    if (out.literals == NULL || out.placeholders == NULL || column_open(&out.starts, width) < 0 ||
+        column_open(&out.ends, width) < 0 || (out.vocab == NULL && ints_push(&out.word_prefix, 0) < 0))
         goto done;
     if (out.vocab != NULL && interned_seed(&out.interned, out.vocab) < 0)
         goto done;
@@ -1174,7 +1254,7 @@ sparse_tokens(PyObject *self, PyObject *args)
             Py_ssize_t n = PyLong_AsSsize_t(run);
             if (n == -1 && PyErr_Occurred())
                 goto done;
-            PyObject *index = PyLong_FromSsize_t(out.starts.n);
+            PyObject *index = PyLong_FromSsize_t(out.starts.total);
             int r = index ? PySet_Add(out.placeholders, index) : -1;
             Py_XDECREF(index);
             PyObject *marker = r < 0 ? NULL : PyUnicode_FromFormat("%c%zd", 0, n), *literal = marker;
@@ -1202,13 +1282,14 @@ sparse_tokens(PyObject *self, PyObject *args)
         }
     }
     result = Py_BuildValue("(NNNON)", out.vocab != NULL ? codes_str(&out.codes) : (Py_INCREF(out.literals), out.literals),
-                           ints_bytes(&out.starts), ints_bytes(&out.ends), out.placeholders, ints_bytes(&out.word_prefix));
+                           column_array(&out.starts), column_array(&out.ends), out.placeholders,
+                           out.vocab != NULL ? Py_NewRef(Py_None) : ints_bytes(&out.word_prefix));
 done:
     Py_DECREF(seq);
     Py_XDECREF(out.literals);
     Py_XDECREF(out.placeholders);
-    Py_XDECREF(out.starts.bytes);
-    Py_XDECREF(out.ends.bytes);
+    column_free(&out.starts);
+    column_free(&out.ends);
     Py_XDECREF(out.word_prefix.bytes);
     Py_XDECREF(out.codes.bytes);
     interned_free(&out.interned);
@@ -2923,10 +3004,9 @@ ligature_letters(Py_UCS4 c)
     return c >= 0xfb00 && c <= 0xfb06 ? letters[c - 0xfb00] : NULL;
 }
 
-/* The FNV-1a hash (| 1) of chunk data[a:b]'s loose key, as
- * unmatched_loose makes it, without making it; 0 where a character leaves
- * the chunk to Python (not stable).  The wanted look-up reads every chunk
- * of a text so, and makes a key only where its hash is wanted. */
+/* The FNV-1a hash (| 1) of chunk data[a:b]'s loose key (folding._loose),
+ * without making it; 0 where a character leaves the chunk to Python (not
+ * stable, or any past ASCII without the stable table). */
 #define LOOSE_HASH_OF(type)                                                              \
     {                                                                                    \
         const type *d = data;                                                            \
@@ -2937,6 +3017,8 @@ ligature_letters(Py_UCS4 c)
                 if (!ascii_space[ch] && ch != '-')                                       \
                     h = (h ^ ch) * FNV_PRIME;                                            \
             }                                                                            \
+            else if (stable_bits == NULL)                                                \
+                return 0;                                                                \
             else if (!(Py_UNICODE_ISSPACE(ch) || ch == 0x00ad || is_dash(ch))) {         \
                 const char *spelt = ligature_letters(ch);                                \
                 if (spelt != NULL) {                                                     \
@@ -2978,8 +3060,17 @@ folded_quote(Py_UCS4 c)
     return 0;
 }
 
-/* unmatched_loose and matched_loose (wanted NULL, or the wanted keys);
- * lets go of stable. */
+/* A loose key's id: loose_hash's FNV-1a of it, narrowed by the tests'
+ * hash mask (so that ids collide), never 0. */
+static uint64_t
+loose_id_of(uint64_t h)
+{
+    return (h & hash_mask) | 1;
+}
+
+/* unmatched_loose and matched_loose (wanted NULL, or the set of wanted
+ * ids); lets go of stable.  Returns (chunk indices, their ids as bytes of
+ * uint64). */
 static PyObject *
 chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other, Py_buffer *stable, PyObject *wanted)
 {
@@ -2995,42 +3086,38 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
         return NULL;
     }
     unsigned char *present = PyMem_Calloc(0x110000 / 8, 1);
-    PyObject *indices = PyList_New(0), *looses = PyList_New(0);
-    Py_UCS4 *key = NULL;
-    Py_ssize_t key_cap = 0;
-    /* Given `wanted`: the FNV-1a hashes of its keys, an open-addressed table
-     * (a chunk's loose key is made as a str only when its hash is there). */
-    uint64_t *hashes = NULL;
-    Py_ssize_t hash_mask = 0;
+    PyObject *indices = PyList_New(0), *result = NULL;
+    Ints ids = {NULL, 0, 0, 8};
+    /* Given `wanted`: its ids, an open-addressed table (0: an empty slot). */
+    uint64_t *table = NULL;
+    Py_ssize_t table_mask = 0;
+    if (present == NULL || indices == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     if (wanted != NULL) {
         Py_ssize_t size = 8;
         while (size < 2 * PySet_GET_SIZE(wanted) + 2)
             size *= 2;
-        hashes = PyMem_Calloc(size, sizeof(uint64_t));
-        if (hashes == NULL) {
+        if ((table = PyMem_Calloc(size, sizeof(uint64_t))) == NULL) {
             PyErr_NoMemory();
-            goto fail;
+            goto done;
         }
-        hash_mask = size - 1;
+        table_mask = size - 1;
         Py_ssize_t pos = 0;
         PyObject *item;
         Py_hash_t ignored;
         while (_PySet_NextEntry(wanted, &pos, &item, &ignored)) {
-            if (!PyUnicode_Check(item))
-                continue;
-            uint64_t h = FNV_OFFSET;
-            for (Py_ssize_t t = 0; t < PyUnicode_GET_LENGTH(item); t++)
-                h = (h ^ PyUnicode_READ_CHAR(item, t)) * FNV_PRIME;
-            h |= 1;  /* (0: an empty slot) */
-            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)hash_mask);
-            while (hashes[slot] != 0 && hashes[slot] != h)
-                slot = (slot + 1) & hash_mask;
-            hashes[slot] = h;
+            uint64_t h = PyLong_Check(item) ? PyLong_AsUnsignedLongLong(item) : 0;
+            if (h == (uint64_t)-1 && PyErr_Occurred())
+                PyErr_Clear();  /* (not an id: wanted by no chunk) */
+            else if (h != 0) {
+                Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)table_mask);
+                while (table[slot] != 0 && table[slot] != h)
+                    slot = (slot + 1) & table_mask;
+                table[slot] = h;
+            }
         }
-    }
-    if (present == NULL || indices == NULL || looses == NULL) {
-        PyErr_NoMemory();
-        goto fail;
     }
     int other_kind = PyUnicode_KIND(other), codes_kind = PyUnicode_KIND(codes), kind = PyUnicode_KIND(text);
     const void *other_data = PyUnicode_DATA(other), *codes_data = PyUnicode_DATA(codes), *data = PyUnicode_DATA(text);
@@ -3044,128 +3131,61 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
             continue;  /* (given wanted: the chunks the other text has) */
         Py_ssize_t a = bound_at(bounds, 2 * k + 1), b = bound_at(bounds, 2 * k + 2);
         if ((a == -1 || b == -1) && PyErr_Occurred())
-            goto fail;
+            goto done;
         if (a < 0 || b < a || b > length) {
             PyErr_SetString(PyExc_ValueError, "chunk loose keys: bounds out of order or out of range");
-            goto fail;
+            goto done;
         }
-        if (wanted == NULL && append_new(indices, PyLong_FromSsize_t(k)) < 0)
-            goto fail;
-        if (wanted != NULL && stable_bits != NULL) {
-            uint64_t h = loose_hash(kind, data, a, b, stable_bits, stable_below);
+        uint64_t h = loose_hash(kind, data, a, b, stable_bits, stable_below);
+        h = h ? loose_id_of(h) : 0;  /* (0: a chunk left to Python) */
+        if (wanted != NULL) {
             if (h == 0)
                 continue;
-            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)hash_mask);
-            while (hashes[slot] != 0 && hashes[slot] != h)
-                slot = (slot + 1) & hash_mask;
-            if (hashes[slot] == 0)
-                continue;  /* (most chunks: their key is made below only on a hit) */
-        }
-        if (b - a > key_cap) {
-            PyMem_Free(key);
-            key_cap = 2 * (b - a);
-            key = PyMem_New(Py_UCS4, key_cap);
-            if (key == NULL) {
-                PyErr_NoMemory();
-                goto fail;
-            }
-        }
-        Py_ssize_t m = 0;
-        int folded = 1;  /* 0: a character whose NFKC is Python's to make */
-        for (Py_ssize_t i = a; i < b && folded; i++) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            if (ch < 128) {
-                if (!ascii_space[ch] && ch != '-')
-                    key[m++] = ch;
-            }
-            else if (stable_bits == NULL)
-                folded = 0;
-            else if (!(Py_UNICODE_ISSPACE(ch) || ch == 0x00ad || is_dash(ch))) {
-                const char *spelt = ligature_letters(ch);
-                if (spelt != NULL) {
-                    /* A ligature is 3 letters at most: from the first, room
-                     * for 3 a character to the chunk's end (the key is 1 a
-                     * character otherwise, and key_cap 2 a character). */
-                    if (m + 3 * (b - i) > key_cap) {
-                        Py_UCS4 *grown = PyMem_Realloc(key, (size_t)(m + 3 * (b - i)) * sizeof(Py_UCS4));
-                        if (grown == NULL) {
-                            PyErr_NoMemory();
-                            goto fail;
-                        }
-                        key = grown;
-                        key_cap = m + 3 * (b - i);
-                    }
-                    for (; *spelt; spelt++)
-                        key[m++] = (Py_UCS4)*spelt;
-                }
-                else if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))
-                    folded = 0;
-                else {
-                    Py_UCS4 quote = folded_quote(ch);
-                    key[m++] = quote ? quote : ch;
-                }
-            }
-        }
-        if (wanted != NULL) {
-            if (!folded)
-                continue;
-            uint64_t h = FNV_OFFSET;
-            for (Py_ssize_t t = 0; t < m; t++)
-                h = (h ^ key[t]) * FNV_PRIME;
-            h |= 1;
-            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)hash_mask);
-            while (hashes[slot] != 0 && hashes[slot] != h)
-                slot = (slot + 1) & hash_mask;
-            if (hashes[slot] == 0)
+            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)table_mask);
+            while (table[slot] != 0 && table[slot] != h)
+                slot = (slot + 1) & table_mask;
+            if (table[slot] == 0)
                 continue;  /* (most chunks) */
-            PyObject *loose = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, m);
-            int in = loose == NULL ? -1 : PySet_Contains(wanted, loose);
-            if (in < 0) {
-                Py_XDECREF(loose);
-                goto fail;
-            }
-            if (!in) {
-                Py_DECREF(loose);
-                continue;
-            }
-            if (append_new(indices, PyLong_FromSsize_t(k)) < 0) {
-                Py_DECREF(loose);
-                goto fail;
-            }
-            if (append_new(looses, loose) < 0)
-                goto fail;
-            continue;
         }
-        PyObject *loose = folded ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, m) : (Py_INCREF(Py_None), Py_None);
-        if (append_new(looses, loose) < 0)
-            goto fail;
+        if (append_new(indices, PyLong_FromSsize_t(k)) < 0 || ints_push(&ids, (int64_t)h) < 0)
+            goto done;
     }
+    result = Py_BuildValue("(ON)", indices, ints_bytes(&ids));
+done:
     PyMem_Free(present);
-    PyMem_Free(key);
-    PyMem_Free(hashes);
-    if (stable->obj != NULL)
-        PyBuffer_Release(stable);
-    return Py_BuildValue("(NN)", indices, looses);
-fail:
-    PyMem_Free(present);
-    PyMem_Free(key);
-    PyMem_Free(hashes);
+    PyMem_Free(table);
     Py_XDECREF(indices);
-    Py_XDECREF(looses);
+    Py_XDECREF(ids.bytes);
     if (stable->obj != NULL)
         PyBuffer_Release(stable);
-    return NULL;
+    return result;
 }
 
-/* folding._unmatched_loose_py(text, bounds, codes, other_codes[, stable]):
- * the chunks of one text whose code the other text's codes lack, and each
- * one's loose key (folding._loose) where the chunk is ASCII, or (given
- * `stable`, folding._stable_bitmap: one bit per code point below U+3000)
- * where each of its characters past ASCII is whitespace, a soft hyphen, a
- * dash or stable (its own NFKC, composing with nothing), else None.  Such
- * a chunk is its own NFKC: its key is the chunk less its whitespace
+/* folding._loose_id_py: the id of a loose key (a str), as chunks_loose
+ * gives a chunk's. */
+static PyObject *
+loose_id(PyObject *self, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "loose_id: a str");
+        return NULL;
+    }
+    uint64_t h = FNV_OFFSET;
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(arg); i++)
+        h = (h ^ PyUnicode_READ_CHAR(arg, i)) * FNV_PRIME;
+    return PyLong_FromUnsignedLongLong(loose_id_of(h | 1));
+}
+
+/* folding._unmatched_loose_ids_py(text, bounds, codes, other_codes[, stable]):
+ * the chunks of one text whose code the other text's codes lack, and the
+ * id (loose_id) of each one's loose key (folding._loose) where the chunk
+ * is ASCII, or (given `stable`, folding._stable_bitmap: one bit per code
+ * point below STABLE_BELOW) where each of its characters past ASCII is
+ * whitespace, a soft hyphen, a dash, a Latin ligature or stable (its own
+ * NFKC, composing with nothing), else 0.  Such a chunk is its own NFKC
+ * (ligatures spelt out): its key is the chunk less its whitespace
  * (str.split's), soft hyphens and dashes (tokens._DASHES), quotes folded
- * (tokens.fold_quotes). */
+ * (tokens.fold_quotes), hashed as it is read: no key is made. */
 static PyObject *
 unmatched_loose(PyObject *self, PyObject *args)
 {
@@ -3176,11 +3196,10 @@ unmatched_loose(PyObject *self, PyObject *args)
     return chunks_loose(text, bounds, codes, other, &stable, NULL);
 }
 
-/* folding._matched_loose_py(text, bounds, codes, other_codes, stable,
+/* folding._matched_loose_ids_py(text, bounds, codes, other_codes, stable,
  * wanted): the other way round, the chunks whose code the other text's
- * codes have, that are ASCII or stable, and whose loose key is one of the
- * set wanted, with those keys (each made only where its hash is one of
- * wanted's: loose_hash). */
+ * codes have, that are ASCII or stable, and whose loose key's id is one of
+ * the set wanted, with those ids. */
 static PyObject *
 matched_loose(PyObject *self, PyObject *args)
 {
@@ -3304,6 +3323,102 @@ encode_keys_vocab(PyObject *self, PyObject *args)
     return result;
 }
 
+/* The slot of `key` in t, or NULL (with *error set, and an exception,
+ * for a key that is not a str). */
+static KeySlot *
+key_find(KeyTable *t, PyObject *key, int *error)
+{
+    *error = 0;
+    if (!PyUnicode_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "encode_keys: keys must be str");
+        *error = 1;
+        return NULL;
+    }
+    Py_hash_t hash = PyObject_Hash(key);
+    if (hash == -1) {
+        *error = 1;
+        return NULL;
+    }
+    for (size_t at = (size_t)hash & t->mask;; at = (at + 1) & t->mask) {
+        KeySlot *slot = &t->slots[at];
+        if (slot->key == NULL)
+            return NULL;
+        if (slot->key == key || (slot->hash == hash && PyUnicode_Compare(slot->key, key) == 0))
+            return slot;
+    }
+}
+
+/* encode_with for keys fewer than the vocabulary (the line-break joins'
+ * few thousand against tens of thousands of words): the table holds the
+ * keys only, and the vocabulary is scanned for them.  A table of the whole
+ * vocabulary was a comparison's peak (9 MB at 4 MB, a PDF's text against a
+ * web page's).  The same codes; a vocabulary that holds a key twice is
+ * refused where one of the keys is that key. */
+static PyObject *
+encode_few(PyObject *keys, PyObject *vocab)
+{
+    Py_ssize_t known = PyList_GET_SIZE(vocab), added = 0, *place = NULL;
+    KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
+    PyObject *out = NULL, *fresh = NULL;
+    Py_UCS4 next = 1, code;
+    int error;
+    if (table.slots == NULL)
+        return PyErr_NoMemory();
+    /* Each distinct key, numbered in order of first appearance (its code
+     * for now: index_of_code gives the number). */
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(keys); k++)
+        if (key_code(&table, PyList_GET_ITEM(keys, k), &next, &code) < 0)
+            goto done;
+    if ((place = PyMem_Malloc((table.used ? table.used : 1) * sizeof(Py_ssize_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t j = 0; j < table.used; j++)
+        place[j] = -1;
+    for (Py_ssize_t k = 0; k < known; k++) {
+        KeySlot *slot = key_find(&table, PyList_GET_ITEM(vocab, k), &error);
+        if (error)
+            goto done;
+        if (slot == NULL)
+            continue;
+        Py_ssize_t j = index_of_code(slot->code);
+        if (place[j] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "encode_with: the vocabulary holds a key twice");
+            goto done;
+        }
+        place[j] = k;
+    }
+    for (size_t j = 0; j < table.used; j++)  /* new keys: the next places, in order of first appearance */
+        if (place[j] < 0)
+            place[j] = known + added++;
+    if (added > 0 && code_of_index(known + added - 1) == 0) {
+        PyErr_SetString(PyExc_ValueError, "more distinct keys than Unicode has characters");
+        goto done;
+    }
+    if ((fresh = PyList_New(added)) == NULL)
+        goto done;
+    for (size_t i = 0; i <= table.mask; i++) {
+        KeySlot *slot = &table.slots[i];
+        if (slot->key == NULL)
+            continue;
+        Py_ssize_t k = place[index_of_code(slot->code)];
+        if (k >= known) {
+            Py_INCREF(slot->key);
+            PyList_SET_ITEM(fresh, k - known, slot->key);
+        }
+        slot->code = code_of_index(k);
+    }
+    if ((out = encode_list_into_str(keys, &table, &next)) == NULL)  /* (every key found: none added) */
+        goto done;
+    if (added > 0 && PyList_SetSlice(vocab, known, known, fresh) < 0)
+        Py_CLEAR(out);
+done:
+    Py_XDECREF(fresh);
+    PyMem_Free(place);
+    PyMem_Free(table.slots);
+    return out;
+}
+
 /* codes._encode_with_py: a list of keys encoded in the codes of a
  * vocabulary (code_of_index of each key's place in it), keys new to it
  * appended to it in order of first appearance: one table for both texts'
@@ -3315,6 +3430,8 @@ encode_with(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!:encode_with", &PyList_Type, &keys, &PyList_Type, &vocab))
         return NULL;
     Py_ssize_t known = PyList_GET_SIZE(vocab);
+    if (PyList_GET_SIZE(keys) < known)
+        return encode_few(keys, vocab);
     KeyTable table = {PyMem_Calloc(1024, sizeof(KeySlot)), 1023, 0};
     Py_UCS4 next = 1, code;
     if (table.slots == NULL)
@@ -4576,10 +4693,12 @@ static PyMethodDef methods[] = {
     {"has_any", has_any, METH_VARARGS, "Whether a character of text has its bit set in bitmap. Python twin: provenance.tokens._needs_full_re"},
     {"chunk_codes", chunk_codes, METH_VARARGS, "chunk_codes(old, new), given whether each has a CR. Python twin: provenance.tokens.chunk_codes"},
     {"matched_loose", matched_loose, METH_VARARGS,
-     "Chunks of a text whose code the other text has and whose loose key is wanted, with those keys. "
-     "Python twin: provenance.diff.folding._matched_loose_py"},
+     "Chunks of a text whose code the other text has and whose loose key's id is wanted, with those ids. "
+     "Python twin: provenance.diff.folding._matched_loose_ids_py"},
+    {"loose_id", loose_id, METH_O, "The id of a loose key. Python twin: provenance.diff.folding._loose_id_py"},
     {"unmatched_loose", unmatched_loose, METH_VARARGS,
-     "Chunks of a text whose code the other text lacks, with their loose keys where ASCII. Python twin: provenance.diff.folding._unmatched_loose_py"},
+     "Chunks of a text whose code the other text lacks, with their loose keys' ids where folded here. "
+     "Python twin: provenance.diff.folding._unmatched_loose_ids_py"},
     {"word_prefix", word_prefix, METH_VARARGS,
      "Word tokens before each token of a list of literals, as int64 (or given width) bytes. Python twin: provenance.tokens.word_prefix_py"},
     {"_set_hash_mask", set_hash_mask, METH_O, "For the tests: keep only these bits of chunk key hashes."},

@@ -224,10 +224,14 @@ class Keyer:
     """A key function with a cache shared by every text it keys, so a word
     is normalised once per comparison however often it occurs."""
 
-    def __init__(self, function):
+    def __init__(self, function, forget: bool = False):
         self.function = function
         self.cache: dict[str, str] = {}
         self.interned: dict[str, str] = {}  # one str object per distinct literal
+        # forget: keys() keeps nothing once it returns (a process that
+        # compares once, whose Coder asks for each distinct literal's key
+        # once: a cache of them was 2.6 MB at the peak of a 4 MB pair).
+        self.forget = forget
 
     def __call__(self, literal: str) -> str:
         key = self.cache.get(literal)
@@ -249,7 +253,10 @@ class Keyer:
                 missing.difference_update(same)
             for literal in missing:
                 cache[literal] = function(literal)
-            return list(map(cache.__getitem__, literals))
+            keys = list(map(cache.__getitem__, literals))
+            if self.forget:
+                cache.clear()
+            return keys
 
 
 _KEY_FUNCTIONS = {

@@ -156,6 +156,26 @@ def test_diff_run_in_process_leaves_the_caller_its_caches(run):
     assert pipeline.ONE_COMPARISON is False
 
 
+def test_a_keyer_that_forgets_gives_the_keys_and_keeps_none():
+    """A process that compares once (ONE_COMPARISON) keys each distinct
+    literal once, through a Keyer that keeps no cache; its comparison is
+    the one a caching Keyer gives."""
+    from provenance import tokens as tk
+    from provenance.diff import compare, pipeline
+
+    literals = ["Caf\u00e9", "\u201cna\u00efve\u201d", "--", "\ufb01ne", "Caf\u00e9", "plain"]
+    forgetful = tk.Keyer(tk.typography_key, forget=True)
+    assert forgetful.keys(literals) == tk.Keyer(tk.typography_key).keys(literals) == list(map(tk.typography_key, literals))
+    assert forgetful.cache == {}
+    old, new = PDF.read_text(encoding="utf-8"), WEB.read_text(encoding="utf-8")
+    expected = compare(old, new).to_dict()
+    pipeline.ONE_COMPARISON = True
+    try:
+        assert compare(old, new).to_dict() == expected
+    finally:
+        pipeline.ONE_COMPARISON = False
+
+
 TEXT = "caf\u00e9 d\u00e9j\u00e0 vu, \u201cna\u00efve\u201d\n"
 
 

@@ -742,23 +742,62 @@ def test_every_compiled_function_names_its_python_twin_and_the_twin_chooses_it()
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts), st.booleans())
 def test_unmatched_loose(old, new, as_array):
-    """The chunks of one text whose code the other lacks, with the loose key
-    of each ASCII one, from the chunk tables as lists or as arrays."""
+    """The chunks of one text whose code the other lacks, with the id of the
+    loose key of each ASCII or stable one (0: left to Python), from the
+    chunk tables as lists or as arrays."""
     from array import array
 
     (old_bounds, old_codes, _, _), (new_bounds, new_codes, _, _) = tk.chunk_codes(old, new)
+    stable = folding._stable_bitmap()
     for text, bounds, codes, other in ((old, old_bounds, old_codes, new_codes), (new, new_bounds, new_codes, old_codes)):
         if as_array:
             bounds = array("q", bounds)
-        got = C.unmatched_loose(text, bounds, codes, other, folding._stable_bitmap())
-        assert got == folding._unmatched_loose_py(text, bounds, codes, other)
+        indices, ids = C.unmatched_loose(text, bounds, codes, other, stable)
+        got = (indices, list(folding._ids(ids)))
+        assert got == folding._unmatched_loose_ids_py(text, bounds, codes, other, stable)
         for k, key in zip(*got):
             chunk = text[bounds[2 * k + 1]:bounds[2 * k + 2]]
-            assert key == (folding._loose(chunk) if chunk.isascii() or folding._is_own_nfkc(chunk) else None)
+            own = chunk.isascii() or folding._is_own_nfkc(chunk)
+            assert key == (C.loose_id(folding._loose(chunk)) if own else 0) and (key != 0) == own
         # without the stable characters' table: ASCII chunks only
-        indices, keys = C.unmatched_loose(text, bounds, codes, other)
-        assert indices == got[0] and keys == [key if text[bounds[2 * k + 1]:bounds[2 * k + 2]].isascii() else None
-                                              for k, key in zip(*got)]
+        indices, ids = C.unmatched_loose(text, bounds, codes, other)
+        assert (indices, list(folding._ids(ids))) == folding._unmatched_loose_ids_py(text, bounds, codes, other)
+        assert list(folding._ids(ids)) == [key if text[bounds[2 * k + 1]:bounds[2 * k + 2]].isascii() else 0
+                                           for k, key in zip(*got)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from("ab -\u00e9\u4e2d\U0001d400\u2019"), max_size=12))
+def test_loose_id(loose):
+    """A loose key's id, compiled and in Python: never 0."""
+    assert C.loose_id(loose) == folding._loose_id_py(loose) != 0
+
+
+def test_chunks_whose_loose_ids_collide_are_only_looked_at_closer():
+    """Loose ids choose which chunks are folded: with every id the same
+    (the tests' hash mask), every chunk of one text only is a candidate,
+    and the comparisons are what they are with ids that tell keys apart."""
+    from provenance.diff import compare
+
+    sentences = [f"Sentence {k} says \u201cquoted\u201d words, some broken by layout in govern-\nment {k}." for k in range(40)]
+    old = " ".join(sentences)
+    typeset = " ".join(s.replace("\u201c", '"').replace("\u201d", '"').replace("govern-\nment", "government")
+                       for s in sentences[:25] + ["An edit says something new here."] + sentences[26:])
+    pairs = [(old, typeset), (typeset, old), (old, typeset.replace("says", "said", 3))]
+    saved = chunks.CHUNK_PASS_MIN_CHUNKS
+    chunks.CHUNK_PASS_MIN_CHUNKS = 0
+    try:
+        expected = [[(c.cls, c.old_text, c.new_text) for c in compare(a, b).changes] for a, b in pairs]
+        assert C.loose_id("a") != C.loose_id("b")
+        C._set_hash_mask(0)
+        try:
+            assert C.loose_id("a") == C.loose_id("b") == 1
+            got = [[(c.cls, c.old_text, c.new_text) for c in compare(a, b).changes] for a, b in pairs]
+        finally:
+            C._set_hash_mask(2 ** 64 - 1)
+    finally:
+        chunks.CHUNK_PASS_MIN_CHUNKS = saved
+    assert got == expected and any(expected)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -772,7 +811,7 @@ def test_the_loose_key_of_a_chunk_that_is_its_own_nfkc_is_folded_in_c(chunk):
     compiled fold (no unicodedata), the one _loose makes; any other chunk
     is left to _loose."""
     got = C.unmatched_loose(chunk, array("q", [0, 0, len(chunk)]), "\x01", "", folding._stable_bitmap())
-    assert got[1] == [folding._loose(chunk) if folding._is_own_nfkc(chunk) else None]
+    assert list(folding._ids(got[1])) == [folding._loose_id_py(folding._loose(chunk)) if folding._is_own_nfkc(chunk) else 0]
 
 
 def test_the_stable_characters_are_their_own_nfkc_and_compose_with_nothing():
@@ -891,6 +930,18 @@ def test_encode_with(vocab, keys):
     assert vocab_c[:len(vocab)] == vocab and len(set(vocab_c)) == len(vocab_c)
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_CODED_WORDS), unique=True, min_size=2), st.lists(st.sampled_from(_CODED_WORDS + ["x", "y"])))
+def test_encode_with_keys_fewer_than_the_vocabulary(vocab, keys):
+    """Keys fewer than the vocabulary (a table of the keys, the vocabulary
+    scanned for them): the codes and new keys of a table of both."""
+    keys = keys[:len(vocab) - 1]
+    vocab_c, vocab_py = list(vocab), list(vocab)
+    got = C.encode_with(keys, vocab_c)
+    assert got == cd._encode_with_py(keys, vocab_py) and vocab_c == vocab_py
+    assert [vocab_c[cd.code_index(ord(c))] for c in got] == keys
+
+
 def test_encode_with_codes_past_the_surrogates_and_refusals():
     vocab = [f"w{n}" for n in range(70_000)]
     keys = ["new", "w0", "w69999", "w55295", "w55296"]
@@ -899,7 +950,11 @@ def test_encode_with_codes_past_the_surrogates_and_refusals():
     assert vocab_c == vocab_py == vocab + ["new"]
     for encode in (C.encode_with, cd._encode_with_py):
         with pytest.raises(ValueError):
-            encode(["a"], ["a", "b", "a"])
+            encode(["a"], ["a", "b", "a"])  # (keys fewer than the vocabulary)
+        with pytest.raises(ValueError):
+            encode(["a", "b", "c", "d"], ["a", "b", "a"])
+    with pytest.raises(TypeError):
+        C.encode_with(["a"], ["b", 1])
     with pytest.raises(TypeError):
         C.encode_with(["a", 1], [])
 
@@ -937,8 +992,8 @@ def test_flag_prefix(flags, places):
 @given(st.one_of(texts, chunky_texts), st.data())
 def test_sparse_tokens_given_a_vocabulary(text, data):
     """Given a vocabulary, the compiled tokeniser gives the literals as its
-    codes (extending it as _sparse_codes_py does), the rest as without one;
-    a run's token is one code in either text."""
+    codes (extending it as _sparse_codes_py does) and no word prefix, the
+    rest as without one; a run's token is one code in either text."""
     text = text.replace("\x00", "")
     if not tk.is_plain(text):
         text = "".join(c for c in text if not tk._needs_full_re().search(c))
@@ -954,8 +1009,8 @@ def test_sparse_tokens_given_a_vocabulary(text, data):
             codes, starts, ends, placeholders, prefix = C.sparse_tokens(text, plan, 4, got_vocab)
         finally:
             C._set_hash_mask(2 ** 64 - 1)
-        assert (codes, placeholders, got_vocab) == (expected[0], expected[3], expected_vocab)
-        assert (list(array("i", starts)), list(array("i", ends)), list(array("i", prefix))) == expected[1:3] + expected[4:]
+        assert (codes, placeholders, got_vocab, prefix) == (expected[0], expected[3], expected_vocab, expected[4])
+        assert (list(array("i", starts)), list(array("i", ends))) == expected[1:3]
         assert codes == "".join(list(codes))
     with pytest.raises(ValueError):
         C.sparse_tokens(text, plan, 4, ["a", "a"])
@@ -1119,15 +1174,20 @@ def test_a_chunks_line_end_hyphens_searched_alone_or_picked_from_the_whole_texts
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(texts, chunky_texts), st.one_of(texts, chunky_texts), st.data())
 def test_matched_loose(old, new, data):
-    """The chunks of one text that the other has too, whose loose key is
-    wanted, compiled and in Python (hashes that collide are told apart)."""
+    """The chunks of one text that the other has too, whose loose key's id
+    is wanted, compiled and in Python; and in Python by the keys
+    themselves, the same chunks."""
     (old_bounds, old_codes, _, _), (new_bounds, new_codes, _, _) = tk.chunk_codes(old, new)
     keys = [folding._loose(old[old_bounds[2 * k + 1]:old_bounds[2 * k + 2]]) for k in range(len(old_codes))]
     wanted = set(data.draw(st.lists(st.sampled_from(keys), max_size=4))) if keys else set()
     wanted |= set(data.draw(st.lists(st.sampled_from(["", "ab", "x.", "Ab.c."]), max_size=2)))
-    got = C.matched_loose(old, old_bounds, old_codes, new_codes, folding._stable_bitmap(), wanted)
-    assert got == folding._matched_loose_py(old, old_bounds, old_codes, new_codes, wanted)
-    assert all(new_codes.count(old_codes[k]) and key in wanted for k, key in zip(*got))
+    wanted_ids = {folding._loose_id_py(key) for key in wanted} | {0, -1, "not an id"}  # (no chunk's: ignored)
+    indices, ids = C.matched_loose(old, old_bounds, old_codes, new_codes, folding._stable_bitmap(), wanted_ids)
+    got = (indices, list(folding._ids(ids)))
+    assert got == folding._matched_loose_ids_py(old, old_bounds, old_codes, new_codes, wanted_ids)
+    by_keys = folding._matched_loose_py(old, old_bounds, old_codes, new_codes, wanted)
+    assert got == (by_keys[0], [folding._loose_id_py(key) for key in by_keys[1]])
+    assert all(new_codes.count(old_codes[k]) and key in wanted_ids for k, key in zip(*got))
 
 
 def test_a_chunk_an_edit_repeats_keeps_its_run_whatever_the_typesetting():

@@ -50,11 +50,13 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
 
     Returns (old plan, new plan, pinned): per text a list of (start, end,
     run) in order, a stretch to tokenise (run None) or an unchanged run of
-    chunks (run n, the same n in both texts); and pinned, the
-    ((old_start, old_end), (new_start, new_end)) stretches that are
-    tokenised although they are unchanged but for formatting (their tokens
-    are then held equal, as a run's are).  None when the texts are too
-    short for this to pay.
+    chunks (run n, the same n in both texts); and pinned, the stretches
+    that are tokenised although they are unchanged but for formatting
+    (their tokens are then held equal, as a run's are), as an array of
+    old_start, old_end, new_start, new_end for each, flat (a tuple of
+    tuples each was 5 MB at 4 MB, a PDF's text against a web page's, held
+    through the tokens and the joins).  None when the texts are too short
+    for this to pay.
 
     Which runs are unchanged depends only on the comparison keys, never on
     typography, spacing, line-break hyphenation (see _canonical_codes) or
@@ -113,7 +115,9 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
                        _spans_over_tables(spans, old_bounds, tables[0], new_bounds, tables[1]))
     holds_new = sorted(new_bounds[2 * k + 1] for k in isolated[1])
     run_starts = [old_bounds[2 * i0 + 1] for i0, _, _, _ in kept]
-    return _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+    old_plan, new_plan, pinned = _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
+    return old_plan, new_plan, array(tk.offset_typecode(max(len(old_text), len(new_text))),
+                                     chain.from_iterable(old_span + new_span for old_span, new_span in pinned))
 
 
 def _outside_runs(kept, isolated: set[int], bounds, length: int) -> list[tuple[int, int]]:
@@ -581,14 +585,11 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: cd.Coder | None =
             text, plan, tk.offset_width(len(text)), None if coder is None else coder.literals, tk._scripts(plain))
         # Compact already: one str object per distinct token, and offsets
         # and counts in arrays (a few thousand of them are read, and an int
-        # object each would cost more to make than that).  Each bytes object
-        # goes once copied: three at once were 9 MB at 4 MB.
-        starts = array(typecode, starts)
-        ends = array(typecode, ends)
+        # object each would cost more to make than that), the offsets made
+        # as arrays where they stay.
         # (The gaps derived from the offsets: no str each.)
         gaps = tk.Gaps(text, starts, ends)
-        if coder is not None:  # (which counts words from its codes: Tokens.word_counter; no prefix wanted)
-            del word_prefix
+        if coder is not None:  # (which counts words from its codes: Tokens.word_counter; no prefix made)
             coder.learn()
             return coder.keyed(tk.Tokens(text, literals, gaps, "", starts, ends, placeholders))
         toks = tk.Tokens(text, literals, gaps, keyer.keys(literals), starts, ends, placeholders)
@@ -603,11 +604,11 @@ def _sparse_tokens(text: str, plan, keyer, plain: bool, coder: cd.Coder | None =
 
 def _sparse_codes_py(text: str, plan, vocab: list[str]):
     """The compiled sparse_tokens of a plain text given a vocabulary, in Python:
-    (literal codes, starts, ends, placeholders, word prefix), the codes
-    those of encode_with(literals, vocab), which it extends."""
+    (literal codes, starts, ends, placeholders, None), the codes those of
+    encode_with(literals, vocab), which it extends (no word prefix: the
+    Coder counts words from its codes' flags)."""
     toks = _sparse_tokens_joined(text, plan, tk.make_keyer(), True)
-    return (cd._encode_with_py(toks.literals, vocab), list(toks.starts), list(toks.ends), toks.placeholders,
-            list(tk.word_prefix_py(toks.literals)))
+    return cd._encode_with_py(toks.literals, vocab), list(toks.starts), list(toks.ends), toks.placeholders, None
 
 
 def _sparse_tokens_joined(text: str, plan, keyer, plain: bool) -> tk.Tokens:
@@ -670,13 +671,14 @@ def _sparse_tokens_by_stretch(text: str, plan, keyer, plain: bool) -> tk.Tokens:
 def _diff_between_placeholders(old_t: tk.Tokens, new_t: tk.Tokens, engine: str | None,
                                pinned=()) -> list[tuple[str, int]]:
     """Token diff of each stretch between paired placeholders and pinned
-    stretches (see _plan_chunks)."""
+    stretches (_plan_chunks' flat old_start, old_end, new_start, new_end
+    of each)."""
     # One encoding for all stretches: a diff depends only on which tokens
     # are equal, and one table costs less than thousands of small ones.
     old_s, new_s = _encode(old_t.keys, new_t.keys)
     runs = [(i, j, 1) for i, j in zip(sorted(old_t.placeholders), sorted(new_t.placeholders))]
     if pinned:
-        for (a, b), (c, d) in pinned:
+        for a, b, c, d in zip(*[iter(pinned)] * 4):
             i0, i1 = bisect_left(old_t.starts, a), bisect_left(old_t.starts, b)
             j0, j1 = bisect_left(new_t.starts, c), bisect_left(new_t.starts, d)
             # Held equal when the keys are (they are but where furniture left one side).

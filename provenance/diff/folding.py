@@ -327,11 +327,57 @@ def _code_points(codes: str) -> bytearray:
     return present
 
 
-def _unmatched_loose(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
-    """_unmatched_loose_py, compiled when it can be."""
+# A loose key stands for itself by an id: compiled, a 64-bit FNV-1a hash
+# of it (never 0), kept in an array, with no key made (as str they were
+# 8 MB of small objects at 4 MB, a PDF's text against a web page's, whose
+# arenas stayed resident through the comparison); in Python, the key
+# itself.  Ids only choose which chunks are folded (_canonical_codes):
+# two chunks with one loose key have one id, and two whose ids collide
+# are folded needlessly, their folded keys compared as str.
+
+def _loose_id(loose: str):
+    """The id of a loose key (compiled: _loose_id_py's)."""
+    return tk._speedups.loose_id(loose) if tk._speedups is not None else loose
+
+
+def _loose_id_py(loose: str) -> int:
+    """The compiled id of a loose key: FNV-1a of its code points, | 1."""
+    h = _FNV_OFFSET
+    for c in loose:
+        h = ((h ^ ord(c)) * _FNV_PRIME) & _U64
+    return h | 1
+
+
+_FNV_OFFSET, _FNV_PRIME, _U64 = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
+
+
+def _ids(raw: bytes) -> "array[int]":
+    ids = array("Q")
+    ids.frombytes(raw)
+    return ids
+
+
+def _left_to_python(loose_id) -> bool:
+    """Whether _unmatched_loose left a chunk's loose key to _loose (None in
+    Python, 0 compiled)."""
+    return loose_id is None or loose_id == 0  # ("" == 0 is False: an empty key is a key)
+
+
+def _unmatched_loose(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list]:
+    """_unmatched_loose_py, with ids for keys (_loose_id) compiled."""
     if tk._speedups is not None:
-        return tk._speedups.unmatched_loose(text, bounds, codes, other_codes, _stable_bitmap())
+        indices, ids = tk._speedups.unmatched_loose(text, bounds, codes, other_codes, _stable_bitmap())
+        return indices, _ids(ids)
     return _unmatched_loose_py(text, bounds, codes, other_codes)
+
+
+def _unmatched_loose_ids_py(text: str, bounds, codes: str, other_codes: str, stable: bytes | None = None):
+    """The compiled unmatched_loose: _unmatched_loose_py with the id of each
+    key (0 for None; without the stable table, for every chunk past ASCII)."""
+    indices, keys = _unmatched_loose_py(text, bounds, codes, other_codes)
+    chunks = (text[bounds[2 * k + 1]:bounds[2 * k + 2]] for k in indices)
+    return indices, [0 if key is None or stable is None and not chunk.isascii() else _loose_id_py(key)
+                     for key, chunk in zip(keys, chunks)]
 
 
 @functools.cache
@@ -376,27 +422,33 @@ def _is_own_nfkc(chunk: str) -> bool:
     return True
 
 
-def _matched_loose(text: str, bounds, codes: str, other_codes: str, wanted: set[str]) -> tuple[list[int], list[str]]:
-    """_matched_loose_py, compiled when it can be."""
+def _matched_loose(text: str, bounds, codes: str, other_codes: str, wanted: set) -> tuple[list[int], list]:
+    """_matched_loose_py, with ids for keys (_loose_id) compiled."""
     if tk._speedups is not None:
-        return tk._speedups.matched_loose(text, bounds, codes, other_codes, _stable_bitmap(), wanted)
+        indices, ids = tk._speedups.matched_loose(text, bounds, codes, other_codes, _stable_bitmap(), wanted)
+        return indices, _ids(ids)
     return _matched_loose_py(text, bounds, codes, other_codes, wanted)
 
 
-def _matched_loose_py(text: str, bounds, codes: str, other_codes: str, wanted: set[str]) -> tuple[list[int], list[str]]:
+def _matched_loose_py(text: str, bounds, codes: str, other_codes: str, wanted: set, ident=None) -> tuple[list[int], list]:
     """The chunks of a text whose code other_codes has (chunk indices) and
-    that are ASCII or their own NFKC (_is_own_nfkc), whose loose key is one
-    of wanted, and those keys."""
+    that are ASCII or their own NFKC (_is_own_nfkc), whose loose key (its
+    ident(key), given ident) is one of wanted, and those."""
     present = _code_points(other_codes)
     found = []
     for k, c in enumerate(codes):
         if present[ord(c)]:
             chunk = text[bounds[2 * k + 1]:bounds[2 * k + 2]]
             if chunk.isascii() or _is_own_nfkc(chunk):
-                key = _loose(chunk)
+                key = _loose(chunk) if ident is None else ident(_loose(chunk))
                 if key in wanted:
                     found.append((k, key))
     return [k for k, _ in found], [key for _, key in found]
+
+
+def _matched_loose_ids_py(text: str, bounds, codes: str, other_codes: str, wanted: set[int]) -> tuple[list[int], list[int]]:
+    """The compiled matched_loose: _matched_loose_py by the keys' ids."""
+    return _matched_loose_py(text, bounds, codes, other_codes, wanted, _loose_id_py)
 
 
 def _unmatched_loose_py(text: str, bounds, codes: str, other_codes: str) -> tuple[list[int], list[str | None]]:
@@ -429,10 +481,10 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     # the other text has are folded.  (Most chunks of one text only are
     # so because of an edit, and their line-end hyphens need no judging.)
     entries = [(old, k) for k in old_unmatched] + [(new, k) for k in new_unmatched]  # (side, chunk index)
-    loose = old_loose + new_loose  # each entry's (None where NFKC may change a chunk: folded here)
-    for n in [n for n, key in enumerate(loose) if key is None]:
+    loose = old_loose + new_loose  # each entry's key's id (where NFKC may change a chunk: folded here)
+    for n in [n for n, key in enumerate(loose) if _left_to_python(key)]:
         side, k = entries[n]
-        loose[n] = _loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]])
+        loose[n] = _loose_id(_loose(side.text[side.bounds[2 * k + 1]:side.bounds[2 * k + 2]]))
     n_old = len(old_unmatched)
     in_both = set(loose[:n_old])
     in_both.intersection_update(loose[n_old:])

@@ -106,9 +106,10 @@ def _whole_tokens(text: str, keyer: tk.Keyer, plain: bool, coder: cd.Coder | Non
 
 # Set by a process that makes one comparison (the CLI's diff): what a
 # comparison keeps for the next one (the hyphenation dictionary, the word
-# list, the key cache: some 7 MB once a long pair has filled them) is let
-# go of as soon as the line-break joins are made, before the word diff and
-# the build, where the peak of a long comparison is.
+# list, the key cache: some 7 MB once a long pair has filled them) is not
+# kept (the key cache), or let go of as soon as the line-break joins are
+# made (the dictionaries), before the word diff and the build, where the
+# peak of a long comparison is.
 ONE_COMPARISON = False
 
 
@@ -118,6 +119,8 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     what _word_totals needs to count each text's words (None unless `totals`)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
     keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
+    if ONE_COMPARISON:
+        keyer = tk.Keyer(keyer.function, forget=True)
     judge = lb.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
     plan = _plan_chunks(old_text, new_text, engine, judge)
     whole = plan is None
@@ -162,7 +165,6 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     joins = lb.join_line_break_hyphens(old_t, new_t, judge, ranges)
     if ONE_COMPARISON:
         lb.let_go_of_dictionaries()
-        keyer.cache.clear()  # (make_keyer's, kept for the next comparison)
     for toks in sides:
         tk.let_go(toks, "gaps")  # (the last step that reads them joined broken words)
     cd.encode_sides(old_t, new_t)  # (encoded as cut already: their word counters made)
