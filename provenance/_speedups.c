@@ -958,11 +958,13 @@ codes_str(Ints *v)
 }
 
 /* One str object per distinct token text: a word met again is the same
- * object (no new string, and dict look-ups of it match by identity). */
+ * object (no new string, and dict look-ups of it match by identity).
+ * Hashes and places in 32 bits (16 bytes a slot, not 24: the table of a
+ * 4 MB text's words is at its peak). */
 typedef struct {
     PyObject **at;  /* NULL: an empty slot */
-    uint64_t *hashes;
-    Py_ssize_t *places;  /* each one's place in the caller's vocabulary (codes wanted) */
+    uint32_t *hashes;
+    int32_t *places;  /* each one's place in the caller's vocabulary (codes wanted) */
     size_t size, used;
 } Interned;
 
@@ -981,8 +983,8 @@ interned_grow(Interned *t)
 {
     Interned bigger = {NULL, NULL, NULL, t->size ? 2 * t->size : 4096, t->used};
     bigger.at = PyMem_Calloc(bigger.size, sizeof(PyObject *));
-    bigger.hashes = PyMem_New(uint64_t, bigger.size);
-    bigger.places = PyMem_New(Py_ssize_t, bigger.size);
+    bigger.hashes = PyMem_New(uint32_t, bigger.size);
+    bigger.places = PyMem_New(int32_t, bigger.size);
     if (bigger.at == NULL || bigger.hashes == NULL || bigger.places == NULL) {
         PyMem_Free(bigger.at);
         PyMem_Free(bigger.hashes);
@@ -1016,10 +1018,11 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
 {
     if (2 * (t->used + 1) > t->size && interned_grow(t) < 0)
         return NULL;
-    uint64_t h = FNV_OFFSET;
+    uint64_t wide = FNV_OFFSET;
     for (Py_ssize_t i = start; i < end; i++)
-        h = (h ^ PyUnicode_READ(kind, data, i)) * FNV_PRIME;
-    h &= hash_mask;
+        wide = (wide ^ PyUnicode_READ(kind, data, i)) * FNV_PRIME;
+    wide &= hash_mask;
+    uint32_t h = (uint32_t)(wide ^ (wide >> 32));
     size_t at = h & (t->size - 1);
     for (; t->at[at] != NULL; at = (at + 1) & (t->size - 1)) {
         PyObject *seen = t->at[at];
@@ -1047,7 +1050,7 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
     Py_INCREF(token);
     t->at[at] = token;
     t->hashes[at] = h;
-    t->places[at] = *place;
+    t->places[at] = (int32_t)*place;
     t->used++;
     return token;
 }
@@ -1916,7 +1919,8 @@ fail:
 }
 
 /* chunks._plans_from_spans_py(spans, holds_old, holds_new, run_starts,
- * old_text, new_text): (old plan, new plan, pinned). */
+ * old_text, new_text): (old plan, new plan, pinned), pinned the bytes of
+ * int64 old_start, old_end, new_start, new_end of each pinned span. */
 static PyObject *
 plans_from_spans(PyObject *self, PyObject *args)
 {
@@ -1925,8 +1929,9 @@ plans_from_spans(PyObject *self, PyObject *args)
                           &old, &new))
         return NULL;
     Py_ssize_t *offsets[3] = {NULL, NULL, NULL}, counts[3] = {0, 0, 0};
-    PyObject *plans[2] = {PyList_New(0), PyList_New(0)}, *pinned = PyList_New(0), *result = NULL;
-    if (plans[0] == NULL || plans[1] == NULL || pinned == NULL)
+    PyObject *plans[2] = {PyList_New(0), PyList_New(0)}, *result = NULL;
+    Ints pinned = {NULL, 0, 0, 8};
+    if (plans[0] == NULL || plans[1] == NULL)
         goto done;
     for (int k = 0; k < 3; k++)
         if ((offsets[k] = sorted_offsets(lists[k], &counts[k])) == NULL)
@@ -1952,8 +1957,9 @@ plans_from_spans(PyObject *self, PyObject *args)
         if ((alone || !holds_offset(offsets[2], counts[2], s[0], s[1])) &&
             (alone || near_paragraph(ko, d_old, lengths[0], s[0], s[1]) || near_paragraph(kn, d_new, lengths[1], s[2], s[3])) &&
             !same_shape(old, s[0], s[1], new, s[2], s[3])) {
-            if (append_new(pinned, Py_BuildValue("((nn)(nn))", s[0], s[1], s[2], s[3])) < 0)
-                goto done;
+            for (int t = 0; t < 4; t++)
+                if (ints_push(&pinned, s[t]) < 0)
+                    goto done;
             continue;
         }
         for (int t = 0; t < 2; t++) {  /* chunks._plan_from_spans, both texts at once */
@@ -1969,13 +1975,13 @@ plans_from_spans(PyObject *self, PyObject *args)
     for (int t = 0; t < 2; t++)
         if (done_at[t] < lengths[t] && plan_append(plans[t], done_at[t], lengths[t], -1) < 0)
             goto done;
-    result = PyTuple_Pack(3, plans[0], plans[1], pinned);
+    result = Py_BuildValue("(OON)", plans[0], plans[1], ints_bytes(&pinned));
 done:
     for (int k = 0; k < 3; k++)
         PyMem_Free(offsets[k]);
     Py_XDECREF(plans[0]);
     Py_XDECREF(plans[1]);
-    Py_XDECREF(pinned);
+    Py_XDECREF(pinned.bytes);
     return result;
 }
 

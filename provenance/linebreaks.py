@@ -178,8 +178,13 @@ class BreakJudge:
         text is searched, near the break first: their text joined would be
         a copy of the text (8 MB at 4 MB) at the comparison's peak, and no
         quicker to search."""
-        outside = sum(b - a for a, b in new_ranges)
-        self._new_outside_runs = new_ranges if outside <= OUTSIDE_RUNS_JOINED_UNDER * len(self.texts[1]) else None
+        self._new_outside_runs = new_ranges if self.searches_runs_joined(sum(b - a for a, b in new_ranges)) else None
+
+    def searches_runs_joined(self, outside: int) -> bool:
+        """Whether know_unchanged_runs keeps ranges of `outside` characters
+        in all (else the whole new text is searched): a caller that has not
+        made its ranges yet need not make them for nothing."""
+        return outside <= OUTSIDE_RUNS_JOINED_UNDER * len(self.texts[1])
 
     def joins(self, left: str, right: str, soft: bool, paragraph: bool = False,
               at: tuple[str, int] | None = None) -> bool:

@@ -101,7 +101,10 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
     # starts and ends, and on its length.
     # (The words' line-end hyphens are judged against the old text and the
     # new one outside these runs: the same answers, fewer searches.)
-    judge.know_unchanged_runs(_outside_runs(kept, isolated[1], new_bounds, len(new_text)))
+    # (A PDF's text against a web page's is outside its runs nearly whole:
+    # the ranges, 36,000 tuples at 4 MB, are then not made at all.)
+    if judge.searches_runs_joined(sum(b - a for a, b in _outside_runs(kept, isolated[1], new_bounds, len(new_text)))):
+        judge.know_unchanged_runs(sorted(_outside_runs(kept, isolated[1], new_bounds, len(new_text))))
     tables = tuple(word_tables(canon, chunks)
                    for canon, chunks in zip((old, new), _chunks_to_fold(old, new, _pairs(kept, len(old_codes), len(new_codes)))))
     spans = _unchanged_spans(kept, (old_text, old_bounds, old_kinds), (new_text, new_bounds, new_kinds), tables)
@@ -115,33 +118,34 @@ def _plan_chunks(old_text: str, new_text: str, engine: str | None, judge: lb.Bre
                        _spans_over_tables(spans, old_bounds, tables[0], new_bounds, tables[1]))
     holds_new = sorted(new_bounds[2 * k + 1] for k in isolated[1])
     run_starts = [old_bounds[2 * i0 + 1] for i0, _, _, _ in kept]
-    old_plan, new_plan, pinned = _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
-    return old_plan, new_plan, array(tk.offset_typecode(max(len(old_text), len(new_text))),
-                                     chain.from_iterable(old_span + new_span for old_span, new_span in pinned))
+    return _plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
 
 
-def _outside_runs(kept, isolated: set[int], bounds, length: int) -> list[tuple[int, int]]:
-    """The new text's ranges outside the kept runs' chunks, and those of the
-    isolated chunks (folding paired them: not the old text's but for
-    whitespace), in order.  (Each starts and ends at a chunk's bound, at
-    whitespace: the judge may join them, no word reaches across.)"""
-    ranges, at = [], 0
+def _outside_runs(kept, isolated: set[int], bounds, length: int):
+    """The new text's ranges outside the kept runs' chunks, then those of
+    the isolated chunks (folding paired them: not the old text's but for
+    whitespace), one at a time.  (Each starts and ends at a chunk's bound,
+    at whitespace: the judge may join them, no word reaches across.)"""
+    at = 0
     for _, _, j0, j1 in kept:
         if bounds[2 * j0 + 1] > at:
-            ranges.append((at, bounds[2 * j0 + 1]))
+            yield at, bounds[2 * j0 + 1]
         at = bounds[2 * j1]
     if at < length:
-        ranges.append((at, length))
-    ranges += [(bounds[2 * k + 1], bounds[2 * k + 2]) for k in isolated]
-    return sorted(ranges)
+        yield at, length
+    for k in isolated:
+        yield bounds[2 * k + 1], bounds[2 * k + 2]
 
 
 def _plans_from_spans(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
                       new_text: str):
-    """_plans_from_spans_py, compiled when it can be."""
-    if tk._speedups is not None:
-        return tk._speedups.plans_from_spans(spans, holds_old, holds_new, run_starts, old_text, new_text)
-    return _plans_from_spans_py(spans, holds_old, holds_new, run_starts, old_text, new_text)
+    """_plans_from_spans_py, compiled when it can be, the pinned spans as
+    an array("q")."""
+    make = tk._speedups.plans_from_spans if tk._speedups is not None else _plans_from_spans_py
+    old_plan, new_plan, pinned = make(spans, holds_old, holds_new, run_starts, old_text, new_text)
+    flat = array("q")
+    flat.frombytes(pinned)
+    return old_plan, new_plan, flat
 
 
 def _plans_from_spans_py(spans, holds_old: list[int], holds_new: list[int], run_starts: list[int], old_text: str,
@@ -151,7 +155,8 @@ def _plans_from_spans_py(spans, holds_old: list[int], holds_new: list[int], run_
     pinned where it holds the start of an isolated chunk (holds_old,
     holds_new: sorted offsets) or holds no run's start (run_starts: sorted
     old offsets) and may hold a paragraph break, and its two sides'
-    _shape differ; the rest are the plans' unchanged runs."""
+    _shape differ; the rest are the plans' unchanged runs.  pinned: the
+    bytes of the pinned spans' four offsets each, as int64."""
 
     def holds(starts: list[int], a: int, b: int) -> bool:
         k = bisect_left(starts, a)
@@ -164,11 +169,11 @@ def _plans_from_spans_py(spans, holds_old: list[int], holds_new: list[int], run_
         if (alone or not holds(run_starts, a, b)) and \
                 (alone or _near_paragraph(old_text, a, b) or _near_paragraph(new_text, c, d)) and \
                 _shape(old_text, a, b) != _shape(new_text, c, d):
-            pinned.append(((a, b), (c, d)))
+            pinned += (a, b, c, d)
         else:
             keep.append((a, b, c, d))
     return (_plan_from_spans([(s[0], s[1]) for s in keep], len(old_text)),
-            _plan_from_spans([(s[2], s[3]) for s in keep], len(new_text)), pinned)
+            _plan_from_spans([(s[2], s[3]) for s in keep], len(new_text)), array("q", pinned).tobytes())
 
 
 _PARAGRAPH_GAP_RE = re.compile(r"\n[^\S\n]*\n\s*|\u2029\s*")  # (the whitespace before one goes with the fold)

@@ -89,16 +89,18 @@ class _Canon:
             return tk._speedups.whitespace_folded(self.text, a, b)
         return _whitespace_folded_py(self.text, a, b)
 
-    def keys_and_literals(self, ks: list[int]) -> tuple[list[str], list[str]]:
-        """[key(k) for k in ks] and [literal(k) for k in ks], in one loop:
-        from HYPHENS_WHOLE_AFTER chunks on, the text's line-end hyphens
-        are found once and a chunk with none of them is given no breaks
-        without asking (a PDF's text against a web page's: 27,000
-        chunks, most of them the web page's, where no line ends in a
-        hyphen)."""
+    def keys_and_literals(self, ks: list[int]):
+        """(key(k), literal(k)) for k in ks, one at a time (a list of
+        them would be a copy of most of a text): from HYPHENS_WHOLE_AFTER
+        chunks on, the text's line-end hyphens are found once and a chunk
+        with none of them is given no breaks without asking (a PDF's text
+        against a web page's: 27,000 chunks, most of them the web page's,
+        where no line ends in a hyphen)."""
         text, bounds = self.text, self.bounds
         if len(ks) < HYPHENS_WHOLE_AFTER:
-            return [self.key(k) for k in ks], [self.literal(k) for k in ks]
+            for k in ks:
+                yield self.key(k), self.literal(k)
+            return
         if self._all_hyphens is None:
             self._asked = HYPHENS_WHOLE_AFTER  # (hyphens() picks from the whole text's from now on)
             self._all_hyphens = lb._line_break_hyphens(text, [(0, len(text))])
@@ -107,14 +109,11 @@ class _Canon:
         none: dict[int, bool] = {}  # (read, never written, by the key functions)
         key, stable = _key_function()
         literal = tk._speedups.whitespace_folded if tk._speedups is not None else _whitespace_folded_py
-        keys, literals = [], []
         for k in ks:
             a, b = bounds[2 * k + 1], bounds[2 * k + 2]
             i = bisect_left(starts, a)
             breaks = self.breaks(a, b) if i < n and starts[i] < b else none
-            keys.append(key(text, a, b, breaks, _fold_word, *stable))
-            literals.append(literal(text, a, b))
-        return keys, literals
+            yield key(text, a, b, breaks, _fold_word, *stable), literal(text, a, b)
 
 
 def _whitespace_folded_py(text: str, a: int, b: int) -> str:
@@ -510,15 +509,22 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
         in_both.intersection_update(key for (side, _), key in zip(entries, loose) if side is new)
     candidates = [n for n, key in enumerate(loose) if key in in_both]
     unmatched = {n: entries[n] for n in candidates}  # (side, chunk index) of each candidate
-    folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
-    literals: list[str] = [""] * len(candidates)  # each candidate's literal key, in order (read again below)
-    keys: list[str] = [""] * len(candidates)
+    # Each candidate's folded key where it is not its literal key (else
+    # None), and its literal key's hash: the literal keys themselves (as
+    # much text as the candidates, most of both texts for a PDF's against
+    # a web page's) are made again below only where that hash is a folded
+    # key's.
+    keys: list[str | None] = [None] * len(candidates)
+    literal_hashes = array("q", bytes(8 * len(candidates)))
     for side in (old, new):
         at = [j for j, n in enumerate(candidates) if unmatched[n][0] is side]
-        for j, key, literal in zip(at, *side.keys_and_literals([unmatched[candidates[j]][1] for j in at])):
-            keys[j], literals[j] = key, literal
-    for n, key, literal in zip(candidates, keys, literals):
-        if key != literal:
+        for j, (key, literal) in zip(at, side.keys_and_literals([unmatched[candidates[j]][1] for j in at])):
+            if key != literal:
+                keys[j] = key
+            literal_hashes[j] = hash(literal)
+    folded: dict[str, list[int]] = {}  # folded key -> the chunks (in unmatched) it is the key of
+    for n, key in zip(candidates, keys):
+        if key is not None:
             folded.setdefault(key, []).append(n)
     del keys
     if not folded:
@@ -526,12 +532,15 @@ def _canonical_codes(old: _Canon, new: _Canon, old_codes: str, new_codes: str, o
     # The other chunks of one text only whose literal key is one of the
     # folded keys (a chunk both texts have would be one that a text
     # repeats, typeset alike in both; not looked for).
+    folded_hashes = set(map(hash, folded))
     literal_of: dict[str, list] = {}  # folded key -> (side, k, code) of chunks with it as literal key
-    for n, literal in zip(candidates, literals):
-        if literal in folded:
+    for n, literal_hash in zip(candidates, literal_hashes):
+        if literal_hash in folded_hashes:
             side, k = unmatched[n]
-            literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
-    del literals
+            literal = side.literal(k)
+            if literal in folded:
+                literal_of.setdefault(literal, []).append((side, k, (old_codes if side is old else new_codes)[k]))
+    del literal_hashes
     next_code = None  # (found when first needed: max() of a code string makes a str per chunk)
     given = (old_codes, new_codes)
     recoded: tuple[dict[int, str], dict[int, str]] = ({}, {})  # chunk index -> its new code, per text
