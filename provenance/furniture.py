@@ -208,10 +208,18 @@ def _line_windows(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, i
 
 JOIN_RANGES_UNDER = 0.25  # (share of the text; see _mark_characters)
 
+# A bullet or rule with no other character either side: the class first, so
+# that re looks for it as it would for a literal (a look-behind first made it
+# try every character, 5x slower), and no match for each of the thousands of
+# "|" of a help text's |links| (each found one cost a bisect in Python).
+_MARK_RE = re.compile(f"[{re.escape(_BULLETS + _RULES)}](?<=(?<!\\S).)(?!\\S)")
+
 
 def _mark_characters(text: str, ranges: list[tuple[int, int]] | None):
     """The offsets of the bullets and rules in text, or in the sorted ranges
-    of it: those are searched joined (with a line feed between two), not
+    of it, that stand alone there (no other character either side, or the
+    edge of a range: a superset of those that stand alone in the text).
+    The ranges are searched joined (with a line feed between two), not
     the whole text (at 1% edits they are a tenth of it).  Where they
     cover more than JOIN_RANGES_UNDER of the text (a PDF's text against a
     clean one: nearly all of it), the whole text is searched and what lies
@@ -230,12 +238,10 @@ def _mark_characters(text: str, ranges: list[tuple[int, int]] | None):
             return
         joined = "\n".join([text[a:b] for a, b in ranges])
         at = [a for a, _ in ranges]
-    for bullet in _BULLETS + _RULES:  # str.find runs in C; a regex would test every character
-        i = joined.find(bullet)
-        while i >= 0:
-            k = bisect.bisect_right(starts, i) - 1
-            yield at[k] + i - starts[k]
-            i = joined.find(bullet, i + 1)
+    for m in _MARK_RE.finditer(joined):
+        i = m.start()
+        k = bisect.bisect_right(starts, i) - 1
+        yield at[k] + i - starts[k]
 
 
 def _lines_ending_in_number(text: str):

@@ -142,12 +142,16 @@ def test_layout_marks_in_ranges_are_those_of_the_whole_text_inside_them(monkeypa
     monkeypatch.setattr(furniture, "JOIN_RANGES_UNDER", join_under)
 
     rng = random.Random(3)
-    pieces = ["•", "|", "\u2502", " ", "\n", "a", "bc", "\u2022x", " \u25e6 ", "\f"]
+    pieces = ["•", "|", "\u2502", " ", "\n", "a", "bc", "\u2022x", " \u25e6 ", "\f", "\u00a0", "\u2003", "|x|", "\u00a6"]
+    marks = furniture._BULLETS + furniture._RULES
     for _ in range(300):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
         cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 2 * rng.randint(0, 4))))
         ranges = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts) - 1, 2)]
         whole = layout_marks(text)
+        # (each mark with whitespace, by str.isspace, or an end of the text either side)
+        assert whole == [(i, i + 1) for i, c in enumerate(text) if c in marks and (i == 0 or text[i - 1].isspace())
+                         and (i + 1 == len(text) or text[i + 1].isspace())]
         assert layout_marks(text, ranges) == [(s, e) for s, e in whole if any(a <= s and e <= b for a, b in ranges)]
 
 
