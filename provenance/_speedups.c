@@ -3010,18 +3010,32 @@ ligature_letters(Py_UCS4 c)
     return c >= 0xfb00 && c <= 0xfb06 ? letters[c - 0xfb00] : NULL;
 }
 
-/* The FNV-1a hash (| 1) of chunk data[a:b]'s loose key (folding._loose),
- * without making it; 0 where a character leaves the chunk to Python (not
- * stable, or any past ASCII without the stable table). */
+/* Chunk data[a:b] folded to its loose key (folding._loose) as it is read,
+ * with no key made: *full is the FNV-1a hash of the key, *prefix that of
+ * its first LOOSE_PREFIX characters (all of it, if shorter); given
+ * prefix_only, the reading stops there and *full is not set.  0 where a
+ * character read leaves the chunk to Python (not stable, or any past ASCII
+ * without the stable table), else 1. */
+#define LOOSE_PREFIX 8
+#define LOOSE_ADD(c)                                                                     \
+    {                                                                                    \
+        h = (h ^ (Py_UCS4)(c)) * FNV_PRIME;                                              \
+        if (++n == LOOSE_PREFIX) {                                                       \
+            *prefix = h;                                                                 \
+            if (prefix_only)                                                             \
+                return 1;                                                                \
+        }                                                                                \
+    }
 #define LOOSE_HASH_OF(type)                                                              \
     {                                                                                    \
         const type *d = data;                                                            \
         uint64_t h = FNV_OFFSET;                                                         \
+        Py_ssize_t n = 0;                                                                \
         for (Py_ssize_t i = a; i < b; i++) {                                             \
             Py_UCS4 ch = d[i];                                                           \
             if (ch < 128) {                                                              \
                 if (!ascii_space[ch] && ch != '-')                                       \
-                    h = (h ^ ch) * FNV_PRIME;                                            \
+                    LOOSE_ADD(ch)                                                        \
             }                                                                            \
             else if (stable_bits == NULL)                                                \
                 return 0;                                                                \
@@ -3029,23 +3043,26 @@ ligature_letters(Py_UCS4 c)
                 const char *spelt = ligature_letters(ch);                                \
                 if (spelt != NULL) {                                                     \
                     for (; *spelt; spelt++)                                              \
-                        h = (h ^ (Py_UCS4)*spelt) * FNV_PRIME;                           \
+                        LOOSE_ADD(*spelt)                                                \
                     continue;                                                            \
                 }                                                                        \
                 if (ch >= stable_below || !((stable_bits[ch >> 3] >> (ch & 7)) & 1))     \
                     return 0;                                                            \
                 Py_UCS4 quote = folded_quote(ch);                                        \
-                h = (h ^ (quote ? quote : ch)) * FNV_PRIME;                              \
+                LOOSE_ADD(quote ? quote : ch)                                            \
             }                                                                            \
         }                                                                                \
-        return h | 1;                                                                    \
+        if (n < LOOSE_PREFIX)                                                            \
+            *prefix = h;                                                                 \
+        *full = h;                                                                       \
+        return 1;                                                                        \
     }
 
 static Py_UCS4 folded_quote(Py_UCS4 c);
 
-static uint64_t
-loose_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, const unsigned char *stable_bits,
-           Py_UCS4 stable_below)
+static int
+loose_hashes(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, const unsigned char *stable_bits,
+             Py_UCS4 stable_below, int prefix_only, uint64_t *prefix, uint64_t *full)
 {
     if (kind == PyUnicode_1BYTE_KIND)
         LOOSE_HASH_OF(Py_UCS1)
@@ -3054,6 +3071,7 @@ loose_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b, const unsigne
     LOOSE_HASH_OF(Py_UCS4)
 }
 #undef LOOSE_HASH_OF
+#undef LOOSE_ADD
 
 /* tokens.fold_quotes of one character: its ASCII quote, or 0 if it is none. */
 static Py_UCS4
@@ -3066,12 +3084,48 @@ folded_quote(Py_UCS4 c)
     return 0;
 }
 
-/* A loose key's id: loose_hash's FNV-1a of it, narrowed by the tests'
- * hash mask (so that ids collide), never 0. */
+/* A loose key's id: 32 bits of the hash of its first LOOSE_PREFIX
+ * characters, then 32 of the hash of all of it (loose_hashes), narrowed by
+ * the tests' hash mask (so that ids collide), never 0.  The prefix's half
+ * comes first so that a look-up for wanted ids reads a chunk's first
+ * characters only, unless they are a wanted key's. */
 static uint64_t
-loose_id_of(uint64_t h)
+fold32(uint64_t h)
 {
-    return (h & hash_mask) | 1;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint64_t
+loose_id_of(uint64_t prefix, uint64_t full)
+{
+    return (((fold32(prefix) << 32) | fold32(full)) & hash_mask) | 1;
+}
+
+/* The prefix's half of the ids of keys with this prefix hash. */
+static uint64_t
+loose_id_high(uint64_t prefix)
+{
+    return ((fold32(prefix) << 32) & hash_mask) >> 32;
+}
+
+/* An open-addressed set of 64-bit values (0: an empty slot; a value is
+ * stored | 1 << 63 where it might be 0). */
+static int
+u64_table_has(const uint64_t *table, Py_ssize_t mask, uint64_t v)
+{
+    Py_ssize_t slot = (Py_ssize_t)((v ^ (v >> 29)) & (uint64_t)mask);
+    while (table[slot] != 0 && table[slot] != v)
+        slot = (slot + 1) & mask;
+    return table[slot] != 0;
+}
+
+static void
+u64_table_put(uint64_t *table, Py_ssize_t mask, uint64_t v)
+{
+    Py_ssize_t slot = (Py_ssize_t)((v ^ (v >> 29)) & (uint64_t)mask);
+    while (table[slot] != 0 && table[slot] != v)
+        slot = (slot + 1) & mask;
+    table[slot] = v;
 }
 
 /* unmatched_loose and matched_loose (wanted NULL, or the set of wanted
@@ -3094,8 +3148,20 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
     unsigned char *present = PyMem_Calloc(0x110000 / 8, 1);
     PyObject *indices = PyList_New(0), *result = NULL;
     Ints ids = {NULL, 0, 0, 8};
-    /* Given `wanted`: its ids, an open-addressed table (0: an empty slot). */
-    uint64_t *table = NULL;
+    /* An array("q") of bounds is read in place (an int object made for each
+     * bound read was a third of a look-up's time). */
+    Py_buffer bview = {0};
+    const int64_t *qb = NULL;
+    if (!PyList_Check(bounds) && PyObject_CheckBuffer(bounds)) {
+        if (PyObject_GetBuffer(bounds, &bview, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            PyErr_Clear();
+        else if (bview.itemsize == (Py_ssize_t)sizeof(int64_t) && bview.format != NULL && strcmp(bview.format, "q") == 0)
+            qb = bview.buf;
+        else
+            PyBuffer_Release(&bview);
+    }
+    /* Given `wanted`: its ids, and their prefix halves, in two tables. */
+    uint64_t *table = NULL, *highs = NULL;
     Py_ssize_t table_mask = 0;
     if (present == NULL || indices == NULL) {
         PyErr_NoMemory();
@@ -3105,7 +3171,9 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
         Py_ssize_t size = 8;
         while (size < 2 * PySet_GET_SIZE(wanted) + 2)
             size *= 2;
-        if ((table = PyMem_Calloc(size, sizeof(uint64_t))) == NULL) {
+        table = PyMem_Calloc(size, sizeof(uint64_t));
+        highs = PyMem_Calloc(size, sizeof(uint64_t));
+        if (table == NULL || highs == NULL) {
             PyErr_NoMemory();
             goto done;
         }
@@ -3118,10 +3186,8 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
             if (h == (uint64_t)-1 && PyErr_Occurred())
                 PyErr_Clear();  /* (not an id: wanted by no chunk) */
             else if (h != 0) {
-                Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)table_mask);
-                while (table[slot] != 0 && table[slot] != h)
-                    slot = (slot + 1) & table_mask;
-                table[slot] = h;
+                u64_table_put(table, table_mask, h);
+                u64_table_put(highs, table_mask, (h >> 32) | 1ULL << 63);
             }
         }
     }
@@ -3135,24 +3201,24 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
         Py_UCS4 c = PyUnicode_READ(codes_kind, codes_data, k);
         if ((present[c >> 3] >> (c & 7) & 1) != (wanted != NULL))
             continue;  /* (given wanted: the chunks the other text has) */
-        Py_ssize_t a = bound_at(bounds, 2 * k + 1), b = bound_at(bounds, 2 * k + 2);
+        Py_ssize_t a = qb ? (Py_ssize_t)qb[2 * k + 1] : bound_at(bounds, 2 * k + 1);
+        Py_ssize_t b = qb ? (Py_ssize_t)qb[2 * k + 2] : bound_at(bounds, 2 * k + 2);
         if ((a == -1 || b == -1) && PyErr_Occurred())
             goto done;
         if (a < 0 || b < a || b > length) {
             PyErr_SetString(PyExc_ValueError, "chunk loose keys: bounds out of order or out of range");
             goto done;
         }
-        uint64_t h = loose_hash(kind, data, a, b, stable_bits, stable_below);
-        h = h ? loose_id_of(h) : 0;  /* (0: a chunk left to Python) */
-        if (wanted != NULL) {
-            if (h == 0)
+        uint64_t prefix, full, h = 0;
+        if (wanted != NULL) {  /* (most chunks: their first characters are no wanted key's) */
+            if (!loose_hashes(kind, data, a, b, stable_bits, stable_below, 1, &prefix, &full) ||
+                !u64_table_has(highs, table_mask, loose_id_high(prefix) | 1ULL << 63))
                 continue;
-            Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)table_mask);
-            while (table[slot] != 0 && table[slot] != h)
-                slot = (slot + 1) & table_mask;
-            if (table[slot] == 0)
-                continue;  /* (most chunks) */
         }
+        if (loose_hashes(kind, data, a, b, stable_bits, stable_below, 0, &prefix, &full))
+            h = loose_id_of(prefix, full);  /* (else 0: a chunk left to Python) */
+        if (wanted != NULL && (h == 0 || !u64_table_has(table, table_mask, h)))
+            continue;
         if (append_new(indices, PyLong_FromSsize_t(k)) < 0 || ints_push(&ids, (int64_t)h) < 0)
             goto done;
     }
@@ -3160,6 +3226,9 @@ chunks_loose(PyObject *text, PyObject *bounds, PyObject *codes, PyObject *other,
 done:
     PyMem_Free(present);
     PyMem_Free(table);
+    PyMem_Free(highs);
+    if (qb != NULL)
+        PyBuffer_Release(&bview);
     Py_XDECREF(indices);
     Py_XDECREF(ids.bytes);
     if (stable->obj != NULL)
@@ -3176,10 +3245,14 @@ loose_id(PyObject *self, PyObject *arg)
         PyErr_SetString(PyExc_TypeError, "loose_id: a str");
         return NULL;
     }
-    uint64_t h = FNV_OFFSET;
-    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(arg); i++)
+    uint64_t h = FNV_OFFSET, prefix = FNV_OFFSET;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    for (Py_ssize_t i = 0; i < n; i++) {
         h = (h ^ PyUnicode_READ_CHAR(arg, i)) * FNV_PRIME;
-    return PyLong_FromUnsignedLongLong(loose_id_of(h | 1));
+        if (i + 1 == LOOSE_PREFIX)
+            prefix = h;
+    }
+    return PyLong_FromUnsignedLongLong(loose_id_of(n < LOOSE_PREFIX ? h : prefix, h));
 }
 
 /* folding._unmatched_loose_ids_py(text, bounds, codes, other_codes[, stable]):

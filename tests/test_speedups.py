@@ -1190,6 +1190,28 @@ def test_matched_loose(old, new, data):
     assert all(new_codes.count(old_codes[k]) and key in wanted_ids for k, key in zip(*got))
 
 
+def test_matched_loose_finds_a_key_by_all_of_it_not_by_its_first_characters():
+    """A loose key's id hashes its first LOOSE_PREFIX characters first (the
+    look-up reads no further into a chunk unless they are a wanted key's):
+    a chunk whose key starts as a wanted one's and goes on otherwise is not
+    found; keys shorter than the prefix, and a ligature spelt across its
+    end, are found as they are."""
+    text = ("Common sentence number one here. Abcdefg\ufb01ne words in a sentence. Short. "
+            "Abcdefgfine words in a sentence. Tail words.")
+    (bounds, codes, _, _), _ = tk.chunk_codes(text, text)
+    keys = [folding._loose(text[bounds[2 * k + 1]:bounds[2 * k + 2]]) for k in range(len(codes))]
+    assert keys[1] == keys[3] == "Abcdefgfinewordsinasentence." and keys[2] == "Short."
+    assert keys[1].index("fi") == folding.LOOSE_PREFIX - 1  # (the ligature's letters either side of the prefix's end)
+    near_misses = [keys[0][:folding.LOOSE_PREFIX] + "somethingelse", keys[4][:-1]]  # chunks 0 and 4 begin so
+    ids = {folding._loose_id_py(key) for key in [keys[1], keys[2], *near_misses]}
+    for miss, k in zip(near_misses, (0, 4)):
+        assert folding._loose_id_py(miss) >> 32 == folding._loose_id_py(keys[k]) >> 32 != 0
+        assert folding._loose_id_py(miss) != folding._loose_id_py(keys[k])
+    indices, found = C.matched_loose(text, bounds, codes, codes, folding._stable_bitmap(), ids)
+    assert indices == [1, 2, 3] and list(folding._ids(found)) == [folding._loose_id_py(keys[k]) for k in (1, 2, 3)]
+    assert (indices, list(folding._ids(found))) == folding._matched_loose_ids_py(text, bounds, codes, codes, ids)
+
+
 def test_a_chunk_an_edit_repeats_keeps_its_run_whatever_the_typesetting():
     """The new text has a sentence twice: once typeset otherwise (soft
     hyphens) where the old text has it, once plain where an edit put it.
