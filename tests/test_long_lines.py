@@ -177,7 +177,8 @@ def _edges_reference(text, start, end):
 def paged_texts(seed: int, pages: int = 40):
     rng = random.Random(seed)
     lines = ["", " ", "\t", "Running head", "12", "- 3 -", "iv", "Page 3 of 9", "Methods ........ 7", "Lavrov, 3, 17-19",
-             "Smith, 12", "alpha, beta, 1990", "text with words", "a\r", "x, 4-5 ", "  Index, 2, 3", "\u2022 item, 2"]
+             "Smith, 12", "alpha, beta, 1990", "text with words", "a\r", "x, 4-5 ", "  Index, 2, 3", "\u2022 item, 2",
+             "Kyiv, 4\r", "Oslo, \u0663", "Rome, 2\u2013", "Lima,7", "Bern, 2, x", ", 5", "Nice, 3\fOsaka, 4", "12, 5 \t"]
     for _ in range(20):
         yield "\f".join("\n".join(rng.choice(lines) for _ in range(rng.randrange(0, 9))) for _ in range(pages)) + rng.choice(["", "\f", "\n"])
 
