@@ -269,11 +269,14 @@ _KEY_CACHES: dict[tuple[bool, bool], dict[str, str]] = {}
 _KEY_CACHE_LIMIT = 200_000
 
 
-def make_keyer(strict: bool = False, ignore_case: bool = False) -> Keyer:
+def make_keyer(strict: bool = False, ignore_case: bool = False, forget: bool = False) -> Keyer:
     """A Keyer for these options.  Its key cache lives on across comparisons
     in one process (bulk ingest compares thousands of versions); it is
-    cleared when it grows past _KEY_CACHE_LIMIT words."""
+    cleared when it grows past _KEY_CACHE_LIMIT words.  forget: a Keyer
+    that keeps no cache (Keyer's forget), for a process that compares once."""
     options = (strict, ignore_case)
+    if forget:
+        return Keyer(_KEY_FUNCTIONS[options], forget=True)
     keyer = Keyer(_KEY_FUNCTIONS[options])
     cache = _KEY_CACHES.setdefault(options, {})
     if len(cache) > _KEY_CACHE_LIMIT:

@@ -164,7 +164,8 @@ def test_a_keyer_that_forgets_gives_the_keys_and_keeps_none():
     from provenance.diff import compare, pipeline
 
     literals = ["Caf\u00e9", "\u201cna\u00efve\u201d", "--", "\ufb01ne", "Caf\u00e9", "plain"]
-    forgetful = tk.Keyer(tk.typography_key, forget=True)
+    forgetful = tk.make_keyer(forget=True)
+    assert forgetful.forget and forgetful.function is tk.typography_key and forgetful.cache is not tk.make_keyer().cache
     assert forgetful.keys(literals) == tk.Keyer(tk.typography_key).keys(literals) == list(map(tk.typography_key, literals))
     assert forgetful.cache == {}
     old, new = PDF.read_text(encoding="utf-8"), WEB.read_text(encoding="utf-8")

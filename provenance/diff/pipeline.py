@@ -118,9 +118,7 @@ def _analyse(old_text: str, new_text: str, strict: bool, ignore_case: bool, dete
     """Steps 1-4: tokens, aligned regions, moves (all in token indices), and
     what _word_totals needs to count each text's words (None unless `totals`)."""
     engine = engine or _engine()  # once, not in each of thousands of diffs
-    keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case)
-    if ONE_COMPARISON:
-        keyer = tk.Keyer(keyer.function, forget=True)
+    keyer = tk.make_keyer(strict=strict, ignore_case=ignore_case, forget=ONE_COMPARISON)
     judge = lb.BreakJudge(old_text, new_text)  # line-end hyphens, decided alike for chunks and tokens
     plan = _plan_chunks(old_text, new_text, engine, judge)
     whole = plan is None
