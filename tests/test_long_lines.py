@@ -6,6 +6,7 @@ the sample's window found where whitespace drifted."""
 
 from __future__ import annotations
 
+import bisect
 import random
 
 import pytest
@@ -125,6 +126,57 @@ def test_drop_spans_with_many_runs_gives_what_one_run_at_a_time_gives(monkeypatc
 
     in_place, copied = dropped(10**9), dropped(0)
     assert in_place == copied and len(in_place[1]) < len(tk.tokenize(text, tk.make_keyer()).literals)
+
+
+def _dropped_reference(side, spans):
+    """drop_spans as it was written first, a token at a time: which tokens
+    go (their indices) and how many of them are words."""
+    drop = []
+    for s, e in spans:
+        i = bisect.bisect_left(side.starts, s)
+        while i < len(side.starts) and side.ends[i] <= e:
+            if i not in side.placeholders:
+                drop.append(i)
+            i += 1
+    return sorted(set(drop))
+
+
+@pytest.mark.parametrize("coded", [False, True])
+def test_drop_spans_drops_the_tokens_inside_the_spans_but_placeholders(coded):
+    """drop_spans finds each span's tokens by two binary searches, less any
+    placeholder among them: the tokens that go, the words counted, the
+    placeholders' new places and the kept lists are those of a token-by-
+    token look (sparse lists, with placeholders; spans that cut tokens,
+    hold several, or none)."""
+    from provenance import codes as cd
+
+    rng = random.Random(12)
+    for _ in range(300):
+        text = " ".join(rng.choice(["alpha", "beta,", "\u2022", "3", "|", "gamma.", "de-\nlta", "\f"])
+                        for _ in range(rng.randint(0, 30)))
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 2 * rng.randint(0, 3))))
+        plan = chunks._plan_from_spans([(a, b) for a, b in zip(cuts[0::2], cuts[1::2])], len(text))
+        plan = [(a, b, run) for a, b, run in plan if run is None or text[a:b].strip()]  # (a run holds a word)
+        if not plan or [p[:2] for p in plan] != sorted(p[:2] for p in plan):
+            continue
+
+        def fresh():
+            keyer = tk.make_keyer()
+            return chunks._sparse_tokens(text, plan, keyer, True, cd.Coder(keyer) if coded else None)
+
+        side = fresh()
+        points = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 2 * rng.randint(0, 5))))
+        spans = [(a, b) for a, b in zip(points[0::2], points[1::2])]
+        drop = _dropped_reference(side, spans)
+        literal = [side.literal(i) for i in range(len(side.starts))]
+        words = sum(tk.is_word(literal[i]) for i in drop)
+        kept = [i for i in range(len(side.starts)) if i not in set(drop)]
+        placeholders = {kept.index(k) for k in side.placeholders}
+        assert tk.drop_spans(side, spans) == words
+        assert [side.literal(i) for i in range(len(side.starts))] == [literal[i] for i in kept]
+        assert side.placeholders == placeholders and len(side.literals) == len(kept)
+        if drop:  # (dropping nothing leaves the lists as they were)
+            assert list(side.gaps) == [text[(side.ends[i - 1] if i else 0):side.starts[i]] for i in range(len(side.starts))]
 
 
 def test_the_sample_finds_its_window_where_whitespace_drifted():
