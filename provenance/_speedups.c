@@ -957,6 +957,13 @@ codes_str(Ints *v)
                                      PyBytes_AS_STRING(v->bytes), v->n);
 }
 
+/* A 64-bit hash folded to 32 bits (both halves kept in play). */
+static uint64_t
+fold32(uint64_t h)
+{
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 /* One str object per distinct token text: a word met again is the same
  * object (no new string, and dict look-ups of it match by identity).
  * Hashes and places in 32 bits (16 bytes a slot, not 24: the table of a
@@ -1021,8 +1028,7 @@ interned_token(Interned *t, PyObject *text, int kind, const void *data, Py_ssize
     uint64_t wide = FNV_OFFSET;
     for (Py_ssize_t i = start; i < end; i++)
         wide = (wide ^ PyUnicode_READ(kind, data, i)) * FNV_PRIME;
-    wide &= hash_mask;
-    uint32_t h = (uint32_t)(wide ^ (wide >> 32));
+    uint32_t h = (uint32_t)fold32(wide & hash_mask);
     size_t at = h & (t->size - 1);
     for (; t->at[at] != NULL; at = (at + 1) & (t->size - 1)) {
         PyObject *seen = t->at[at];
@@ -3085,16 +3091,10 @@ folded_quote(Py_UCS4 c)
 }
 
 /* A loose key's id: 32 bits of the hash of its first LOOSE_PREFIX
- * characters, then 32 of the hash of all of it (loose_hashes), narrowed by
- * the tests' hash mask (so that ids collide), never 0.  The prefix's half
- * comes first so that a look-up for wanted ids reads a chunk's first
- * characters only, unless they are a wanted key's. */
-static uint64_t
-fold32(uint64_t h)
-{
-    return (uint32_t)(h ^ (h >> 32));
-}
-
+ * characters, then 32 of the hash of all of it (loose_hashes, each
+ * fold32'ed), narrowed by the tests' hash mask (so that ids collide), never
+ * 0.  The prefix's half comes first so that a look-up for wanted ids reads
+ * a chunk's first characters only, unless they are a wanted key's. */
 static uint64_t
 loose_id_of(uint64_t prefix, uint64_t full)
 {
@@ -3110,22 +3110,25 @@ loose_id_high(uint64_t prefix)
 
 /* An open-addressed set of 64-bit values (0: an empty slot; a value is
  * stored | 1 << 63 where it might be 0). */
-static int
-u64_table_has(const uint64_t *table, Py_ssize_t mask, uint64_t v)
+static Py_ssize_t
+u64_table_slot(const uint64_t *table, Py_ssize_t mask, uint64_t v)  /* v's slot, or the empty one for it */
 {
     Py_ssize_t slot = (Py_ssize_t)((v ^ (v >> 29)) & (uint64_t)mask);
     while (table[slot] != 0 && table[slot] != v)
         slot = (slot + 1) & mask;
-    return table[slot] != 0;
+    return slot;
+}
+
+static int
+u64_table_has(const uint64_t *table, Py_ssize_t mask, uint64_t v)
+{
+    return table[u64_table_slot(table, mask, v)] != 0;
 }
 
 static void
 u64_table_put(uint64_t *table, Py_ssize_t mask, uint64_t v)
 {
-    Py_ssize_t slot = (Py_ssize_t)((v ^ (v >> 29)) & (uint64_t)mask);
-    while (table[slot] != 0 && table[slot] != v)
-        slot = (slot + 1) & mask;
-    table[slot] = v;
+    table[u64_table_slot(table, mask, v)] = v;
 }
 
 /* unmatched_loose and matched_loose (wanted NULL, or the set of wanted
